@@ -1,0 +1,596 @@
+//! Importing files: one file (`uplift import <kind> <file>`) or a folder recognised by file names
+//! (`uplift import dir`). Every file is read and checked completely; all files of one run are
+//! written in one transaction that commits only when no row is bad (unless `skip_invalid`, which
+//! writes the good rows and puts the bad ones in a rejects CSV beside the input).
+
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use uplift_domain::Lang;
+use uplift_domain::records::{ImportKind, Record};
+use uplift_io::mapping::OwnerMatch;
+use uplift_io::source::{Encoding, RawRow};
+use uplift_io::{ColumnMap, Issue, Mapping, ParseContext, Problem, SourceFile, parse_record};
+use uplift_store::{AffectedMonths, Store};
+
+use crate::AppError;
+use crate::identity::{LinkReport, relink};
+use crate::metrics::recompute;
+use crate::settings::company_tz;
+
+/// How many located problems a report keeps per file (all are counted).
+pub const MAX_ISSUES_KEPT: usize = 1000;
+const BATCH: usize = 20_000;
+
+/// Rejected rows of one file: (input path, header, rows with their reasons).
+type Rejects = (PathBuf, Vec<String>, Vec<(RawRow, String)>);
+
+/// One file to import.
+#[derive(Debug, Clone)]
+pub struct ImportFile {
+    pub path: PathBuf,
+    pub kind: ImportKind,
+    pub mapping: Option<Mapping>,
+    pub sheet: Option<String>,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    pub kind: ImportKind,
+    pub encoding: Option<String>,
+    pub rows_read: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub rejected: u64,
+    /// Located problems (`file:line:column: reason`), at most [`MAX_ISSUES_KEPT`].
+    #[serde(skip)]
+    pub issues: Vec<Issue>,
+    pub issue_count: u64,
+    pub unknown_columns: Vec<String>,
+    pub rejects_file: Option<PathBuf>,
+    pub warnings: Vec<String>,
+}
+
+/// What happened to a whole import run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub files: Vec<FileReport>,
+    /// Whether anything was written.
+    pub committed: bool,
+    /// Files in a folder that were not recognised.
+    pub skipped_files: Vec<String>,
+    pub unmatched_crm_users: Vec<String>,
+    pub employees_without_crm_user: Vec<String>,
+    /// CRM users linked by name only (a warning): (CRM user id, employee number).
+    pub name_matches: Vec<(String, String)>,
+    /// Metric months recomputed after the import (keys `yyyymm`).
+    pub recomputed_months: Vec<i32>,
+}
+
+impl ImportReport {
+    /// Every located problem of every file, rendered in `lang`.
+    pub fn issue_lines(&self, lang: Lang) -> Vec<String> {
+        self.files
+            .iter()
+            .flat_map(|f| f.issues.iter().map(move |i| i.render(lang)))
+            .collect()
+    }
+
+    pub fn total_issues(&self) -> u64 {
+        self.files.iter().map(|f| f.issue_count).sum()
+    }
+}
+
+/// Reference data rows are checked against, growing as files of the same run are read.
+#[derive(Default)]
+struct Known {
+    crm_ids: HashSet<String>,
+    crm_by_email: HashMap<String, Vec<String>>,
+    crm_by_name: HashMap<String, Vec<String>>,
+    employees: HashSet<String>,
+    courses: HashSet<String>,
+}
+
+impl Known {
+    async fn load(store: &Store) -> Result<Known, AppError> {
+        let mut k = Known::default();
+        for u in store.crm_user_keys().await? {
+            k.add_user(&u.source_id, &u.name, u.email.as_deref());
+        }
+        k.employees = store
+            .employee_keys()
+            .await?
+            .into_iter()
+            .map(|e| e.employee_no)
+            .collect();
+        k.courses = store.course_ids().await?.into_iter().collect();
+        Ok(k)
+    }
+
+    fn add_user(&mut self, id: &str, name: &str, email: Option<&str>) {
+        self.crm_ids.insert(id.to_string());
+        self.crm_by_name
+            .entry(name.trim().to_string())
+            .or_default()
+            .push(id.to_string());
+        if let Some(e) = email {
+            self.crm_by_email
+                .entry(e.trim().to_lowercase())
+                .or_default()
+                .push(id.to_string());
+        }
+    }
+
+    fn learn(&mut self, r: &Record) {
+        match r {
+            Record::User(u) => self.add_user(&u.source_id, &u.name, u.email.as_deref()),
+            Record::Employee(e) => {
+                self.employees.insert(e.employee_no.clone());
+            }
+            Record::Course(c) => {
+                self.courses.insert(c.course_id.clone());
+            }
+            _ => {}
+        }
+    }
+
+    /// The CRM user id an owner cell names, by the mapping's matching rule.
+    fn owner(&self, value: &str, how: OwnerMatch) -> Option<String> {
+        let one = |v: Option<&Vec<String>>| match v.map(Vec::as_slice) {
+            Some([one]) => Some(one.clone()),
+            _ => None,
+        };
+        match how {
+            OwnerMatch::Id => self.crm_ids.contains(value).then(|| value.to_string()),
+            OwnerMatch::Email => one(self.crm_by_email.get(&value.trim().to_lowercase())),
+            OwnerMatch::Name => one(self.crm_by_name.get(value.trim())),
+        }
+    }
+}
+
+/// Checks a parsed record against reference data, resolving owners. Returns the field at fault.
+fn check_references(
+    r: &mut Record,
+    known: &Known,
+    how: OwnerMatch,
+) -> Result<(), (&'static str, Problem)> {
+    let owner = |field: &'static str, v: &mut String| match known.owner(v, how) {
+        Some(id) => {
+            *v = id;
+            Ok(())
+        }
+        None => Err((
+            field,
+            Problem::UnknownOwner {
+                field: field.into(),
+                value: v.clone(),
+            },
+        )),
+    };
+    let employee = |no: &str| {
+        if known.employees.contains(no) {
+            Ok(())
+        } else {
+            Err((
+                "employee_no",
+                Problem::UnknownEmployee {
+                    field: "employee_no".into(),
+                    value: no.into(),
+                },
+            ))
+        }
+    };
+    match r {
+        Record::Lead(l) => owner("OwnerId", &mut l.owner_id),
+        Record::Opportunity(o) => owner("OwnerId", &mut o.owner_id),
+        Record::Activity(a) => owner("OwnerId", &mut a.owner_id),
+        Record::Account(a) => match &mut a.owner_id {
+            Some(o) if known.owner(o, how).is_some() => {
+                *o = known.owner(o, how).unwrap_or_default();
+                Ok(())
+            }
+            // An account owner we do not know is kept as written; accounts carry no metrics.
+            _ => Ok(()),
+        },
+        Record::Target(t) => employee(&t.employee_no),
+        Record::Appraisal(a) => employee(&a.employee_no),
+        Record::Capacity(c) => employee(&c.employee_no),
+        Record::Enrollment(e) => {
+            employee(&e.employee_no)?;
+            if known.courses.contains(&e.course_id) {
+                Ok(())
+            } else {
+                Err((
+                    "course_id",
+                    Problem::UnknownCourse {
+                        value: e.course_id.clone(),
+                    },
+                ))
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Imports one file of a known kind.
+pub async fn import_file(
+    store: &Store,
+    file: ImportFile,
+    skip_invalid: bool,
+    progress: &(dyn Fn(&str, u64) + Sync),
+) -> Result<ImportReport, AppError> {
+    import_files(store, vec![file], Vec::new(), skip_invalid, progress).await
+}
+
+/// Finds the importable files of a folder by name (`Lead.csv`, `roster.xlsx`, `花名册.csv`, …),
+/// in the order they must load. Returns them and the names of files that were not recognised.
+pub fn files_in_dir(dir: &Path) -> Result<(Vec<ImportFile>, Vec<String>), AppError> {
+    let mut found = Vec::new();
+    let mut skipped = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    entries.sort();
+    for p in entries {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let ext = p
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        if !matches!(ext.as_str(), "csv" | "xlsx" | "xlsm" | "txt")
+            || name.ends_with(".rejects.csv")
+        {
+            if !name.starts_with('.') {
+                skipped.push(name);
+            }
+            continue;
+        }
+        let stem = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match ImportKind::from_file_stem(&stem) {
+            Some(kind) => found.push(ImportFile {
+                path: p,
+                kind,
+                mapping: None,
+                sheet: None,
+            }),
+            None => skipped.push(name),
+        }
+    }
+    found.sort_by_key(|f| {
+        (
+            ImportKind::ALL.iter().position(|k| *k == f.kind),
+            f.path.clone(),
+        )
+    });
+    Ok((found, skipped))
+}
+
+/// Imports several files in one transaction, in the order given.
+pub async fn import_files(
+    store: &Store,
+    files: Vec<ImportFile>,
+    skipped_files: Vec<String>,
+    skip_invalid: bool,
+    progress: &(dyn Fn(&str, u64) + Sync),
+) -> Result<ImportReport, AppError> {
+    let tz = company_tz(store).await?;
+    let ctx = ParseContext { tz };
+    let mut known = Known::load(store).await?;
+    let mut tx = store.begin_import(tz).await?;
+    let mut reports = Vec::new();
+    let mut failed = false;
+    let mut affected = AffectedMonths::None;
+    let mut rejects: Vec<Rejects> = Vec::new();
+    let started = chrono::Utc::now().timestamp();
+
+    for f in files {
+        let name = f
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut rep = FileReport {
+            file: name.clone(),
+            kind: f.kind,
+            encoding: None,
+            rows_read: 0,
+            inserted: 0,
+            updated: 0,
+            rejected: 0,
+            issues: Vec::new(),
+            issue_count: 0,
+            unknown_columns: Vec::new(),
+            rejects_file: None,
+            warnings: Vec::new(),
+        };
+        let sheet = f
+            .sheet
+            .clone()
+            .or_else(|| f.mapping.as_ref().and_then(|m| m.sheet.clone()));
+        let opened = SourceFile::open(&f.path, sheet.as_deref()).and_then(|src| {
+            let map = ColumnMap::new(f.kind, &src.name, &src.headers, f.mapping.as_ref())?;
+            Ok((src, map))
+        });
+        let (src, map) = match opened {
+            Ok(x) => x,
+            Err(issue) => {
+                rep.issue_count = 1;
+                rep.issues.push(issue);
+                reports.push(rep);
+                failed = true;
+                continue;
+            }
+        };
+        rep.encoding = Some(match src.encoding {
+            Encoding::Utf8 => "UTF-8".into(),
+            Encoding::Gb18030 => "GBK/GB18030".into(),
+        });
+        rep.unknown_columns = map.unknown_columns.clone();
+        let owner_match = f
+            .mapping
+            .as_ref()
+            .map(|m| m.owner_match)
+            .unwrap_or_default();
+        tx.start_kind(f.kind).await?;
+        let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        let mut bad_rows: Vec<(RawRow, String)> = Vec::new();
+        let mut line_issue: Option<Issue> = None;
+        let mut rows = src.rows();
+        loop {
+            let row = match rows.next() {
+                None => break,
+                Some(Err(issue)) => {
+                    line_issue = Some(issue);
+                    break;
+                }
+                Some(Ok(row)) => row,
+            };
+            rep.rows_read += 1;
+            let result = parse_record(&map, &row, ctx).and_then(|mut rec| {
+                check_references(&mut rec, &known, owner_match).map_err(|(field, problem)| {
+                    Issue {
+                        file: name.clone(),
+                        line: Some(row.line),
+                        column: map.column_of(&row, field),
+                        problem,
+                    }
+                })?;
+                let key = rec.key();
+                if let Some(first) = seen.get(&key) {
+                    return Err(Issue {
+                        file: name.clone(),
+                        line: Some(row.line),
+                        column: None,
+                        problem: Problem::DuplicateId {
+                            id: key,
+                            first_line: *first,
+                        },
+                    });
+                }
+                seen.insert(key, row.line);
+                Ok(rec)
+            });
+            match result {
+                Ok(rec) => {
+                    known.learn(&rec);
+                    // Once a row is bad (and bad rows are not skipped) nothing more is written.
+                    if !failed && (skip_invalid || rep.issue_count == 0) {
+                        batch.push(rec);
+                    }
+                }
+                Err(issue) => {
+                    rep.issue_count += 1;
+                    rep.rejected += 1;
+                    if skip_invalid {
+                        bad_rows.push((row, issue.problem.render(Lang::Zh)));
+                    } else {
+                        batch.clear();
+                    }
+                    if rep.issues.len() < MAX_ISSUES_KEPT {
+                        rep.issues.push(issue);
+                    }
+                }
+            }
+            if batch.len() >= BATCH {
+                tx.write(&batch).await?;
+                batch.clear();
+                progress(&name, rep.rows_read);
+            }
+        }
+        if !failed && (skip_invalid || rep.issue_count == 0) {
+            tx.write(&batch).await?;
+        }
+        progress(&name, rep.rows_read);
+        if let Some(issue) = line_issue {
+            // A broken CSV structure hides what follows it, so the file cannot be partly taken.
+            rep.issue_count += 1;
+            rep.issues.push(issue);
+            failed = true;
+        }
+        if rep.issue_count > 0 && !skip_invalid {
+            failed = true;
+        }
+        if rep.rows_read == 0 && rep.issue_count == 0 {
+            rep.warnings.push(format!(
+                "{name}: 只有表头，没有数据行 / header only, no data rows"
+            ));
+        }
+        if !failed {
+            let counts = tx.finish_kind().await?;
+            rep.inserted = counts.inserted;
+            rep.updated = counts.updated;
+            affected = affected.union(counts.affected);
+        }
+        if skip_invalid && !bad_rows.is_empty() {
+            rejects.push((f.path.clone(), src.headers.clone(), bad_rows));
+        }
+        reports.push(rep);
+    }
+
+    let finished = chrono::Utc::now().timestamp();
+    let mut report = ImportReport {
+        files: reports,
+        committed: false,
+        skipped_files,
+        unmatched_crm_users: Vec::new(),
+        employees_without_crm_user: Vec::new(),
+        name_matches: Vec::new(),
+        recomputed_months: Vec::new(),
+    };
+    if failed {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+        report.committed = true;
+        for (path, headers, rows) in rejects {
+            let out = rejects_path(&path);
+            write_rejects(&out, &headers, &rows)?;
+            if let Some(r) = report.files.iter_mut().find(|r| {
+                path.file_name()
+                    .is_some_and(|n| n.to_string_lossy() == r.file)
+            }) {
+                r.rejects_file = Some(out);
+            }
+        }
+        let links: LinkReport = relink(store).await?;
+        report.unmatched_crm_users = links.unmatched_crm_users;
+        report.employees_without_crm_user = links.employees_without_crm_user;
+        report.name_matches = links.name_matches;
+        report.recomputed_months = recompute(store, &affected).await?;
+    }
+    for r in &report.files {
+        let status = if report.committed {
+            "committed"
+        } else if r.issue_count > 0 {
+            "rejected"
+        } else {
+            "rolled_back"
+        };
+        let json = serde_json::to_string(&serde_json::json!({
+            "issues": r.issues.iter().take(100).map(|i| i.render(Lang::Zh)).collect::<Vec<_>>(),
+            "issue_count": r.issue_count,
+            "unknown_columns": r.unknown_columns,
+        }))
+        .unwrap_or_default();
+        store
+            .record_import(
+                r.kind.as_str(),
+                &r.file,
+                started,
+                finished,
+                status,
+                (
+                    r.rows_read as i64,
+                    r.inserted as i64,
+                    r.updated as i64,
+                    r.rejected as i64,
+                ),
+                &json,
+            )
+            .await?;
+    }
+    Ok(report)
+}
+
+/// `Lead.csv` → `Lead.rejects.csv` beside it.
+pub fn rejects_path(input: &Path) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "import".into());
+    input.with_file_name(format!("{stem}.rejects.csv"))
+}
+
+/// Writes rejected rows as UTF-8 CSV (with BOM, so Excel reads it) with the reason appended.
+fn write_rejects(
+    out: &Path,
+    headers: &[String],
+    rows: &[(RawRow, String)],
+) -> Result<(), AppError> {
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(&mut bytes);
+        let mut h: Vec<String> = vec!["line".into()];
+        h.extend(headers.iter().cloned());
+        h.push("error".into());
+        w.write_record(&h)
+            .map_err(|e| AppError::Invalid(e.to_string()))?;
+        for (row, reason) in rows {
+            let mut rec: Vec<String> = vec![row.line.to_string()];
+            rec.extend(row.cells.iter().map(str::to_string));
+            rec.push(reason.clone());
+            w.write_record(&rec)
+                .map_err(|e| AppError::Invalid(e.to_string()))?;
+        }
+        w.flush()?;
+    }
+    std::fs::write(out, bytes)?;
+    Ok(())
+}
+
+/// An import manifest: several files with their kinds and mappings, imported in one transaction.
+///
+/// ```toml
+/// [[file]]
+/// path = "data/sales_teams.csv"   # relative to the manifest's folder
+/// kind = "roster"
+/// mapping = "roster.toml"         # optional, relative to the manifest's folder
+/// sheet = "Sheet1"                # optional
+/// ```
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    file: Vec<ManifestFile>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestFile {
+    path: PathBuf,
+    kind: String,
+    mapping: Option<PathBuf>,
+    sheet: Option<String>,
+}
+
+/// Reads an import manifest into the files it lists, in order.
+pub fn files_in_manifest(manifest: &Path) -> Result<Vec<ImportFile>, AppError> {
+    let name = manifest.display().to_string();
+    let text = std::fs::read_to_string(manifest)
+        .map_err(|e| Issue::file(&name, Problem::Unreadable(e.to_string())))?;
+    let m: Manifest = toml::from_str(&text)
+        .map_err(|e| Issue::file(&name, Problem::BadMapping(e.to_string())))?;
+    let base = manifest.parent().unwrap_or(Path::new("."));
+    let mut out = Vec::new();
+    for f in m.file {
+        let kind = ImportKind::parse(&f.kind).ok_or_else(|| {
+            Issue::file(
+                &name,
+                Problem::BadMapping(format!("unknown kind \"{}\"", f.kind)),
+            )
+        })?;
+        let mapping = match &f.mapping {
+            Some(p) => Some(Mapping::load(&base.join(p), Some(kind))?),
+            None => None,
+        };
+        out.push(ImportFile {
+            path: base.join(&f.path),
+            kind,
+            mapping,
+            sheet: f.sheet,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,14 @@
+//! Uplift's use cases: importing files, linking CRM users to employees, recomputing and reading the
+//! metric table, and the demo company. Reads and writes through the store; rules live in the engines.
+
+// Errors carry a located `Issue`; they are built for bad input only, off the hot path.
+#![allow(clippy::result_large_err)]
+
+pub mod demo;
+pub mod error;
+pub mod identity;
+pub mod import;
+pub mod metrics;
+pub mod settings;
+
+pub use error::AppError;

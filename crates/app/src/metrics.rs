@@ -1,0 +1,357 @@
+//! Recomputing the materialised metric table and presenting it as a table, CSV or JSON.
+
+use serde_json::{Map, Value as Json};
+
+use uplift_domain::metric::MetricUnit;
+use uplift_domain::metric_data::{EmployeeMonthMetrics, UnitMonthMetrics};
+use uplift_domain::{Lang, MetricId, Money, Month};
+use uplift_insight::compute_metric_table;
+use uplift_store::{AffectedMonths, EmployeeMetricRow, MetricFilter, Store, UnitMetricRow};
+
+use crate::AppError;
+use crate::settings::company_tz;
+
+/// Recomputes the metric rows of the affected months (within the months that have data) and
+/// returns the months recomputed. Months outside the data range lose their rows.
+pub async fn recompute(store: &Store, affected: &AffectedMonths) -> Result<Vec<i32>, AppError> {
+    let tz = company_tz(store).await?;
+    let Some(range) = store.data_month_range().await? else {
+        store.replace_metrics(&[], &[], &[]).await?;
+        return Ok(Vec::new());
+    };
+    let months = affected.within(range);
+    // Chunks of a year keep memory flat on big companies.
+    for chunk in months.chunks(12) {
+        let inputs = store.load_metric_inputs(chunk, tz).await?;
+        let (rows, units) = compute_metric_table(&inputs);
+        store.replace_metrics(chunk, &rows, &units).await?;
+    }
+    Ok(months)
+}
+
+/// The value of one metric in an employee row, as a number (money in yuan).
+pub fn employee_value(r: &EmployeeMonthMetrics, m: MetricId) -> Option<f64> {
+    use MetricId::*;
+    match m {
+        Fte => Some(r.fte),
+        Contribution => Some(Money(r.contribution_fen).yuan_f64()),
+        OrdersWon => Some(r.orders_won as f64),
+        PerCapitaContribution => r.per_capita_contribution,
+        AvgDealSize => r.avg_deal_size,
+        QuotaAttainment => r.quota_attainment,
+        PipelineValue => Some(Money(r.pipeline_fen).yuan_f64()),
+        LeadsReceived => Some(r.leads_received as f64),
+        LeadConversionRate => r.lead_conversion_rate,
+        WinRate => r.win_rate,
+        Followups => Some(r.followups as f64),
+        FollowupsPerWeek => r.followups_per_week,
+        FirstResponseHours => r.first_response_hours,
+        ContactedWithin24hRate => r.contacted_within_24h_rate,
+        TenureMonths => r.tenure_months.map(|t| t as f64),
+        TrainingCompletionRate => r.training_completion_rate,
+        TrainingsCompleted => Some(r.trainings_completed as f64),
+        AppraisalScore => r.appraisal_score,
+    }
+}
+
+/// The value of one metric in a team row (`fte` is the team's headcount_avg).
+pub fn unit_value(r: &UnitMonthMetrics, m: MetricId) -> Option<f64> {
+    use MetricId::*;
+    match m {
+        Fte => Some(r.headcount_avg),
+        Contribution => Some(Money(r.contribution_fen).yuan_f64()),
+        OrdersWon => Some(r.orders_won as f64),
+        PerCapitaContribution => r.per_capita_contribution,
+        AvgDealSize => r.avg_deal_size,
+        QuotaAttainment => r.quota_attainment,
+        PipelineValue => Some(Money(r.pipeline_fen).yuan_f64()),
+        LeadsReceived => Some(r.leads_received as f64),
+        LeadConversionRate => r.lead_conversion_rate,
+        WinRate => r.win_rate,
+        Followups => Some(r.followups as f64),
+        FollowupsPerWeek => r.followups_per_week,
+        FirstResponseHours => r.first_response_hours,
+        ContactedWithin24hRate => r.contacted_within_24h_rate,
+        TenureMonths => r.tenure_months,
+        TrainingCompletionRate => r.training_completion_rate,
+        TrainingsCompleted => Some(r.trainings_completed as f64),
+        AppraisalScore => r.appraisal_score,
+    }
+}
+
+/// Decimals used in CSV and JSON: money 2, hours 4, counts 0, everything else 6.
+pub fn decimals(m: MetricId) -> usize {
+    match m.unit() {
+        MetricUnit::Money => 2,
+        MetricUnit::Hours => 4,
+        MetricUnit::Count => 0,
+        _ => 6,
+    }
+}
+
+/// A number for machine output, with the metric's decimals.
+pub fn machine_text(m: MetricId, v: Option<f64>) -> String {
+    match v {
+        None => String::new(),
+        Some(x) => format!("{:.*}", decimals(m), x),
+    }
+}
+
+/// A number for people: ¥ and thousands separators for money, percentages for rates.
+pub fn human_text(m: MetricId, v: Option<f64>, lang: Lang) -> String {
+    let Some(x) = v else { return "—".into() };
+    match m.unit() {
+        MetricUnit::Money => {
+            let s = Money((x * 100.0).round() as i64).display_cny();
+            let _ = lang;
+            s
+        }
+        MetricUnit::Rate => format!("{:.1}%", x * 100.0),
+        MetricUnit::Hours => format!("{x:.1}"),
+        MetricUnit::Count => format!("{x:.0}"),
+        MetricUnit::Number => format!("{x:.2}"),
+    }
+}
+
+/// Output formats of `uplift metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+/// Whether to list employees or departments (with the company first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Employee,
+    Department,
+}
+
+/// Reads the metric table and renders it.
+pub async fn render_metrics(
+    store: &Store,
+    filter: &MetricFilter,
+    level: Level,
+    format: Format,
+    lang: Lang,
+) -> Result<String, AppError> {
+    match level {
+        Level::Employee => {
+            let rows = store.employee_metrics(filter).await?;
+            Ok(render_employee_rows(&rows, format, lang))
+        }
+        Level::Department => {
+            let rows = store.unit_metrics(filter).await?;
+            Ok(render_unit_rows(&rows, format, lang))
+        }
+    }
+}
+
+fn month_text(key: i32) -> String {
+    Month::from_key(key)
+        .map(|m| m.to_string())
+        .unwrap_or_default()
+}
+
+fn render_employee_rows(rows: &[EmployeeMetricRow], format: Format, lang: Lang) -> String {
+    let keyed: Vec<(Vec<String>, Vec<Option<f64>>)> = rows
+        .iter()
+        .map(|r| {
+            let keys = vec![
+                r.employee_no.clone(),
+                month_text(r.metrics.month),
+                r.name.clone(),
+                r.department.clone().unwrap_or_default(),
+            ];
+            (
+                keys,
+                MetricId::ALL
+                    .iter()
+                    .map(|m| employee_value(&r.metrics, *m))
+                    .collect(),
+            )
+        })
+        .collect();
+    render(
+        &["employee_no", "month"],
+        &[lang.pick("姓名", "name"), lang.pick("部门", "department")],
+        &keyed,
+        format,
+        lang,
+    )
+}
+
+fn render_unit_rows(rows: &[UnitMetricRow], format: Format, lang: Lang) -> String {
+    let keyed: Vec<(Vec<String>, Vec<Option<f64>>)> = rows
+        .iter()
+        .map(|r| {
+            let dept = r
+                .department
+                .clone()
+                .unwrap_or_else(|| lang.pick("全公司", "(company)").to_string());
+            let keys = vec![
+                dept,
+                month_text(r.metrics.month),
+                r.metrics.members.to_string(),
+            ];
+            (
+                keys,
+                MetricId::ALL
+                    .iter()
+                    .map(|m| unit_value(&r.metrics, *m))
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut out = render(
+        &["department", "month"],
+        &[lang.pick("人数", "members")],
+        &keyed,
+        format,
+        lang,
+    );
+    if format == Format::Table {
+        out = out.replace(
+            MetricId::Fte.label(lang),
+            lang.pick("平均人数", "Headcount avg"),
+        );
+    }
+    out
+}
+
+/// Renders rows whose first two keys are machine keys and the rest are labels for people.
+fn render(
+    machine_keys: &[&str],
+    human_keys: &[&str],
+    rows: &[(Vec<String>, Vec<Option<f64>>)],
+    format: Format,
+    lang: Lang,
+) -> String {
+    match format {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut header: Vec<&str> = machine_keys.to_vec();
+            header.extend(MetricId::ALL.iter().map(|m| m.id()));
+            let _ = w.write_record(&header);
+            for (keys, vals) in rows {
+                let mut rec: Vec<String> = keys[..machine_keys.len()].to_vec();
+                rec.extend(
+                    MetricId::ALL
+                        .iter()
+                        .zip(vals)
+                        .map(|(m, v)| machine_text(*m, *v)),
+                );
+                let _ = w.write_record(&rec);
+            }
+            String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+        }
+        Format::Json => {
+            let arr: Vec<Json> = rows
+                .iter()
+                .map(|(keys, vals)| {
+                    let mut o = Map::new();
+                    for (k, v) in machine_keys.iter().zip(keys) {
+                        o.insert((*k).into(), Json::String(v.clone()));
+                    }
+                    for (m, v) in MetricId::ALL.iter().zip(vals) {
+                        let j = match v {
+                            None => Json::Null,
+                            Some(x) => {
+                                let rounded: f64 =
+                                    format!("{:.*}", decimals(*m), x).parse().unwrap_or(*x);
+                                serde_json::Number::from_f64(rounded)
+                                    .map(Json::Number)
+                                    .unwrap_or(Json::Null)
+                            }
+                        };
+                        o.insert(m.id().into(), j);
+                    }
+                    Json::Object(o)
+                })
+                .collect();
+            serde_json::to_string_pretty(&arr).unwrap_or_default() + "\n"
+        }
+        Format::Table => {
+            let shown = [
+                MetricId::Fte,
+                MetricId::Contribution,
+                MetricId::OrdersWon,
+                MetricId::QuotaAttainment,
+                MetricId::LeadsReceived,
+                MetricId::LeadConversionRate,
+                MetricId::WinRate,
+                MetricId::FollowupsPerWeek,
+                MetricId::FirstResponseHours,
+                MetricId::ContactedWithin24hRate,
+                MetricId::TenureMonths,
+            ];
+            let mut header: Vec<String> = machine_keys
+                .iter()
+                .map(|k| match *k {
+                    "employee_no" => lang.pick("工号", "Employee").to_string(),
+                    "month" => lang.pick("月份", "Month").to_string(),
+                    "department" => lang.pick("部门", "Department").to_string(),
+                    other => other.to_string(),
+                })
+                .collect();
+            header.extend(human_keys.iter().map(|s| s.to_string()));
+            header.extend(shown.iter().map(|m| m.label(lang).to_string()));
+            let mut table: Vec<Vec<String>> = vec![header];
+            for (keys, vals) in rows {
+                let mut line: Vec<String> = keys.clone();
+                if lang == Lang::Zh
+                    && let Some(m) = Month::parse(&line[1]).ok()
+                {
+                    line[1] = m.label_zh();
+                }
+                for m in shown {
+                    let i = MetricId::ALL.iter().position(|x| *x == m).unwrap_or(0);
+                    line.push(human_text(m, vals[i], lang));
+                }
+                table.push(line);
+            }
+            format_table(&table)
+        }
+    }
+}
+
+/// Aligns columns by display width (CJK characters are two columns wide).
+fn format_table(rows: &[Vec<String>]) -> String {
+    let width = |s: &str| {
+        s.chars()
+            .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
+            .sum::<usize>()
+    };
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| width(s))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for (i, r) in rows.iter().enumerate() {
+        let cells: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(c, s)| format!("{}{}", s, " ".repeat(widths[c] - width(s))))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+        if i == 0 {
+            out.push_str(
+                &widths
+                    .iter()
+                    .map(|w| "-".repeat(*w))
+                    .collect::<Vec<_>>()
+                    .join("  "),
+            );
+            out.push('\n');
+        }
+    }
+    out
+}

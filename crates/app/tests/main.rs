@@ -1,0 +1,9 @@
+//! Integration tests of the use cases against a real database: a temporary SQLite file, or a fresh
+//! database on the PostgreSQL server named by `TEST_DATABASE_URL`.
+
+mod bad_input;
+mod demo;
+mod golden;
+mod mapping;
+mod store_contract;
+mod support;

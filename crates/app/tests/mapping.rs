@@ -1,0 +1,149 @@
+//! Mapping files: the shipped Maven CRM example imports the real public dataset.
+
+use std::collections::HashMap;
+
+use uplift_app::import::{files_in_manifest, import_files};
+use uplift_domain::Month;
+use uplift_store::MetricFilter;
+
+use crate::support::*;
+use uplift_testkit::{repo_root, shared_dir, test_db};
+
+#[tokio::test]
+async fn maven_crm_example_imports_and_gives_per_agent_monthly_contribution() {
+    let db = test_db().await;
+    let files =
+        files_in_manifest(&repo_root().join("examples/maven-crm/manifest.toml")).expect("manifest");
+    let r = import_files(&db.store, files, Vec::new(), false, &no_progress)
+        .await
+        .expect("import");
+    assert!(r.committed, "{:?}", r.issue_lines(uplift_domain::Lang::En));
+    assert_eq!(count(&db.store, "employees").await, 35);
+    assert_eq!(count(&db.store, "opportunities").await, 8800);
+    assert!(r.unmatched_crm_users.is_empty());
+
+    // Truth straight from the dataset: Σ close_value of Won deals per agent and close month.
+    let text = std::fs::read_to_string(
+        shared_dir().join("datasets/maven-crm-sales-opportunities/sales_pipeline.csv"),
+    )
+    .unwrap();
+    let (h, rows) = parse_csv(&text);
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let mut truth: HashMap<(String, Month), f64> = HashMap::new();
+    for r in &rows {
+        if r[col("deal_stage")] == "Won" {
+            let m = Month::parse(&r[col("close_date")][..7]).unwrap();
+            *truth.entry((r[col("sales_agent")].clone(), m)).or_default() +=
+                r[col("close_value")].parse::<f64>().unwrap();
+        }
+    }
+    let stored = db
+        .store
+        .employee_metrics(&MetricFilter::default())
+        .await
+        .unwrap();
+    let mut total = 0.0;
+    for row in &stored {
+        let m = Month::from_key(row.metrics.month).unwrap();
+        let want = truth
+            .get(&(row.employee_no.clone(), m))
+            .copied()
+            .unwrap_or(0.0);
+        assert!(
+            (row.metrics.contribution_fen as f64 / 100.0 - want).abs() < 0.005,
+            "{} {m}",
+            row.employee_no
+        );
+        total += want;
+    }
+    assert_eq!(total, 10_005_534.0, "the README's won total");
+    let central = db
+        .store
+        .unit_metrics(&MetricFilter {
+            department: Some("Central".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        !central.is_empty()
+            && central
+                .iter()
+                .all(|u| u.department.as_deref() == Some("Central"))
+    );
+}
+
+#[tokio::test]
+async fn a_mapping_with_owner_matching_by_email_and_value_tables() {
+    let db = test_db().await;
+    let dir = db.dir();
+    std::fs::write(dir.join("User.csv"), "Id,Name,Email\n005A,张三,zs@a.cn\n").unwrap();
+    import_one(
+        &db.store,
+        &dir.join("User.csv"),
+        uplift_domain::records::ImportKind::User,
+        false,
+    )
+    .await;
+    std::fs::write(dir.join("deals.csv"), "编号,负责人邮箱,成交日,状态,金额\nD1,ZS@A.CN,2026/3/5,赢单了,\"¥12,000.50\"\nD2,zs@a.cn,2026/3/6,跟进中,100\n").unwrap();
+    let mapping = uplift_io::Mapping::parse(
+        r#"kind = "opportunity"
+owner_match = "email"
+[columns]
+Id = "编号"
+OwnerId = "负责人邮箱"
+CloseDate = "成交日"
+StageName = "状态"
+Amount = "金额"
+[values.StageName]
+"赢单了" = "Closed Won""#,
+        None,
+    )
+    .unwrap();
+    let r = import_one_mapped(
+        &db.store,
+        &dir.join("deals.csv"),
+        uplift_domain::records::ImportKind::Opportunity,
+        Some(mapping),
+        false,
+    )
+    .await;
+    assert!(r.committed, "{:?}", r.issue_lines(uplift_domain::Lang::En));
+    let csv = metrics_csv(&db.store).await;
+    assert!(
+        csv.is_empty() || parse_csv(&csv).1.is_empty(),
+        "no employees yet, so no metric rows"
+    );
+    let inputs = db
+        .store
+        .load_metric_inputs(&[202603], uplift_domain::time::DEFAULT_TZ)
+        .await
+        .unwrap();
+    assert!(
+        inputs.closed_deals.is_empty(),
+        "the owner is not linked to an employee yet"
+    );
+    std::fs::write(
+        dir.join("roster.csv"),
+        "工号,姓名,入职日期,邮箱\nE1,张三,2025-01-01,zs@a.cn\n",
+    )
+    .unwrap();
+    import_one(
+        &db.store,
+        &dir.join("roster.csv"),
+        uplift_domain::records::ImportKind::Roster,
+        false,
+    )
+    .await;
+    let rows = db
+        .store
+        .employee_metrics(&MetricFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].metrics.contribution_fen, 1_200_050);
+    assert_eq!(
+        rows[0].metrics.pipeline_fen, 10_000,
+        "the open deal is pipeline at the end of March"
+    );
+}

@@ -1,0 +1,404 @@
+//! The records Uplift imports: CRM objects (Salesforce names) and HR files.
+//! Source ids are kept so that re-importing upserts instead of duplicating.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::{Money, Month};
+
+/// What kind of data a file holds. The order of [`ImportKind::ALL`] is the order `import dir` loads
+/// them in, so that owners and employees exist before what refers to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportKind {
+    Roster,
+    User,
+    Account,
+    Lead,
+    Opportunity,
+    Task,
+    Event,
+    Target,
+    Course,
+    Enrollment,
+    Appraisal,
+    Capacity,
+}
+
+impl ImportKind {
+    pub const ALL: [ImportKind; 12] = [
+        ImportKind::Roster,
+        ImportKind::User,
+        ImportKind::Account,
+        ImportKind::Lead,
+        ImportKind::Opportunity,
+        ImportKind::Task,
+        ImportKind::Event,
+        ImportKind::Target,
+        ImportKind::Course,
+        ImportKind::Enrollment,
+        ImportKind::Appraisal,
+        ImportKind::Capacity,
+    ];
+
+    /// The identifier used on the command line (`uplift import lead …`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Roster => "roster",
+            ImportKind::User => "user",
+            ImportKind::Account => "account",
+            ImportKind::Lead => "lead",
+            ImportKind::Opportunity => "opportunity",
+            ImportKind::Task => "task",
+            ImportKind::Event => "event",
+            ImportKind::Target => "target",
+            ImportKind::Course => "course",
+            ImportKind::Enrollment => "enrollment",
+            ImportKind::Appraisal => "appraisal",
+            ImportKind::Capacity => "capacity",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ImportKind> {
+        let s = s.trim().to_ascii_lowercase();
+        ImportKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s || format!("{}s", k.as_str()) == s)
+    }
+
+    /// Recognises a file by its name, as `import dir` does: `Lead.csv`, `roster.xlsx`, `花名册.csv`,
+    /// `targets.csv`. `None` for names that say nothing.
+    pub fn from_file_stem(stem: &str) -> Option<ImportKind> {
+        let s = stem.trim().to_lowercase();
+        let zh: &[(&str, ImportKind)] = &[
+            ("花名册", ImportKind::Roster),
+            ("员工", ImportKind::Roster),
+            ("业绩目标", ImportKind::Target),
+            ("目标", ImportKind::Target),
+            ("课程", ImportKind::Course),
+            ("培训记录", ImportKind::Enrollment),
+            ("培训", ImportKind::Enrollment),
+            ("绩效", ImportKind::Appraisal),
+            ("线索上限", ImportKind::Capacity),
+        ];
+        if let Some(k) = ImportKind::parse(&s) {
+            return Some(k);
+        }
+        let alias = match s.as_str() {
+            "employees" | "employee" => Some(ImportKind::Roster),
+            "users" => Some(ImportKind::User),
+            "opportunities" => Some(ImportKind::Opportunity),
+            "activities" => None,
+            _ => None,
+        };
+        alias.or_else(|| {
+            zh.iter()
+                .find(|(name, _)| s.contains(name))
+                .map(|(_, k)| *k)
+        })
+    }
+
+    /// Chinese name, for reports.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ImportKind::Roster => "花名册",
+            ImportKind::User => "CRM用户",
+            ImportKind::Account => "客户",
+            ImportKind::Lead => "线索",
+            ImportKind::Opportunity => "商机",
+            ImportKind::Task => "任务",
+            ImportKind::Event => "日程",
+            ImportKind::Target => "业绩目标",
+            ImportKind::Course => "课程",
+            ImportKind::Enrollment => "培训记录",
+            ImportKind::Appraisal => "绩效",
+            ImportKind::Capacity => "线索上限",
+        }
+    }
+}
+
+/// A Salesforce User: someone who owns CRM records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CrmUser {
+    pub source_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub is_active: bool,
+    pub role_id: Option<String>,
+    pub manager_id: Option<String>,
+}
+
+/// A customer company.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub source_id: String,
+    pub name: String,
+    pub industry: Option<String>,
+    pub owner_id: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A sales lead assigned to an owner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lead {
+    pub source_id: String,
+    pub owner_id: String,
+    pub created_at: DateTime<Utc>,
+    pub lead_source: Option<String>,
+    pub industry: Option<String>,
+    pub status: Option<String>,
+    pub rating: Option<String>,
+    pub is_converted: bool,
+    pub converted_date: Option<NaiveDate>,
+    pub converted_opportunity_id: Option<String>,
+    pub converted_account_id: Option<String>,
+    pub company: Option<String>,
+    pub name: Option<String>,
+    pub city: Option<String>,
+    pub annual_revenue: Option<Money>,
+    pub number_of_employees: Option<i64>,
+}
+
+/// Whether an opportunity is still open, won or lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DealState {
+    Open,
+    Won,
+    Lost,
+}
+
+impl DealState {
+    /// Salesforce's rule when IsWon/IsClosed are absent: `Closed Won`, `Closed Lost`, else open.
+    pub fn from_stage_name(stage: &str) -> DealState {
+        let s = stage.trim().to_ascii_lowercase();
+        if s == "closed won" || s == "won" || s == "赢单" {
+            DealState::Won
+        } else if s == "closed lost" || s == "lost" || s == "输单" {
+            DealState::Lost
+        } else {
+            DealState::Open
+        }
+    }
+}
+
+/// A sales opportunity (deal).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opportunity {
+    pub source_id: String,
+    pub owner_id: String,
+    pub close_date: NaiveDate,
+    pub stage_name: String,
+    pub amount: Option<Money>,
+    pub currency: String,
+    pub state: DealState,
+    pub probability: Option<f64>,
+    pub account_id: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub lead_source: Option<String>,
+    pub opportunity_type: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Task or Event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    Task,
+    Event,
+}
+
+/// A CRM activity (Salesforce Task or Event). Completed tasks and all events are follow-ups.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Activity {
+    pub source_id: String,
+    pub kind: ActivityKind,
+    pub owner_id: String,
+    pub who_id: Option<String>,
+    pub what_id: Option<String>,
+    pub subject: Option<String>,
+    pub subtype: Option<String>,
+    pub status: Option<String>,
+    /// When it happened: CompletedDateTime, else CreatedDate for tasks; StartDateTime for events.
+    pub at: DateTime<Utc>,
+    /// Whether it counts as a follow-up (completed task, or any event).
+    pub is_followup: bool,
+    pub call_seconds: Option<i64>,
+}
+
+/// An employee from the roster (花名册).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Employee {
+    pub employee_no: String,
+    pub name: String,
+    /// Department path, `/`-separated for sub-departments (e.g. `销售中心/销售一部`).
+    pub department: Option<String>,
+    pub position: Option<String>,
+    pub role_family: Option<String>,
+    pub hire_date: NaiveDate,
+    pub leave_date: Option<NaiveDate>,
+    pub manager_no: Option<String>,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub city: Option<String>,
+    pub crm_user_id: Option<String>,
+    pub industry_experience: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub gender: Option<String>,
+    /// Columns the contract does not name (年龄, 出勤率, 学历, …), kept for analysis.
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// A monthly sales target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    pub employee_no: String,
+    pub month: Month,
+    pub amount: Money,
+}
+
+/// A training course.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Course {
+    pub course_id: String,
+    pub name: String,
+    pub skills: Vec<String>,
+    pub format: Option<String>,
+    pub hours: Option<f64>,
+}
+
+/// A course assigned to an employee.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Enrollment {
+    pub employee_no: String,
+    pub course_id: String,
+    pub assigned_date: NaiveDate,
+    pub completed_date: Option<NaiveDate>,
+    pub score: Option<f64>,
+}
+
+/// An appraisal for a period (a month or a quarter).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Appraisal {
+    pub employee_no: String,
+    /// As written: `2026-03` or `2026-Q1`.
+    pub period: String,
+    /// Last day of the period, which decides from when the score applies.
+    pub period_end: NaiveDate,
+    pub score: f64,
+    pub grade: Option<String>,
+    pub reviewer_no: Option<String>,
+}
+
+/// Parses an appraisal period, returning its last day.
+pub fn appraisal_period_end(period: &str) -> Option<NaiveDate> {
+    let p = period.trim();
+    if let Some((y, q)) = p
+        .split_once(['-', ' '])
+        .filter(|(_, q)| q.to_ascii_uppercase().starts_with('Q'))
+    {
+        let y: i32 = y.parse().ok()?;
+        let q: u32 = q[1..].parse().ok()?;
+        if !(1..=4).contains(&q) {
+            return None;
+        }
+        return Month::new(y, q * 3).map(|m| m.last_day());
+    }
+    if let Ok(y) = p.parse::<i32>()
+        && (1000..=9999).contains(&y)
+    {
+        return Month::new(y, 12).map(|m| m.last_day());
+    }
+    Month::parse(p).ok().map(|m| m.last_day())
+}
+
+/// A rep's monthly lead capacity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Capacity {
+    pub employee_no: String,
+    pub max_leads_per_month: i64,
+}
+
+/// One parsed row of any kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Record {
+    User(CrmUser),
+    Account(Account),
+    Lead(Lead),
+    Opportunity(Opportunity),
+    Activity(Activity),
+    Employee(Employee),
+    Target(Target),
+    Course(Course),
+    Enrollment(Enrollment),
+    Appraisal(Appraisal),
+    Capacity(Capacity),
+}
+
+impl Record {
+    /// The key rows are upserted by (a source id, an employee number, or a composite).
+    pub fn key(&self) -> String {
+        match self {
+            Record::User(r) => r.source_id.clone(),
+            Record::Account(r) => r.source_id.clone(),
+            Record::Lead(r) => r.source_id.clone(),
+            Record::Opportunity(r) => r.source_id.clone(),
+            Record::Activity(r) => r.source_id.clone(),
+            Record::Employee(r) => r.employee_no.clone(),
+            Record::Target(r) => format!("{} {}", r.employee_no, r.month),
+            Record::Course(r) => r.course_id.clone(),
+            Record::Enrollment(r) => {
+                format!("{} {} {}", r.employee_no, r.course_id, r.assigned_date)
+            }
+            Record::Appraisal(r) => format!("{} {}", r.employee_no, r.period),
+            Record::Capacity(r) => r.employee_no.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_from_file_names() {
+        assert_eq!(ImportKind::from_file_stem("Lead"), Some(ImportKind::Lead));
+        assert_eq!(
+            ImportKind::from_file_stem("targets"),
+            Some(ImportKind::Target)
+        );
+        assert_eq!(
+            ImportKind::from_file_stem("2026花名册"),
+            Some(ImportKind::Roster)
+        );
+        assert_eq!(
+            ImportKind::from_file_stem("Opportunity"),
+            Some(ImportKind::Opportunity)
+        );
+        assert_eq!(ImportKind::from_file_stem("expected_metrics"), None);
+    }
+
+    #[test]
+    fn periods() {
+        assert_eq!(
+            appraisal_period_end("2026-Q1"),
+            NaiveDate::from_ymd_opt(2026, 3, 31)
+        );
+        assert_eq!(
+            appraisal_period_end("2026-02"),
+            NaiveDate::from_ymd_opt(2026, 2, 28)
+        );
+        assert_eq!(appraisal_period_end("2026-Q5"), None);
+    }
+
+    #[test]
+    fn stage_names() {
+        assert_eq!(DealState::from_stage_name("Closed Won"), DealState::Won);
+        assert_eq!(DealState::from_stage_name("closed lost"), DealState::Lost);
+        assert_eq!(
+            DealState::from_stage_name("Negotiation/Review"),
+            DealState::Open
+        );
+    }
+}

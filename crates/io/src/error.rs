@@ -1,0 +1,315 @@
+//! Import problems, structured so that they can be rendered in Chinese or English.
+
+use uplift_domain::Lang;
+
+/// What is wrong with a file, a row or a cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    /// The file could not be read at all.
+    Unreadable(String),
+    /// The file has no bytes, or no header row.
+    EmptyFile,
+    /// The bytes are neither UTF-8 nor GBK/GB18030 text.
+    NotText,
+    /// An XLSX (zip) file given where CSV was expected by its name, or another binary format.
+    WrongFormat(String),
+    /// The XLSX workbook has no sheet by that name, or no sheet at all.
+    NoSuchSheet(String),
+    /// A required column is missing from the header. Lists the columns that are there.
+    MissingColumn {
+        field: String,
+        found: Vec<String>,
+    },
+    /// Two header cells map to the same field.
+    DuplicateColumn(String),
+    /// A required cell is empty.
+    Empty {
+        field: String,
+    },
+    BadDate {
+        field: String,
+        value: String,
+    },
+    BadDateTime {
+        field: String,
+        value: String,
+    },
+    BadBool {
+        field: String,
+        value: String,
+    },
+    BadAmount {
+        field: String,
+        value: String,
+    },
+    BadNumber {
+        field: String,
+        value: String,
+    },
+    BadMonth {
+        field: String,
+        value: String,
+    },
+    BadPeriod {
+        field: String,
+        value: String,
+    },
+    BadValue {
+        field: String,
+        value: String,
+        expected: String,
+    },
+    /// The row has a different number of cells from the header.
+    RaggedRow {
+        expected: usize,
+        found: usize,
+    },
+    /// The same source id appears twice in one file.
+    DuplicateId {
+        id: String,
+        first_line: u64,
+    },
+    /// The owner id names no imported CRM user.
+    UnknownOwner {
+        field: String,
+        value: String,
+    },
+    /// The employee number names no employee on the roster.
+    UnknownEmployee {
+        field: String,
+        value: String,
+    },
+    /// The course id names no imported course.
+    UnknownCourse {
+        value: String,
+    },
+    /// A mapping file that cannot be used.
+    BadMapping(String),
+    /// The leave date is before the hire date.
+    LeaveBeforeHire,
+}
+
+impl Problem {
+    /// Renders the problem as a sentence in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        use Problem::*;
+        let zh = lang == Lang::Zh;
+        match self {
+            Unreadable(e) => {
+                if zh {
+                    format!("无法读取文件：{e}")
+                } else {
+                    format!("cannot read the file: {e}")
+                }
+            }
+            EmptyFile => lang
+                .pick(
+                    "文件为空（没有表头行）",
+                    "the file is empty (no header row)",
+                )
+                .into(),
+            NotText => lang
+                .pick(
+                    "文件既不是 UTF-8 也不是 GBK/GB18030 文本，请另存为 CSV 或 XLSX",
+                    "the file is neither UTF-8 nor GBK/GB18030 text; save it as CSV or XLSX",
+                )
+                .into(),
+            WrongFormat(what) => {
+                if zh {
+                    format!("文件格式不对：{what}")
+                } else {
+                    format!("wrong kind of file: {what}")
+                }
+            }
+            NoSuchSheet(s) => {
+                if zh {
+                    format!("工作簿中没有工作表「{s}」")
+                } else {
+                    format!("the workbook has no sheet \"{s}\"")
+                }
+            }
+            MissingColumn { field, found } => {
+                if zh {
+                    format!(
+                        "缺少必需列 {field}（文件中的列：{}）；是否选错了导入类型？",
+                        found.join(", ")
+                    )
+                } else {
+                    format!(
+                        "missing required column {field} (the file has: {}); is this the right kind of file?",
+                        found.join(", ")
+                    )
+                }
+            }
+            DuplicateColumn(f) => {
+                if zh {
+                    format!("两列都对应字段 {f}")
+                } else {
+                    format!("two columns both map to field {f}")
+                }
+            }
+            Empty { field } => {
+                if zh {
+                    format!("{field} 不能为空")
+                } else {
+                    format!("{field} must not be empty")
+                }
+            }
+            BadDate { field, value } => {
+                if zh {
+                    format!(
+                        "{field}「{value}」不是有效日期（如 2026-03-01、2026/3/1、2026年3月1日）"
+                    )
+                } else {
+                    format!("{field} \"{value}\" is not a date (e.g. 2026-03-01, 2026/3/1)")
+                }
+            }
+            BadDateTime { field, value } => {
+                if zh {
+                    format!(
+                        "{field}「{value}」不是有效的日期时间（如 2026-03-01T09:14:03.000+0000）"
+                    )
+                } else {
+                    format!(
+                        "{field} \"{value}\" is not a date-time (e.g. 2026-03-01T09:14:03.000+0000)"
+                    )
+                }
+            }
+            BadBool { field, value } => {
+                if zh {
+                    format!("{field}「{value}」不是布尔值（true/false、1/0、是/否）")
+                } else {
+                    format!("{field} \"{value}\" is not a boolean (true/false, 1/0, yes/no)")
+                }
+            }
+            BadAmount { field, value } => {
+                if zh {
+                    format!("{field}「{value}」不是金额（如 1234.5、¥1,234.50）")
+                } else {
+                    format!("{field} \"{value}\" is not an amount (e.g. 1234.5, ¥1,234.50)")
+                }
+            }
+            BadNumber { field, value } => {
+                if zh {
+                    format!("{field}「{value}」不是数字")
+                } else {
+                    format!("{field} \"{value}\" is not a number")
+                }
+            }
+            BadMonth { field, value } => {
+                if zh {
+                    format!("{field}「{value}」不是月份（如 2026-03）")
+                } else {
+                    format!("{field} \"{value}\" is not a month (e.g. 2026-03)")
+                }
+            }
+            BadPeriod { field, value } => {
+                if zh {
+                    format!("{field}「{value}」不是考核期间（如 2026-03 或 2026-Q1）")
+                } else {
+                    format!("{field} \"{value}\" is not a period (e.g. 2026-03 or 2026-Q1)")
+                }
+            }
+            BadValue {
+                field,
+                value,
+                expected,
+            } => {
+                if zh {
+                    format!("{field}「{value}」无效，应为：{expected}")
+                } else {
+                    format!("{field} \"{value}\" is invalid; expected {expected}")
+                }
+            }
+            RaggedRow { expected, found } => {
+                if zh {
+                    format!("此行有 {found} 列，表头有 {expected} 列")
+                } else {
+                    format!("this row has {found} cells but the header has {expected}")
+                }
+            }
+            DuplicateId { id, first_line } => {
+                if zh {
+                    format!("编号 {id} 在文件中重复（首次出现在第 {first_line} 行）")
+                } else {
+                    format!("id {id} appears twice in the file (first on line {first_line})")
+                }
+            }
+            UnknownOwner { field, value } => {
+                if zh {
+                    format!("{field}「{value}」不是已导入的 CRM 用户，请先导入 User")
+                } else {
+                    format!("{field} \"{value}\" is not an imported CRM user; import User first")
+                }
+            }
+            UnknownEmployee { field, value } => {
+                if zh {
+                    format!("{field}「{value}」不在花名册中，请先导入花名册")
+                } else {
+                    format!("{field} \"{value}\" is not on the roster; import the roster first")
+                }
+            }
+            UnknownCourse { value } => {
+                if zh {
+                    format!("课程编号「{value}」未导入，请先导入课程")
+                } else {
+                    format!("course \"{value}\" has not been imported; import courses first")
+                }
+            }
+            BadMapping(e) => {
+                if zh {
+                    format!("映射文件无效：{e}")
+                } else {
+                    format!("invalid mapping file: {e}")
+                }
+            }
+            LeaveBeforeHire => lang
+                .pick("离职日期早于入职日期", "leave date is before the hire date")
+                .into(),
+        }
+    }
+}
+
+/// A problem located in a file: `file:line:column: reason`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Issue {
+    pub file: String,
+    /// 1-based line (CSV) or row (XLSX); `None` for whole-file problems.
+    pub line: Option<u64>,
+    /// 1-based column number, when one cell is at fault.
+    pub column: Option<usize>,
+    pub problem: Problem,
+}
+
+impl Issue {
+    pub fn file(file: &str, problem: Problem) -> Issue {
+        Issue {
+            file: file.to_string(),
+            line: None,
+            column: None,
+            problem,
+        }
+    }
+
+    /// `file:line:column: reason` in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        let mut s = self.file.clone();
+        if let Some(l) = self.line {
+            s.push_str(&format!(":{l}"));
+            if let Some(c) = self.column {
+                s.push_str(&format!(":{c}"));
+            }
+        }
+        s.push_str(": ");
+        s.push_str(&self.problem.render(lang));
+        s
+    }
+}
+
+impl std::fmt::Display for Issue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(Lang::En))
+    }
+}
+
+impl std::error::Error for Issue {}

@@ -1,0 +1,43 @@
+//! Writing tables to XLSX (exports) and CSV.
+
+use rust_xlsxwriter::{Format, Workbook};
+use std::path::Path;
+
+/// A cell to export.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+}
+
+/// Writes a one-sheet workbook with a bold header row.
+pub fn write_xlsx(
+    path: &Path,
+    sheet: &str,
+    headers: &[String],
+    rows: &[Vec<Cell>],
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet)?;
+    let bold = Format::new().set_bold();
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c) = (r as u32 + 1, c as u16);
+            match cell {
+                Cell::Empty => {}
+                Cell::Text(s) => {
+                    ws.write_string(r, c, s)?;
+                }
+                Cell::Number(n) => {
+                    ws.write_number(r, c, *n)?;
+                }
+            }
+        }
+    }
+    wb.save(path)
+}

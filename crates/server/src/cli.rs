@@ -1,0 +1,577 @@
+//! Command-line interface.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use uplift_app::import::{ImportFile, ImportReport, files_in_dir, files_in_manifest, import_files};
+use uplift_app::metrics::{Format, Level, recompute, render_metrics};
+use uplift_domain::records::ImportKind;
+use uplift_domain::{Lang, Month};
+use uplift_io::Mapping;
+use uplift_store::{AffectedMonths, MetricFilter, Store};
+
+/// Uplift — raise per-capita contribution by joining CRM and HR data.
+#[derive(Parser, Debug)]
+#[command(name = "uplift", version, about)]
+pub struct Cli {
+    /// Folder for the embedded SQLite database and generated files.
+    #[arg(long, global = true, env = "UPLIFT_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Database: a PostgreSQL URL (postgres://…) or an SQLite file. Default: <data-dir>/uplift.db.
+    #[arg(long, global = true, env = "UPLIFT_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Language of messages: zh (default) or en. Falls back to UPLIFT_LANG, then LANG.
+    #[arg(long, global = true)]
+    pub lang: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create or upgrade the database schema.
+    Migrate,
+    /// Import a file (or a folder of files) into the database.
+    Import(ImportArgs),
+    /// Show the metric table, or recompute it.
+    Metrics(MetricsArgs),
+    /// Create the demo company (Chinese, 80+ staff, 24 months) in its own database.
+    Demo(DemoArgs),
+    /// Company settings.
+    Config {
+        #[command(subcommand)]
+        what: ConfigCommand,
+    },
+    /// Benchmarks: generate data, time imports and metric runs.
+    Bench {
+        #[command(subcommand)]
+        what: crate::bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Show or set the company time zone (IANA name, default Asia/Shanghai); recomputes metrics.
+    Timezone { name: Option<String> },
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// What the file holds: user account lead opportunity task event roster target course
+    /// enrollment appraisal capacity — or `dir` to import a folder recognised by file names, or
+    /// `manifest` to import the files (with mappings) listed in a TOML manifest.
+    pub kind: String,
+    /// The CSV or XLSX file (or the folder, for `dir`).
+    pub path: PathBuf,
+    /// A TOML mapping file for exports in other layouts.
+    #[arg(long)]
+    pub mapping: Option<PathBuf>,
+    /// XLSX sheet name (default: the first sheet).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Write the valid rows and put bad rows in <file>.rejects.csv instead of writing nothing.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LevelArg {
+    Employee,
+    Department,
+}
+
+#[derive(Args, Debug)]
+pub struct MetricsArgs {
+    /// `recompute` rebuilds the whole metric table.
+    pub action: Option<String>,
+    /// One month, e.g. 2026-03.
+    #[arg(long)]
+    pub month: Option<String>,
+    #[arg(long)]
+    pub from: Option<String>,
+    #[arg(long)]
+    pub to: Option<String>,
+    /// A department path (its sub-departments are included), e.g. 销售中心/华东大区.
+    #[arg(long)]
+    pub department: Option<String>,
+    /// One employee number.
+    #[arg(long)]
+    pub employee: Option<String>,
+    /// Employee rows (default) or department and company roll-ups.
+    #[arg(long, value_enum, default_value = "employee")]
+    pub level: LevelArg,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: FormatArg,
+    /// Write to this file instead of standard output (`.xlsx` writes a workbook).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Random seed; the same seed gives the same company.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Number of staff.
+    #[arg(long, default_value_t = 96)]
+    pub staff: usize,
+    /// Months of history, ending with the last full month.
+    #[arg(long, default_value_t = 24)]
+    pub months: u32,
+    /// Recreate the demo database even if it exists.
+    #[arg(long)]
+    pub fresh: bool,
+}
+
+/// The user's language from --lang, UPLIFT_LANG or LANG (Chinese unless English is asked for).
+pub fn language(arg: Option<&str>) -> Lang {
+    let pick = arg
+        .map(str::to_string)
+        .or_else(|| std::env::var("UPLIFT_LANG").ok())
+        .or_else(|| std::env::var("LANG").ok());
+    match pick {
+        Some(l) if !l.is_empty() && l != "C" && l != "POSIX" && !l.starts_with("C.") => {
+            Lang::from_locale(&l)
+        }
+        _ => Lang::Zh,
+    }
+}
+
+pub fn database_url(cli: &Cli, default_file: &str) -> String {
+    cli.database_url
+        .clone()
+        .unwrap_or_else(|| cli.data_dir.join(default_file).display().to_string())
+}
+
+pub async fn open(cli: &Cli, default_file: &str) -> Result<Store> {
+    let url = database_url(cli, default_file);
+    Store::connect(&url)
+        .await
+        .with_context(|| format!("opening database {}", redact(&url)))
+}
+
+/// Hides a password in a database URL.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<i32> {
+    let lang = language(cli.lang.as_deref());
+    match &cli.command {
+        Command::Migrate => {
+            let store = open(&cli, "uplift.db").await?;
+            store.migrate().await?;
+            println!(
+                "{}",
+                lang.pick("数据库已是最新结构。", "The database schema is up to date.")
+            );
+            store.close().await;
+            Ok(0)
+        }
+        Command::Import(a) => {
+            let store = open(&cli, "uplift.db").await?;
+            let code = import(&store, a, lang).await?;
+            store.close().await;
+            Ok(code)
+        }
+        Command::Metrics(a) => {
+            let store = open(&cli, "uplift.db").await?;
+            let code = metrics(&store, a, lang).await?;
+            store.close().await;
+            Ok(code)
+        }
+        Command::Demo(a) => demo(&cli, a, lang).await,
+        Command::Config {
+            what: ConfigCommand::Timezone { name },
+        } => {
+            let store = open(&cli, "uplift.db").await?;
+            match name {
+                None => println!("{}", uplift_app::settings::company_tz(&store).await?.name()),
+                Some(n) => {
+                    let tz = uplift_app::settings::set_company_tz(&store, n)
+                        .await
+                        .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+                    let months = recompute(&store, &AffectedMonths::All).await?;
+                    println!(
+                        "{} {} ({} {})",
+                        lang.pick("公司时区已设为", "Company time zone set to"),
+                        tz.name(),
+                        months.len(),
+                        lang.pick("个月的指标已重算", "months of metrics recomputed")
+                    );
+                }
+            }
+            store.close().await;
+            Ok(0)
+        }
+        Command::Bench { what } => crate::bench::run(&cli, what, lang).await,
+    }
+}
+
+fn spinner() -> ProgressBar {
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}
+
+async fn import(store: &Store, a: &ImportArgs, lang: Lang) -> Result<i32> {
+    let (files, skipped) = if a.kind == "manifest" {
+        (
+            files_in_manifest(&a.path).map_err(|e| anyhow::anyhow!(e.render(lang)))?,
+            Vec::new(),
+        )
+    } else if a.kind == "dir" {
+        if !a.path.is_dir() {
+            bail!(
+                "{}: {}",
+                a.path.display(),
+                lang.pick("不是文件夹", "is not a folder")
+            );
+        }
+        if a.mapping.is_some() {
+            bail!(
+                "{}",
+                lang.pick(
+                    "--mapping 只能用于单个文件",
+                    "--mapping applies to a single file, not to `import dir`"
+                )
+            );
+        }
+        files_in_dir(&a.path).map_err(|e| anyhow::anyhow!(e.render(lang)))?
+    } else {
+        let kind = match ImportKind::parse(&a.kind) {
+            Some(k) => k,
+            None => bail!(
+                "{} \"{}\"; {}: dir, {}",
+                lang.pick("未知的导入类型", "unknown import kind"),
+                a.kind,
+                lang.pick("可选", "choose from"),
+                ImportKind::ALL
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        if !a.path.is_file() {
+            bail!(
+                "{}: {}",
+                a.path.display(),
+                lang.pick("文件不存在", "no such file")
+            );
+        }
+        let mapping = match &a.mapping {
+            Some(p) => {
+                Some(Mapping::load(p, Some(kind)).map_err(|e| anyhow::anyhow!(e.render(lang)))?)
+            }
+            None => None,
+        };
+        (
+            vec![ImportFile {
+                path: a.path.clone(),
+                kind,
+                mapping,
+                sheet: a.sheet.clone(),
+            }],
+            Vec::new(),
+        )
+    };
+    if files.is_empty() {
+        bail!(
+            "{}",
+            lang.pick(
+                "没有找到可导入的文件（文件名应为 Lead.csv、roster.xlsx、花名册.csv 等）",
+                "no importable files found (names like Lead.csv, roster.xlsx)"
+            )
+        );
+    }
+    let pb = spinner();
+    let report = import_files(store, files, skipped, a.skip_invalid, &|file, rows| {
+        pb.set_message(format!("{file}: {rows} {}", lang.pick("行", "rows")));
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+    pb.finish_and_clear();
+    if a.json {
+        let mut v = serde_json::to_value(&report)?;
+        v["issues"] = serde_json::json!(report.issue_lines(lang));
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        print_report(&report, lang);
+    }
+    Ok(if report.committed { 0 } else { 1 })
+}
+
+fn print_report(r: &ImportReport, lang: Lang) {
+    for f in &r.files {
+        println!(
+            "{} [{}{}] {} {} · {} {} · {} {} · {} {}",
+            f.file,
+            f.kind.as_str(),
+            f.encoding
+                .as_deref()
+                .map(|e| format!(", {e}"))
+                .unwrap_or_default(),
+            lang.pick("读取", "read"),
+            f.rows_read,
+            lang.pick("新增", "inserted"),
+            f.inserted,
+            lang.pick("更新", "updated"),
+            f.updated,
+            lang.pick("拒绝", "rejected"),
+            f.rejected
+        );
+        if !f.unknown_columns.is_empty() {
+            println!(
+                "  {}: {}",
+                lang.pick("未使用的列", "unused columns"),
+                f.unknown_columns.join(", ")
+            );
+        }
+        for w in &f.warnings {
+            println!("  {}: {w}", lang.pick("提示", "note"));
+        }
+        if let Some(p) = &f.rejects_file {
+            println!(
+                "  {}: {}",
+                lang.pick("被拒绝的行已写入", "rejected rows written to"),
+                p.display()
+            );
+        }
+    }
+    for line in r.issue_lines(lang) {
+        eprintln!("{line}");
+    }
+    let shown: u64 = r.files.iter().map(|f| f.issues.len() as u64).sum();
+    if r.total_issues() > shown {
+        eprintln!(
+            "… {} {}",
+            r.total_issues() - shown,
+            lang.pick("个问题未列出", "more problems not listed")
+        );
+    }
+    if !r.skipped_files.is_empty() {
+        println!(
+            "{}: {}",
+            lang.pick("未识别的文件（已跳过）", "files not recognised (skipped)"),
+            r.skipped_files.join(", ")
+        );
+    }
+    if !r.name_matches.is_empty() {
+        let pairs: Vec<String> = r
+            .name_matches
+            .iter()
+            .map(|(c, e)| format!("{c}→{e}"))
+            .collect();
+        println!(
+            "{}: {}",
+            lang.pick(
+                "警告：以下 CRM 用户仅按姓名匹配到员工",
+                "warning: CRM users matched to employees by name only"
+            ),
+            pairs.join(", ")
+        );
+    }
+    if !r.unmatched_crm_users.is_empty() {
+        println!(
+            "{} ({}): {}",
+            lang.pick("未匹配到员工的 CRM 用户", "CRM users with no employee"),
+            r.unmatched_crm_users.len(),
+            r.unmatched_crm_users.join(", ")
+        );
+    }
+    if !r.employees_without_crm_user.is_empty() {
+        println!(
+            "{} ({}): {}",
+            lang.pick("没有 CRM 用户的员工", "employees with no CRM user"),
+            r.employees_without_crm_user.len(),
+            abbreviate(&r.employees_without_crm_user, 20)
+        );
+    }
+    if r.committed {
+        println!(
+            "{} {}",
+            lang.pick(
+                "导入完成；重算指标月份数：",
+                "Import committed; metric months recomputed:"
+            ),
+            r.recomputed_months.len()
+        );
+    } else {
+        eprintln!("{}", lang.pick("导入未写入任何数据：请修正以上问题后重新导入，或使用 --skip-invalid 只导入有效行。", "Nothing was written: fix the problems above and import again, or use --skip-invalid to import the valid rows."));
+    }
+}
+
+fn abbreviate(v: &[String], n: usize) -> String {
+    if v.len() <= n {
+        v.join(", ")
+    } else {
+        format!("{}, … (+{})", v[..n].join(", "), v.len() - n)
+    }
+}
+
+fn month_arg(s: &Option<String>, what: &str) -> Result<Option<Month>> {
+    match s {
+        None => Ok(None),
+        Some(v) => Month::parse(v)
+            .map(Some)
+            .map_err(|_| anyhow::anyhow!("--{what} {v}: expected a month such as 2026-03")),
+    }
+}
+
+async fn metrics(store: &Store, a: &MetricsArgs, lang: Lang) -> Result<i32> {
+    if let Some(action) = &a.action {
+        if action != "recompute" {
+            bail!("unknown action {action:?}; the only action is `recompute`");
+        }
+        let pb = spinner();
+        pb.set_message(lang.pick("正在重算指标…", "recomputing metrics…"));
+        let months = recompute(store, &AffectedMonths::All).await?;
+        pb.finish_and_clear();
+        println!(
+            "{} {}",
+            lang.pick("已重算月份数：", "months recomputed:"),
+            months.len()
+        );
+        return Ok(0);
+    }
+    let month = month_arg(&a.month, "month")?;
+    let filter = MetricFilter {
+        from: month.or(month_arg(&a.from, "from")?),
+        to: month.or(month_arg(&a.to, "to")?),
+        department: a.department.clone(),
+        employee_no: a.employee.clone(),
+    };
+    let level = match a.level {
+        LevelArg::Employee => Level::Employee,
+        LevelArg::Department => Level::Department,
+    };
+    if let Some(out) = &a.output
+        && out
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+    {
+        let csv = render_metrics(store, &filter, level, Format::Csv, lang).await?;
+        write_csv_as_xlsx(&csv, out)?;
+        println!("{} {}", lang.pick("已写入", "written:"), out.display());
+        return Ok(0);
+    }
+    let format = match a.format {
+        FormatArg::Table => Format::Table,
+        FormatArg::Csv => Format::Csv,
+        FormatArg::Json => Format::Json,
+    };
+    let text = render_metrics(store, &filter, level, format, lang).await?;
+    match &a.output {
+        Some(out) => {
+            std::fs::write(out, text)?;
+            println!("{} {}", lang.pick("已写入", "written:"), out.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(0)
+}
+
+/// Exports the CSV form of the metric table as a workbook, numbers as numbers.
+fn write_csv_as_xlsx(csv_text: &str, out: &Path) -> Result<()> {
+    use uplift_io::xlsx_out::{Cell, write_xlsx};
+    let mut rdr = csv::ReaderBuilder::new().from_reader(csv_text.as_bytes());
+    let headers: Vec<String> = rdr.headers()?.iter().map(str::to_string).collect();
+    let mut rows = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec?;
+        rows.push(
+            rec.iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    if s.is_empty() {
+                        Cell::Empty
+                    } else if i >= 2 {
+                        s.parse()
+                            .map(Cell::Number)
+                            .unwrap_or_else(|_| Cell::Text(s.to_string()))
+                    } else {
+                        Cell::Text(s.to_string())
+                    }
+                })
+                .collect(),
+        );
+    }
+    write_xlsx(out, "metrics", &headers, &rows)?;
+    Ok(())
+}
+
+async fn demo(cli: &Cli, a: &DemoArgs, lang: Lang) -> Result<i32> {
+    let url = database_url(cli, "demo.db");
+    let is_sqlite_file = !url.starts_with("postgres");
+    if a.fresh && is_sqlite_file {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{url}{suffix}"));
+        }
+    }
+    let store = Store::connect(&url)
+        .await
+        .with_context(|| format!("opening database {}", redact(&url)))?;
+    let source_dir = cli.data_dir.join("demo-source");
+    let pb = spinner();
+    pb.set_message(lang.pick("正在生成示例公司…", "generating the demo company…"));
+    let cfg = uplift_app::demo::DemoConfig {
+        seed: a.seed,
+        staff: a.staff,
+        months: a.months,
+        end: None,
+    };
+    let summary = uplift_app::demo::create_demo(&store, &cfg, &source_dir, &|file, rows| {
+        pb.set_message(format!("{} {file}: {rows}", lang.pick("导入", "importing")));
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+    pb.finish_and_clear();
+    println!("{}", summary.render(lang));
+    println!("{}: {}", lang.pick("数据库", "database"), redact(&url));
+    println!(
+        "{}: {}",
+        lang.pick(
+            "源文件（可用 uplift import dir 重新导入）",
+            "source files (re-import with uplift import dir)"
+        ),
+        source_dir.display()
+    );
+    let db_flag = if cli.database_url.is_some() {
+        " --database-url …".to_string()
+    } else {
+        format!(" --database-url {url}")
+    };
+    println!(
+        "{}: uplift{db_flag} metrics --level department",
+        lang.pick("查看指标", "see the metrics")
+    );
+    store.close().await;
+    Ok(0)
+}

@@ -1,0 +1,31 @@
+//! `uplift`: the command line and server of Uplift.
+
+mod bench;
+mod cli;
+
+use anyhow::Result;
+use clap::Parser;
+
+fn main() -> Result<()> {
+    #[allow(unreachable_code)]
+    let args = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("UPLIFT_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let lang = cli::language(args.lang.as_deref());
+    match rt.block_on(cli::run(args)) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            // The chain of causes, without a backtrace: this is for people, not developers.
+            eprintln!("{}: {e:#}", lang.pick("错误", "error"));
+            std::process::exit(2);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! The `uplift` binary, run as a user would. Uses `TEST_DATABASE_URL` (PostgreSQL) when set.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use uplift_testkit::{repo_root, shared_dir, test_db};
+
+fn uplift(data_dir: &Path, db_url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_uplift"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--database-url")
+        .arg(db_url)
+        .args(args)
+        .env_remove("UPLIFT_LANG")
+        .env("LANG", "zh_CN.UTF-8")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run uplift")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[tokio::test]
+async fn import_dir_then_metrics_csv_matches_the_golden_table() {
+    let db = test_db().await;
+    let golden = shared_dir().join("spec/golden");
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &["import", "dir", golden.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("导入完成"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = uplift(db.dir(), &db.url, &["metrics", "--format", "csv"]);
+    assert!(out.status.success());
+    let csv = text(&out.stdout);
+    let expected = std::fs::read_to_string(golden.join("expected_metrics.csv")).unwrap();
+    let mut exp = csv::Reader::from_reader(expected.as_bytes());
+    let mut got = csv::Reader::from_reader(csv.as_bytes());
+    let eh = exp.headers().unwrap().clone();
+    let gh = got.headers().unwrap().clone();
+    assert_eq!((&gh[0], &gh[1]), ("employee_no", "month"));
+    let got_rows: Vec<csv::StringRecord> = got.records().map(Result::unwrap).collect();
+    let mut n = 0;
+    for (e, g) in exp.records().map(Result::unwrap).zip(&got_rows) {
+        for (i, col) in eh.iter().enumerate() {
+            let gi = gh.iter().position(|h| h == col).unwrap();
+            if i < 2 || e[i].is_empty() {
+                assert_eq!(&e[i], &g[gi], "{col}");
+            } else {
+                let (a, b): (f64, f64) = (e[i].parse().unwrap(), g[gi].parse().unwrap());
+                assert!(
+                    (a - b).abs() <= 1e-4 * a.abs().max(1.0),
+                    "{} {} {col}: {a} vs {b}",
+                    &e[0],
+                    &e[1]
+                );
+            }
+        }
+        n += 1;
+    }
+    assert_eq!(n, got_rows.len());
+    assert_eq!(n, 84);
+
+    // JSON uses the same identifiers, null for empty.
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &[
+            "metrics",
+            "--format",
+            "json",
+            "--employee",
+            "E2001",
+            "--month",
+            "2025-03",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["employee_no"], "E2001");
+    assert_eq!(v[0]["month"], "2025-03");
+    assert_eq!(v[0]["leads_received"], 14.0);
+    assert!(v[0]["win_rate"].is_null());
+
+    // Department roll-ups and an XLSX export.
+    let xlsx = db.dir().join("team.xlsx");
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &[
+            "metrics",
+            "--level",
+            "department",
+            "--output",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(&xlsx).unwrap();
+    let range = wb.worksheet_range("metrics").unwrap();
+    assert_eq!(range.get((0, 0)).unwrap().to_string(), "department");
+    assert_eq!(
+        range.height(),
+        1 + 7 * 4,
+        "company + 3 departments, 7 months each"
+    );
+
+    // The human table speaks Chinese: months as 2025年3月, money with ¥.
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &["metrics", "--employee", "E2001", "--month", "2025-04"],
+    );
+    let t = text(&out.stdout);
+    assert!(t.contains("2025年4月") && t.contains("¥144,300.00"), "{t}");
+}
+
+#[tokio::test]
+async fn a_bad_file_exits_non_zero_with_located_errors_in_the_users_language() {
+    let db = test_db().await;
+    let f = db.dir().join("targets.csv");
+    std::fs::write(&f, "工号,月份,目标金额\nE1,2026-03,abc\n").unwrap();
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &["import", "roster", f.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("targets.csv:1: 缺少必需列 name"), "{err}");
+    assert!(
+        err.contains("没有写入任何数据") || err.contains("未写入任何数据"),
+        "{err}"
+    );
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &["--lang", "en", "import", "nonsense", f.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with("error: unknown import kind \"nonsense\""),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &["--lang", "en", "metrics", "--month", "March"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("expected a month such as 2026-03"));
+}
+
+#[test]
+fn the_readme_names_two_commands_that_exist() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    assert!(
+        readme.contains("cargo run --release -- demo"),
+        "first command: run the demo"
+    );
+    assert!(
+        readme.contains("cargo test --workspace"),
+        "second command: all tests"
+    );
+}

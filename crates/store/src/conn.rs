@@ -1,0 +1,163 @@
+//! Connecting, migrating and dispatching one SQL text to either dialect.
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::StoreError;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+/// The Uplift database.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: Pool,
+}
+
+/// Runs the same block against whichever pool (or transaction) is in use. The block is compiled
+/// once per dialect, so binds must be types both dialects encode (i64, f64, bool, text).
+macro_rules! on_pool {
+    ($store:expr, |$c:ident| $body:expr) => {
+        match &$store.pool {
+            $crate::conn::Pool::Sqlite($c) => $body,
+            $crate::conn::Pool::Pg($c) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and runs pending migrations.
+    /// `url` is `postgres://…`, `sqlite://path`, `sqlite::memory:` or a plain file path.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts =
+                PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.into()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Store {
+                pool: Pool::Pg(pool),
+            }
+        } else {
+            let opts = if url.starts_with("sqlite:") {
+                SqliteConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.into()))?
+            } else {
+                if let Some(dir) = Path::new(url)
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                {
+                    std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
+                }
+                SqliteConnectOptions::new().filename(url)
+            };
+            let opts = opts
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30))
+                .pragma("temp_store", "memory")
+                .pragma("cache_size", "-65536");
+            let memory = url.contains(":memory:");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(if memory { 1 } else { 4 })
+                .connect_with(opts)
+                .await?;
+            Store {
+                pool: Pool::Sqlite(pool),
+            }
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies pending migrations of this dialect. Safe to run again.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Pool::Pg(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self.pool {
+            Pool::Sqlite(_) => Dialect::Sqlite,
+            Pool::Pg(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Closes all connections (checkpointing SQLite's WAL).
+    pub async fn close(&self) {
+        on_pool!(self, |p| p.close().await)
+    }
+
+    /// Reads a setting.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT value FROM settings WHERE key = $1";
+        Ok(on_pool!(self, |p| sqlx::query_scalar::<_, String>(sql)
+            .bind(key)
+            .fetch_optional(p)
+            .await?))
+    }
+
+    /// Writes a setting.
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let sql = "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        on_pool!(self, |p| {
+            sqlx::query(sql).bind(key).bind(value).execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// Row counts of the main tables, for summaries and tests.
+    pub async fn counts(&self) -> Result<Vec<(&'static str, i64)>, StoreError> {
+        let tables = [
+            "departments",
+            "employees",
+            "crm_users",
+            "accounts",
+            "leads",
+            "opportunities",
+            "activities",
+            "targets",
+            "courses",
+            "enrollments",
+            "appraisals",
+            "capacities",
+            "employee_metrics",
+            "department_metrics",
+        ];
+        let mut out = Vec::new();
+        for t in tables {
+            let sql = format!("SELECT COUNT(*) FROM {t}");
+            let n: i64 = on_pool!(self, |p| sqlx::query_scalar(sqlx::AssertSqlSafe(
+                sql.clone()
+            ))
+            .fetch_one(p)
+            .await?);
+            out.push((t, n));
+        }
+        Ok(out)
+    }
+}

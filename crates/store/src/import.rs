@@ -1,0 +1,767 @@
+//! Writing imported records in one transaction: bulk staging (COPY on PostgreSQL, multi-row
+//! INSERT on SQLite) and a single upsert by source id for CRM objects; keyed upserts for HR files.
+
+use chrono_tz::Tz;
+use sqlx::{AssertSqlSafe, Postgres, Sqlite, Transaction};
+use std::collections::{BTreeSet, HashMap};
+
+use crate::StoreError;
+use crate::conn::{Pool, Store};
+use crate::value::{ColType, Value, bind_sqlite, copy_text};
+use uplift_domain::Month;
+use uplift_domain::records::*;
+use uplift_domain::time::local_month;
+
+/// Which metric months an import changed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AffectedMonths {
+    #[default]
+    None,
+    /// These months (keys `yyyymm`).
+    Set(BTreeSet<i32>),
+    /// This month and every later one.
+    From(i32),
+    /// Every month.
+    All,
+}
+
+impl AffectedMonths {
+    /// Combines two sets of affected months.
+    pub fn union(self, other: AffectedMonths) -> AffectedMonths {
+        use AffectedMonths::*;
+        match (self, other) {
+            (All, _) | (_, All) => All,
+            (None, x) | (x, None) => x,
+            (From(a), From(b)) => From(a.min(b)),
+            (From(a), Set(s)) | (Set(s), From(a)) => {
+                From(s.iter().copied().min().map_or(a, |m| m.min(a)))
+            }
+            (Set(mut a), Set(b)) => {
+                a.extend(b);
+                Set(a)
+            }
+        }
+    }
+
+    /// The affected months within `range` (inclusive keys).
+    pub fn within(&self, range: (i32, i32)) -> Vec<i32> {
+        let all: Vec<i32> = match (Month::from_key(range.0), Month::from_key(range.1)) {
+            (Some(a), Some(b)) => a.through(b).into_iter().map(Month::to_key).collect(),
+            _ => return Vec::new(),
+        };
+        match self {
+            AffectedMonths::None => Vec::new(),
+            AffectedMonths::All => all,
+            AffectedMonths::From(m) => all.into_iter().filter(|k| k >= m).collect(),
+            AffectedMonths::Set(s) => all.into_iter().filter(|k| s.contains(k)).collect(),
+        }
+    }
+}
+
+/// Rows inserted and updated by one import.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub affected: AffectedMonths,
+}
+
+pub(crate) enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Pg(Transaction<'static, Postgres>),
+}
+
+macro_rules! on_tx_impl {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            Tx::Pg(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_tx_impl;
+
+struct StageSpec {
+    main: &'static str,
+    stage: &'static str,
+    cols: &'static [(&'static str, ColType)],
+}
+
+use ColType::{Bool as B, Int as I, Real as R, Text as T};
+
+const USERS: StageSpec = StageSpec {
+    main: "crm_users",
+    stage: "stage_crm_users",
+    cols: &[
+        ("source_id", T),
+        ("name", T),
+        ("email", T),
+        ("is_active", B),
+        ("role_id", T),
+        ("manager_id", T),
+    ],
+};
+const ACCOUNTS: StageSpec = StageSpec {
+    main: "accounts",
+    stage: "stage_accounts",
+    cols: &[
+        ("source_id", T),
+        ("name", T),
+        ("industry", T),
+        ("owner_id", T),
+        ("created_ts", I),
+    ],
+};
+const LEADS: StageSpec = StageSpec {
+    main: "leads",
+    stage: "stage_leads",
+    cols: &[
+        ("source_id", T),
+        ("owner_id", T),
+        ("created_ts", I),
+        ("created_month", I),
+        ("lead_source", T),
+        ("industry", T),
+        ("status", T),
+        ("rating", T),
+        ("is_converted", B),
+        ("converted_date", T),
+        ("converted_opportunity_id", T),
+        ("converted_account_id", T),
+        ("company", T),
+        ("name", T),
+        ("city", T),
+        ("annual_revenue_fen", I),
+        ("number_of_employees", I),
+    ],
+};
+const OPPORTUNITIES: StageSpec = StageSpec {
+    main: "opportunities",
+    stage: "stage_opportunities",
+    cols: &[
+        ("source_id", T),
+        ("owner_id", T),
+        ("close_date", T),
+        ("close_month", I),
+        ("stage_name", T),
+        ("amount_fen", I),
+        ("currency", T),
+        ("state", T),
+        ("probability", R),
+        ("account_id", T),
+        ("created_ts", I),
+        ("created_month", I),
+        ("lead_source", T),
+        ("opportunity_type", T),
+        ("name", T),
+    ],
+};
+const ACTIVITIES: StageSpec = StageSpec {
+    main: "activities",
+    stage: "stage_activities",
+    cols: &[
+        ("source_id", T),
+        ("kind", T),
+        ("owner_id", T),
+        ("who_id", T),
+        ("what_id", T),
+        ("subject", T),
+        ("subtype", T),
+        ("status", T),
+        ("ts", I),
+        ("month", I),
+        ("is_followup", B),
+        ("call_seconds", I),
+    ],
+};
+
+fn stage_spec(kind: ImportKind) -> Option<&'static StageSpec> {
+    match kind {
+        ImportKind::User => Some(&USERS),
+        ImportKind::Account => Some(&ACCOUNTS),
+        ImportKind::Lead => Some(&LEADS),
+        ImportKind::Opportunity => Some(&OPPORTUNITIES),
+        ImportKind::Task | ImportKind::Event => Some(&ACTIVITIES),
+        _ => None,
+    }
+}
+
+fn month_key(d: chrono::NaiveDate) -> i64 {
+    Month::of(d).to_key() as i64
+}
+
+/// The staging row of a CRM record, in the order of its [`StageSpec`].
+fn stage_row(r: &Record, tz: Tz) -> Option<Vec<Value>> {
+    Some(match r {
+        Record::User(u) => vec![
+            u.source_id.as_str().into(),
+            u.name.as_str().into(),
+            u.email.clone().into(),
+            u.is_active.into(),
+            u.role_id.clone().into(),
+            u.manager_id.clone().into(),
+        ],
+        Record::Account(a) => vec![
+            a.source_id.as_str().into(),
+            a.name.as_str().into(),
+            a.industry.clone().into(),
+            a.owner_id.clone().into(),
+            a.created_at.map(|t| t.timestamp()).into(),
+        ],
+        Record::Lead(l) => vec![
+            l.source_id.as_str().into(),
+            l.owner_id.as_str().into(),
+            l.created_at.timestamp().into(),
+            (local_month(l.created_at, tz).to_key() as i64).into(),
+            l.lead_source.clone().into(),
+            l.industry.clone().into(),
+            l.status.clone().into(),
+            l.rating.clone().into(),
+            l.is_converted.into(),
+            l.converted_date.map(|d| d.to_string()).into(),
+            l.converted_opportunity_id.clone().into(),
+            l.converted_account_id.clone().into(),
+            l.company.clone().into(),
+            l.name.clone().into(),
+            l.city.clone().into(),
+            l.annual_revenue.map(|m| m.fen()).into(),
+            l.number_of_employees.into(),
+        ],
+        Record::Opportunity(o) => vec![
+            o.source_id.as_str().into(),
+            o.owner_id.as_str().into(),
+            o.close_date.to_string().into(),
+            month_key(o.close_date).into(),
+            o.stage_name.as_str().into(),
+            o.amount.map(|m| m.fen()).into(),
+            o.currency.as_str().into(),
+            match o.state {
+                DealState::Open => "open",
+                DealState::Won => "won",
+                DealState::Lost => "lost",
+            }
+            .into(),
+            o.probability.into(),
+            o.account_id.clone().into(),
+            o.created_at.map(|t| t.timestamp()).into(),
+            o.created_at
+                .map(|t| local_month(t, tz).to_key() as i64)
+                .into(),
+            o.lead_source.clone().into(),
+            o.opportunity_type.clone().into(),
+            o.name.clone().into(),
+        ],
+        Record::Activity(a) => vec![
+            a.source_id.as_str().into(),
+            match a.kind {
+                ActivityKind::Task => "task",
+                ActivityKind::Event => "event",
+            }
+            .into(),
+            a.owner_id.as_str().into(),
+            a.who_id.clone().into(),
+            a.what_id.clone().into(),
+            a.subject.clone().into(),
+            a.subtype.clone().into(),
+            a.status.clone().into(),
+            a.at.timestamp().into(),
+            (local_month(a.at, tz).to_key() as i64).into(),
+            a.is_followup.into(),
+            a.call_seconds.into(),
+        ],
+        _ => return None,
+    })
+}
+
+/// An import in progress: everything written here is one transaction, committed by
+/// [`ImportTx::commit`] and rolled back when dropped.
+pub struct ImportTx {
+    tx: Tx,
+    kind: ImportKind,
+    tz: Tz,
+    staged: u64,
+    inserted: u64,
+    updated: u64,
+    affected: AffectedMonths,
+    departments: HashMap<String, i64>,
+    employee_ids: HashMap<String, i64>,
+}
+
+impl Store {
+    /// Starts an import transaction; month keys of date-times are taken in zone `tz`. Several files
+    /// (kinds) can be written one after another with [`ImportTx::start_kind`] and
+    /// [`ImportTx::finish_kind`], and are committed together.
+    pub async fn begin_import(&self, tz: Tz) -> Result<ImportTx, StoreError> {
+        let tx = match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Pg(p) => Tx::Pg(p.begin().await?),
+        };
+        Ok(ImportTx {
+            tx,
+            kind: ImportKind::Roster,
+            tz,
+            staged: 0,
+            inserted: 0,
+            updated: 0,
+            affected: AffectedMonths::None,
+            departments: HashMap::new(),
+            employee_ids: HashMap::new(),
+        })
+    }
+}
+
+impl ImportTx {
+    /// Starts writing records of `kind`.
+    pub async fn start_kind(&mut self, kind: ImportKind) -> Result<(), StoreError> {
+        self.kind = kind;
+        self.staged = 0;
+        self.inserted = 0;
+        self.updated = 0;
+        self.affected = AffectedMonths::None;
+        if let Some(spec) = stage_spec(kind) {
+            let pg = matches!(self.tx, Tx::Pg(_));
+            let cols: Vec<String> = spec
+                .cols
+                .iter()
+                .map(|(n, t)| format!("{n} {}", t.sql(pg)))
+                .collect();
+            let drop = format!("DROP TABLE IF EXISTS {}", spec.stage);
+            let create = format!(
+                "CREATE TEMP TABLE {} ({}){}",
+                spec.stage,
+                cols.join(", "),
+                if pg { " ON COMMIT DROP" } else { "" }
+            );
+            on_tx_impl!(&mut self.tx, |c| {
+                sqlx::query(AssertSqlSafe(drop)).execute(&mut *c).await?;
+                sqlx::query(AssertSqlSafe(create)).execute(&mut *c).await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Moves staged rows of the current kind into place; returns what was inserted, updated and
+    /// which metric months changed.
+    pub async fn finish_kind(&mut self) -> Result<ImportCounts, StoreError> {
+        if let Some(spec) = stage_spec(self.kind) {
+            let affected = self.merge_stage(spec).await?;
+            self.touch(affected);
+        }
+        Ok(ImportCounts {
+            inserted: self.inserted,
+            updated: self.updated,
+            affected: std::mem::take(&mut self.affected),
+        })
+    }
+
+    /// Writes a batch of valid records of this import's kind.
+    pub async fn write(&mut self, records: &[Record]) -> Result<(), StoreError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        if let Some(spec) = stage_spec(self.kind) {
+            let rows: Vec<Vec<Value>> = records
+                .iter()
+                .filter_map(|r| stage_row(r, self.tz))
+                .collect();
+            self.staged += rows.len() as u64;
+            return bulk_insert(&mut self.tx, spec.stage, spec.cols, &rows).await;
+        }
+        for r in records {
+            self.write_keyed(r).await?;
+        }
+        Ok(())
+    }
+
+    async fn employee_id(&mut self, no: &str) -> Result<Option<i64>, StoreError> {
+        if let Some(id) = self.employee_ids.get(no) {
+            return Ok(Some(*id));
+        }
+        let sql = "SELECT id FROM employees WHERE employee_no = $1";
+        let id: Option<i64> = on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(sql)
+            .bind(no)
+            .fetch_optional(c)
+            .await?);
+        if let Some(id) = id {
+            self.employee_ids.insert(no.to_string(), id);
+        }
+        Ok(id)
+    }
+
+    async fn department_id(&mut self, path: &str) -> Result<i64, StoreError> {
+        if let Some(id) = self.departments.get(path) {
+            return Ok(*id);
+        }
+        let mut parent: Option<i64> = None;
+        let mut prefix = String::new();
+        for part in path.split('/') {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            if let Some(id) = self.departments.get(&prefix) {
+                parent = Some(*id);
+                continue;
+            }
+            let ins = "INSERT INTO departments (path, name, parent_id) VALUES ($1, $2, $3) ON CONFLICT (path) DO NOTHING";
+            let sel = "SELECT id FROM departments WHERE path = $1";
+            let id: i64 = on_tx_impl!(&mut self.tx, |c| {
+                sqlx::query(ins)
+                    .bind(prefix.as_str())
+                    .bind(part)
+                    .bind(parent)
+                    .execute(&mut *c)
+                    .await?;
+                sqlx::query_scalar(sel)
+                    .bind(prefix.as_str())
+                    .fetch_one(&mut *c)
+                    .await?
+            });
+            self.departments.insert(prefix.clone(), id);
+            parent = Some(id);
+        }
+        parent.ok_or_else(|| StoreError::Corrupt(format!("empty department path {path:?}")))
+    }
+
+    fn count(&mut self, existed: bool) {
+        if existed {
+            self.updated += 1
+        } else {
+            self.inserted += 1
+        }
+    }
+
+    fn touch(&mut self, a: AffectedMonths) {
+        self.affected = std::mem::take(&mut self.affected).union(a);
+    }
+
+    /// Upserts one HR record keyed by employee number (callers check that the employee exists).
+    async fn write_keyed(&mut self, r: &Record) -> Result<(), StoreError> {
+        match r {
+            Record::Employee(e) => {
+                let dept = match &e.department {
+                    Some(d) => Some(self.department_id(d).await?),
+                    None => None,
+                };
+                let existed = self.employee_id(&e.employee_no).await?.is_some();
+                let attrs = serde_json::to_string(&e.attributes).unwrap_or_else(|_| "{}".into());
+                let sql = "INSERT INTO employees (employee_no, name, department_id, position, role_family, hire_date, leave_date, \
+                    manager_no, email, mobile, city, crm_user_id, industry_experience, birth_date, gender, attributes) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                    ON CONFLICT (employee_no) DO UPDATE SET name = excluded.name, department_id = excluded.department_id, \
+                    position = excluded.position, role_family = excluded.role_family, hire_date = excluded.hire_date, \
+                    leave_date = excluded.leave_date, manager_no = excluded.manager_no, email = excluded.email, \
+                    mobile = excluded.mobile, city = excluded.city, crm_user_id = excluded.crm_user_id, \
+                    industry_experience = excluded.industry_experience, birth_date = excluded.birth_date, \
+                    gender = excluded.gender, attributes = excluded.attributes";
+                on_tx_impl!(&mut self.tx, |c| {
+                    sqlx::query(sql)
+                        .bind(&e.employee_no)
+                        .bind(&e.name)
+                        .bind(dept)
+                        .bind(&e.position)
+                        .bind(&e.role_family)
+                        .bind(e.hire_date.to_string())
+                        .bind(e.leave_date.map(|d| d.to_string()))
+                        .bind(&e.manager_no)
+                        .bind(&e.email)
+                        .bind(&e.mobile)
+                        .bind(&e.city)
+                        .bind(&e.crm_user_id)
+                        .bind(&e.industry_experience)
+                        .bind(e.birth_date.map(|d| d.to_string()))
+                        .bind(&e.gender)
+                        .bind(&attrs)
+                        .execute(c)
+                        .await?;
+                });
+                self.count(existed);
+                self.touch(AffectedMonths::All);
+            }
+            Record::Target(t) => {
+                let Some(emp) = self.employee_id(&t.employee_no).await? else {
+                    return Ok(());
+                };
+                let month = t.month.to_key() as i64;
+                let exists = "SELECT COUNT(*) FROM targets WHERE employee_id = $1 AND month = $2";
+                let sql = "INSERT INTO targets (employee_id, month, amount_fen) VALUES ($1, $2, $3) \
+                    ON CONFLICT (employee_id, month) DO UPDATE SET amount_fen = excluded.amount_fen";
+                let n: i64 = on_tx_impl!(&mut self.tx, |c| {
+                    let n: i64 = sqlx::query_scalar(exists)
+                        .bind(emp)
+                        .bind(month)
+                        .fetch_one(&mut *c)
+                        .await?;
+                    sqlx::query(sql)
+                        .bind(emp)
+                        .bind(month)
+                        .bind(t.amount.fen())
+                        .execute(&mut *c)
+                        .await?;
+                    n
+                });
+                self.count(n > 0);
+                self.touch(AffectedMonths::Set([t.month.to_key()].into()));
+            }
+            Record::Course(k) => {
+                let exists = "SELECT COUNT(*) FROM courses WHERE course_id = $1";
+                let sql = "INSERT INTO courses (course_id, name, skills, format, hours) VALUES ($1, $2, $3, $4, $5) \
+                    ON CONFLICT (course_id) DO UPDATE SET name = excluded.name, skills = excluded.skills, \
+                    format = excluded.format, hours = excluded.hours";
+                let n: i64 = on_tx_impl!(&mut self.tx, |c| {
+                    let n: i64 = sqlx::query_scalar(exists)
+                        .bind(&k.course_id)
+                        .fetch_one(&mut *c)
+                        .await?;
+                    sqlx::query(sql)
+                        .bind(&k.course_id)
+                        .bind(&k.name)
+                        .bind(k.skills.join(";"))
+                        .bind(&k.format)
+                        .bind(k.hours)
+                        .execute(&mut *c)
+                        .await?;
+                    n
+                });
+                self.count(n > 0);
+            }
+            Record::Enrollment(en) => {
+                let Some(emp) = self.employee_id(&en.employee_no).await? else {
+                    return Ok(());
+                };
+                let assigned = en.assigned_date.to_string();
+                let exists = "SELECT COUNT(*) FROM enrollments WHERE employee_id = $1 AND course_id = $2 AND assigned_date = $3";
+                let sql = "INSERT INTO enrollments (employee_id, course_id, assigned_date, completed_date, score) VALUES ($1, $2, $3, $4, $5) \
+                    ON CONFLICT (employee_id, course_id, assigned_date) DO UPDATE SET completed_date = excluded.completed_date, score = excluded.score";
+                let n: i64 = on_tx_impl!(&mut self.tx, |c| {
+                    let n: i64 = sqlx::query_scalar(exists)
+                        .bind(emp)
+                        .bind(&en.course_id)
+                        .bind(&assigned)
+                        .fetch_one(&mut *c)
+                        .await?;
+                    sqlx::query(sql)
+                        .bind(emp)
+                        .bind(&en.course_id)
+                        .bind(&assigned)
+                        .bind(en.completed_date.map(|d| d.to_string()))
+                        .bind(en.score)
+                        .execute(&mut *c)
+                        .await?;
+                    n
+                });
+                self.count(n > 0);
+                self.touch(AffectedMonths::From(Month::of(en.assigned_date).to_key()));
+            }
+            Record::Appraisal(a) => {
+                let Some(emp) = self.employee_id(&a.employee_no).await? else {
+                    return Ok(());
+                };
+                let exists =
+                    "SELECT COUNT(*) FROM appraisals WHERE employee_id = $1 AND period = $2";
+                let sql = "INSERT INTO appraisals (employee_id, period, period_end, score, grade, reviewer_no) VALUES ($1, $2, $3, $4, $5, $6) \
+                    ON CONFLICT (employee_id, period) DO UPDATE SET period_end = excluded.period_end, score = excluded.score, \
+                    grade = excluded.grade, reviewer_no = excluded.reviewer_no";
+                let n: i64 = on_tx_impl!(&mut self.tx, |c| {
+                    let n: i64 = sqlx::query_scalar(exists)
+                        .bind(emp)
+                        .bind(&a.period)
+                        .fetch_one(&mut *c)
+                        .await?;
+                    sqlx::query(sql)
+                        .bind(emp)
+                        .bind(&a.period)
+                        .bind(a.period_end.to_string())
+                        .bind(a.score)
+                        .bind(&a.grade)
+                        .bind(&a.reviewer_no)
+                        .execute(&mut *c)
+                        .await?;
+                    n
+                });
+                self.count(n > 0);
+                self.touch(AffectedMonths::From(Month::of(a.period_end).to_key()));
+            }
+            Record::Capacity(k) => {
+                let Some(emp) = self.employee_id(&k.employee_no).await? else {
+                    return Ok(());
+                };
+                let exists = "SELECT COUNT(*) FROM capacities WHERE employee_id = $1";
+                let sql = "INSERT INTO capacities (employee_id, max_leads_per_month) VALUES ($1, $2) \
+                    ON CONFLICT (employee_id) DO UPDATE SET max_leads_per_month = excluded.max_leads_per_month";
+                let n: i64 = on_tx_impl!(&mut self.tx, |c| {
+                    let n: i64 = sqlx::query_scalar(exists)
+                        .bind(emp)
+                        .fetch_one(&mut *c)
+                        .await?;
+                    sqlx::query(sql)
+                        .bind(emp)
+                        .bind(k.max_leads_per_month)
+                        .execute(&mut *c)
+                        .await?;
+                    n
+                });
+                self.count(n > 0);
+            }
+            _ => {
+                return Err(StoreError::Corrupt(format!(
+                    "record of the wrong kind for a {} import",
+                    self.kind.as_str()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits everything written.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self.tx {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Pg(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    async fn merge_stage(&mut self, spec: &StageSpec) -> Result<AffectedMonths, StoreError> {
+        let (main, stage) = (spec.main, spec.stage);
+        let existing_sql =
+            format!("SELECT COUNT(*) FROM {stage} s JOIN {main} m ON m.source_id = s.source_id");
+        let existing: i64 = on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(AssertSqlSafe(
+            existing_sql
+        ))
+        .fetch_one(c)
+        .await?);
+        self.updated += existing as u64;
+        self.inserted += self.staged - existing as u64;
+
+        // Months touched by the new rows and by the rows they replace.
+        let months_sql: Option<String> = match self.kind {
+            ImportKind::Lead => Some(format!(
+                "SELECT created_month FROM {stage} UNION SELECT m.created_month FROM {main} m JOIN {stage} s ON s.source_id = m.source_id"
+            )),
+            ImportKind::Task | ImportKind::Event => Some(format!(
+                "SELECT month FROM {stage} \
+                 UNION SELECT m.month FROM {main} m JOIN {stage} s ON s.source_id = m.source_id \
+                 UNION SELECT l.created_month FROM leads l JOIN {stage} s ON s.who_id = l.source_id \
+                 UNION SELECT l.created_month FROM leads l JOIN {main} m ON m.who_id = l.source_id JOIN {stage} s ON s.source_id = m.source_id"
+            )),
+            _ => None,
+        };
+        let affected = match self.kind {
+            ImportKind::User => AffectedMonths::All,
+            ImportKind::Account => AffectedMonths::None,
+            ImportKind::Opportunity => {
+                let sql = format!(
+                    "SELECT MIN(x) FROM (SELECT CASE WHEN created_month IS NOT NULL AND created_month < close_month THEN created_month ELSE close_month END AS x FROM {stage} \
+                     UNION ALL SELECT CASE WHEN m.created_month IS NOT NULL AND m.created_month < m.close_month THEN m.created_month ELSE m.close_month END FROM {main} m JOIN {stage} s ON s.source_id = m.source_id) t"
+                );
+                let min: Option<i64> =
+                    on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(AssertSqlSafe(sql))
+                        .fetch_one(c)
+                        .await?);
+                min.map_or(AffectedMonths::None, |m| AffectedMonths::From(m as i32))
+            }
+            _ => {
+                let sql = months_sql.unwrap_or_default();
+                let months: Vec<i64> =
+                    on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(AssertSqlSafe(sql))
+                        .fetch_all(c)
+                        .await?);
+                AffectedMonths::Set(months.into_iter().map(|m| m as i32).collect())
+            }
+        };
+
+        let cols: Vec<&str> = spec.cols.iter().map(|(n, _)| *n).collect();
+        let updates: Vec<String> = cols
+            .iter()
+            .skip(1)
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        let upsert = format!(
+            "INSERT INTO {main} ({cols}) SELECT {cols} FROM {stage} WHERE true ON CONFLICT (source_id) DO UPDATE SET {updates}",
+            cols = cols.join(", "),
+            updates = updates.join(", ")
+        );
+        let drop = format!("DROP TABLE IF EXISTS {stage}");
+        on_tx_impl!(&mut self.tx, |c| {
+            sqlx::query(AssertSqlSafe(upsert)).execute(&mut *c).await?;
+            sqlx::query(AssertSqlSafe(drop)).execute(&mut *c).await?;
+        });
+        Ok(affected)
+    }
+
+    /// Abandons the import; nothing it wrote stays.
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self.tx {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Pg(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Loads rows into a table: COPY on PostgreSQL, multi-row INSERTs on SQLite.
+pub(crate) async fn bulk_insert(
+    tx: &mut Tx,
+    table: &str,
+    spec_cols: &[(&str, ColType)],
+    rows: &[Vec<Value>],
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let cols: Vec<&str> = spec_cols.iter().map(|(n, _)| *n).collect();
+    match tx {
+        Tx::Pg(t) => {
+            let mut buf = Vec::with_capacity(rows.len() * 128);
+            for row in rows {
+                for (i, v) in row.iter().enumerate() {
+                    if i > 0 {
+                        buf.push(b'\t');
+                    }
+                    copy_text(&mut buf, v);
+                }
+                buf.push(b'\n');
+            }
+            let stmt = format!("COPY {} ({}) FROM STDIN", table, cols.join(", "));
+            let mut copy = t.copy_in_raw(&stmt).await?;
+            copy.send(buf).await?;
+            copy.finish().await?;
+        }
+        Tx::Sqlite(t) => {
+            // SQLite allows 32766 parameters per statement.
+            let per = (30_000 / cols.len()).clamp(1, 1000);
+            for chunk in rows.chunks(per) {
+                let mut sql = format!("INSERT INTO {} ({}) VALUES ", table, cols.join(", "));
+                // Plain `?` here: SQLite looks `$N` names up linearly, quadratic for big statements.
+                for (r, _) in chunk.iter().enumerate() {
+                    if r > 0 {
+                        sql.push(',');
+                    }
+                    sql.push('(');
+                    for c in 0..cols.len() {
+                        if c > 0 {
+                            sql.push(',');
+                        }
+                        sql.push('?');
+                    }
+                    sql.push(')');
+                }
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for row in chunk {
+                    for (v, (_, t)) in row.iter().zip(spec_cols) {
+                        q = bind_sqlite(q, v, *t);
+                    }
+                }
+                q.execute(&mut **t).await?;
+            }
+        }
+    }
+    Ok(())
+}

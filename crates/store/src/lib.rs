@@ -1,0 +1,18 @@
+//! Storage for Uplift on SQLite (the embedded default) and PostgreSQL, with the same behaviour.
+//!
+//! One [`Store`] type speaks domain types; SQL text is shared between the dialects wherever it can be
+//! (`$1` placeholders work in both), migrations are per dialect. Heavy aggregation over raw events
+//! runs in the database ([`Store::load_metric_inputs`]).
+
+mod conn;
+mod error;
+mod import;
+mod metrics;
+mod people;
+mod value;
+
+pub use conn::{Dialect, Store};
+pub use error::StoreError;
+pub use import::{AffectedMonths, ImportCounts, ImportTx};
+pub use metrics::{EmployeeMetricRow, MetricFilter, UnitMetricRow};
+pub use people::{CrmUserKey, EmployeeKey, ImportHistory, LinkCandidate};

@@ -1,0 +1,551 @@
+//! The metric table: aggregating raw events in SQL, and storing and reading the materialised rows.
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use sqlx::{AssertSqlSafe, FromRow};
+
+use crate::StoreError;
+use crate::conn::{Pool, Store, on_pool};
+use crate::import::{Tx, bulk_insert, on_tx_impl};
+use crate::value::{ColType, Value};
+use uplift_domain::Month;
+use uplift_domain::metric_data::*;
+use uplift_domain::time::month_end_exclusive;
+
+fn in_list(months: &[i32]) -> String {
+    months
+        .iter()
+        .map(|m| m.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn date(s: &str) -> Result<NaiveDate, StoreError> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("bad stored date {s:?}")))
+}
+
+const EMPLOYEE_COLS: &[(&str, ColType)] = &[
+    ("employee_id", ColType::Int),
+    ("month", ColType::Int),
+    ("days_employed", ColType::Int),
+    ("fte", ColType::Real),
+    ("contribution_fen", ColType::Int),
+    ("orders_won", ColType::Int),
+    ("per_capita_contribution", ColType::Real),
+    ("avg_deal_size", ColType::Real),
+    ("target_fen", ColType::Int),
+    ("quota_attainment", ColType::Real),
+    ("pipeline_fen", ColType::Int),
+    ("leads_received", ColType::Int),
+    ("leads_converted", ColType::Int),
+    ("lead_conversion_rate", ColType::Real),
+    ("deals_lost", ColType::Int),
+    ("win_rate", ColType::Real),
+    ("followups", ColType::Int),
+    ("followups_per_week", ColType::Real),
+    ("first_response_hours", ColType::Real),
+    ("leads_contacted_24h", ColType::Int),
+    ("contacted_within_24h_rate", ColType::Real),
+    ("tenure_months", ColType::Int),
+    ("trainings_assigned_to_date", ColType::Int),
+    ("trainings_done_to_date", ColType::Int),
+    ("training_completion_rate", ColType::Real),
+    ("trainings_completed", ColType::Int),
+    ("appraisal_score", ColType::Real),
+];
+
+const UNIT_COLS: &[(&str, ColType)] = &[
+    ("department_id", ColType::Int),
+    ("month", ColType::Int),
+    ("headcount_avg", ColType::Real),
+    ("members", ColType::Int),
+    ("contribution_fen", ColType::Int),
+    ("orders_won", ColType::Int),
+    ("per_capita_contribution", ColType::Real),
+    ("avg_deal_size", ColType::Real),
+    ("target_fen", ColType::Int),
+    ("quota_attainment", ColType::Real),
+    ("pipeline_fen", ColType::Int),
+    ("leads_received", ColType::Int),
+    ("lead_conversion_rate", ColType::Real),
+    ("win_rate", ColType::Real),
+    ("followups", ColType::Int),
+    ("followups_per_week", ColType::Real),
+    ("first_response_hours", ColType::Real),
+    ("contacted_within_24h_rate", ColType::Real),
+    ("tenure_months", ColType::Real),
+    ("training_completion_rate", ColType::Real),
+    ("trainings_completed", ColType::Int),
+    ("appraisal_score", ColType::Real),
+];
+
+fn employee_values(r: &EmployeeMonthMetrics) -> Vec<Value> {
+    vec![
+        r.employee_id.into(),
+        (r.month as i64).into(),
+        r.days_employed.into(),
+        Value::Real(r.fte),
+        r.contribution_fen.into(),
+        r.orders_won.into(),
+        r.per_capita_contribution.into(),
+        r.avg_deal_size.into(),
+        r.target_fen.into(),
+        r.quota_attainment.into(),
+        r.pipeline_fen.into(),
+        r.leads_received.into(),
+        r.leads_converted.into(),
+        r.lead_conversion_rate.into(),
+        r.deals_lost.into(),
+        r.win_rate.into(),
+        r.followups.into(),
+        r.followups_per_week.into(),
+        r.first_response_hours.into(),
+        r.leads_contacted_24h.into(),
+        r.contacted_within_24h_rate.into(),
+        r.tenure_months.into(),
+        r.trainings_assigned_to_date.into(),
+        r.trainings_done_to_date.into(),
+        r.training_completion_rate.into(),
+        r.trainings_completed.into(),
+        r.appraisal_score.into(),
+    ]
+}
+
+fn unit_values(r: &UnitMonthMetrics) -> Vec<Value> {
+    vec![
+        r.department_id.unwrap_or(0).into(),
+        (r.month as i64).into(),
+        Value::Real(r.headcount_avg),
+        r.members.into(),
+        r.contribution_fen.into(),
+        r.orders_won.into(),
+        r.per_capita_contribution.into(),
+        r.avg_deal_size.into(),
+        r.target_fen.into(),
+        r.quota_attainment.into(),
+        r.pipeline_fen.into(),
+        r.leads_received.into(),
+        r.lead_conversion_rate.into(),
+        r.win_rate.into(),
+        r.followups.into(),
+        r.followups_per_week.into(),
+        r.first_response_hours.into(),
+        r.contacted_within_24h_rate.into(),
+        r.tenure_months.into(),
+        r.training_completion_rate.into(),
+        r.trainings_completed.into(),
+        r.appraisal_score.into(),
+    ]
+}
+
+/// Which stored metric rows to read.
+#[derive(Debug, Clone, Default)]
+pub struct MetricFilter {
+    pub from: Option<Month>,
+    pub to: Option<Month>,
+    /// A department path; its sub-departments are included.
+    pub department: Option<String>,
+    pub employee_no: Option<String>,
+}
+
+/// A stored employee-month row with who it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmployeeMetricRow {
+    pub employee_no: String,
+    pub name: String,
+    pub department: Option<String>,
+    pub metrics: EmployeeMonthMetrics,
+}
+
+/// A stored department-month (or company-month, `department` `None`) row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitMetricRow {
+    pub department: Option<String>,
+    pub metrics: UnitMonthMetrics,
+}
+
+#[derive(FromRow)]
+struct EmpRow {
+    id: i64,
+    employee_no: String,
+    department_id: Option<i64>,
+    hire_date: String,
+    leave_date: Option<String>,
+}
+
+#[derive(FromRow)]
+struct LeadRow {
+    employee_id: i64,
+    created_month: i64,
+    created_ts: i64,
+    is_converted: bool,
+    first_ts: Option<i64>,
+}
+
+impl Store {
+    /// The first and last month (keys) that have CRM events: leads received, deals closed, follow-ups.
+    pub async fn data_month_range(&self) -> Result<Option<(i32, i32)>, StoreError> {
+        let sql = "SELECT MIN(lo), MAX(hi) FROM ( \
+            SELECT MIN(created_month) AS lo, MAX(created_month) AS hi FROM leads \
+            UNION ALL SELECT MIN(close_month), MAX(close_month) FROM opportunities WHERE state <> 'open' \
+            UNION ALL SELECT MIN(month), MAX(month) FROM activities WHERE is_followup = TRUE) t";
+        let (lo, hi): (Option<i64>, Option<i64>) =
+            on_pool!(self, |p| sqlx::query_as(sql).fetch_one(p).await?);
+        Ok(lo.zip(hi).map(|(a, b)| (a as i32, b as i32)))
+    }
+
+    /// The department tree.
+    pub async fn departments(&self) -> Result<Vec<Department>, StoreError> {
+        let sql = "SELECT id, parent_id, path, name FROM departments ORDER BY path";
+        let rows: Vec<(i64, Option<i64>, String, String)> =
+            on_pool!(self, |p| sqlx::query_as(sql).fetch_all(p).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(id, parent_id, path, name)| Department {
+                id,
+                parent_id,
+                path,
+                name,
+            })
+            .collect())
+    }
+
+    /// Aggregates raw events for `months` (keys) in SQL. Months are calendar months in zone `tz`.
+    pub async fn load_metric_inputs(
+        &self,
+        months: &[i32],
+        tz: Tz,
+    ) -> Result<MetricInputs, StoreError> {
+        let mut inputs = MetricInputs {
+            months: months.to_vec(),
+            ..Default::default()
+        };
+        inputs.departments = self.departments().await?;
+        let emp_sql = "SELECT id, employee_no, department_id, hire_date, leave_date FROM employees";
+        let emps: Vec<EmpRow> = on_pool!(self, |p| sqlx::query_as(emp_sql).fetch_all(p).await?);
+        for e in emps {
+            inputs.employees.push(EmployeeFacts {
+                id: e.id,
+                employee_no: e.employee_no,
+                department_id: e.department_id,
+                hire_date: date(&e.hire_date)?,
+                leave_date: e.leave_date.as_deref().map(date).transpose()?,
+            });
+        }
+        if months.is_empty() {
+            return Ok(inputs);
+        }
+        let list = in_list(months);
+
+        let deals_sql = format!(
+            "SELECT u.employee_id, o.close_month, \
+               CAST(SUM(CASE WHEN o.state = 'won' THEN COALESCE(o.amount_fen, 0) ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN o.state = 'won' THEN 1 ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN o.state = 'lost' THEN 1 ELSE 0 END) AS BIGINT) \
+             FROM opportunities o JOIN crm_users u ON u.source_id = o.owner_id \
+             WHERE u.employee_id IS NOT NULL AND o.state <> 'open' AND o.close_month IN ({list}) \
+             GROUP BY u.employee_id, o.close_month"
+        );
+        let deals: Vec<(i64, i64, i64, i64, i64)> =
+            on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(deals_sql))
+                .fetch_all(p)
+                .await?);
+        inputs.closed_deals = deals
+            .into_iter()
+            .map(|(e, m, fen, w, l)| (e, m as i32, fen, w, l))
+            .collect();
+
+        // One row per lead; the first follow-up is found through the (who_id, is_followup, ts) index.
+        let leads_sql = format!(
+            "SELECT u.employee_id, l.created_month, l.created_ts, l.is_converted, \
+               (SELECT MIN(a.ts) FROM activities a WHERE a.who_id = l.source_id AND a.is_followup = TRUE) AS first_ts \
+             FROM leads l JOIN crm_users u ON u.source_id = l.owner_id \
+             WHERE u.employee_id IS NOT NULL AND l.created_month IN ({list})"
+        );
+        let leads: Vec<LeadRow> = on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(leads_sql))
+            .fetch_all(p)
+            .await?);
+        inputs.leads = leads
+            .into_iter()
+            .map(|l| LeadFact {
+                employee_id: l.employee_id,
+                month: l.created_month as i32,
+                is_converted: l.is_converted,
+                first_response_secs: l.first_ts.map(|f| f - l.created_ts),
+            })
+            .collect();
+
+        let fu_sql = format!(
+            "SELECT u.employee_id, a.month, COUNT(*) FROM activities a JOIN crm_users u ON u.source_id = a.owner_id \
+             WHERE u.employee_id IS NOT NULL AND a.is_followup = TRUE AND a.month IN ({list}) GROUP BY u.employee_id, a.month"
+        );
+        let fu: Vec<(i64, i64, i64)> = on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(fu_sql))
+            .fetch_all(p)
+            .await?);
+        inputs.followups = fu.into_iter().map(|(e, m, n)| (e, m as i32, n)).collect();
+
+        // Open at the end of m: created before the month ended, and not closed by then.
+        let pipe_sql = "SELECT u.employee_id, CAST(SUM(COALESCE(o.amount_fen, 0)) AS BIGINT) \
+             FROM opportunities o JOIN crm_users u ON u.source_id = o.owner_id \
+             WHERE u.employee_id IS NOT NULL AND (o.created_ts IS NULL OR o.created_ts < $1) \
+               AND (o.state = 'open' OR o.close_date > $2) GROUP BY u.employee_id";
+        for &m in months {
+            let month =
+                Month::from_key(m).ok_or_else(|| StoreError::Corrupt(format!("bad month {m}")))?;
+            let end_ts = month_end_exclusive(month, tz).timestamp();
+            let last = month.last_day().to_string();
+            let rows: Vec<(i64, i64)> = on_pool!(self, |p| sqlx::query_as(pipe_sql)
+                .bind(end_ts)
+                .bind(&last)
+                .fetch_all(p)
+                .await?);
+            inputs
+                .pipeline
+                .extend(rows.into_iter().map(|(e, fen)| (e, m, fen)));
+        }
+
+        let tgt_sql =
+            format!("SELECT employee_id, month, amount_fen FROM targets WHERE month IN ({list})");
+        let tgt: Vec<(i64, i64, i64)> = on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(tgt_sql))
+            .fetch_all(p)
+            .await?);
+        inputs.targets = tgt.into_iter().map(|(e, m, f)| (e, m as i32, f)).collect();
+
+        let last_day = Month::from_key(*months.iter().max().unwrap_or(&0))
+            .map(|m| m.last_day().to_string())
+            .unwrap_or_default();
+        let enr_sql = "SELECT employee_id, assigned_date, completed_date FROM enrollments WHERE assigned_date <= $1";
+        let enr: Vec<(i64, String, Option<String>)> = on_pool!(self, |p| sqlx::query_as(enr_sql)
+            .bind(&last_day)
+            .fetch_all(p)
+            .await?);
+        for (e, a, c) in enr {
+            inputs
+                .enrollments
+                .push((e, date(&a)?, c.as_deref().map(date).transpose()?));
+        }
+        let app_sql =
+            "SELECT employee_id, period_end, score FROM appraisals WHERE period_end <= $1";
+        let app: Vec<(i64, String, f64)> = on_pool!(self, |p| sqlx::query_as(app_sql)
+            .bind(&last_day)
+            .fetch_all(p)
+            .await?);
+        for (e, end, s) in app {
+            inputs.appraisals.push((e, date(&end)?, s));
+        }
+        Ok(inputs)
+    }
+
+    /// Replaces the stored metric rows of `months` in one transaction.
+    pub async fn replace_metrics(
+        &self,
+        months: &[i32],
+        employees: &[EmployeeMonthMetrics],
+        units: &[UnitMonthMetrics],
+    ) -> Result<(), StoreError> {
+        let mut tx = match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Pg(p) => Tx::Pg(p.begin().await?),
+        };
+        if !months.is_empty() {
+            let list = in_list(months);
+            let d1 = format!("DELETE FROM employee_metrics WHERE month IN ({list})");
+            let d2 = format!("DELETE FROM department_metrics WHERE month IN ({list})");
+            on_tx_impl!(&mut tx, |c| {
+                sqlx::query(AssertSqlSafe(d1)).execute(&mut *c).await?;
+                sqlx::query(AssertSqlSafe(d2)).execute(&mut *c).await?;
+            });
+        }
+        for chunk in employees.chunks(20_000) {
+            let rows: Vec<Vec<Value>> = chunk.iter().map(employee_values).collect();
+            bulk_insert(&mut tx, "employee_metrics", EMPLOYEE_COLS, &rows).await?;
+        }
+        let rows: Vec<Vec<Value>> = units.iter().map(unit_values).collect();
+        bulk_insert(&mut tx, "department_metrics", UNIT_COLS, &rows).await?;
+        match tx {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Pg(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Reads stored employee-month rows, ordered by employee number and month.
+    pub async fn employee_metrics(
+        &self,
+        f: &MetricFilter,
+    ) -> Result<Vec<EmployeeMetricRow>, StoreError> {
+        let cols: Vec<String> = EMPLOYEE_COLS
+            .iter()
+            .map(|(c, _)| format!("m.{c}"))
+            .collect();
+        let sql = format!(
+            "SELECT e.employee_no, e.name, d.path, {} FROM employee_metrics m JOIN employees e ON e.id = m.employee_id \
+             LEFT JOIN departments d ON d.id = e.department_id \
+             WHERE ($1 IS NULL OR m.month >= $1) AND ($2 IS NULL OR m.month <= $2) \
+               AND ($3 IS NULL OR d.path = $3 OR d.path LIKE $4) AND ($5 IS NULL OR e.employee_no = $5) \
+             ORDER BY e.employee_no, m.month",
+            cols.join(", ")
+        );
+        let from = f.from.map(|m| m.to_key() as i64);
+        let to = f.to.map(|m| m.to_key() as i64);
+        let like = f
+            .department
+            .as_ref()
+            .map(|d| format!("{}/%", d.replace('%', "\\%")));
+        macro_rules! run {
+            ($p:expr) => {{
+                let rows = sqlx::query(AssertSqlSafe(sql.clone()))
+                    .bind(from)
+                    .bind(to)
+                    .bind(f.department.clone())
+                    .bind(like.clone())
+                    .bind(f.employee_no.clone())
+                    .fetch_all($p)
+                    .await?;
+                rows.iter()
+                    .map(|r| decode_employee(r))
+                    .collect::<Result<Vec<_>, sqlx::Error>>()?
+            }};
+        }
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => run!(p),
+            Pool::Pg(p) => run!(p),
+        })
+    }
+
+    /// Reads stored department and company rows (company: `department` `None`), by path and month.
+    pub async fn unit_metrics(&self, f: &MetricFilter) -> Result<Vec<UnitMetricRow>, StoreError> {
+        let cols: Vec<String> = UNIT_COLS.iter().map(|(c, _)| format!("m.{c}")).collect();
+        let sql = format!(
+            "SELECT d.path, {} FROM department_metrics m LEFT JOIN departments d ON d.id = m.department_id \
+             WHERE ($1 IS NULL OR m.month >= $1) AND ($2 IS NULL OR m.month <= $2) \
+               AND ($3 IS NULL OR d.path = $3 OR d.path LIKE $4) \
+             ORDER BY CASE WHEN d.path IS NULL THEN 0 ELSE 1 END, d.path, m.month",
+            cols.join(", ")
+        );
+        let from = f.from.map(|m| m.to_key() as i64);
+        let to = f.to.map(|m| m.to_key() as i64);
+        let like = f
+            .department
+            .as_ref()
+            .map(|d| format!("{}/%", d.replace('%', "\\%")));
+        macro_rules! run {
+            ($p:expr) => {{
+                let rows = sqlx::query(AssertSqlSafe(sql.clone()))
+                    .bind(from)
+                    .bind(to)
+                    .bind(f.department.clone())
+                    .bind(like.clone())
+                    .fetch_all($p)
+                    .await?;
+                rows.iter()
+                    .map(|r| decode_unit(r))
+                    .collect::<Result<Vec<_>, sqlx::Error>>()?
+            }};
+        }
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => run!(p),
+            Pool::Pg(p) => run!(p),
+        })
+    }
+}
+
+fn decode_employee<'r, R>(r: &'r R) -> Result<EmployeeMetricRow, sqlx::Error>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    f64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<f64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let mut i = 3;
+    let mut next = || {
+        i += 1;
+        i - 1
+    };
+    let metrics = EmployeeMonthMetrics {
+        employee_id: r.try_get(next())?,
+        month: r.try_get::<i64, _>(next())? as i32,
+        days_employed: r.try_get(next())?,
+        fte: r.try_get(next())?,
+        contribution_fen: r.try_get(next())?,
+        orders_won: r.try_get(next())?,
+        per_capita_contribution: r.try_get(next())?,
+        avg_deal_size: r.try_get(next())?,
+        target_fen: r.try_get(next())?,
+        quota_attainment: r.try_get(next())?,
+        pipeline_fen: r.try_get(next())?,
+        leads_received: r.try_get(next())?,
+        leads_converted: r.try_get(next())?,
+        lead_conversion_rate: r.try_get(next())?,
+        deals_lost: r.try_get(next())?,
+        win_rate: r.try_get(next())?,
+        followups: r.try_get(next())?,
+        followups_per_week: r.try_get(next())?,
+        first_response_hours: r.try_get(next())?,
+        leads_contacted_24h: r.try_get(next())?,
+        contacted_within_24h_rate: r.try_get(next())?,
+        tenure_months: r.try_get(next())?,
+        trainings_assigned_to_date: r.try_get(next())?,
+        trainings_done_to_date: r.try_get(next())?,
+        training_completion_rate: r.try_get(next())?,
+        trainings_completed: r.try_get(next())?,
+        appraisal_score: r.try_get(next())?,
+    };
+    Ok(EmployeeMetricRow {
+        employee_no: r.try_get(0)?,
+        name: r.try_get(1)?,
+        department: r.try_get(2)?,
+        metrics,
+    })
+}
+
+fn decode_unit<'r, R>(r: &'r R) -> Result<UnitMetricRow, sqlx::Error>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    f64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<f64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let mut i = 1;
+    let mut next = || {
+        i += 1;
+        i - 1
+    };
+    let dept_id: i64 = r.try_get(next())?;
+    let metrics = UnitMonthMetrics {
+        department_id: (dept_id != 0).then_some(dept_id),
+        month: r.try_get::<i64, _>(next())? as i32,
+        headcount_avg: r.try_get(next())?,
+        members: r.try_get(next())?,
+        contribution_fen: r.try_get(next())?,
+        orders_won: r.try_get(next())?,
+        per_capita_contribution: r.try_get(next())?,
+        avg_deal_size: r.try_get(next())?,
+        target_fen: r.try_get(next())?,
+        quota_attainment: r.try_get(next())?,
+        pipeline_fen: r.try_get(next())?,
+        leads_received: r.try_get(next())?,
+        lead_conversion_rate: r.try_get(next())?,
+        win_rate: r.try_get(next())?,
+        followups: r.try_get(next())?,
+        followups_per_week: r.try_get(next())?,
+        first_response_hours: r.try_get(next())?,
+        contacted_within_24h_rate: r.try_get(next())?,
+        tenure_months: r.try_get(next())?,
+        training_completion_rate: r.try_get(next())?,
+        trainings_completed: r.try_get(next())?,
+        appraisal_score: r.try_get(next())?,
+    };
+    Ok(UnitMetricRow {
+        department: r.try_get(0)?,
+        metrics,
+    })
+}

@@ -1,0 +1,136 @@
+//! Reference data for validating imports, CRM user ↔ employee links, and the import history.
+
+use sqlx::FromRow;
+
+use crate::StoreError;
+use crate::conn::{Store, on_pool};
+
+/// A CRM user as owner matching needs it.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct CrmUserKey {
+    pub source_id: String,
+    pub name: String,
+    pub email: Option<String>,
+}
+
+/// An employee as reference checks and identity matching need it.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct EmployeeKey {
+    pub id: i64,
+    pub employee_no: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub crm_user_id: Option<String>,
+}
+
+/// A CRM user with its current link.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct LinkCandidate {
+    pub id: i64,
+    pub source_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub employee_id: Option<i64>,
+    pub match_method: Option<String>,
+}
+
+/// One past import.
+#[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
+pub struct ImportHistory {
+    pub id: i64,
+    pub kind: String,
+    pub file_name: String,
+    pub started_ts: i64,
+    pub finished_ts: Option<i64>,
+    pub status: String,
+    pub rows_read: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub rejected: i64,
+    pub report: String,
+}
+
+impl Store {
+    pub async fn crm_user_keys(&self) -> Result<Vec<CrmUserKey>, StoreError> {
+        let sql = "SELECT source_id, name, email FROM crm_users";
+        Ok(on_pool!(self, |p| sqlx::query_as(sql).fetch_all(p).await?))
+    }
+
+    pub async fn employee_keys(&self) -> Result<Vec<EmployeeKey>, StoreError> {
+        let sql =
+            "SELECT id, employee_no, name, email, crm_user_id FROM employees ORDER BY employee_no";
+        Ok(on_pool!(self, |p| sqlx::query_as(sql).fetch_all(p).await?))
+    }
+
+    pub async fn course_ids(&self) -> Result<Vec<String>, StoreError> {
+        let sql = "SELECT course_id FROM courses";
+        Ok(on_pool!(self, |p| sqlx::query_scalar(sql)
+            .fetch_all(p)
+            .await?))
+    }
+
+    pub async fn link_candidates(&self) -> Result<Vec<LinkCandidate>, StoreError> {
+        let sql = "SELECT id, source_id, name, email, employee_id, match_method FROM crm_users ORDER BY source_id";
+        Ok(on_pool!(self, |p| sqlx::query_as(sql).fetch_all(p).await?))
+    }
+
+    /// Sets CRM user → employee links: (crm user row id, employee id, how it was matched).
+    pub async fn set_links(
+        &self,
+        links: &[(i64, Option<i64>, Option<String>)],
+    ) -> Result<(), StoreError> {
+        let sql = "UPDATE crm_users SET employee_id = $2, match_method = $3 WHERE id = $1";
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            for (id, emp, how) in links {
+                sqlx::query(sql)
+                    .bind(id)
+                    .bind(emp)
+                    .bind(how)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Records a finished import (or a rejected one) in the history.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_import(
+        &self,
+        kind: &str,
+        file_name: &str,
+        started_ts: i64,
+        finished_ts: i64,
+        status: &str,
+        counts: (i64, i64, i64, i64),
+        report_json: &str,
+    ) -> Result<i64, StoreError> {
+        let sql = "INSERT INTO imports (kind, file_name, started_ts, finished_ts, status, rows_read, inserted, updated, rejected, report) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
+        Ok(on_pool!(self, |p| sqlx::query_scalar(sql)
+            .bind(kind)
+            .bind(file_name)
+            .bind(started_ts)
+            .bind(finished_ts)
+            .bind(status)
+            .bind(counts.0)
+            .bind(counts.1)
+            .bind(counts.2)
+            .bind(counts.3)
+            .bind(report_json)
+            .fetch_one(p)
+            .await?))
+    }
+
+    /// The newest imports first.
+    pub async fn import_history(&self, limit: i64) -> Result<Vec<ImportHistory>, StoreError> {
+        let sql = "SELECT id, kind, file_name, started_ts, finished_ts, status, rows_read, inserted, updated, rejected, report \
+            FROM imports ORDER BY id DESC LIMIT $1";
+        Ok(on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(limit)
+            .fetch_all(p)
+            .await?))
+    }
+}
