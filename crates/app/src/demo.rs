@@ -94,21 +94,14 @@ impl DemoSummary {
 }
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "林", "罗", "高", "梁", "郑", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗",
+    "高", "梁", "郑", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-    "超", "秀英", "霞", "平", "刚", "桂英", "晨", "浩", "宇", "欣", "佳", "婷", "博", "思远",
-    "子涵", "雨轩", "梓萱", "一鸣", "嘉怡",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞",
+    "平", "刚", "桂英", "晨", "浩", "宇", "欣", "佳", "婷", "博", "思远", "子涵", "雨轩", "梓萱", "一鸣", "嘉怡",
 ];
-const INDUSTRIES: &[&str] = &[
-    "Manufacturing",
-    "Retail",
-    "Finance",
-    "Healthcare",
-    "Technology",
-];
+const INDUSTRIES: &[&str] = &["Manufacturing", "Retail", "Finance", "Healthcare", "Technology"];
 const CITIES: &[&str] = &["上海", "杭州", "南京", "苏州", "深圳", "广州", "北京"];
 
 /// (lead source, share of leads, base conversion rate)
@@ -226,12 +219,7 @@ fn sf_id(prefix: &str, n: usize) -> String {
 
 /// Default end of history: the last full month before today (Asia/Shanghai).
 pub fn default_end() -> Month {
-    Month::of(
-        Utc::now()
-            .with_timezone(&uplift_domain::time::DEFAULT_TZ)
-            .date_naive(),
-    )
-    .prev()
+    Month::of(Utc::now().with_timezone(&uplift_domain::time::DEFAULT_TZ).date_naive()).prev()
 }
 
 /// Writes the demo company's source files into `dir` (replacing them).
@@ -277,10 +265,7 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
                 let earliest = hire.max(start_day) + Duration::days(60);
                 (earliest < end_day - Duration::days(10)).then(|| {
                     leavers += 1;
-                    earliest
-                        + Duration::days(
-                            rng.random_range(0..(end_day - earliest).num_days().max(1)),
-                        )
+                    earliest + Duration::days(rng.random_range(0..(end_day - earliest).num_days().max(1)))
                 })
             } else {
                 None
@@ -293,12 +278,8 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
                 GIVEN[rng.random_range(0..GIVEN.len())]
             );
             let age = rng.random_range(23..46);
-            let birth = NaiveDate::from_ymd_opt(
-                end.year() - age,
-                rng.random_range(1..=12),
-                rng.random_range(1..=28),
-            )
-            .unwrap_or(start_day);
+            let birth = NaiveDate::from_ymd_opt(end.year() - age, rng.random_range(1..=12), rng.random_range(1..=28))
+                .unwrap_or(start_day);
             people.push(Person {
                 no: no.clone(),
                 crm_id: sf_id("005", 1000 + idx),
@@ -308,11 +289,7 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
                 hire,
                 leave,
                 birth,
-                gender: if rng.random::<f64>() < 0.45 {
-                    "女"
-                } else {
-                    "男"
-                },
+                gender: if rng.random::<f64>() < 0.45 { "女" } else { "男" },
                 education: ["大专", "本科", "本科", "本科", "硕士"][rng.random_range(0..5)],
                 industry: INDUSTRIES[rng.random_range(0..INDUSTRIES.len())],
                 skill,
@@ -335,27 +312,9 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
         ("C01", "谈判技巧", "negotiation", "offline", 8.0),
         ("C02", "产品知识", "product", "online", 6.0),
         ("C03", "客户跟进方法", "follow-up", "online", 4.0),
-        (
-            "C04",
-            "行业解决方案：制造业",
-            "industry;manufacturing",
-            "online",
-            3.0,
-        ),
-        (
-            "C05",
-            "大客户销售",
-            "key-account;negotiation",
-            "offline",
-            12.0,
-        ),
-        (
-            "C06",
-            "新员工入职培训",
-            "onboarding;product",
-            "offline",
-            16.0,
-        ),
+        ("C04", "行业解决方案：制造业", "industry;manufacturing", "online", 3.0),
+        ("C05", "大客户销售", "key-account;negotiation", "offline", 12.0),
+        ("C06", "新员工入职培训", "onboarding;product", "offline", 16.0),
     ];
     let mut enrollments: Vec<Vec<String>> = Vec::new();
     for p in people.iter_mut() {
@@ -494,13 +453,9 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
         .write_record(["Id", "Name", "Industry", "OwnerId", "CreatedDate"])
         .map_err(csv_err)?;
 
-    let (mut n_lead, mut n_opp, mut n_task, mut n_event, mut n_acct) =
-        (0usize, 0usize, 0usize, 0usize, 0usize);
-    let now_cut = Utc.from_utc_datetime(
-        &(end_day + Duration::days(1))
-            .and_hms_opt(0, 0, 0)
-            .unwrap_or_default(),
-    ) - Duration::hours(8);
+    let (mut n_lead, mut n_opp, mut n_task, mut n_event, mut n_acct) = (0usize, 0usize, 0usize, 0usize, 0usize);
+    let now_cut = Utc.from_utc_datetime(&(end_day + Duration::days(1)).and_hms_opt(0, 0, 0).unwrap_or_default())
+        - Duration::hours(8);
     let mut targets: Vec<Vec<String>> = Vec::new();
     let mut month_won: Vec<(usize, Month, f64)> = Vec::new();
     for month in start.through(end) {
@@ -525,24 +480,14 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
             targets.push(vec![
                 p.no.clone(),
                 month.to_string(),
-                format!(
-                    "{:.0}",
-                    (base_target * ramp * fte / 10_000.0).round() * 10_000.0
-                ),
+                format!("{:.0}", (base_target * ramp * fte / 10_000.0).round() * 10_000.0),
             ]);
             let habit = if p.followup_course_done.is_some_and(|d| d < m0) {
                 p.habit * 1.35
             } else {
                 p.habit
             };
-            let expected_leads = p.capacity as f64
-                * 0.75
-                * fte
-                * if family == "customer_success" {
-                    0.6
-                } else {
-                    1.0
-                };
+            let expected_leads = p.capacity as f64 * 0.75 * fte * if family == "customer_success" { 0.6 } else { 1.0 };
             for _ in 0..poisson(&mut rng, expected_leads) {
                 n_lead += 1;
                 let lead_id = sf_id("00Q", n_lead);
@@ -572,9 +517,7 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
                     "bd" => 1.1,
                     _ => 1.0,
                 };
-                let p_conv =
-                    (src.2 * p.skill * exp_match * contact_boost * follow_boost * ramp * fam_boost)
-                        .min(0.9);
+                let p_conv = (src.2 * p.skill * exp_match * contact_boost * follow_boost * ramp * fam_boost).min(0.9);
                 let mut t = created + Duration::minutes((first_delay_h * 60.0) as i64);
                 let mut last_touch = created;
                 for k in 0..n_follow {
@@ -592,11 +535,7 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
                             "",
                             if k == 0 { "首次联系" } else { "跟进" },
                             subtype,
-                            if completed {
-                                "Completed"
-                            } else {
-                                "Not Started"
-                            },
+                            if completed { "Completed" } else { "Not Started" },
                             &(t + Duration::hours(8)).date_naive().to_string(),
                             &sf_time(t),
                             &if completed {
@@ -624,32 +563,16 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
                         accounts
                             .write_record([
                                 acct_id.as_str(),
-                                &format!(
-                                    "{}{}科技有限公司",
-                                    CITIES[rng.random_range(0..CITIES.len())],
-                                    n_acct
-                                ),
+                                &format!("{}{}科技有限公司", CITIES[rng.random_range(0..CITIES.len())], n_acct),
                                 industry,
                                 p.crm_id.as_str(),
                                 &sf_time(cdate),
                             ])
                             .map_err(csv_err)?;
-                        let amount = ((11.3 + 0.55 * normal(&mut rng) + 0.15 * (p.skill - 1.0))
-                            .exp()
-                            / 100.0)
-                            .round()
-                            * 100.0;
-                        let close =
-                            (cdate + Duration::days(rng.random_range(7..75)) + Duration::hours(8))
-                                .date_naive();
-                        let p_win = (0.55
-                            * p.skill
-                            * if src.0 == "Partner Referral" {
-                                1.15
-                            } else {
-                                1.0
-                            })
-                        .min(0.92);
+                        let amount =
+                            ((11.3 + 0.55 * normal(&mut rng) + 0.15 * (p.skill - 1.0)).exp() / 100.0).round() * 100.0;
+                        let close = (cdate + Duration::days(rng.random_range(7..75)) + Duration::hours(8)).date_naive();
+                        let p_win = (0.55 * p.skill * if src.0 == "Partner Referral" { 1.15 } else { 1.0 }).min(0.92);
                         let (stage, closed, won, prob) = if close > end_day {
                             (
                                 [
@@ -691,8 +614,7 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
                             let start = cdate
                                 + Duration::days(rng.random_range(1..20))
                                 + Duration::hours(rng.random_range(1..8));
-                            if start >= now_cut || p.leave.is_some_and(|l| start.date_naive() >= l)
-                            {
+                            if start >= now_cut || p.leave.is_some_and(|l| start.date_naive() >= l) {
                                 continue;
                             }
                             n_event += 1;
@@ -735,11 +657,7 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
                         if conv_opp.is_empty() { "false" } else { "true" },
                         conv_date.as_str(),
                         conv_opp.as_str(),
-                        &format!(
-                            "{}客户{}",
-                            CITIES[rng.random_range(0..CITIES.len())],
-                            n_lead
-                        ),
+                        &format!("{}客户{}", CITIES[rng.random_range(0..CITIES.len())], n_lead),
                         &format!("联系人{n_lead}"),
                         CITIES[rng.random_range(0..CITIES.len())],
                     ])
@@ -747,13 +665,7 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
             }
         }
     }
-    for w in [
-        &mut leads,
-        &mut opps,
-        &mut tasks,
-        &mut events,
-        &mut accounts,
-    ] {
+    for w in [&mut leads, &mut opps, &mut tasks, &mut events, &mut accounts] {
         w.flush()?;
     }
 
@@ -795,9 +707,7 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
                 Cell::Text(position.into()),
                 Cell::Text(team.family.into()),
                 Cell::Text(p.hire.to_string()),
-                p.leave
-                    .map(|d| Cell::Text(d.to_string()))
-                    .unwrap_or(Cell::Empty),
+                p.leave.map(|d| Cell::Text(d.to_string())).unwrap_or(Cell::Empty),
                 p.manager_no.clone().map(Cell::Text).unwrap_or(Cell::Empty),
                 Cell::Text(p.email.clone()),
                 Cell::Text(team.city.into()),
@@ -809,8 +719,7 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
             ]
         })
         .collect();
-    write_xlsx(&dir.join("roster.xlsx"), "花名册", &headers, &rows)
-        .map_err(|e| AppError::Invalid(e.to_string()))?;
+    write_xlsx(&dir.join("roster.xlsx"), "花名册", &headers, &rows).map_err(|e| AppError::Invalid(e.to_string()))?;
 
     // Targets as GBK CSV, the way Chinese Excel saves it.
     let mut text = String::from("工号,月份,目标金额\r\n");
@@ -841,9 +750,7 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
     write_simple(
         &dir.join("capacity.csv"),
         &["工号", "每月线索上限"],
-        people
-            .iter()
-            .map(|p| vec![p.no.clone(), p.capacity.to_string()]),
+        people.iter().map(|p| vec![p.no.clone(), p.capacity.to_string()]),
     )?;
 
     // Quarterly appraisals, tied to won business and some noise.
@@ -851,9 +758,7 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
     let mut q = Month::new(start.year(), ((start.month() - 1) / 3) * 3 + 3).unwrap_or(start);
     while q <= end {
         for (pi, p) in people.iter().enumerate() {
-            if p.hire > q.last_day() - Duration::days(45)
-                || p.leave.is_some_and(|l| l <= q.last_day())
-            {
+            if p.hire > q.last_day() - Duration::days(45) || p.leave.is_some_and(|l| l <= q.last_day()) {
                 continue;
             }
             let won: f64 = month_won
@@ -890,11 +795,7 @@ fn csv_err(e: csv::Error) -> AppError {
     AppError::Invalid(format!("writing demo files: {e}"))
 }
 
-fn write_simple(
-    path: &Path,
-    headers: &[&str],
-    rows: impl Iterator<Item = Vec<String>>,
-) -> Result<(), AppError> {
+fn write_simple(path: &Path, headers: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<(), AppError> {
     let mut w = csv::Writer::from_path(path).map_err(csv_err)?;
     w.write_record(headers).map_err(csv_err)?;
     for r in rows {
@@ -949,11 +850,9 @@ pub async fn create_demo(
         .filter_map(|u| {
             let d = u.department.clone()?;
             // Leaf teams only: the league compares teams, not their parents.
-            let leaf = !units.iter().any(|o| {
-                o.department
-                    .as_ref()
-                    .is_some_and(|p| p.starts_with(&format!("{d}/")))
-            });
+            let leaf = !units
+                .iter()
+                .any(|o| o.department.as_ref().is_some_and(|p| p.starts_with(&format!("{d}/"))));
             (leaf).then_some((d, u.metrics.per_capita_contribution?))
         })
         .collect();

@@ -48,17 +48,11 @@ pub fn match_identities(users: &[LinkCandidate], employees: &[EmployeeKey]) -> L
     let mut by_name: HashMap<&str, Vec<i64>> = HashMap::new();
     for e in employees {
         if let Some(m) = &e.email {
-            by_email
-                .entry(m.trim().to_lowercase())
-                .or_default()
-                .push(e.id);
+            by_email.entry(m.trim().to_lowercase()).or_default().push(e.id);
         }
         by_name.entry(e.name.trim()).or_default().push(e.id);
     }
-    let no_of: HashMap<i64, &str> = employees
-        .iter()
-        .map(|e| (e.id, e.employee_no.as_str()))
-        .collect();
+    let no_of: HashMap<i64, &str> = employees.iter().map(|e| (e.id, e.employee_no.as_str())).collect();
     let mut report = LinkReport::default();
     let mut linked = std::collections::HashSet::new();
     for u in users {
@@ -80,9 +74,7 @@ pub fn match_identities(users: &[LinkCandidate], employees: &[EmployeeKey]) -> L
             Some((emp, how)) => {
                 linked.insert(emp);
                 if how == LinkMethod::Name {
-                    report
-                        .name_matches
-                        .push((u.source_id.clone(), no_of[&emp].to_string()));
+                    report.name_matches.push((u.source_id.clone(), no_of[&emp].to_string()));
                 }
                 report.links.push((u.id, Some(emp), Some(how)));
             }
@@ -109,9 +101,10 @@ pub async fn relink(store: &Store) -> Result<LinkReport, AppError> {
         .links
         .iter()
         .filter(|(id, emp, how)| {
-            users.iter().find(|u| u.id == *id).is_none_or(|u| {
-                u.employee_id != *emp || u.match_method.as_deref() != how.map(LinkMethod::as_str)
-            })
+            users
+                .iter()
+                .find(|u| u.id == *id)
+                .is_none_or(|u| u.employee_id != *emp || u.match_method.as_deref() != how.map(LinkMethod::as_str))
         })
         .map(|(id, emp, how)| (*id, *emp, how.map(|h| h.as_str().to_string())))
         .collect();

@@ -12,7 +12,7 @@ use uplift_domain::records::{ImportKind, Record};
 use uplift_io::mapping::OwnerMatch;
 use uplift_io::source::{Encoding, RawRow};
 use uplift_io::{ColumnMap, Issue, Mapping, ParseContext, Problem, SourceFile, parse_record};
-use uplift_store::{AffectedMonths, Store};
+use uplift_store::{AffectedMonths, ImportTx, Store, StoreError};
 
 use crate::AppError;
 use crate::identity::{LinkReport, relink};
@@ -22,6 +22,57 @@ use crate::settings::company_tz;
 /// How many located problems a report keeps per file (all are counted).
 pub const MAX_ISSUES_KEPT: usize = 1000;
 const BATCH: usize = 20_000;
+
+/// An import transaction whose batch writes run on a task of their own, so that parsing the next
+/// batch overlaps with the database work (the SQLite driver works on its own thread).
+struct Writer {
+    idle: Option<ImportTx>,
+    busy: Option<tokio::task::JoinHandle<(ImportTx, Result<(), StoreError>)>>,
+}
+
+impl Writer {
+    fn new(tx: ImportTx) -> Writer {
+        Writer {
+            idle: Some(tx),
+            busy: None,
+        }
+    }
+
+    /// Waits for the write in flight, if any, and returns the transaction.
+    async fn get(&mut self) -> Result<&mut ImportTx, AppError> {
+        if let Some(h) = self.busy.take() {
+            let (tx, result) = h
+                .await
+                .map_err(|e| AppError::Invalid(format!("import writer stopped: {e}")))?;
+            self.idle = Some(tx);
+            result?;
+        }
+        self.idle
+            .as_mut()
+            .ok_or_else(|| AppError::Invalid("import transaction lost".into()))
+    }
+
+    /// Starts writing a batch once the previous one is done.
+    async fn write_behind(&mut self, batch: Vec<Record>) -> Result<(), AppError> {
+        self.get().await?;
+        let mut tx = self
+            .idle
+            .take()
+            .ok_or_else(|| AppError::Invalid("import transaction lost".into()))?;
+        self.busy = Some(tokio::spawn(async move {
+            let result = tx.write(batch).await;
+            (tx, result)
+        }));
+        Ok(())
+    }
+
+    async fn into_inner(mut self) -> Result<ImportTx, AppError> {
+        self.get().await?;
+        self.idle
+            .take()
+            .ok_or_else(|| AppError::Invalid("import transaction lost".into()))
+    }
+}
 
 /// Rejected rows of one file: (input path, header, rows with their reasons).
 type Rejects = (PathBuf, Vec<String>, Vec<(RawRow, String)>);
@@ -52,6 +103,8 @@ pub struct FileReport {
     pub unknown_columns: Vec<String>,
     pub rejects_file: Option<PathBuf>,
     pub warnings: Vec<String>,
+    /// Seconds spent reading, checking and writing this file (before the commit).
+    pub seconds: f64,
 }
 
 /// What happened to a whole import run.
@@ -68,6 +121,9 @@ pub struct ImportReport {
     pub name_matches: Vec<(String, String)>,
     /// Metric months recomputed after the import (keys `yyyymm`).
     pub recomputed_months: Vec<i32>,
+    /// Seconds spent committing, and recomputing metrics.
+    pub commit_seconds: f64,
+    pub recompute_seconds: f64,
 }
 
 impl ImportReport {
@@ -152,11 +208,7 @@ impl Known {
 }
 
 /// Checks a parsed record against reference data, resolving owners. Returns the field at fault.
-fn check_references(
-    r: &mut Record,
-    known: &Known,
-    how: OwnerMatch,
-) -> Result<(), (&'static str, Problem)> {
+fn check_references(r: &mut Record, known: &Known, how: OwnerMatch) -> Result<(), (&'static str, Problem)> {
     let owner = |field: &'static str, v: &mut String| match known.owner(v, how) {
         Some(id) => {
             *v = id;
@@ -244,9 +296,7 @@ pub fn files_in_dir(dir: &Path) -> Result<(Vec<ImportFile>, Vec<String>), AppErr
             .extension()
             .map(|e| e.to_string_lossy().to_lowercase())
             .unwrap_or_default();
-        if !matches!(ext.as_str(), "csv" | "xlsx" | "xlsm" | "txt")
-            || name.ends_with(".rejects.csv")
-        {
+        if !matches!(ext.as_str(), "csv" | "xlsx" | "xlsm" | "txt") || name.ends_with(".rejects.csv") {
             if !name.starts_with('.') {
                 skipped.push(name);
             }
@@ -266,12 +316,7 @@ pub fn files_in_dir(dir: &Path) -> Result<(Vec<ImportFile>, Vec<String>), AppErr
             None => skipped.push(name),
         }
     }
-    found.sort_by_key(|f| {
-        (
-            ImportKind::ALL.iter().position(|k| *k == f.kind),
-            f.path.clone(),
-        )
-    });
+    found.sort_by_key(|f| (ImportKind::ALL.iter().position(|k| *k == f.kind), f.path.clone()));
     Ok((found, skipped))
 }
 
@@ -286,7 +331,7 @@ pub async fn import_files(
     let tz = company_tz(store).await?;
     let ctx = ParseContext { tz };
     let mut known = Known::load(store).await?;
-    let mut tx = store.begin_import(tz).await?;
+    let mut tx = Writer::new(store.begin_import(tz).await?);
     let mut reports = Vec::new();
     let mut failed = false;
     let mut affected = AffectedMonths::None;
@@ -312,7 +357,9 @@ pub async fn import_files(
             unknown_columns: Vec::new(),
             rejects_file: None,
             warnings: Vec::new(),
+            seconds: 0.0,
         };
+        let file_started = std::time::Instant::now();
         let sheet = f
             .sheet
             .clone()
@@ -336,12 +383,8 @@ pub async fn import_files(
             Encoding::Gb18030 => "GBK/GB18030".into(),
         });
         rep.unknown_columns = map.unknown_columns.clone();
-        let owner_match = f
-            .mapping
-            .as_ref()
-            .map(|m| m.owner_match)
-            .unwrap_or_default();
-        tx.start_kind(f.kind).await?;
+        let owner_match = f.mapping.as_ref().map(|m| m.owner_match).unwrap_or_default();
+        tx.get().await?.start_kind(f.kind).await?;
         let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
         let mut seen: HashMap<String, u64> = HashMap::new();
         let mut bad_rows: Vec<(RawRow, String)> = Vec::new();
@@ -358,13 +401,11 @@ pub async fn import_files(
             };
             rep.rows_read += 1;
             let result = parse_record(&map, &row, ctx).and_then(|mut rec| {
-                check_references(&mut rec, &known, owner_match).map_err(|(field, problem)| {
-                    Issue {
-                        file: name.clone(),
-                        line: Some(row.line),
-                        column: map.column_of(&row, field),
-                        problem,
-                    }
+                check_references(&mut rec, &known, owner_match).map_err(|(field, problem)| Issue {
+                    file: name.clone(),
+                    line: Some(row.line),
+                    column: map.column_of(&row, field),
+                    problem,
                 })?;
                 let key = rec.key();
                 if let Some(first) = seen.get(&key) {
@@ -403,13 +444,14 @@ pub async fn import_files(
                 }
             }
             if batch.len() >= BATCH {
-                tx.write(&batch).await?;
-                batch.clear();
+                // Written in the background while the next batch is parsed.
+                tx.write_behind(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                    .await?;
                 progress(&name, rep.rows_read);
             }
         }
         if !failed && (skip_invalid || rep.issue_count == 0) {
-            tx.write(&batch).await?;
+            tx.write_behind(std::mem::take(&mut batch)).await?;
         }
         progress(&name, rep.rows_read);
         if let Some(issue) = line_issue {
@@ -422,16 +464,16 @@ pub async fn import_files(
             failed = true;
         }
         if rep.rows_read == 0 && rep.issue_count == 0 {
-            rep.warnings.push(format!(
-                "{name}: 只有表头，没有数据行 / header only, no data rows"
-            ));
+            rep.warnings
+                .push(format!("{name}: 只有表头，没有数据行 / header only, no data rows"));
         }
         if !failed {
-            let counts = tx.finish_kind().await?;
+            let counts = tx.get().await?.finish_kind().await?;
             rep.inserted = counts.inserted;
             rep.updated = counts.updated;
             affected = affected.union(counts.affected);
         }
+        rep.seconds = file_started.elapsed().as_secs_f64();
         if skip_invalid && !bad_rows.is_empty() {
             rejects.push((f.path.clone(), src.headers.clone(), bad_rows));
         }
@@ -447,19 +489,24 @@ pub async fn import_files(
         employees_without_crm_user: Vec::new(),
         name_matches: Vec::new(),
         recomputed_months: Vec::new(),
+        commit_seconds: 0.0,
+        recompute_seconds: 0.0,
     };
     if failed {
-        tx.rollback().await?;
+        tx.into_inner().await?.rollback().await?;
     } else {
-        tx.commit().await?;
+        let t = std::time::Instant::now();
+        tx.into_inner().await?.commit().await?;
+        report.commit_seconds = t.elapsed().as_secs_f64();
         report.committed = true;
         for (path, headers, rows) in rejects {
             let out = rejects_path(&path);
             write_rejects(&out, &headers, &rows)?;
-            if let Some(r) = report.files.iter_mut().find(|r| {
-                path.file_name()
-                    .is_some_and(|n| n.to_string_lossy() == r.file)
-            }) {
+            if let Some(r) = report
+                .files
+                .iter_mut()
+                .find(|r| path.file_name().is_some_and(|n| n.to_string_lossy() == r.file))
+            {
                 r.rejects_file = Some(out);
             }
         }
@@ -467,7 +514,9 @@ pub async fn import_files(
         report.unmatched_crm_users = links.unmatched_crm_users;
         report.employees_without_crm_user = links.employees_without_crm_user;
         report.name_matches = links.name_matches;
+        let t = std::time::Instant::now();
         report.recomputed_months = recompute(store, &affected).await?;
+        report.recompute_seconds = t.elapsed().as_secs_f64();
     }
     for r in &report.files {
         let status = if report.committed {
@@ -513,27 +562,19 @@ pub fn rejects_path(input: &Path) -> PathBuf {
 }
 
 /// Writes rejected rows as UTF-8 CSV (with BOM, so Excel reads it) with the reason appended.
-fn write_rejects(
-    out: &Path,
-    headers: &[String],
-    rows: &[(RawRow, String)],
-) -> Result<(), AppError> {
+fn write_rejects(out: &Path, headers: &[String], rows: &[(RawRow, String)]) -> Result<(), AppError> {
     let mut bytes = b"\xEF\xBB\xBF".to_vec();
     {
-        let mut w = csv::WriterBuilder::new()
-            .flexible(true)
-            .from_writer(&mut bytes);
+        let mut w = csv::WriterBuilder::new().flexible(true).from_writer(&mut bytes);
         let mut h: Vec<String> = vec!["line".into()];
         h.extend(headers.iter().cloned());
         h.push("error".into());
-        w.write_record(&h)
-            .map_err(|e| AppError::Invalid(e.to_string()))?;
+        w.write_record(&h).map_err(|e| AppError::Invalid(e.to_string()))?;
         for (row, reason) in rows {
             let mut rec: Vec<String> = vec![row.line.to_string()];
             rec.extend(row.cells.iter().map(str::to_string));
             rec.push(reason.clone());
-            w.write_record(&rec)
-                .map_err(|e| AppError::Invalid(e.to_string()))?;
+            w.write_record(&rec).map_err(|e| AppError::Invalid(e.to_string()))?;
         }
         w.flush()?;
     }
@@ -568,19 +609,13 @@ struct ManifestFile {
 /// Reads an import manifest into the files it lists, in order.
 pub fn files_in_manifest(manifest: &Path) -> Result<Vec<ImportFile>, AppError> {
     let name = manifest.display().to_string();
-    let text = std::fs::read_to_string(manifest)
-        .map_err(|e| Issue::file(&name, Problem::Unreadable(e.to_string())))?;
-    let m: Manifest = toml::from_str(&text)
-        .map_err(|e| Issue::file(&name, Problem::BadMapping(e.to_string())))?;
+    let text = std::fs::read_to_string(manifest).map_err(|e| Issue::file(&name, Problem::Unreadable(e.to_string())))?;
+    let m: Manifest = toml::from_str(&text).map_err(|e| Issue::file(&name, Problem::BadMapping(e.to_string())))?;
     let base = manifest.parent().unwrap_or(Path::new("."));
     let mut out = Vec::new();
     for f in m.file {
-        let kind = ImportKind::parse(&f.kind).ok_or_else(|| {
-            Issue::file(
-                &name,
-                Problem::BadMapping(format!("unknown kind \"{}\"", f.kind)),
-            )
-        })?;
+        let kind = ImportKind::parse(&f.kind)
+            .ok_or_else(|| Issue::file(&name, Problem::BadMapping(format!("unknown kind \"{}\"", f.kind))))?;
         let mapping = match &f.mapping {
             Some(p) => Some(Mapping::load(&base.join(p), Some(kind))?),
             None => None,

@@ -149,9 +149,7 @@ pub async fn render_metrics(
 }
 
 fn month_text(key: i32) -> String {
-    Month::from_key(key)
-        .map(|m| m.to_string())
-        .unwrap_or_default()
+    Month::from_key(key).map(|m| m.to_string()).unwrap_or_default()
 }
 
 fn render_employee_rows(rows: &[EmployeeMetricRow], format: Format, lang: Lang) -> String {
@@ -166,10 +164,7 @@ fn render_employee_rows(rows: &[EmployeeMetricRow], format: Format, lang: Lang) 
             ];
             (
                 keys,
-                MetricId::ALL
-                    .iter()
-                    .map(|m| employee_value(&r.metrics, *m))
-                    .collect(),
+                MetricId::ALL.iter().map(|m| employee_value(&r.metrics, *m)).collect(),
             )
         })
         .collect();
@@ -190,18 +185,8 @@ fn render_unit_rows(rows: &[UnitMetricRow], format: Format, lang: Lang) -> Strin
                 .department
                 .clone()
                 .unwrap_or_else(|| lang.pick("全公司", "(company)").to_string());
-            let keys = vec![
-                dept,
-                month_text(r.metrics.month),
-                r.metrics.members.to_string(),
-            ];
-            (
-                keys,
-                MetricId::ALL
-                    .iter()
-                    .map(|m| unit_value(&r.metrics, *m))
-                    .collect(),
-            )
+            let keys = vec![dept, month_text(r.metrics.month), r.metrics.members.to_string()];
+            (keys, MetricId::ALL.iter().map(|m| unit_value(&r.metrics, *m)).collect())
         })
         .collect();
     let mut out = render(
@@ -212,10 +197,7 @@ fn render_unit_rows(rows: &[UnitMetricRow], format: Format, lang: Lang) -> Strin
         lang,
     );
     if format == Format::Table {
-        out = out.replace(
-            MetricId::Fte.label(lang),
-            lang.pick("平均人数", "Headcount avg"),
-        );
+        out = out.replace(MetricId::Fte.label(lang), lang.pick("平均人数", "Headcount avg"));
     }
     out
 }
@@ -236,12 +218,7 @@ fn render(
             let _ = w.write_record(&header);
             for (keys, vals) in rows {
                 let mut rec: Vec<String> = keys[..machine_keys.len()].to_vec();
-                rec.extend(
-                    MetricId::ALL
-                        .iter()
-                        .zip(vals)
-                        .map(|(m, v)| machine_text(*m, *v)),
-                );
+                rec.extend(MetricId::ALL.iter().zip(vals).map(|(m, v)| machine_text(*m, *v)));
                 let _ = w.write_record(&rec);
             }
             String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -258,8 +235,7 @@ fn render(
                         let j = match v {
                             None => Json::Null,
                             Some(x) => {
-                                let rounded: f64 =
-                                    format!("{:.*}", decimals(*m), x).parse().unwrap_or(*x);
+                                let rounded: f64 = format!("{:.*}", decimals(*m), x).parse().unwrap_or(*x);
                                 serde_json::Number::from_f64(rounded)
                                     .map(Json::Number)
                                     .unwrap_or(Json::Null)
@@ -343,13 +319,7 @@ fn format_table(rows: &[Vec<String>]) -> String {
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
         if i == 0 {
-            out.push_str(
-                &widths
-                    .iter()
-                    .map(|w| "-".repeat(*w))
-                    .collect::<Vec<_>>()
-                    .join("  "),
-            );
+            out.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
             out.push('\n');
         }
     }

@@ -39,11 +39,7 @@ async fn a_bad_date_is_reported_with_line_and_column_and_nothing_is_written() {
             .render(Lang::Zh)
             .starts_with("Lead.csv:3:3: CreatedDate「2026-13-01」不是有效的日期时间")
     );
-    assert_eq!(
-        count(&db.store, "leads").await,
-        0,
-        "one bad row writes nothing"
-    );
+    assert_eq!(count(&db.store, "leads").await, 0, "one bad row writes nothing");
     let history = db.store.import_history(5).await.unwrap();
     assert_eq!(history[0].status, "rejected");
 }
@@ -51,13 +47,7 @@ async fn a_bad_date_is_reported_with_line_and_column_and_nothing_is_written() {
 #[tokio::test]
 async fn unknown_owners_and_duplicate_ids_are_rejected() {
     let db = test_db().await;
-    import_one(
-        &db.store,
-        &write(db.dir(), "User.csv", USERS),
-        ImportKind::User,
-        false,
-    )
-    .await;
+    import_one(&db.store, &write(db.dir(), "User.csv", USERS), ImportKind::User, false).await;
     let leads = write(
         db.dir(),
         "Lead.csv",
@@ -80,13 +70,7 @@ async fn unknown_owners_and_duplicate_ids_are_rejected() {
 #[tokio::test]
 async fn skip_invalid_writes_good_rows_and_a_rejects_file() {
     let db = test_db().await;
-    import_one(
-        &db.store,
-        &write(db.dir(), "User.csv", USERS),
-        ImportKind::User,
-        false,
-    )
-    .await;
+    import_one(&db.store, &write(db.dir(), "User.csv", USERS), ImportKind::User, false).await;
     let leads = write(
         db.dir(),
         "Lead.csv",
@@ -140,10 +124,7 @@ async fn xlsx_with_excel_dates_and_numbers_is_read() {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     let date = Format::new().set_num_format("yyyy-mm-dd");
-    for (c, h) in ["工号", "姓名", "部门", "入职日期", "年龄"]
-        .iter()
-        .enumerate()
-    {
+    for (c, h) in ["工号", "姓名", "部门", "入职日期", "年龄"].iter().enumerate() {
         ws.write_string(0, c as u16, *h).unwrap();
     }
     ws.write_number(1, 0, 1001.0).unwrap(); // a numeric employee number as Excel stores it
@@ -159,11 +140,7 @@ async fn xlsx_with_excel_dates_and_numbers_is_read() {
         depts.iter().map(|d| d.path.as_str()).collect::<Vec<_>>(),
         vec!["销售中心", "销售中心/华东大区"]
     );
-    assert_eq!(
-        depts[1].parent_id,
-        Some(depts[0].id),
-        "sub-department under its parent"
-    );
+    assert_eq!(depts[1].parent_id, Some(depts[0].id), "sub-department under its parent");
     let emps = db.store.employee_keys().await.unwrap();
     assert_eq!(emps[0].employee_no, "1001");
     // hire date 2025-03-01 → days employed in March = 31, visible once there is data; check via tenure on metrics below
@@ -220,21 +197,8 @@ async fn whole_file_problems_are_clear() {
         "{}",
         messages[2].2
     );
-    assert!(
-        matches!(&messages[3].1, Problem::WrongFormat(_)),
-        "{:?}",
-        messages[3]
-    );
-    assert_eq!(
-        db.store
-            .counts()
-            .await
-            .unwrap()
-            .iter()
-            .map(|(_, n)| n)
-            .sum::<i64>(),
-        0
-    );
+    assert!(matches!(&messages[3].1, Problem::WrongFormat(_)), "{:?}", messages[3]);
+    assert_eq!(db.store.counts().await.unwrap().iter().map(|(_, n)| n).sum::<i64>(), 0);
 }
 
 #[tokio::test]
@@ -259,28 +223,12 @@ async fn ragged_rows_and_unclosed_quotes_are_located() {
     );
     let r = import_one(&db.store, &p, ImportKind::User, false).await;
     assert!(!r.committed);
-    let located: Vec<(Option<u64>, Problem)> = r.files[0]
-        .issues
-        .iter()
-        .map(|i| (i.line, i.problem.clone()))
-        .collect();
+    let located: Vec<(Option<u64>, Problem)> = r.files[0].issues.iter().map(|i| (i.line, i.problem.clone())).collect();
     assert_eq!(
         located,
         vec![
-            (
-                Some(2),
-                Problem::RaggedRow {
-                    expected: 3,
-                    found: 2
-                }
-            ),
-            (
-                Some(3),
-                Problem::RaggedRow {
-                    expected: 3,
-                    found: 2
-                }
-            )
+            (Some(2), Problem::RaggedRow { expected: 3, found: 2 }),
+            (Some(3), Problem::RaggedRow { expected: 3, found: 2 })
         ]
     );
     assert_eq!(count(&db.store, "crm_users").await, 0);
@@ -292,6 +240,8 @@ async fn a_folder_is_one_transaction() {
     let dir = db.dir().join("in");
     std::fs::create_dir_all(&dir).unwrap();
     copy_golden(&dir);
+    let indexes = db.store.index_names().await.unwrap();
+    assert!(indexes.contains(&"activities_who".to_string()), "{indexes:?}");
     // Break the last Task row: the leads, users and roster before it must not be written either.
     let mut task = std::fs::read_to_string(dir.join("Task.csv")).unwrap();
     task.push_str("00T999,005000000000001001,,,x,Call,Completed,2025-03-01,not-a-time\n");
@@ -304,16 +254,7 @@ async fn a_folder_is_one_transaction() {
         "{:?}",
         r.issue_lines(Lang::En)
     );
-    assert_eq!(
-        db.store
-            .counts()
-            .await
-            .unwrap()
-            .iter()
-            .map(|(_, n)| n)
-            .sum::<i64>(),
-        0
-    );
+    assert_eq!(db.store.counts().await.unwrap().iter().map(|(_, n)| n).sum::<i64>(), 0);
 }
 
 #[tokio::test]
@@ -321,11 +262,7 @@ async fn hr_files_must_name_known_employees_and_courses() {
     let db = test_db().await;
     import_one(
         &db.store,
-        &write(
-            db.dir(),
-            "roster.csv",
-            "工号,姓名,入职日期\nE1,甲,2025-01-01\n",
-        ),
+        &write(db.dir(), "roster.csv", "工号,姓名,入职日期\nE1,甲,2025-01-01\n"),
         ImportKind::Roster,
         false,
     )
@@ -341,11 +278,7 @@ async fn hr_files_must_name_known_employees_and_courses() {
         false,
     )
     .await;
-    let probs: Vec<String> = t.files[0]
-        .issues
-        .iter()
-        .map(|i| i.render(Lang::En))
-        .collect();
+    let probs: Vec<String> = t.files[0].issues.iter().map(|i| i.render(Lang::En)).collect();
     assert_eq!(
         probs,
         vec![
@@ -364,22 +297,13 @@ async fn hr_files_must_name_known_employees_and_courses() {
         false,
     )
     .await;
-    assert!(
-        matches!(&e.files[0].issues[0].problem, Problem::UnknownCourse { value } if value == "C9")
-    );
+    assert!(matches!(&e.files[0].issues[0].problem, Problem::UnknownCourse { value } if value == "C9"));
     let a = import_one(
         &db.store,
-        &write(
-            db.dir(),
-            "appraisals.csv",
-            "工号,期间,绩效得分\nE1,2025-Q5,3\n",
-        ),
+        &write(db.dir(), "appraisals.csv", "工号,期间,绩效得分\nE1,2025-Q5,3\n"),
         ImportKind::Appraisal,
         false,
     )
     .await;
-    assert!(matches!(
-        &a.files[0].issues[0].problem,
-        Problem::BadPeriod { .. }
-    ));
+    assert!(matches!(&a.files[0].issues[0].problem, Problem::BadPeriod { .. }));
 }

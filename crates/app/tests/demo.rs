@@ -61,10 +61,7 @@ async fn demo_imports_and_has_the_patterns_it_promises() {
         .expect("demo");
     assert!(s.employees >= 30 && s.departments >= 5, "{s:?}");
     assert!(s.leavers > 0 && s.joiners > 0, "joiners and leavers: {s:?}");
-    assert!(
-        s.leads > 1000 && s.opportunities > 100 && s.activities > 3000,
-        "{s:?}"
-    );
+    assert!(s.leads > 1000 && s.opportunities > 100 && s.activities > 3000, "{s:?}");
     assert_eq!(
         (s.from, s.to),
         (Month::new(2026, 1).unwrap(), Month::new(2026, 6).unwrap())
@@ -76,16 +73,9 @@ async fn demo_imports_and_has_the_patterns_it_promises() {
             .map(|b| std::str::from_utf8(&b).is_err())
             .unwrap()
     );
-    let rows = db
-        .store
-        .employee_metrics(&MetricFilter::default())
-        .await
-        .unwrap();
+    let rows = db.store.employee_metrics(&MetricFilter::default()).await.unwrap();
     assert!(rows.iter().any(|r| r.metrics.quota_attainment.is_some()));
-    assert!(
-        rows.iter()
-            .any(|r| r.metrics.training_completion_rate.is_some())
-    );
+    assert!(rows.iter().any(|r| r.metrics.training_completion_rate.is_some()));
     assert!(rows.iter().any(|r| r.metrics.appraisal_score.is_some()));
     // Reps who contact leads within 24h convert better (pooled over employee-months).
     let (mut fast, mut slow) = ((0.0, 0.0), (0.0, 0.0));

@@ -7,19 +7,12 @@ use crate::support::*;
 use uplift_testkit::test_db;
 
 fn assert_matches_golden(csv_text: &str) {
-    let expected = std::fs::read_to_string(golden_dir().join("expected_metrics.csv"))
-        .expect("expected_metrics.csv");
+    let expected = std::fs::read_to_string(golden_dir().join("expected_metrics.csv")).expect("expected_metrics.csv");
     let (eh, erows) = parse_csv(&expected);
     let (gh, grows) = parse_csv(csv_text);
-    let got: HashMap<(String, String), &Vec<String>> = grows
-        .iter()
-        .map(|r| ((r[0].clone(), r[1].clone()), r))
-        .collect();
-    assert_eq!(
-        got.len(),
-        erows.len(),
-        "one row per employee and month employed"
-    );
+    let got: HashMap<(String, String), &Vec<String>> =
+        grows.iter().map(|r| ((r[0].clone(), r[1].clone()), r)).collect();
+    assert_eq!(got.len(), erows.len(), "one row per employee and month employed");
     let mut checked = 0;
     for row in &erows {
         let g = got
@@ -32,14 +25,9 @@ fn assert_matches_golden(csv_text: &str) {
                 .unwrap_or_else(|| panic!("output lacks column {col}"));
             let (want, have) = (&row[i], &g[gi]);
             if want.is_empty() || have.is_empty() {
-                assert_eq!(
-                    want, have,
-                    "{} {} {col}: null must stay null",
-                    row[0], row[1]
-                );
+                assert_eq!(want, have, "{} {} {col}: null must stay null", row[0], row[1]);
             } else {
-                let (w, h): (f64, f64) =
-                    (want.parse().expect("number"), have.parse().expect("number"));
+                let (w, h): (f64, f64) = (want.parse().expect("number"), have.parse().expect("number"));
                 assert!(
                     (w - h).abs() <= 1e-4 * w.abs().max(1.0),
                     "{} {} {col}: want {want}, got {have}",
@@ -57,15 +45,8 @@ fn assert_matches_golden(csv_text: &str) {
 async fn golden_folder_reproduces_the_expected_metric_table() {
     let db = test_db().await;
     let report = import_dir(&db.store, &golden_dir()).await;
-    assert!(
-        report.committed,
-        "{:?}",
-        report.issue_lines(uplift_domain::Lang::En)
-    );
-    assert_eq!(
-        report.skipped_files,
-        vec!["README.md", "expected_metrics.csv"]
-    );
+    assert!(report.committed, "{:?}", report.issue_lines(uplift_domain::Lang::En));
+    assert_eq!(report.skipped_files, vec!["README.md", "expected_metrics.csv"]);
     assert!(
         report.unmatched_crm_users.is_empty(),
         "CRM users match employees by email"
@@ -89,11 +70,7 @@ async fn reimporting_is_idempotent_and_updates_in_place() {
     assert!(second.committed);
     for (a, b) in first.files.iter().zip(&second.files) {
         assert_eq!(b.inserted, 0, "{}: nothing new the second time", b.file);
-        assert_eq!(
-            b.updated, a.inserted,
-            "{}: every row updated in place",
-            b.file
-        );
+        assert_eq!(b.updated, a.inserted, "{}: every row updated in place", b.file);
     }
     assert_eq!(db.store.counts().await.unwrap(), before);
     assert_eq!(metrics_csv(&db.store).await, metrics_before);
@@ -115,11 +92,7 @@ async fn an_updated_opportunity_moves_contribution_between_months() {
     let amount_col = h.iter().position(|c| c == "Amount").unwrap();
     let target = rows
         .iter()
-        .find(|r| {
-            r[owner_col] == "005000000000001001"
-                && r[close_col].starts_with("2025-04")
-                && r[won_col] == "true"
-        })
+        .find(|r| r[owner_col] == "005000000000001001" && r[close_col].starts_with("2025-04") && r[won_col] == "true")
         .expect("an April win of E2001")
         .clone();
     let mut moved = target.clone();
@@ -136,9 +109,7 @@ async fn an_updated_opportunity_moves_contribution_between_months() {
     )
     .await;
     assert_eq!((report.files[0].inserted, report.files[0].updated), (0, 1));
-    assert!(
-        report.recomputed_months.contains(&202504) && report.recomputed_months.contains(&202505)
-    );
+    assert!(report.recomputed_months.contains(&202504) && report.recomputed_months.contains(&202505));
     let (gh, grows) = parse_csv(&metrics_csv(&db.store).await);
     let c = gh.iter().position(|x| x == "contribution").unwrap();
     let get = |m: &str| {

@@ -12,8 +12,7 @@ use uplift_testkit::{repo_root, shared_dir, test_db};
 #[tokio::test]
 async fn maven_crm_example_imports_and_gives_per_agent_monthly_contribution() {
     let db = test_db().await;
-    let files =
-        files_in_manifest(&repo_root().join("examples/maven-crm/manifest.toml")).expect("manifest");
+    let files = files_in_manifest(&repo_root().join("examples/maven-crm/manifest.toml")).expect("manifest");
     let r = import_files(&db.store, files, Vec::new(), false, &no_progress)
         .await
         .expect("import");
@@ -23,10 +22,8 @@ async fn maven_crm_example_imports_and_gives_per_agent_monthly_contribution() {
     assert!(r.unmatched_crm_users.is_empty());
 
     // Truth straight from the dataset: Σ close_value of Won deals per agent and close month.
-    let text = std::fs::read_to_string(
-        shared_dir().join("datasets/maven-crm-sales-opportunities/sales_pipeline.csv"),
-    )
-    .unwrap();
+    let text = std::fs::read_to_string(shared_dir().join("datasets/maven-crm-sales-opportunities/sales_pipeline.csv"))
+        .unwrap();
     let (h, rows) = parse_csv(&text);
     let col = |n: &str| h.iter().position(|c| c == n).unwrap();
     let mut truth: HashMap<(String, Month), f64> = HashMap::new();
@@ -37,18 +34,11 @@ async fn maven_crm_example_imports_and_gives_per_agent_monthly_contribution() {
                 r[col("close_value")].parse::<f64>().unwrap();
         }
     }
-    let stored = db
-        .store
-        .employee_metrics(&MetricFilter::default())
-        .await
-        .unwrap();
+    let stored = db.store.employee_metrics(&MetricFilter::default()).await.unwrap();
     let mut total = 0.0;
     for row in &stored {
         let m = Month::from_key(row.metrics.month).unwrap();
-        let want = truth
-            .get(&(row.employee_no.clone(), m))
-            .copied()
-            .unwrap_or(0.0);
+        let want = truth.get(&(row.employee_no.clone(), m)).copied().unwrap_or(0.0);
         assert!(
             (row.metrics.contribution_fen as f64 / 100.0 - want).abs() < 0.005,
             "{} {m}",
@@ -65,12 +55,7 @@ async fn maven_crm_example_imports_and_gives_per_agent_monthly_contribution() {
         })
         .await
         .unwrap();
-    assert!(
-        !central.is_empty()
-            && central
-                .iter()
-                .all(|u| u.department.as_deref() == Some("Central"))
-    );
+    assert!(!central.is_empty() && central.iter().all(|u| u.department.as_deref() == Some("Central")));
 }
 
 #[tokio::test]
@@ -85,7 +70,11 @@ async fn a_mapping_with_owner_matching_by_email_and_value_tables() {
         false,
     )
     .await;
-    std::fs::write(dir.join("deals.csv"), "编号,负责人邮箱,成交日,状态,金额\nD1,ZS@A.CN,2026/3/5,赢单了,\"¥12,000.50\"\nD2,zs@a.cn,2026/3/6,跟进中,100\n").unwrap();
+    std::fs::write(
+        dir.join("deals.csv"),
+        "编号,负责人邮箱,成交日,状态,金额\nD1,ZS@A.CN,2026/3/5,赢单了,\"¥12,000.50\"\nD2,zs@a.cn,2026/3/6,跟进中,100\n",
+    )
+    .unwrap();
     let mapping = uplift_io::Mapping::parse(
         r#"kind = "opportunity"
 owner_match = "email"
@@ -135,11 +124,7 @@ Amount = "金额"
         false,
     )
     .await;
-    let rows = db
-        .store
-        .employee_metrics(&MetricFilter::default())
-        .await
-        .unwrap();
+    let rows = db.store.employee_metrics(&MetricFilter::default()).await.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].metrics.contribution_fen, 1_200_050);
     assert_eq!(

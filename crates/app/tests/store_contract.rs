@@ -15,40 +15,22 @@ async fn migrations_run_again_safely_and_settings_round_trip() {
     let again = Store::connect(&db.url).await.unwrap();
     again.migrate().await.unwrap();
     assert_eq!(db.store.setting("timezone").await.unwrap(), None);
-    db.store
-        .set_setting("timezone", "Asia/Shanghai")
-        .await
-        .unwrap();
-    db.store
-        .set_setting("timezone", "Asia/Urumqi")
-        .await
-        .unwrap();
-    assert_eq!(
-        again.setting("timezone").await.unwrap().as_deref(),
-        Some("Asia/Urumqi")
-    );
+    db.store.set_setting("timezone", "Asia/Shanghai").await.unwrap();
+    db.store.set_setting("timezone", "Asia/Urumqi").await.unwrap();
+    assert_eq!(again.setting("timezone").await.unwrap().as_deref(), Some("Asia/Urumqi"));
     again.close().await;
 }
 
 #[tokio::test]
 async fn metric_rows_round_trip_with_nulls_and_filters() {
     let db = test_db().await;
-    std::fs::write(db.dir().join("roster.csv"), "工号,姓名,部门,入职日期\nE1,甲,中心/一部,2020-01-01\nE2,乙,中心,2020-01-01\nE3,丙,中心二,2020-01-01\n").unwrap();
-    import_one(
-        &db.store,
-        &db.dir().join("roster.csv"),
-        ImportKind::Roster,
-        false,
+    std::fs::write(
+        db.dir().join("roster.csv"),
+        "工号,姓名,部门,入职日期\nE1,甲,中心/一部,2020-01-01\nE2,乙,中心,2020-01-01\nE3,丙,中心二,2020-01-01\n",
     )
-    .await;
-    let ids: Vec<i64> = db
-        .store
-        .employee_keys()
-        .await
-        .unwrap()
-        .iter()
-        .map(|e| e.id)
-        .collect();
+    .unwrap();
+    import_one(&db.store, &db.dir().join("roster.csv"), ImportKind::Roster, false).await;
+    let ids: Vec<i64> = db.store.employee_keys().await.unwrap().iter().map(|e| e.id).collect();
     let full = EmployeeMonthMetrics {
         employee_id: ids[0],
         month: 202603,
@@ -108,11 +90,7 @@ async fn metric_rows_round_trip_with_nulls_and_filters() {
         )
         .await
         .unwrap();
-    let all = db
-        .store
-        .employee_metrics(&MetricFilter::default())
-        .await
-        .unwrap();
+    let all = db.store.employee_metrics(&MetricFilter::default()).await.unwrap();
     assert_eq!(
         all.iter().map(|r| r.metrics.clone()).collect::<Vec<_>>(),
         vec![full.clone(), empty.clone(), third]
@@ -128,10 +106,7 @@ async fn metric_rows_round_trip_with_nulls_and_filters() {
         .await
         .unwrap();
     assert_eq!(
-        centre
-            .iter()
-            .map(|r| r.employee_no.as_str())
-            .collect::<Vec<_>>(),
+        centre.iter().map(|r| r.employee_no.as_str()).collect::<Vec<_>>(),
         vec!["E1", "E2"]
     );
     let april = db
@@ -153,22 +128,14 @@ async fn metric_rows_round_trip_with_nulls_and_filters() {
         .await
         .unwrap();
     assert_eq!(one[0].metrics, empty);
-    let units = db
-        .store
-        .unit_metrics(&MetricFilter::default())
-        .await
-        .unwrap();
+    let units = db.store.unit_metrics(&MetricFilter::default()).await.unwrap();
     assert_eq!(units.len(), 1);
     assert_eq!(units[0].metrics, unit);
     assert_eq!(units[0].department, None);
     // Replacing a month removes its old rows.
     db.store.replace_metrics(&[202603], &[], &[]).await.unwrap();
     assert_eq!(
-        db.store
-            .employee_metrics(&MetricFilter::default())
-            .await
-            .unwrap()
-            .len(),
+        db.store.employee_metrics(&MetricFilter::default()).await.unwrap().len(),
         1
     );
 }

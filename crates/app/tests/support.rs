@@ -19,12 +19,7 @@ pub async fn import_dir(store: &Store, dir: &Path) -> ImportReport {
         .expect("import runs")
 }
 
-pub async fn import_one(
-    store: &Store,
-    path: &Path,
-    kind: ImportKind,
-    skip_invalid: bool,
-) -> ImportReport {
+pub async fn import_one(store: &Store, path: &Path, kind: ImportKind, skip_invalid: bool) -> ImportReport {
     import_one_mapped(store, path, kind, None, skip_invalid).await
 }
 
@@ -82,12 +77,7 @@ pub fn copy_golden(dir: &Path) {
 /// Parses CSV text into (header, rows).
 pub fn parse_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_reader(text.as_bytes());
-    let h = r
-        .headers()
-        .expect("header")
-        .iter()
-        .map(str::to_string)
-        .collect();
+    let h = r.headers().expect("header").iter().map(str::to_string).collect();
     let rows = r
         .records()
         .map(|x| x.expect("record").iter().map(str::to_string).collect())

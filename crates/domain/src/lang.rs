@@ -15,11 +15,7 @@ impl Lang {
     /// Anything that is not English is treated as Chinese, the product's default.
     pub fn from_locale(locale: &str) -> Lang {
         let l = locale.trim().to_ascii_lowercase();
-        if l.starts_with("en") {
-            Lang::En
-        } else {
-            Lang::Zh
-        }
+        if l.starts_with("en") { Lang::En } else { Lang::Zh }
     }
 
     /// Chooses between a Chinese and an English text.

@@ -85,10 +85,7 @@ mod tests {
         for m in MetricId::ALL {
             assert_eq!(MetricId::parse(m.id()), Some(*m));
         }
-        assert_eq!(
-            MetricId::PerCapitaContribution.label(Lang::Zh),
-            "人均贡献额"
-        );
+        assert_eq!(MetricId::PerCapitaContribution.label(Lang::Zh), "人均贡献额");
         assert_eq!(MetricId::ALL.len(), 18);
     }
 }

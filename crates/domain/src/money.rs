@@ -6,17 +6,15 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An amount in fen (分). `Money(123456)` is ¥1,234.56.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub struct Money(pub i64);
 
 impl Money {
     /// Converts an exact decimal amount of yuan, rounding half away from zero to the fen.
     /// `None` when the amount does not fit.
     pub fn from_decimal(yuan: Decimal) -> Option<Money> {
-        let fen = (yuan * Decimal::from(100))
-            .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        let fen =
+            (yuan * Decimal::from(100)).round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
         fen.to_i64().map(Money)
     }
 
@@ -46,12 +44,7 @@ impl Money {
             }
             grouped.push(c);
         }
-        format!(
-            "{}¥{}.{:02}",
-            if neg { "-" } else { "" },
-            grouped,
-            abs % 100
-        )
+        format!("{}¥{}.{:02}", if neg { "-" } else { "" }, grouped, abs % 100)
     }
 }
 

@@ -19,8 +19,7 @@ pub struct BadMonth(pub String);
 impl Month {
     /// Builds a month; `month` must be 1..=12.
     pub fn new(year: i32, month: u32) -> Option<Month> {
-        ((1..=12).contains(&month) && (1000..=9999).contains(&year))
-            .then_some(Month { year, month })
+        ((1..=12).contains(&month) && (1000..=9999).contains(&year)).then_some(Month { year, month })
     }
 
     /// The month a date falls in.
@@ -119,8 +118,7 @@ impl Month {
 
     /// Adds whole months to a date, clamping the 29th–31st to the target month's last day.
     pub fn add_months_clamped(date: NaiveDate, k: u32) -> NaiveDate {
-        date.checked_add_months(Months::new(k))
-            .unwrap_or(NaiveDate::MAX)
+        date.checked_add_months(Months::new(k)).unwrap_or(NaiveDate::MAX)
     }
 
     /// Chinese label, e.g. `2026年3月`.
@@ -149,11 +147,7 @@ mod tests {
     #[test]
     fn parses_the_usual_forms() {
         for s in ["2026-03", "2026/3", "202603", "2026年3月", " 2026-3 "] {
-            assert_eq!(
-                Month::parse(s).unwrap(),
-                Month::new(2026, 3).unwrap(),
-                "{s}"
-            );
+            assert_eq!(Month::parse(s).unwrap(), Month::new(2026, 3).unwrap(), "{s}");
         }
         assert!(Month::parse("2026-13").is_err());
         assert!(Month::parse("March").is_err());

@@ -64,14 +64,8 @@ mod tests {
     #[test]
     fn days_employed_excludes_leave_date() {
         assert_eq!(days_employed(d(2025, 3, 10), None, mo(2025, 3)), 22);
-        assert_eq!(
-            days_employed(d(2020, 1, 1), Some(d(2025, 3, 11)), mo(2025, 3)),
-            10
-        );
-        assert_eq!(
-            days_employed(d(2020, 1, 1), Some(d(2025, 3, 1)), mo(2025, 3)),
-            0
-        );
+        assert_eq!(days_employed(d(2020, 1, 1), Some(d(2025, 3, 11)), mo(2025, 3)), 10);
+        assert_eq!(days_employed(d(2020, 1, 1), Some(d(2025, 3, 1)), mo(2025, 3)), 0);
         assert_eq!(days_employed(d(2025, 4, 1), None, mo(2025, 3)), 0);
         assert!((fte(d(2025, 3, 17), None, mo(2025, 3)) - 15.0 / 31.0).abs() < 1e-12);
     }

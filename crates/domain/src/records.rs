@@ -70,7 +70,13 @@ impl ImportKind {
     /// Recognises a file by its name, as `import dir` does: `Lead.csv`, `roster.xlsx`, `花名册.csv`,
     /// `targets.csv`. `None` for names that say nothing.
     pub fn from_file_stem(stem: &str) -> Option<ImportKind> {
+        // Exports split into parts (`Task_01`, `Task-2`, `Lead 3`) keep their kind.
         let s = stem.trim().to_lowercase();
+        let s = s
+            .trim_end_matches(|c: char| c.is_ascii_digit())
+            .trim_end_matches(['_', '-', ' ', '.'])
+            .to_string();
+        let s = if s.is_empty() { stem.trim().to_lowercase() } else { s };
         let zh: &[(&str, ImportKind)] = &[
             ("花名册", ImportKind::Roster),
             ("员工", ImportKind::Roster),
@@ -92,11 +98,7 @@ impl ImportKind {
             "activities" => None,
             _ => None,
         };
-        alias.or_else(|| {
-            zh.iter()
-                .find(|(name, _)| s.contains(name))
-                .map(|(_, k)| *k)
-        })
+        alias.or_else(|| zh.iter().find(|(name, _)| s.contains(name)).map(|(_, k)| *k))
     }
 
     /// Chinese name, for reports.
@@ -364,31 +366,18 @@ mod tests {
     #[test]
     fn kinds_from_file_names() {
         assert_eq!(ImportKind::from_file_stem("Lead"), Some(ImportKind::Lead));
-        assert_eq!(
-            ImportKind::from_file_stem("targets"),
-            Some(ImportKind::Target)
-        );
-        assert_eq!(
-            ImportKind::from_file_stem("2026花名册"),
-            Some(ImportKind::Roster)
-        );
-        assert_eq!(
-            ImportKind::from_file_stem("Opportunity"),
-            Some(ImportKind::Opportunity)
-        );
+        assert_eq!(ImportKind::from_file_stem("targets"), Some(ImportKind::Target));
+        assert_eq!(ImportKind::from_file_stem("2026花名册"), Some(ImportKind::Roster));
+        assert_eq!(ImportKind::from_file_stem("Opportunity"), Some(ImportKind::Opportunity));
         assert_eq!(ImportKind::from_file_stem("expected_metrics"), None);
+        assert_eq!(ImportKind::from_file_stem("Task_07"), Some(ImportKind::Task));
+        assert_eq!(ImportKind::from_file_stem("Lead 2"), Some(ImportKind::Lead));
     }
 
     #[test]
     fn periods() {
-        assert_eq!(
-            appraisal_period_end("2026-Q1"),
-            NaiveDate::from_ymd_opt(2026, 3, 31)
-        );
-        assert_eq!(
-            appraisal_period_end("2026-02"),
-            NaiveDate::from_ymd_opt(2026, 2, 28)
-        );
+        assert_eq!(appraisal_period_end("2026-Q1"), NaiveDate::from_ymd_opt(2026, 3, 31));
+        assert_eq!(appraisal_period_end("2026-02"), NaiveDate::from_ymd_opt(2026, 2, 28));
         assert_eq!(appraisal_period_end("2026-Q5"), None);
     }
 
@@ -396,9 +385,6 @@ mod tests {
     fn stage_names() {
         assert_eq!(DealState::from_stage_name("Closed Won"), DealState::Won);
         assert_eq!(DealState::from_stage_name("closed lost"), DealState::Lost);
-        assert_eq!(
-            DealState::from_stage_name("Negotiation/Review"),
-            DealState::Open
-        );
+        assert_eq!(DealState::from_stage_name("Negotiation/Review"), DealState::Open);
     }
 }

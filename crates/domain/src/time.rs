@@ -30,10 +30,7 @@ pub fn from_local(naive: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
 
 /// The first instant after the end of month `m` in zone `tz` (start of the next month).
 pub fn month_end_exclusive(m: Month, tz: Tz) -> DateTime<Utc> {
-    from_local(
-        m.next().first_day().and_hms_opt(0, 0, 0).expect("midnight"),
-        tz,
-    )
+    from_local(m.next().first_day().and_hms_opt(0, 0, 0).expect("midnight"), tz)
 }
 
 #[cfg(test)]

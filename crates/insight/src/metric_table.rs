@@ -68,9 +68,7 @@ struct UnitAgg {
 }
 
 /// Computes the employee-month rows and the department/company roll-ups for `inputs.months`.
-pub fn compute_metric_table(
-    inputs: &MetricInputs,
-) -> (Vec<EmployeeMonthMetrics>, Vec<UnitMonthMetrics>) {
+pub fn compute_metric_table(inputs: &MetricInputs) -> (Vec<EmployeeMonthMetrics>, Vec<UnitMonthMetrics>) {
     let mut deals: HashMap<(i64, i32), (i64, i64, i64)> = HashMap::new();
     for &(e, m, fen, won, lost) in &inputs.closed_deals {
         let d = deals.entry((e, m)).or_default();
@@ -106,11 +104,7 @@ pub fn compute_metric_table(
     }
 
     // Ancestors (own department first) of every department, for the roll-ups.
-    let parent: HashMap<i64, Option<i64>> = inputs
-        .departments
-        .iter()
-        .map(|d| (d.id, d.parent_id))
-        .collect();
+    let parent: HashMap<i64, Option<i64>> = inputs.departments.iter().map(|d| (d.id, d.parent_id)).collect();
     let ancestors = |mut d: Option<i64>| {
         let mut out = Vec::new();
         while let Some(id) = d {
@@ -126,8 +120,7 @@ pub fn compute_metric_table(
         .employees
         .iter()
         .map(|e| {
-            let mut u: Vec<Option<i64>> =
-                ancestors(e.department_id).into_iter().map(Some).collect();
+            let mut u: Vec<Option<i64>> = ancestors(e.department_id).into_iter().map(Some).collect();
             u.push(None);
             (e.id, u)
         })
@@ -361,10 +354,7 @@ mod tests {
         let (rows, _) = compute_metric_table(&inputs());
         // E2 left on 2025-04-01 (excluded), so has no April row.
         assert_eq!(rows.len(), 3);
-        let e1 = rows
-            .iter()
-            .find(|r| r.employee_id == 10 && r.month == 202503)
-            .unwrap();
+        let e1 = rows.iter().find(|r| r.employee_id == 10 && r.month == 202503).unwrap();
         assert_eq!(e1.days_employed, 15);
         assert!((e1.fte - 15.0 / 31.0).abs() < 1e-12);
         assert_eq!(e1.contribution_fen, 1_000_000);
@@ -379,20 +369,14 @@ mod tests {
         assert_eq!(e1.tenure_months, Some(0));
         assert_eq!(e1.training_completion_rate, Some(0.0));
         assert_eq!(e1.trainings_completed, 0);
-        let e1_apr = rows
-            .iter()
-            .find(|r| r.employee_id == 10 && r.month == 202504)
-            .unwrap();
+        let e1_apr = rows.iter().find(|r| r.employee_id == 10 && r.month == 202504).unwrap();
         assert_eq!(e1_apr.training_completion_rate, Some(0.5));
         assert_eq!(e1_apr.trainings_completed, 1);
         assert_eq!(e1_apr.win_rate, None, "no closed deals: null, never zero");
         assert_eq!(e1_apr.lead_conversion_rate, None);
         assert_eq!(e1_apr.quota_attainment, None, "no target");
         let e2 = rows.iter().find(|r| r.employee_id == 11).unwrap();
-        assert_eq!(
-            e2.quota_attainment, None,
-            "zero target is a zero denominator"
-        );
+        assert_eq!(e2.quota_attainment, None, "zero target is a zero denominator");
         assert_eq!(e2.appraisal_score, Some(3.5));
         assert_eq!(e2.tenure_months, Some(62));
     }
@@ -418,9 +402,7 @@ mod tests {
         assert_eq!(centre.members, 2);
         assert!((centre.headcount_avg - (15.0 / 31.0 + 1.0)).abs() < 1e-12);
         assert_eq!(centre.contribution_fen, 1_500_000);
-        assert!(
-            (centre.per_capita_contribution.unwrap() - 15_000.0 / (15.0 / 31.0 + 1.0)).abs() < 1e-9
-        );
+        assert!((centre.per_capita_contribution.unwrap() - 15_000.0 / (15.0 / 31.0 + 1.0)).abs() < 1e-9);
         assert_eq!(centre.first_response_hours, Some(2.0)); // median of 1h, 2h, 30h
         assert_eq!(centre.quota_attainment, Some(15_000.0 / 20_000.0));
         assert_eq!(centre.win_rate, Some(0.75));

@@ -103,10 +103,9 @@ impl ColumnMap {
             if kind == ImportKind::Roster {
                 let name = mapping
                     .and_then(|m| {
-                        m.columns.iter().find(|(_, cols)| {
-                            cols.iter()
-                                .any(|c| normalise_header(c) == normalise_header(h))
-                        })
+                        m.columns
+                            .iter()
+                            .find(|(_, cols)| cols.iter().any(|c| normalise_header(c) == normalise_header(h)))
                     })
                     .map(|(f, _)| f.clone())
                     .unwrap_or_else(|| h.trim().to_string());
@@ -124,9 +123,7 @@ impl ColumnMap {
             unknown_columns,
             attribute_columns,
             date_formats: mapping.map(|m| m.date_formats.clone()).unwrap_or_default(),
-            datetime_formats: mapping
-                .map(|m| m.datetime_formats.clone())
-                .unwrap_or_default(),
+            datetime_formats: mapping.map(|m| m.datetime_formats.clone()).unwrap_or_default(),
         })
     }
 

@@ -103,10 +103,7 @@ impl Problem {
                 }
             }
             EmptyFile => lang
-                .pick(
-                    "文件为空（没有表头行）",
-                    "the file is empty (no header row)",
-                )
+                .pick("文件为空（没有表头行）", "the file is empty (no header row)")
                 .into(),
             NotText => lang
                 .pick(
@@ -157,22 +154,16 @@ impl Problem {
             }
             BadDate { field, value } => {
                 if zh {
-                    format!(
-                        "{field}「{value}」不是有效日期（如 2026-03-01、2026/3/1、2026年3月1日）"
-                    )
+                    format!("{field}「{value}」不是有效日期（如 2026-03-01、2026/3/1、2026年3月1日）")
                 } else {
                     format!("{field} \"{value}\" is not a date (e.g. 2026-03-01, 2026/3/1)")
                 }
             }
             BadDateTime { field, value } => {
                 if zh {
-                    format!(
-                        "{field}「{value}」不是有效的日期时间（如 2026-03-01T09:14:03.000+0000）"
-                    )
+                    format!("{field}「{value}」不是有效的日期时间（如 2026-03-01T09:14:03.000+0000）")
                 } else {
-                    format!(
-                        "{field} \"{value}\" is not a date-time (e.g. 2026-03-01T09:14:03.000+0000)"
-                    )
+                    format!("{field} \"{value}\" is not a date-time (e.g. 2026-03-01T09:14:03.000+0000)")
                 }
             }
             BadBool { field, value } => {
@@ -210,11 +201,7 @@ impl Problem {
                     format!("{field} \"{value}\" is not a period (e.g. 2026-03 or 2026-Q1)")
                 }
             }
-            BadValue {
-                field,
-                value,
-                expected,
-            } => {
+            BadValue { field, value, expected } => {
                 if zh {
                     format!("{field}「{value}」无效，应为：{expected}")
                 } else {

@@ -28,13 +28,7 @@ const fn opt(name: &'static str, aliases: &'static [&'static str]) -> FieldSpec 
     }
 }
 
-const EMPLOYEE_NO: &[&str] = &[
-    "工号",
-    "员工编号",
-    "employee_no",
-    "employee no",
-    "employee id",
-];
+const EMPLOYEE_NO: &[&str] = &["工号", "员工编号", "employee_no", "employee no", "employee id"];
 
 const USER: &[FieldSpec] = &[
     req("Id", &["user id", "用户id", "用户 id"]),
@@ -76,10 +70,7 @@ const LEAD: &[FieldSpec] = &[
 const OPPORTUNITY: &[FieldSpec] = &[
     req("Id", &["opportunity id", "商机id", "商机 id", "业务机会id"]),
     req("OwnerId", &["owner id", "所有人id", "所有人 id"]),
-    req(
-        "CloseDate",
-        &["close date", "结束日期", "成交日期", "预计成交日期"],
-    ),
+    req("CloseDate", &["close date", "结束日期", "成交日期", "预计成交日期"]),
     req("StageName", &["stage", "阶段"]),
     opt("Amount", &["金额"]),
     opt("IsClosed", &["closed", "已关闭"]),

@@ -82,20 +82,15 @@ impl Mapping {
     /// Reads and checks a mapping file. `kind` is the kind it is used for when the file does not say.
     pub fn load(path: &Path, kind: Option<ImportKind>) -> Result<Mapping, Issue> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Issue::file(&name, Problem::Unreadable(e.to_string())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| Issue::file(&name, Problem::Unreadable(e.to_string())))?;
         Mapping::parse(&text, kind).map_err(|p| Issue::file(&name, p))
     }
 
     /// Parses mapping TOML text.
     pub fn parse(text: &str, kind: Option<ImportKind>) -> Result<Mapping, Problem> {
-        let raw: MappingFile =
-            toml::from_str(text).map_err(|e| Problem::BadMapping(e.to_string()))?;
+        let raw: MappingFile = toml::from_str(text).map_err(|e| Problem::BadMapping(e.to_string()))?;
         let file_kind = match &raw.kind {
-            Some(k) => Some(
-                ImportKind::parse(k)
-                    .ok_or_else(|| Problem::BadMapping(format!("unknown kind \"{k}\"")))?,
-            ),
+            Some(k) => Some(ImportKind::parse(k).ok_or_else(|| Problem::BadMapping(format!("unknown kind \"{k}\"")))?),
             None => None,
         };
         let kind = match (file_kind, kind) {
@@ -106,17 +101,16 @@ impl Mapping {
                     b.as_str()
                 )));
             }
-            (a, b) => a.or(b).ok_or_else(|| {
-                Problem::BadMapping("say which kind it maps to: kind = \"lead\"".into())
-            })?,
+            (a, b) => a
+                .or(b)
+                .ok_or_else(|| Problem::BadMapping("say which kind it maps to: kind = \"lead\"".into()))?,
         };
         let canonical = |f: &str| -> Result<String, Problem> {
             let specs = fields(kind);
             specs
                 .iter()
                 .find(|s| {
-                    s.name.eq_ignore_ascii_case(f.trim())
-                        || s.aliases.iter().any(|a| a.eq_ignore_ascii_case(f.trim()))
+                    s.name.eq_ignore_ascii_case(f.trim()) || s.aliases.iter().any(|a| a.eq_ignore_ascii_case(f.trim()))
                 })
                 .map(|s| s.name.to_string())
                 .or_else(|| (kind == ImportKind::Roster).then(|| f.trim().to_string()))

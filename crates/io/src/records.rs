@@ -38,14 +38,8 @@ impl<'a> Cells<'a> {
     }
 
     fn req(&self, field: &str) -> Result<String, Issue> {
-        self.opt(field).ok_or_else(|| {
-            self.issue(
-                field,
-                Problem::Empty {
-                    field: field.into(),
-                },
-            )
-        })
+        self.opt(field)
+            .ok_or_else(|| self.issue(field, Problem::Empty { field: field.into() }))
     }
 
     fn parsed<T>(
@@ -86,32 +80,28 @@ impl<'a> Cells<'a> {
     }
 
     fn amount(&self, field: &str) -> Result<Option<Money>, Issue> {
-        self.parsed(field, values::parse_amount, |field, value| {
-            Problem::BadAmount { field, value }
+        self.parsed(field, values::parse_amount, |field, value| Problem::BadAmount {
+            field,
+            value,
         })
     }
 
     fn number(&self, field: &str) -> Result<Option<f64>, Issue> {
-        self.parsed(field, values::parse_number, |field, value| {
-            Problem::BadNumber { field, value }
+        self.parsed(field, values::parse_number, |field, value| Problem::BadNumber {
+            field,
+            value,
         })
     }
 
     fn int(&self, field: &str) -> Result<Option<i64>, Issue> {
-        self.parsed(field, values::parse_int, |field, value| {
-            Problem::BadNumber { field, value }
+        self.parsed(field, values::parse_int, |field, value| Problem::BadNumber {
+            field,
+            value,
         })
     }
 
     fn required<T>(&self, field: &str, v: Option<T>) -> Result<T, Issue> {
-        v.ok_or_else(|| {
-            self.issue(
-                field,
-                Problem::Empty {
-                    field: field.into(),
-                },
-            )
-        })
+        v.ok_or_else(|| self.issue(field, Problem::Empty { field: field.into() }))
     }
 }
 
@@ -119,9 +109,7 @@ impl<'a> Cells<'a> {
 pub fn parse_record(map: &ColumnMap, row: &RawRow, ctx: ParseContext) -> Result<Record, Issue> {
     let c = Cells { map, row, ctx };
     let n = map.headers.len();
-    if row.cells.len() != n
-        && (row.cells.len() < n || row.cells.iter().skip(n).any(|x| !x.trim().is_empty()))
-    {
+    if row.cells.len() != n && (row.cells.len() < n || row.cells.iter().skip(n).any(|x| !x.trim().is_empty())) {
         return Err(Issue {
             file: map.file.clone(),
             line: Some(row.line),
@@ -155,9 +143,7 @@ pub fn parse_record(map: &ColumnMap, row: &RawRow, ctx: ParseContext) -> Result<
             };
             let is_converted = match c.boolean("IsConverted")? {
                 Some(b) => b,
-                None => {
-                    c.opt("ConvertedDate").is_some() || c.opt("ConvertedOpportunityId").is_some()
-                }
+                None => c.opt("ConvertedDate").is_some() || c.opt("ConvertedOpportunityId").is_some(),
             };
             Record::Lead(Lead {
                 source_id: c.req("Id")?,
@@ -292,7 +278,14 @@ pub fn parse_record(map: &ColumnMap, row: &RawRow, ctx: ParseContext) -> Result<
             let role_family = match c.opt("role_family") {
                 None => None,
                 Some(r) => Some(parse_role_family(&r).ok_or_else(|| {
-                    c.issue("role_family", Problem::BadValue { field: "role_family".into(), value: r.clone(), expected: "sales, customer_success, bd, other (销售, 客户成功, 商务拓展, 其他)".into() })
+                    c.issue(
+                        "role_family",
+                        Problem::BadValue {
+                            field: "role_family".into(),
+                            value: r.clone(),
+                            expected: "sales, customer_success, bd, other (销售, 客户成功, 商务拓展, 其他)".into(),
+                        },
+                    )
                 })?),
             };
             let mut attributes = BTreeMap::new();

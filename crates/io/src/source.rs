@@ -47,8 +47,7 @@ impl SourceFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
-        let bytes = std::fs::read(path)
-            .map_err(|e| Issue::file(&name, Problem::Unreadable(e.to_string())))?;
+        let bytes = std::fs::read(path).map_err(|e| Issue::file(&name, Problem::Unreadable(e.to_string())))?;
         let ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -64,9 +63,7 @@ impl SourceFile {
         if bytes.starts_with(OLE_MAGIC) {
             return Err(Issue::file(
                 &name,
-                Problem::WrongFormat(
-                    "旧版 Excel (.xls) / old Excel .xls; save as .xlsx or CSV".into(),
-                ),
+                Problem::WrongFormat("旧版 Excel (.xls) / old Excel .xls; save as .xlsx or CSV".into()),
             ));
         }
         let (text, encoding) = decode(bytes).map_err(|p| Issue::file(&name, p))?;
@@ -211,11 +208,7 @@ impl SourceFile {
                         seen_header = true;
                         continue;
                     }
-                    row.line = row
-                        .cells
-                        .position()
-                        .map(|p| true_line(text.as_bytes(), p))
-                        .unwrap_or(0);
+                    row.line = row.cells.position().map(|p| true_line(text.as_bytes(), p)).unwrap_or(0);
                     if !visit(&row) {
                         break;
                     }
@@ -260,9 +253,7 @@ fn cell_text(c: &Data) -> String {
         }
         Data::Bool(b) => b.to_string(),
         Data::DateTime(dt) => match dt.as_datetime() {
-            Some(n) if n.time() == chrono::NaiveTime::MIN => {
-                n.date().format("%Y-%m-%d").to_string()
-            }
+            Some(n) if n.time() == chrono::NaiveTime::MIN => n.date().format("%Y-%m-%d").to_string(),
             Some(n) => n.format("%Y-%m-%dT%H:%M:%S").to_string(),
             None => dt.as_f64().to_string(),
         },
@@ -288,10 +279,7 @@ impl Iterator for RowIter<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         match self {
-            RowIter::Rows(it) => it
-                .find(|r| !r.cells.iter().all(|c| c.is_empty()))
-                .cloned()
-                .map(Ok),
+            RowIter::Rows(it) => it.find(|r| !r.cells.iter().all(|c| c.is_empty())).cloned().map(Ok),
             RowIter::Csv {
                 rdr,
                 seen_header,

@@ -17,11 +17,7 @@ pub fn parse_date(s: &str, extra: &[String]) -> Option<NaiveDate> {
         }
     }
     if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
-        return NaiveDate::from_ymd_opt(
-            t[..4].parse().ok()?,
-            t[4..6].parse().ok()?,
-            t[6..].parse().ok()?,
-        );
+        return NaiveDate::from_ymd_opt(t[..4].parse().ok()?, t[4..6].parse().ok()?, t[6..].parse().ok()?);
     }
     // Cut a time part off ("2026-03-01T09:00:00Z", "2026/3/1 9:00").
     let date_part = t.split(['T', ' ']).next().unwrap_or(t);
@@ -58,17 +54,8 @@ pub fn parse_datetime(s: &str, tz: Tz, extra: &[String]) -> Option<DateTime<Utc>
     }
     let b = t.as_bytes();
     // Fast path for the fixed ISO layout (Salesforce exports millions of these).
-    if b.len() >= 16
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && (b[10] == b'T' || b[10] == b' ')
-        && b[13] == b':'
-    {
-        let date = NaiveDate::from_ymd_opt(
-            digits(&b[0..4])? as i32,
-            digits(&b[5..7])?,
-            digits(&b[8..10])?,
-        )?;
+    if b.len() >= 16 && b[4] == b'-' && b[7] == b'-' && (b[10] == b'T' || b[10] == b' ') && b[13] == b':' {
+        let date = NaiveDate::from_ymd_opt(digits(&b[0..4])? as i32, digits(&b[5..7])?, digits(&b[8..10])?)?;
         let hh = digits(&b[11..13])?;
         let mm = digits(&b[14..16])?;
         let mut i = 16;
@@ -106,8 +93,7 @@ pub fn parse_datetime(s: &str, tz: Tz, extra: &[String]) -> Option<DateTime<Utc>
                     return None;
                 }
                 let offset = (oh * 3600 + om * 60) as i64;
-                let utc =
-                    naive.and_utc().timestamp() - if *sign == b'+' { offset } else { -offset };
+                let utc = naive.and_utc().timestamp() - if *sign == b'+' { offset } else { -offset };
                 DateTime::from_timestamp(utc, nanos)
             }
             _ => None,
@@ -214,14 +200,8 @@ mod tests {
         }
         let midnight = parse_datetime("2026/3/1", DEFAULT_TZ, &[]).unwrap();
         assert_eq!(midnight.to_rfc3339(), "2026-02-28T16:00:00+00:00");
-        assert_eq!(
-            parse_datetime("2026-03-01T25:00:00Z", DEFAULT_TZ, &[]),
-            None
-        );
-        assert_eq!(
-            parse_datetime("2026-03-01T10:00:00+0x00", DEFAULT_TZ, &[]),
-            None
-        );
+        assert_eq!(parse_datetime("2026-03-01T25:00:00Z", DEFAULT_TZ, &[]), None);
+        assert_eq!(parse_datetime("2026-03-01T10:00:00+0x00", DEFAULT_TZ, &[]), None);
         let ms = parse_datetime("2026-03-01T09:14:03.250Z", DEFAULT_TZ, &[]).unwrap();
         assert_eq!(ms.timestamp_subsec_millis(), 250);
     }

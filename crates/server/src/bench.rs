@@ -1,13 +1,345 @@
-//! Benchmarks (filled in below).
+//! `uplift bench`: generate large Salesforce-style data sets and time imports and metric runs.
+//! Figures go to docs/benchmarks.md by hand, with the machine and date the command prints.
+
+use anyhow::{Context, Result};
 use clap::Subcommand;
-use uplift_domain::Lang;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use uplift_app::import::{files_in_dir, import_files};
+use uplift_app::metrics::recompute;
+use uplift_domain::{Lang, Month};
+use uplift_store::AffectedMonths;
 
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
-    /// Placeholder.
-    Generate,
+    /// Write a large data set (User, roster, Lead, Opportunity, Task files) into a folder.
+    Generate {
+        #[arg(long, default_value = "data/bench")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        employees: usize,
+        #[arg(long, default_value_t = 24)]
+        months: u32,
+        /// Last month of the data.
+        #[arg(long, default_value = "2026-10")]
+        end: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        leads: usize,
+        #[arg(long, default_value_t = 200_000)]
+        opportunities: usize,
+        /// Task rows in all; written in files of at most --tasks-per-file rows.
+        #[arg(long, default_value_t = 1_000_000)]
+        tasks: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        tasks_per_file: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Import a generated folder and report rows per second for each file.
+    Import { dir: PathBuf },
+    /// Time a full recompute of the metric table and a recompute of one month.
+    Metrics {
+        /// The month to recompute alone (default: the last month with data).
+        #[arg(long)]
+        month: Option<String>,
+    },
 }
 
-pub async fn run(_cli: &crate::cli::Cli, _what: &BenchCommand, _lang: Lang) -> anyhow::Result<i32> {
-    Ok(0)
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|k| k.parse::<u64>().ok())
+        })
+        .map(|kb| format!("{:.0} GiB", kb as f64 / 1024.0 / 1024.0))
+        .unwrap_or_default();
+    format!("{cpu}, {cores} cores, {mem}; {}", chrono::Utc::now().format("%Y-%m-%d"))
+}
+
+pub async fn run(cli: &crate::cli::Cli, what: &BenchCommand, lang: Lang) -> Result<i32> {
+    match what {
+        BenchCommand::Generate {
+            out,
+            employees,
+            months,
+            end,
+            leads,
+            opportunities,
+            tasks,
+            tasks_per_file,
+            seed,
+        } => {
+            let end = Month::parse(end).map_err(|e| anyhow::anyhow!("--end: {e}"))?;
+            let t = Instant::now();
+            generate(
+                out,
+                *employees,
+                *months,
+                end,
+                *leads,
+                *opportunities,
+                *tasks,
+                (*tasks_per_file).max(1),
+                *seed,
+            )?;
+            println!("generated {} in {:.1} s", out.display(), t.elapsed().as_secs_f64());
+            Ok(0)
+        }
+        BenchCommand::Import { dir } => {
+            let store = crate::cli::open(cli, "uplift.db").await?;
+            println!("machine: {}", machine());
+            println!("database: {:?}", store.dialect());
+            let (files, skipped) = files_in_dir(dir).map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+            let t = Instant::now();
+            let started = std::sync::Mutex::new((String::new(), Instant::now()));
+            let report = import_files(&store, files, skipped, false, &|file, rows| {
+                let mut s = started.lock().expect("lock");
+                if s.0 != file {
+                    *s = (file.to_string(), Instant::now());
+                }
+                let secs = s.1.elapsed().as_secs_f64();
+                if rows > 0 && secs > 0.5 {
+                    eprint!("\r{file}: {rows} rows, {:.0} rows/s   ", rows as f64 / secs);
+                }
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+            eprintln!();
+            let total = t.elapsed().as_secs_f64();
+            let rows: u64 = report.files.iter().map(|f| f.rows_read).sum();
+            for f in &report.files {
+                println!(
+                    "{:<20} {:>10} rows {:>8.2} s {:>10.0} rows/s",
+                    f.file,
+                    f.rows_read,
+                    f.seconds,
+                    f.rows_read as f64 / f.seconds.max(1e-9)
+                );
+            }
+            println!(
+                "commit {:.2} s; metric recompute {:.2} s",
+                report.commit_seconds, report.recompute_seconds
+            );
+            println!(
+                "imported {rows} rows in {total:.2} s ({:.0} rows/s overall, including metric recompute of {} months); committed: {}",
+                rows as f64 / total,
+                report.recomputed_months.len(),
+                report.committed
+            );
+            store.close().await;
+            Ok(if report.committed { 0 } else { 1 })
+        }
+        BenchCommand::Metrics { month } => {
+            let store = crate::cli::open(cli, "uplift.db").await?;
+            println!("machine: {}", machine());
+            println!("database: {:?}", store.dialect());
+            let t = Instant::now();
+            let months = recompute(&store, &AffectedMonths::All).await?;
+            println!(
+                "full recompute: {} months in {:.2} s",
+                months.len(),
+                t.elapsed().as_secs_f64()
+            );
+            let one = match month {
+                Some(m) => Month::parse(m).map_err(|e| anyhow::anyhow!("--month: {e}"))?.to_key(),
+                None => *months.last().context("no months with data")?,
+            };
+            let t = Instant::now();
+            recompute(&store, &AffectedMonths::Set([one].into())).await?;
+            println!(
+                "one month ({}) recompute: {:.3} s",
+                Month::from_key(one).map(|m| m.to_string()).unwrap_or_default(),
+                t.elapsed().as_secs_f64()
+            );
+            let rows = store.counts().await?;
+            for (t, n) in rows {
+                println!("  {t}: {n}");
+            }
+            store.close().await;
+            Ok(0)
+        }
+    }
+}
+
+fn sf_time(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S.000+0000")
+        .to_string()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn generate(
+    out: &Path,
+    employees: usize,
+    months: u32,
+    end: Month,
+    leads: usize,
+    opps: usize,
+    tasks: usize,
+    per_file: usize,
+    seed: u64,
+) -> Result<()> {
+    std::fs::create_dir_all(out)?;
+    for e in std::fs::read_dir(out)? {
+        let p = e?.path();
+        if p.is_file() {
+            std::fs::remove_file(p)?;
+        }
+    }
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut start = end;
+    for _ in 1..months.max(1) {
+        start = start.prev();
+    }
+    let t0 = start
+        .first_day()
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+        .timestamp()
+        - 8 * 3600;
+    let t1 = end
+        .next()
+        .first_day()
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+        .timestamp()
+        - 8 * 3600;
+    let span = (t1 - t0).max(1);
+    let user = |i: usize| format!("005{:015}", i);
+    let file = |name: &str| -> Result<BufWriter<std::fs::File>> {
+        Ok(BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(out.join(name))?,
+        ))
+    };
+
+    let mut w = file("roster.csv")?;
+    writeln!(w, "工号,姓名,部门,入职日期,离职日期,CRM用户ID")?;
+    for i in 0..employees {
+        let hire = start.first_day() - chrono::Duration::days(rng.random_range(0..1500));
+        let leave = if rng.random::<f64>() < 0.1 {
+            (end.first_day() - chrono::Duration::days(rng.random_range(0..300))).to_string()
+        } else {
+            String::new()
+        };
+        writeln!(
+            w,
+            "B{:06},员工{i},销售中心/大区{}/团队{},{hire},{leave},{}",
+            i,
+            i % 10,
+            i % 200,
+            user(i)
+        )?;
+    }
+    w.flush()?;
+    let mut w = file("User.csv")?;
+    writeln!(w, "Id,Name,Email,IsActive")?;
+    for i in 0..employees {
+        writeln!(w, "{},员工{i},b{i}@bench.cn,true", user(i))?;
+    }
+    w.flush()?;
+
+    let mut lead_times = Vec::with_capacity(leads);
+    let mut w = file("Lead.csv")?;
+    writeln!(w, "Id,OwnerId,CreatedDate,LeadSource,Industry,Status,IsConverted")?;
+    let sources = ["Web", "Partner Referral", "Trade Show", "Cold Call"];
+    let industries = ["Manufacturing", "Retail", "Finance", "Healthcare", "Technology"];
+    for i in 0..leads {
+        let ts = t0 + rng.random_range(0..span);
+        let owner = rng.random_range(0..employees.max(1));
+        lead_times.push((ts, owner));
+        let conv = rng.random::<f64>() < 0.15;
+        writeln!(
+            w,
+            "00Q{:015},{},{},{},{},{},{}",
+            i,
+            user(owner),
+            sf_time(ts),
+            sources[i % 4],
+            industries[i % 5],
+            if conv {
+                "Closed - Converted"
+            } else {
+                "Working - Contacted"
+            },
+            conv
+        )?;
+    }
+    w.flush()?;
+
+    let mut w = file("Opportunity.csv")?;
+    writeln!(w, "Id,OwnerId,Amount,StageName,IsClosed,IsWon,CloseDate,CreatedDate")?;
+    for i in 0..opps {
+        let created = t0 + rng.random_range(0..span);
+        let close = created + rng.random_range(86_400..90 * 86_400);
+        let close_date = chrono::DateTime::from_timestamp(close + 8 * 3600, 0)
+            .unwrap_or_default()
+            .date_naive();
+        let r: f64 = rng.random();
+        let (stage, closed, won) = if close >= t1 {
+            ("Proposal", false, false)
+        } else if r < 0.55 {
+            ("Closed Won", true, true)
+        } else {
+            ("Closed Lost", true, false)
+        };
+        writeln!(
+            w,
+            "006{:015},{},{}.00,{stage},{closed},{won},{close_date},{}",
+            i,
+            user(rng.random_range(0..employees.max(1))),
+            rng.random_range(5_000..300_000),
+            sf_time(created)
+        )?;
+    }
+    w.flush()?;
+
+    let files = tasks.div_ceil(per_file);
+    let mut n = 0usize;
+    for f in 0..files {
+        let name = if files == 1 {
+            "Task.csv".to_string()
+        } else {
+            format!("Task_{:02}.csv", f + 1)
+        };
+        let mut w = file(&name)?;
+        writeln!(w, "Id,OwnerId,WhoId,Subject,TaskSubtype,Status,CreatedDate")?;
+        for _ in 0..per_file.min(tasks - n) {
+            let li = rng.random_range(0..leads.max(1));
+            let (lts, owner) = lead_times.get(li).copied().unwrap_or((t0, 0));
+            let ts = (lts + rng.random_range(600..30 * 86_400)).min(t1 - 1);
+            let done = rng.random::<f64>() < 0.92;
+            writeln!(
+                w,
+                "00T{:015},{},00Q{:015},跟进,Call,{},{}",
+                n,
+                user(owner),
+                li,
+                if done { "Completed" } else { "Not Started" },
+                sf_time(ts)
+            )?;
+            n += 1;
+        }
+        w.flush()?;
+    }
+    Ok(())
 }

@@ -143,9 +143,7 @@ pub fn language(arg: Option<&str>) -> Lang {
         .or_else(|| std::env::var("UPLIFT_LANG").ok())
         .or_else(|| std::env::var("LANG").ok());
     match pick {
-        Some(l) if !l.is_empty() && l != "C" && l != "POSIX" && !l.starts_with("C.") => {
-            Lang::from_locale(&l)
-        }
+        Some(l) if !l.is_empty() && l != "C" && l != "POSIX" && !l.starts_with("C.") => Lang::from_locale(&l),
         _ => Lang::Zh,
     }
 }
@@ -248,11 +246,7 @@ async fn import(store: &Store, a: &ImportArgs, lang: Lang) -> Result<i32> {
         )
     } else if a.kind == "dir" {
         if !a.path.is_dir() {
-            bail!(
-                "{}: {}",
-                a.path.display(),
-                lang.pick("不是文件夹", "is not a folder")
-            );
+            bail!("{}: {}", a.path.display(), lang.pick("不是文件夹", "is not a folder"));
         }
         if a.mapping.is_some() {
             bail!(
@@ -280,16 +274,10 @@ async fn import(store: &Store, a: &ImportArgs, lang: Lang) -> Result<i32> {
             ),
         };
         if !a.path.is_file() {
-            bail!(
-                "{}: {}",
-                a.path.display(),
-                lang.pick("文件不存在", "no such file")
-            );
+            bail!("{}: {}", a.path.display(), lang.pick("文件不存在", "no such file"));
         }
         let mapping = match &a.mapping {
-            Some(p) => {
-                Some(Mapping::load(p, Some(kind)).map_err(|e| anyhow::anyhow!(e.render(lang)))?)
-            }
+            Some(p) => Some(Mapping::load(p, Some(kind)).map_err(|e| anyhow::anyhow!(e.render(lang)))?),
             None => None,
         };
         (
@@ -334,10 +322,7 @@ fn print_report(r: &ImportReport, lang: Lang) {
             "{} [{}{}] {} {} · {} {} · {} {} · {} {}",
             f.file,
             f.kind.as_str(),
-            f.encoding
-                .as_deref()
-                .map(|e| format!(", {e}"))
-                .unwrap_or_default(),
+            f.encoding.as_deref().map(|e| format!(", {e}")).unwrap_or_default(),
             lang.pick("读取", "read"),
             f.rows_read,
             lang.pick("新增", "inserted"),
@@ -384,11 +369,7 @@ fn print_report(r: &ImportReport, lang: Lang) {
         );
     }
     if !r.name_matches.is_empty() {
-        let pairs: Vec<String> = r
-            .name_matches
-            .iter()
-            .map(|(c, e)| format!("{c}→{e}"))
-            .collect();
+        let pairs: Vec<String> = r.name_matches.iter().map(|(c, e)| format!("{c}→{e}")).collect();
         println!(
             "{}: {}",
             lang.pick(
@@ -454,11 +435,7 @@ async fn metrics(store: &Store, a: &MetricsArgs, lang: Lang) -> Result<i32> {
         pb.set_message(lang.pick("正在重算指标…", "recomputing metrics…"));
         let months = recompute(store, &AffectedMonths::All).await?;
         pb.finish_and_clear();
-        println!(
-            "{} {}",
-            lang.pick("已重算月份数：", "months recomputed:"),
-            months.len()
-        );
+        println!("{} {}", lang.pick("已重算月份数：", "months recomputed:"), months.len());
         return Ok(0);
     }
     let month = month_arg(&a.month, "month")?;
@@ -473,9 +450,7 @@ async fn metrics(store: &Store, a: &MetricsArgs, lang: Lang) -> Result<i32> {
         LevelArg::Department => Level::Department,
     };
     if let Some(out) = &a.output
-        && out
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+        && out.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
     {
         let csv = render_metrics(store, &filter, level, Format::Csv, lang).await?;
         write_csv_as_xlsx(&csv, out)?;

@@ -27,22 +27,9 @@ fn text(b: &[u8]) -> String {
 async fn import_dir_then_metrics_csv_matches_the_golden_table() {
     let db = test_db().await;
     let golden = shared_dir().join("spec/golden");
-    let out = uplift(
-        db.dir(),
-        &db.url,
-        &["import", "dir", golden.to_str().unwrap()],
-    );
-    assert!(
-        out.status.success(),
-        "{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    assert!(
-        text(&out.stdout).contains("导入完成"),
-        "{}",
-        text(&out.stdout)
-    );
+    let out = uplift(db.dir(), &db.url, &["import", "dir", golden.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("导入完成"), "{}", text(&out.stdout));
     let out = uplift(db.dir(), &db.url, &["metrics", "--format", "csv"]);
     assert!(out.status.success());
     let csv = text(&out.stdout);
@@ -99,24 +86,14 @@ async fn import_dir_then_metrics_csv_matches_the_golden_table() {
     let out = uplift(
         db.dir(),
         &db.url,
-        &[
-            "metrics",
-            "--level",
-            "department",
-            "--output",
-            xlsx.to_str().unwrap(),
-        ],
+        &["metrics", "--level", "department", "--output", xlsx.to_str().unwrap()],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     use calamine::Reader;
     let mut wb = calamine::open_workbook_auto(&xlsx).unwrap();
     let range = wb.worksheet_range("metrics").unwrap();
     assert_eq!(range.get((0, 0)).unwrap().to_string(), "department");
-    assert_eq!(
-        range.height(),
-        1 + 7 * 4,
-        "company + 3 departments, 7 months each"
-    );
+    assert_eq!(range.height(), 1 + 7 * 4, "company + 3 departments, 7 months each");
 
     // The human table speaks Chinese: months as 2025年3月, money with ¥.
     let out = uplift(
@@ -133,11 +110,7 @@ async fn a_bad_file_exits_non_zero_with_located_errors_in_the_users_language() {
     let db = test_db().await;
     let f = db.dir().join("targets.csv");
     std::fs::write(&f, "工号,月份,目标金额\nE1,2026-03,abc\n").unwrap();
-    let out = uplift(
-        db.dir(),
-        &db.url,
-        &["import", "roster", f.to_str().unwrap()],
-    );
+    let out = uplift(db.dir(), &db.url, &["import", "roster", f.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.contains("targets.csv:1: 缺少必需列 name"), "{err}");
@@ -156,11 +129,7 @@ async fn a_bad_file_exits_non_zero_with_located_errors_in_the_users_language() {
         "{}",
         text(&out.stderr)
     );
-    let out = uplift(
-        db.dir(),
-        &db.url,
-        &["--lang", "en", "metrics", "--month", "March"],
-    );
+    let out = uplift(db.dir(), &db.url, &["--lang", "en", "metrics", "--month", "March"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("expected a month such as 2026-03"));
 }
@@ -172,8 +141,5 @@ fn the_readme_names_two_commands_that_exist() {
         readme.contains("cargo run --release -- demo"),
         "first command: run the demo"
     );
-    assert!(
-        readme.contains("cargo test --workspace"),
-        "second command: all tests"
-    );
+    assert!(readme.contains("cargo test --workspace"), "second command: all tests");
 }

@@ -48,24 +48,18 @@ impl Store {
     /// `url` is `postgres://…`, `sqlite://path`, `sqlite::memory:` or a plain file path.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts =
-                PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.into()))?;
+            let opts = PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.into()))?;
             let pool = PgPoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
-            Store {
-                pool: Pool::Pg(pool),
-            }
+            Store { pool: Pool::Pg(pool) }
         } else {
             let opts = if url.starts_with("sqlite:") {
                 SqliteConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.into()))?
             } else {
-                if let Some(dir) = Path::new(url)
-                    .parent()
-                    .filter(|d| !d.as_os_str().is_empty())
-                {
+                if let Some(dir) = Path::new(url).parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
                 }
                 SqliteConnectOptions::new().filename(url)
@@ -77,7 +71,7 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
                 .pragma("temp_store", "memory")
-                .pragma("cache_size", "-65536");
+                .pragma("cache_size", "-262144");
             let memory = url.contains(":memory:");
             let pool = SqlitePoolOptions::new()
                 .max_connections(if memory { 1 } else { 4 })
@@ -123,11 +117,23 @@ impl Store {
 
     /// Writes a setting.
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        let sql = "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        let sql =
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
         on_pool!(self, |p| {
             sqlx::query(sql).bind(key).bind(value).execute(p).await?;
         });
         Ok(())
+    }
+
+    /// Names of the indexes Uplift created (not the automatic ones), sorted.
+    pub async fn index_names(&self) -> Result<Vec<String>, StoreError> {
+        let sql = match self.pool {
+            Pool::Sqlite(_) => "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            Pool::Pg(_) => {
+                "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key' ORDER BY indexname"
+            }
+        };
+        Ok(on_pool!(self, |p| sqlx::query_scalar(sql).fetch_all(p).await?))
     }
 
     /// Row counts of the main tables, for summaries and tests.
@@ -151,11 +157,9 @@ impl Store {
         let mut out = Vec::new();
         for t in tables {
             let sql = format!("SELECT COUNT(*) FROM {t}");
-            let n: i64 = on_pool!(self, |p| sqlx::query_scalar(sqlx::AssertSqlSafe(
-                sql.clone()
-            ))
-            .fetch_one(p)
-            .await?);
+            let n: i64 = on_pool!(self, |p| sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
+                .fetch_one(p)
+                .await?);
             out.push((t, n));
         }
         Ok(out)

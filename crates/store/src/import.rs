@@ -33,9 +33,7 @@ impl AffectedMonths {
             (All, _) | (_, All) => All,
             (None, x) | (x, None) => x,
             (From(a), From(b)) => From(a.min(b)),
-            (From(a), Set(s)) | (Set(s), From(a)) => {
-                From(s.iter().copied().min().map_or(a, |m| m.min(a)))
-            }
+            (From(a), Set(s)) | (Set(s), From(a)) => From(s.iter().copied().min().map_or(a, |m| m.min(a))),
             (Set(mut a), Set(b)) => {
                 a.extend(b);
                 Set(a)
@@ -181,6 +179,25 @@ const ACTIVITIES: StageSpec = StageSpec {
     ],
 };
 
+/// Secondary indexes of the big tables, as in the migrations (kept in step with them).
+fn secondary_indexes(table: &str) -> &'static [(&'static str, &'static str)] {
+    match table {
+        "leads" => &[
+            ("leads_month_owner", "leads(created_month, owner_id)"),
+            ("leads_owner", "leads(owner_id)"),
+        ],
+        "opportunities" => &[
+            ("opportunities_close", "opportunities(close_month, state)"),
+            ("opportunities_owner", "opportunities(owner_id)"),
+        ],
+        "activities" => &[
+            ("activities_month_owner", "activities(month, is_followup, owner_id)"),
+            ("activities_who", "activities(who_id, is_followup, ts)"),
+        ],
+        _ => &[],
+    }
+}
+
 fn stage_spec(kind: ImportKind) -> Option<&'static StageSpec> {
     match kind {
         ImportKind::User => Some(&USERS),
@@ -197,50 +214,52 @@ fn month_key(d: chrono::NaiveDate) -> i64 {
 }
 
 /// The staging row of a CRM record, in the order of its [`StageSpec`].
-fn stage_row(r: &Record, tz: Tz) -> Option<Vec<Value>> {
+fn stage_row(r: Record, tz: Tz) -> Option<Vec<Value>> {
     Some(match r {
         Record::User(u) => vec![
-            u.source_id.as_str().into(),
-            u.name.as_str().into(),
-            u.email.clone().into(),
+            u.source_id.into(),
+            u.name.into(),
+            u.email.into(),
             u.is_active.into(),
-            u.role_id.clone().into(),
-            u.manager_id.clone().into(),
+            u.role_id.into(),
+            u.manager_id.into(),
         ],
-        Record::Account(a) => vec![
-            a.source_id.as_str().into(),
-            a.name.as_str().into(),
-            a.industry.clone().into(),
-            a.owner_id.clone().into(),
-            a.created_at.map(|t| t.timestamp()).into(),
-        ],
+        Record::Account(a) => {
+            vec![
+                a.source_id.into(),
+                a.name.into(),
+                a.industry.into(),
+                a.owner_id.into(),
+                a.created_at.map(|t| t.timestamp()).into(),
+            ]
+        }
         Record::Lead(l) => vec![
-            l.source_id.as_str().into(),
-            l.owner_id.as_str().into(),
+            l.source_id.into(),
+            l.owner_id.into(),
             l.created_at.timestamp().into(),
             (local_month(l.created_at, tz).to_key() as i64).into(),
-            l.lead_source.clone().into(),
-            l.industry.clone().into(),
-            l.status.clone().into(),
-            l.rating.clone().into(),
+            l.lead_source.into(),
+            l.industry.into(),
+            l.status.into(),
+            l.rating.into(),
             l.is_converted.into(),
             l.converted_date.map(|d| d.to_string()).into(),
-            l.converted_opportunity_id.clone().into(),
-            l.converted_account_id.clone().into(),
-            l.company.clone().into(),
-            l.name.clone().into(),
-            l.city.clone().into(),
+            l.converted_opportunity_id.into(),
+            l.converted_account_id.into(),
+            l.company.into(),
+            l.name.into(),
+            l.city.into(),
             l.annual_revenue.map(|m| m.fen()).into(),
             l.number_of_employees.into(),
         ],
         Record::Opportunity(o) => vec![
-            o.source_id.as_str().into(),
-            o.owner_id.as_str().into(),
+            o.source_id.into(),
+            o.owner_id.into(),
             o.close_date.to_string().into(),
             month_key(o.close_date).into(),
-            o.stage_name.as_str().into(),
+            o.stage_name.into(),
             o.amount.map(|m| m.fen()).into(),
-            o.currency.as_str().into(),
+            o.currency.into(),
             match o.state {
                 DealState::Open => "open",
                 DealState::Won => "won",
@@ -248,28 +267,26 @@ fn stage_row(r: &Record, tz: Tz) -> Option<Vec<Value>> {
             }
             .into(),
             o.probability.into(),
-            o.account_id.clone().into(),
+            o.account_id.into(),
             o.created_at.map(|t| t.timestamp()).into(),
-            o.created_at
-                .map(|t| local_month(t, tz).to_key() as i64)
-                .into(),
-            o.lead_source.clone().into(),
-            o.opportunity_type.clone().into(),
-            o.name.clone().into(),
+            o.created_at.map(|t| local_month(t, tz).to_key() as i64).into(),
+            o.lead_source.into(),
+            o.opportunity_type.into(),
+            o.name.into(),
         ],
         Record::Activity(a) => vec![
-            a.source_id.as_str().into(),
+            a.source_id.into(),
             match a.kind {
                 ActivityKind::Task => "task",
                 ActivityKind::Event => "event",
             }
             .into(),
-            a.owner_id.as_str().into(),
-            a.who_id.clone().into(),
-            a.what_id.clone().into(),
-            a.subject.clone().into(),
-            a.subtype.clone().into(),
-            a.status.clone().into(),
+            a.owner_id.into(),
+            a.who_id.into(),
+            a.what_id.into(),
+            a.subject.into(),
+            a.subtype.into(),
+            a.status.into(),
             a.at.timestamp().into(),
             (local_month(a.at, tz).to_key() as i64).into(),
             a.is_followup.into(),
@@ -291,6 +308,9 @@ pub struct ImportTx {
     affected: AffectedMonths,
     departments: HashMap<String, i64>,
     employee_ids: HashMap<String, i64>,
+    /// The target table was empty when this kind started: nothing can be replaced, so the merge
+    /// skips the joins against old rows and rebuilds secondary indexes after a large load.
+    was_empty: bool,
 }
 
 impl Store {
@@ -312,6 +332,7 @@ impl Store {
             affected: AffectedMonths::None,
             departments: HashMap::new(),
             employee_ids: HashMap::new(),
+            was_empty: false,
         })
     }
 }
@@ -324,13 +345,27 @@ impl ImportTx {
         self.inserted = 0;
         self.updated = 0;
         self.affected = AffectedMonths::None;
+        self.was_empty = false;
         if let Some(spec) = stage_spec(kind) {
+            // A first load into an empty table needs no staging: nothing can be replaced.
+            let probe = format!("SELECT COUNT(*) FROM (SELECT 1 FROM {} LIMIT 1) t", spec.main);
+            let any: i64 = on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(AssertSqlSafe(probe))
+                .fetch_one(c)
+                .await?);
+            self.was_empty = any == 0;
+            if self.was_empty {
+                // A first load goes straight into the table, its secondary indexes dropped and
+                // rebuilt at the end (one sort each instead of a million random inserts).
+                for (name, _) in secondary_indexes(spec.main) {
+                    let sql = format!("DROP INDEX IF EXISTS {name}");
+                    on_tx_impl!(&mut self.tx, |c| {
+                        sqlx::query(AssertSqlSafe(sql)).execute(c).await?;
+                    });
+                }
+                return Ok(());
+            }
             let pg = matches!(self.tx, Tx::Pg(_));
-            let cols: Vec<String> = spec
-                .cols
-                .iter()
-                .map(|(n, t)| format!("{n} {}", t.sql(pg)))
-                .collect();
+            let cols: Vec<String> = spec.cols.iter().map(|(n, t)| format!("{n} {}", t.sql(pg))).collect();
             let drop = format!("DROP TABLE IF EXISTS {}", spec.stage);
             let create = format!(
                 "CREATE TEMP TABLE {} ({}){}",
@@ -349,7 +384,41 @@ impl ImportTx {
     /// Moves staged rows of the current kind into place; returns what was inserted, updated and
     /// which metric months changed.
     pub async fn finish_kind(&mut self) -> Result<ImportCounts, StoreError> {
-        if let Some(spec) = stage_spec(self.kind) {
+        if let Some(spec) = stage_spec(self.kind)
+            && self.was_empty
+        {
+            let main = spec.main;
+            for (name, def) in secondary_indexes(main) {
+                let sql = format!("CREATE INDEX IF NOT EXISTS {name} ON {def}");
+                on_tx_impl!(&mut self.tx, |c| {
+                    sqlx::query(AssertSqlSafe(sql)).execute(c).await?;
+                });
+            }
+            self.inserted = self.staged;
+            // The table holds only this load's rows, so they alone decide the affected months.
+            let affected = match self.kind {
+                ImportKind::Lead => {
+                    let sql = format!("SELECT DISTINCT created_month FROM {main}");
+                    let months: Vec<i64> = on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(AssertSqlSafe(sql))
+                        .fetch_all(c)
+                        .await?);
+                    AffectedMonths::Set(months.into_iter().map(|m| m as i32).collect())
+                }
+                ImportKind::Opportunity => {
+                    let sql = format!(
+                        "SELECT MIN(CASE WHEN created_month IS NOT NULL AND created_month < close_month THEN created_month ELSE close_month END) FROM {main}"
+                    );
+                    let min: Option<i64> = on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(AssertSqlSafe(sql))
+                        .fetch_one(c)
+                        .await?);
+                    min.map_or(AffectedMonths::None, |m| AffectedMonths::From(m as i32))
+                }
+                // No lead had a follow-up before: every month's first responses can change.
+                ImportKind::Task | ImportKind::Event | ImportKind::User => AffectedMonths::All,
+                _ => AffectedMonths::None,
+            };
+            self.touch(affected);
+        } else if let Some(spec) = stage_spec(self.kind) {
             let affected = self.merge_stage(spec).await?;
             self.touch(affected);
         }
@@ -361,19 +430,17 @@ impl ImportTx {
     }
 
     /// Writes a batch of valid records of this import's kind.
-    pub async fn write(&mut self, records: &[Record]) -> Result<(), StoreError> {
+    pub async fn write(&mut self, records: Vec<Record>) -> Result<(), StoreError> {
         if records.is_empty() {
             return Ok(());
         }
         if let Some(spec) = stage_spec(self.kind) {
-            let rows: Vec<Vec<Value>> = records
-                .iter()
-                .filter_map(|r| stage_row(r, self.tz))
-                .collect();
+            let rows: Vec<Vec<Value>> = records.into_iter().filter_map(|r| stage_row(r, self.tz)).collect();
             self.staged += rows.len() as u64;
-            return bulk_insert(&mut self.tx, spec.stage, spec.cols, &rows).await;
+            let table = if self.was_empty { spec.main } else { spec.stage };
+            return bulk_insert(&mut self.tx, table, spec.cols, &rows).await;
         }
-        for r in records {
+        for r in &records {
             self.write_keyed(r).await?;
         }
         Ok(())
@@ -409,7 +476,8 @@ impl ImportTx {
                 parent = Some(*id);
                 continue;
             }
-            let ins = "INSERT INTO departments (path, name, parent_id) VALUES ($1, $2, $3) ON CONFLICT (path) DO NOTHING";
+            let ins =
+                "INSERT INTO departments (path, name, parent_id) VALUES ($1, $2, $3) ON CONFLICT (path) DO NOTHING";
             let sel = "SELECT id FROM departments WHERE path = $1";
             let id: i64 = on_tx_impl!(&mut self.tx, |c| {
                 sqlx::query(ins)
@@ -418,10 +486,7 @@ impl ImportTx {
                     .bind(parent)
                     .execute(&mut *c)
                     .await?;
-                sqlx::query_scalar(sel)
-                    .bind(prefix.as_str())
-                    .fetch_one(&mut *c)
-                    .await?
+                sqlx::query_scalar(sel).bind(prefix.as_str()).fetch_one(&mut *c).await?
             });
             self.departments.insert(prefix.clone(), id);
             parent = Some(id);
@@ -430,11 +495,7 @@ impl ImportTx {
     }
 
     fn count(&mut self, existed: bool) {
-        if existed {
-            self.updated += 1
-        } else {
-            self.inserted += 1
-        }
+        if existed { self.updated += 1 } else { self.inserted += 1 }
     }
 
     fn touch(&mut self, a: AffectedMonths) {
@@ -515,10 +576,7 @@ impl ImportTx {
                     ON CONFLICT (course_id) DO UPDATE SET name = excluded.name, skills = excluded.skills, \
                     format = excluded.format, hours = excluded.hours";
                 let n: i64 = on_tx_impl!(&mut self.tx, |c| {
-                    let n: i64 = sqlx::query_scalar(exists)
-                        .bind(&k.course_id)
-                        .fetch_one(&mut *c)
-                        .await?;
+                    let n: i64 = sqlx::query_scalar(exists).bind(&k.course_id).fetch_one(&mut *c).await?;
                     sqlx::query(sql)
                         .bind(&k.course_id)
                         .bind(&k.name)
@@ -536,7 +594,8 @@ impl ImportTx {
                     return Ok(());
                 };
                 let assigned = en.assigned_date.to_string();
-                let exists = "SELECT COUNT(*) FROM enrollments WHERE employee_id = $1 AND course_id = $2 AND assigned_date = $3";
+                let exists =
+                    "SELECT COUNT(*) FROM enrollments WHERE employee_id = $1 AND course_id = $2 AND assigned_date = $3";
                 let sql = "INSERT INTO enrollments (employee_id, course_id, assigned_date, completed_date, score) VALUES ($1, $2, $3, $4, $5) \
                     ON CONFLICT (employee_id, course_id, assigned_date) DO UPDATE SET completed_date = excluded.completed_date, score = excluded.score";
                 let n: i64 = on_tx_impl!(&mut self.tx, |c| {
@@ -563,8 +622,7 @@ impl ImportTx {
                 let Some(emp) = self.employee_id(&a.employee_no).await? else {
                     return Ok(());
                 };
-                let exists =
-                    "SELECT COUNT(*) FROM appraisals WHERE employee_id = $1 AND period = $2";
+                let exists = "SELECT COUNT(*) FROM appraisals WHERE employee_id = $1 AND period = $2";
                 let sql = "INSERT INTO appraisals (employee_id, period, period_end, score, grade, reviewer_no) VALUES ($1, $2, $3, $4, $5, $6) \
                     ON CONFLICT (employee_id, period) DO UPDATE SET period_end = excluded.period_end, score = excluded.score, \
                     grade = excluded.grade, reviewer_no = excluded.reviewer_no";
@@ -596,10 +654,7 @@ impl ImportTx {
                 let sql = "INSERT INTO capacities (employee_id, max_leads_per_month) VALUES ($1, $2) \
                     ON CONFLICT (employee_id) DO UPDATE SET max_leads_per_month = excluded.max_leads_per_month";
                 let n: i64 = on_tx_impl!(&mut self.tx, |c| {
-                    let n: i64 = sqlx::query_scalar(exists)
-                        .bind(emp)
-                        .fetch_one(&mut *c)
-                        .await?;
+                    let n: i64 = sqlx::query_scalar(exists).bind(emp).fetch_one(&mut *c).await?;
                     sqlx::query(sql)
                         .bind(emp)
                         .bind(k.max_leads_per_month)
@@ -630,18 +685,32 @@ impl ImportTx {
 
     async fn merge_stage(&mut self, spec: &StageSpec) -> Result<AffectedMonths, StoreError> {
         let (main, stage) = (spec.main, spec.stage);
-        let existing_sql =
-            format!("SELECT COUNT(*) FROM {stage} s JOIN {main} m ON m.source_id = s.source_id");
-        let existing: i64 = on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(AssertSqlSafe(
-            existing_sql
-        ))
-        .fetch_one(c)
-        .await?);
+        let t = std::time::Instant::now();
+        let existing_sql = if self.was_empty {
+            "SELECT 0".to_string()
+        } else {
+            format!("SELECT COUNT(*) FROM {stage} s JOIN {main} m ON m.source_id = s.source_id")
+        };
+        let existing: i64 = on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(AssertSqlSafe(existing_sql))
+            .fetch_one(c)
+            .await?);
         self.updated += existing as u64;
         self.inserted += self.staged - existing as u64;
 
         // Months touched by the new rows and by the rows they replace.
+        // Rows being replaced add their old months; when none are replaced those joins are skipped.
+        let replaced = existing > 0;
+        tracing::debug!(
+            table = main,
+            existing,
+            secs = t.elapsed().as_secs_f64(),
+            "counted rows to replace"
+        );
         let months_sql: Option<String> = match self.kind {
+            ImportKind::Lead if !replaced => Some(format!("SELECT DISTINCT created_month FROM {stage}")),
+            ImportKind::Task | ImportKind::Event if !replaced => Some(format!(
+                "SELECT month FROM {stage} UNION SELECT l.created_month FROM leads l JOIN {stage} s ON s.who_id = l.source_id"
+            )),
             ImportKind::Lead => Some(format!(
                 "SELECT created_month FROM {stage} UNION SELECT m.created_month FROM {main} m JOIN {stage} s ON s.source_id = m.source_id"
             )),
@@ -654,6 +723,8 @@ impl ImportTx {
             _ => None,
         };
         let affected = match self.kind {
+            // Before this load no lead had a follow-up: every month's first responses can change.
+            ImportKind::Task | ImportKind::Event if self.was_empty => AffectedMonths::All,
             ImportKind::User => AffectedMonths::All,
             ImportKind::Account => AffectedMonths::None,
             ImportKind::Opportunity => {
@@ -661,38 +732,51 @@ impl ImportTx {
                     "SELECT MIN(x) FROM (SELECT CASE WHEN created_month IS NOT NULL AND created_month < close_month THEN created_month ELSE close_month END AS x FROM {stage} \
                      UNION ALL SELECT CASE WHEN m.created_month IS NOT NULL AND m.created_month < m.close_month THEN m.created_month ELSE m.close_month END FROM {main} m JOIN {stage} s ON s.source_id = m.source_id) t"
                 );
-                let min: Option<i64> =
-                    on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(AssertSqlSafe(sql))
-                        .fetch_one(c)
-                        .await?);
+                let min: Option<i64> = on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(AssertSqlSafe(sql))
+                    .fetch_one(c)
+                    .await?);
                 min.map_or(AffectedMonths::None, |m| AffectedMonths::From(m as i32))
             }
             _ => {
                 let sql = months_sql.unwrap_or_default();
-                let months: Vec<i64> =
-                    on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(AssertSqlSafe(sql))
-                        .fetch_all(c)
-                        .await?);
+                let months: Vec<i64> = on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(AssertSqlSafe(sql))
+                    .fetch_all(c)
+                    .await?);
                 AffectedMonths::Set(months.into_iter().map(|m| m as i32).collect())
             }
         };
 
+        tracing::debug!(
+            table = main,
+            ?affected,
+            secs = t.elapsed().as_secs_f64(),
+            "found affected months"
+        );
         let cols: Vec<&str> = spec.cols.iter().map(|(n, _)| *n).collect();
-        let updates: Vec<String> = cols
-            .iter()
-            .skip(1)
-            .map(|c| format!("{c} = excluded.{c}"))
-            .collect();
+        let updates: Vec<String> = cols.iter().skip(1).map(|c| format!("{c} = excluded.{c}")).collect();
         let upsert = format!(
             "INSERT INTO {main} ({cols}) SELECT {cols} FROM {stage} WHERE true ON CONFLICT (source_id) DO UPDATE SET {updates}",
             cols = cols.join(", "),
             updates = updates.join(", ")
         );
         let drop = format!("DROP TABLE IF EXISTS {stage}");
+        // A large first load is faster without secondary indexes, built afterwards in one sort each.
+        let indexes: &[(&str, &str)] = &[];
         on_tx_impl!(&mut self.tx, |c| {
+            for (name, _) in indexes {
+                sqlx::query(AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}")))
+                    .execute(&mut *c)
+                    .await?;
+            }
             sqlx::query(AssertSqlSafe(upsert)).execute(&mut *c).await?;
+            for (name, def) in indexes {
+                sqlx::query(AssertSqlSafe(format!("CREATE INDEX {name} ON {def}")))
+                    .execute(&mut *c)
+                    .await?;
+            }
             sqlx::query(AssertSqlSafe(drop)).execute(&mut *c).await?;
         });
+        tracing::debug!(table = main, secs = t.elapsed().as_secs_f64(), "merged staged rows");
         Ok(affected)
     }
 
@@ -738,9 +822,12 @@ pub(crate) async fn bulk_insert(
             // SQLite allows 32766 parameters per statement.
             let per = (30_000 / cols.len()).clamp(1, 1000);
             for chunk in rows.chunks(per) {
-                let mut sql = format!("INSERT INTO {} ({}) VALUES ", table, cols.join(", "));
+                // OR FAIL: a failing row aborts without undoing the statement's earlier rows, so
+                // SQLite keeps no statement journal (costly for multi-row inserts into indexed
+                // tables); the whole transaction is rolled back on any error anyway.
+                let mut sql = format!("INSERT OR FAIL INTO {} ({}) VALUES ", table, cols.join(", "));
                 // Plain `?` here: SQLite looks `$N` names up linearly, quadratic for big statements.
-                for (r, _) in chunk.iter().enumerate() {
+                for r in 0..chunk.len() {
                     if r > 0 {
                         sql.push(',');
                     }

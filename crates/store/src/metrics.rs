@@ -13,11 +13,7 @@ use uplift_domain::metric_data::*;
 use uplift_domain::time::month_end_exclusive;
 
 fn in_list(months: &[i32]) -> String {
-    months
-        .iter()
-        .map(|m| m.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
+    months.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(",")
 }
 
 fn date(s: &str) -> Result<NaiveDate, StoreError> {
@@ -190,8 +186,7 @@ impl Store {
             SELECT MIN(created_month) AS lo, MAX(created_month) AS hi FROM leads \
             UNION ALL SELECT MIN(close_month), MAX(close_month) FROM opportunities WHERE state <> 'open' \
             UNION ALL SELECT MIN(month), MAX(month) FROM activities WHERE is_followup = TRUE) t";
-        let (lo, hi): (Option<i64>, Option<i64>) =
-            on_pool!(self, |p| sqlx::query_as(sql).fetch_one(p).await?);
+        let (lo, hi): (Option<i64>, Option<i64>) = on_pool!(self, |p| sqlx::query_as(sql).fetch_one(p).await?);
         Ok(lo.zip(hi).map(|(a, b)| (a as i32, b as i32)))
     }
 
@@ -212,11 +207,7 @@ impl Store {
     }
 
     /// Aggregates raw events for `months` (keys) in SQL. Months are calendar months in zone `tz`.
-    pub async fn load_metric_inputs(
-        &self,
-        months: &[i32],
-        tz: Tz,
-    ) -> Result<MetricInputs, StoreError> {
+    pub async fn load_metric_inputs(&self, months: &[i32], tz: Tz) -> Result<MetricInputs, StoreError> {
         let mut inputs = MetricInputs {
             months: months.to_vec(),
             ..Default::default()
@@ -248,9 +239,7 @@ impl Store {
              GROUP BY u.employee_id, o.close_month"
         );
         let deals: Vec<(i64, i64, i64, i64, i64)> =
-            on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(deals_sql))
-                .fetch_all(p)
-                .await?);
+            on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(deals_sql)).fetch_all(p).await?);
         inputs.closed_deals = deals
             .into_iter()
             .map(|(e, m, fen, w, l)| (e, m as i32, fen, w, l))
@@ -263,9 +252,7 @@ impl Store {
              FROM leads l JOIN crm_users u ON u.source_id = l.owner_id \
              WHERE u.employee_id IS NOT NULL AND l.created_month IN ({list})"
         );
-        let leads: Vec<LeadRow> = on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(leads_sql))
-            .fetch_all(p)
-            .await?);
+        let leads: Vec<LeadRow> = on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(leads_sql)).fetch_all(p).await?);
         inputs.leads = leads
             .into_iter()
             .map(|l| LeadFact {
@@ -280,9 +267,7 @@ impl Store {
             "SELECT u.employee_id, a.month, COUNT(*) FROM activities a JOIN crm_users u ON u.source_id = a.owner_id \
              WHERE u.employee_id IS NOT NULL AND a.is_followup = TRUE AND a.month IN ({list}) GROUP BY u.employee_id, a.month"
         );
-        let fu: Vec<(i64, i64, i64)> = on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(fu_sql))
-            .fetch_all(p)
-            .await?);
+        let fu: Vec<(i64, i64, i64)> = on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(fu_sql)).fetch_all(p).await?);
         inputs.followups = fu.into_iter().map(|(e, m, n)| (e, m as i32, n)).collect();
 
         // Open at the end of m: created before the month ended, and not closed by then.
@@ -291,8 +276,7 @@ impl Store {
              WHERE u.employee_id IS NOT NULL AND (o.created_ts IS NULL OR o.created_ts < $1) \
                AND (o.state = 'open' OR o.close_date > $2) GROUP BY u.employee_id";
         for &m in months {
-            let month =
-                Month::from_key(m).ok_or_else(|| StoreError::Corrupt(format!("bad month {m}")))?;
+            let month = Month::from_key(m).ok_or_else(|| StoreError::Corrupt(format!("bad month {m}")))?;
             let end_ts = month_end_exclusive(month, tz).timestamp();
             let last = month.last_day().to_string();
             let rows: Vec<(i64, i64)> = on_pool!(self, |p| sqlx::query_as(pipe_sql)
@@ -300,37 +284,27 @@ impl Store {
                 .bind(&last)
                 .fetch_all(p)
                 .await?);
-            inputs
-                .pipeline
-                .extend(rows.into_iter().map(|(e, fen)| (e, m, fen)));
+            inputs.pipeline.extend(rows.into_iter().map(|(e, fen)| (e, m, fen)));
         }
 
-        let tgt_sql =
-            format!("SELECT employee_id, month, amount_fen FROM targets WHERE month IN ({list})");
-        let tgt: Vec<(i64, i64, i64)> = on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(tgt_sql))
-            .fetch_all(p)
-            .await?);
+        let tgt_sql = format!("SELECT employee_id, month, amount_fen FROM targets WHERE month IN ({list})");
+        let tgt: Vec<(i64, i64, i64)> = on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(tgt_sql)).fetch_all(p).await?);
         inputs.targets = tgt.into_iter().map(|(e, m, f)| (e, m as i32, f)).collect();
 
         let last_day = Month::from_key(*months.iter().max().unwrap_or(&0))
             .map(|m| m.last_day().to_string())
             .unwrap_or_default();
         let enr_sql = "SELECT employee_id, assigned_date, completed_date FROM enrollments WHERE assigned_date <= $1";
-        let enr: Vec<(i64, String, Option<String>)> = on_pool!(self, |p| sqlx::query_as(enr_sql)
-            .bind(&last_day)
-            .fetch_all(p)
-            .await?);
+        let enr: Vec<(i64, String, Option<String>)> =
+            on_pool!(self, |p| sqlx::query_as(enr_sql).bind(&last_day).fetch_all(p).await?);
         for (e, a, c) in enr {
             inputs
                 .enrollments
                 .push((e, date(&a)?, c.as_deref().map(date).transpose()?));
         }
-        let app_sql =
-            "SELECT employee_id, period_end, score FROM appraisals WHERE period_end <= $1";
-        let app: Vec<(i64, String, f64)> = on_pool!(self, |p| sqlx::query_as(app_sql)
-            .bind(&last_day)
-            .fetch_all(p)
-            .await?);
+        let app_sql = "SELECT employee_id, period_end, score FROM appraisals WHERE period_end <= $1";
+        let app: Vec<(i64, String, f64)> =
+            on_pool!(self, |p| sqlx::query_as(app_sql).bind(&last_day).fetch_all(p).await?);
         for (e, end, s) in app {
             inputs.appraisals.push((e, date(&end)?, s));
         }
@@ -371,14 +345,8 @@ impl Store {
     }
 
     /// Reads stored employee-month rows, ordered by employee number and month.
-    pub async fn employee_metrics(
-        &self,
-        f: &MetricFilter,
-    ) -> Result<Vec<EmployeeMetricRow>, StoreError> {
-        let cols: Vec<String> = EMPLOYEE_COLS
-            .iter()
-            .map(|(c, _)| format!("m.{c}"))
-            .collect();
+    pub async fn employee_metrics(&self, f: &MetricFilter) -> Result<Vec<EmployeeMetricRow>, StoreError> {
+        let cols: Vec<String> = EMPLOYEE_COLS.iter().map(|(c, _)| format!("m.{c}")).collect();
         let sql = format!(
             "SELECT e.employee_no, e.name, d.path, {} FROM employee_metrics m JOIN employees e ON e.id = m.employee_id \
              LEFT JOIN departments d ON d.id = e.department_id \
@@ -389,10 +357,7 @@ impl Store {
         );
         let from = f.from.map(|m| m.to_key() as i64);
         let to = f.to.map(|m| m.to_key() as i64);
-        let like = f
-            .department
-            .as_ref()
-            .map(|d| format!("{}/%", d.replace('%', "\\%")));
+        let like = f.department.as_ref().map(|d| format!("{}/%", d.replace('%', "\\%")));
         macro_rules! run {
             ($p:expr) => {{
                 let rows = sqlx::query(AssertSqlSafe(sql.clone()))
@@ -426,10 +391,7 @@ impl Store {
         );
         let from = f.from.map(|m| m.to_key() as i64);
         let to = f.to.map(|m| m.to_key() as i64);
-        let like = f
-            .department
-            .as_ref()
-            .map(|d| format!("{}/%", d.replace('%', "\\%")));
+        let like = f.department.as_ref().map(|d| format!("{}/%", d.replace('%', "\\%")));
         macro_rules! run {
             ($p:expr) => {{
                 let rows = sqlx::query(AssertSqlSafe(sql.clone()))

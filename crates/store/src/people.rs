@@ -57,16 +57,13 @@ impl Store {
     }
 
     pub async fn employee_keys(&self) -> Result<Vec<EmployeeKey>, StoreError> {
-        let sql =
-            "SELECT id, employee_no, name, email, crm_user_id FROM employees ORDER BY employee_no";
+        let sql = "SELECT id, employee_no, name, email, crm_user_id FROM employees ORDER BY employee_no";
         Ok(on_pool!(self, |p| sqlx::query_as(sql).fetch_all(p).await?))
     }
 
     pub async fn course_ids(&self) -> Result<Vec<String>, StoreError> {
         let sql = "SELECT course_id FROM courses";
-        Ok(on_pool!(self, |p| sqlx::query_scalar(sql)
-            .fetch_all(p)
-            .await?))
+        Ok(on_pool!(self, |p| sqlx::query_scalar(sql).fetch_all(p).await?))
     }
 
     pub async fn link_candidates(&self) -> Result<Vec<LinkCandidate>, StoreError> {
@@ -75,20 +72,12 @@ impl Store {
     }
 
     /// Sets CRM user → employee links: (crm user row id, employee id, how it was matched).
-    pub async fn set_links(
-        &self,
-        links: &[(i64, Option<i64>, Option<String>)],
-    ) -> Result<(), StoreError> {
+    pub async fn set_links(&self, links: &[(i64, Option<i64>, Option<String>)]) -> Result<(), StoreError> {
         let sql = "UPDATE crm_users SET employee_id = $2, match_method = $3 WHERE id = $1";
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             for (id, emp, how) in links {
-                sqlx::query(sql)
-                    .bind(id)
-                    .bind(emp)
-                    .bind(how)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(sql).bind(id).bind(emp).bind(how).execute(&mut *tx).await?;
             }
             tx.commit().await?;
         });
@@ -128,9 +117,6 @@ impl Store {
     pub async fn import_history(&self, limit: i64) -> Result<Vec<ImportHistory>, StoreError> {
         let sql = "SELECT id, kind, file_name, started_ts, finished_ts, status, rows_read, inserted, updated, rejected, report \
             FROM imports ORDER BY id DESC LIMIT $1";
-        Ok(on_pool!(self, |p| sqlx::query_as(sql)
-            .bind(limit)
-            .fetch_all(p)
-            .await?))
+        Ok(on_pool!(self, |p| sqlx::query_as(sql).bind(limit).fetch_all(p).await?))
     }
 }
