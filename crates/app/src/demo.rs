@@ -81,7 +81,11 @@ impl DemoSummary {
         if let Some(p) = self.last_per_capita {
             s.push_str(&format!(
                 "{} {}: {}\n",
-                self.to,
+                if lang == Lang::Zh {
+                    self.to.label_zh()
+                } else {
+                    self.to.to_string()
+                },
                 lang.pick("全公司人均贡献额", "company per-capita contribution"),
                 money(p)
             ));
@@ -570,7 +574,7 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
                             ])
                             .map_err(csv_err)?;
                         let amount =
-                            ((11.3 + 0.55 * normal(&mut rng) + 0.15 * (p.skill - 1.0)).exp() / 100.0).round() * 100.0;
+                            ((10.55 + 0.55 * normal(&mut rng) + 0.15 * (p.skill - 1.0)).exp() / 100.0).round() * 100.0;
                         let close = (cdate + Duration::days(rng.random_range(7..75)) + Duration::hours(8)).date_naive();
                         let p_win = (0.55 * p.skill * if src.0 == "Partner Referral" { 1.15 } else { 1.0 }).min(0.92);
                         let (stage, closed, won, prob) = if close > end_day {

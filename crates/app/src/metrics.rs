@@ -170,10 +170,11 @@ fn render_employee_rows(rows: &[EmployeeMetricRow], format: Format, lang: Lang) 
         .collect();
     render(
         &["employee_no", "month"],
-        &[lang.pick("姓名", "name"), lang.pick("部门", "department")],
+        &[lang.pick("姓名", "Name"), lang.pick("部门", "Department")],
         &keyed,
         format,
         lang,
+        None,
     )
 }
 
@@ -189,17 +190,15 @@ fn render_unit_rows(rows: &[UnitMetricRow], format: Format, lang: Lang) -> Strin
             (keys, MetricId::ALL.iter().map(|m| unit_value(&r.metrics, *m)).collect())
         })
         .collect();
-    let mut out = render(
+    let fte_label = lang.pick("平均人数", "Headcount avg");
+    render(
         &["department", "month"],
-        &[lang.pick("人数", "members")],
+        &[lang.pick("人数", "Members")],
         &keyed,
         format,
         lang,
-    );
-    if format == Format::Table {
-        out = out.replace(MetricId::Fte.label(lang), lang.pick("平均人数", "Headcount avg"));
-    }
-    out
+        Some(fte_label),
+    )
 }
 
 /// Renders rows whose first two keys are machine keys and the rest are labels for people.
@@ -209,6 +208,7 @@ fn render(
     rows: &[(Vec<String>, Vec<Option<f64>>)],
     format: Format,
     lang: Lang,
+    fte_label: Option<&str>,
 ) -> String {
     match format {
         Format::Csv => {
@@ -272,7 +272,10 @@ fn render(
                 })
                 .collect();
             header.extend(human_keys.iter().map(|s| s.to_string()));
-            header.extend(shown.iter().map(|m| m.label(lang).to_string()));
+            header.extend(shown.iter().map(|m| match (m, fte_label) {
+                (MetricId::Fte, Some(l)) => l.to_string(),
+                _ => m.label(lang).to_string(),
+            }));
             let mut table: Vec<Vec<String>> = vec![header];
             for (keys, vals) in rows {
                 let mut line: Vec<String> = keys.clone();

@@ -262,7 +262,7 @@ async fn import(store: &Store, a: &ImportArgs, lang: Lang) -> Result<i32> {
         let kind = match ImportKind::parse(&a.kind) {
             Some(k) => k,
             None => bail!(
-                "{} \"{}\"; {}: dir, {}",
+                "{} \"{}\"; {}: dir, manifest, {}",
                 lang.pick("未知的导入类型", "unknown import kind"),
                 a.kind,
                 lang.pick("可选", "choose from"),

@@ -128,7 +128,9 @@ impl Store {
     /// Names of the indexes Uplift created (not the automatic ones), sorted.
     pub async fn index_names(&self) -> Result<Vec<String>, StoreError> {
         let sql = match self.pool {
-            Pool::Sqlite(_) => "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            Pool::Sqlite(_) => {
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            }
             Pool::Pg(_) => {
                 "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key' ORDER BY indexname"
             }
