@@ -214,26 +214,28 @@ fn month_key(d: chrono::NaiveDate) -> i64 {
 }
 
 /// The staging row of a CRM record, in the order of its [`StageSpec`].
-fn stage_row(r: Record, tz: Tz) -> Option<Vec<Value>> {
-    Some(match r {
-        Record::User(u) => vec![
+/// Appends the staging row of a CRM record to `out`, in the order of its [`StageSpec`]; false for
+/// records that are not staged.
+fn stage_row(r: Record, tz: Tz, out: &mut Vec<Value>) -> bool {
+    match r {
+        Record::User(u) => out.extend([
             u.source_id.into(),
             u.name.into(),
             u.email.into(),
             u.is_active.into(),
             u.role_id.into(),
             u.manager_id.into(),
-        ],
+        ]),
         Record::Account(a) => {
-            vec![
+            out.extend([
                 a.source_id.into(),
                 a.name.into(),
                 a.industry.into(),
                 a.owner_id.into(),
                 a.created_at.map(|t| t.timestamp()).into(),
-            ]
+            ]);
         }
-        Record::Lead(l) => vec![
+        Record::Lead(l) => out.extend([
             l.source_id.into(),
             l.owner_id.into(),
             l.created_at.timestamp().into(),
@@ -251,8 +253,8 @@ fn stage_row(r: Record, tz: Tz) -> Option<Vec<Value>> {
             l.city.into(),
             l.annual_revenue.map(|m| m.fen()).into(),
             l.number_of_employees.into(),
-        ],
-        Record::Opportunity(o) => vec![
+        ]),
+        Record::Opportunity(o) => out.extend([
             o.source_id.into(),
             o.owner_id.into(),
             o.close_date.to_string().into(),
@@ -273,8 +275,8 @@ fn stage_row(r: Record, tz: Tz) -> Option<Vec<Value>> {
             o.lead_source.into(),
             o.opportunity_type.into(),
             o.name.into(),
-        ],
-        Record::Activity(a) => vec![
+        ]),
+        Record::Activity(a) => out.extend([
             a.source_id.into(),
             match a.kind {
                 ActivityKind::Task => "task",
@@ -291,9 +293,10 @@ fn stage_row(r: Record, tz: Tz) -> Option<Vec<Value>> {
             (local_month(a.at, tz).to_key() as i64).into(),
             a.is_followup.into(),
             a.call_seconds.into(),
-        ],
-        _ => return None,
-    })
+        ]),
+        _ => return false,
+    }
+    true
 }
 
 /// An import in progress: everything written here is one transaction, committed by
@@ -435,10 +438,14 @@ impl ImportTx {
             return Ok(());
         }
         if let Some(spec) = stage_spec(self.kind) {
-            let rows: Vec<Vec<Value>> = records.into_iter().filter_map(|r| stage_row(r, self.tz)).collect();
-            self.staged += rows.len() as u64;
+            let mut rows: Vec<Value> = Vec::with_capacity(records.len() * spec.cols.len());
+            for r in records {
+                if stage_row(r, self.tz, &mut rows) {
+                    self.staged += 1;
+                }
+            }
             let table = if self.was_empty { spec.main } else { spec.stage };
-            return bulk_insert(&mut self.tx, table, spec.cols, &rows).await;
+            return bulk_insert(&mut self.tx, table, spec.cols, rows).await;
         }
         for r in &records {
             self.write_keyed(r).await?;
@@ -795,16 +802,18 @@ pub(crate) async fn bulk_insert(
     tx: &mut Tx,
     table: &str,
     spec_cols: &[(&str, ColType)],
-    rows: &[Vec<Value>],
+    values: Vec<Value>,
 ) -> Result<(), StoreError> {
-    if rows.is_empty() {
+    // `values` holds the rows one after another, `spec_cols.len()` values each (no per-row Vec).
+    let width = spec_cols.len();
+    if values.is_empty() || width == 0 {
         return Ok(());
     }
     let cols: Vec<&str> = spec_cols.iter().map(|(n, _)| *n).collect();
     match tx {
         Tx::Pg(t) => {
-            let mut buf = Vec::with_capacity(rows.len() * 128);
-            for row in rows {
+            let mut buf = Vec::with_capacity(values.len() * 12);
+            for row in values.chunks(width) {
                 for (i, v) in row.iter().enumerate() {
                     if i > 0 {
                         buf.push(b'\t');
@@ -821,13 +830,17 @@ pub(crate) async fn bulk_insert(
         Tx::Sqlite(t) => {
             // SQLite allows 32766 parameters per statement.
             let per = (30_000 / cols.len()).clamp(1, 1000);
-            for chunk in rows.chunks(per) {
+            let mut values = values.into_iter().peekable();
+            while values.peek().is_some() {
+                // Owned values: strings are moved into the driver instead of copied.
+                let chunk: Vec<Value> = values.by_ref().take(per * width).collect();
+                let n_rows = chunk.len() / width;
                 // OR FAIL: a failing row aborts without undoing the statement's earlier rows, so
                 // SQLite keeps no statement journal (costly for multi-row inserts into indexed
                 // tables); the whole transaction is rolled back on any error anyway.
                 let mut sql = format!("INSERT OR FAIL INTO {} ({}) VALUES ", table, cols.join(", "));
                 // Plain `?` here: SQLite looks `$N` names up linearly, quadratic for big statements.
-                for r in 0..chunk.len() {
+                for r in 0..n_rows {
                     if r > 0 {
                         sql.push(',');
                     }
@@ -841,10 +854,8 @@ pub(crate) async fn bulk_insert(
                     sql.push(')');
                 }
                 let mut q = sqlx::query(AssertSqlSafe(sql));
-                for row in chunk {
-                    for (v, (_, t)) in row.iter().zip(spec_cols) {
-                        q = bind_sqlite(q, v, *t);
-                    }
+                for (i, v) in chunk.into_iter().enumerate() {
+                    q = bind_sqlite(q, v, spec_cols[i % width].1);
                 }
                 q.execute(&mut **t).await?;
             }

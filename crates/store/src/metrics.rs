@@ -332,11 +332,11 @@ impl Store {
             });
         }
         for chunk in employees.chunks(20_000) {
-            let rows: Vec<Vec<Value>> = chunk.iter().map(employee_values).collect();
-            bulk_insert(&mut tx, "employee_metrics", EMPLOYEE_COLS, &rows).await?;
+            let rows: Vec<Value> = chunk.iter().flat_map(employee_values).collect();
+            bulk_insert(&mut tx, "employee_metrics", EMPLOYEE_COLS, rows).await?;
         }
-        let rows: Vec<Vec<Value>> = units.iter().map(unit_values).collect();
-        bulk_insert(&mut tx, "department_metrics", UNIT_COLS, &rows).await?;
+        let rows: Vec<Value> = units.iter().flat_map(unit_values).collect();
+        bulk_insert(&mut tx, "department_metrics", UNIT_COLS, rows).await?;
         match tx {
             Tx::Sqlite(t) => t.commit().await?,
             Tx::Pg(t) => t.commit().await?,

@@ -92,20 +92,20 @@ pub(crate) fn copy_text(out: &mut Vec<u8>, v: &Value) {
     }
 }
 
-/// Binds a value to an SQLite query; NULLs are typed by the column.
-pub(crate) fn bind_sqlite<'q>(
-    q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
-    v: &'q Value,
+/// Binds a value to an SQLite query, moving strings into the driver; NULLs are typed by the column.
+pub(crate) fn bind_sqlite(
+    q: sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    v: Value,
     t: ColType,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+) -> sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
     match (v, t) {
         (Value::Null, ColType::Text) => q.bind(None::<String>),
         (Value::Null, ColType::Real) => q.bind(None::<f64>),
         (Value::Null, ColType::Bool) => q.bind(None::<bool>),
         (Value::Null, ColType::Int) => q.bind(None::<i64>),
-        (Value::Int(i), _) => q.bind(*i),
-        (Value::Real(f), _) => q.bind(*f),
-        (Value::Bool(b), _) => q.bind(*b),
-        (Value::Text(s), _) => q.bind(s.as_str()),
+        (Value::Int(i), _) => q.bind(i),
+        (Value::Real(f), _) => q.bind(f),
+        (Value::Bool(b), _) => q.bind(b),
+        (Value::Text(s), _) => q.bind(s),
     }
 }
