@@ -208,6 +208,44 @@ impl Known {
     }
 }
 
+/// Salesforce key prefixes of the objects Uplift imports.
+const SF_PREFIXES: [(&str, &str); 6] = [
+    ("005", "User"),
+    ("001", "Account"),
+    ("00Q", "Lead"),
+    ("006", "Opportunity"),
+    ("00T", "Task"),
+    ("00U", "Event"),
+];
+
+/// Catches a file of one object imported as another: its ids carry the other object's prefix.
+/// Ids that do not look like Salesforce ids (15 or 18 letters and digits) are not judged.
+fn check_id_prefix(r: &Record) -> Result<(), (&'static str, Problem)> {
+    let (id, expected) = match r {
+        Record::User(u) => (&u.source_id, "User"),
+        Record::Account(a) => (&a.source_id, "Account"),
+        Record::Lead(l) => (&l.source_id, "Lead"),
+        Record::Opportunity(o) => (&o.source_id, "Opportunity"),
+        Record::Activity(a) if a.kind == uplift_domain::records::ActivityKind::Task => (&a.source_id, "Task"),
+        Record::Activity(a) => (&a.source_id, "Event"),
+        _ => return Ok(()),
+    };
+    if !(id.len() == 15 || id.len() == 18) || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Ok(());
+    }
+    match SF_PREFIXES.iter().find(|(p, _)| id.starts_with(p)) {
+        Some((_, found)) if *found != expected => Err((
+            "Id",
+            Problem::WrongIdPrefix {
+                id: id.clone(),
+                found: (*found).to_string(),
+                expected: expected.to_string(),
+            },
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Checks a parsed record against reference data, resolving owners. Returns the field at fault.
 fn check_references(r: &mut Record, known: &Known, how: OwnerMatch) -> Result<(), (&'static str, Problem)> {
     let owner = |field: &'static str, v: &mut String| match how {
@@ -406,12 +444,14 @@ pub async fn import_files(
             };
             rep.rows_read += 1;
             let result = parse_record(&map, &row, ctx).and_then(|mut rec| {
-                check_references(&mut rec, &known, owner_match).map_err(|(field, problem)| Issue {
-                    file: name.clone(),
-                    line: Some(row.line),
-                    column: map.column_of(&row, field),
-                    problem,
-                })?;
+                check_id_prefix(&rec)
+                    .and_then(|_| check_references(&mut rec, &known, owner_match))
+                    .map_err(|(field, problem)| Issue {
+                        file: name.clone(),
+                        line: Some(row.line),
+                        column: map.column_of(&row, field),
+                        problem,
+                    })?;
                 let key = rec.key();
                 if let Some(first) = seen.get(&key) {
                     return Err(Issue {

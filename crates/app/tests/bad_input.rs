@@ -307,3 +307,33 @@ async fn hr_files_must_name_known_employees_and_courses() {
     .await;
     assert!(matches!(&a.files[0].issues[0].problem, Problem::BadPeriod { .. }));
 }
+
+#[tokio::test]
+async fn a_task_export_imported_as_leads_is_caught_by_its_ids() {
+    let db = test_db().await;
+    import_one(
+        &db.store,
+        &write(db.dir(), "User.csv", "Id,Name\n005000000000001,张三\n"),
+        ImportKind::User,
+        false,
+    )
+    .await;
+    let tasks = write(
+        db.dir(),
+        "Task.csv",
+        "Id,OwnerId,WhoId,Status,CreatedDate\n00T000000000001,005000000000001,00Q000000000001,Completed,2026-03-01T09:00:00Z\n",
+    );
+    let r = import_one(&db.store, &tasks, ImportKind::Lead, false).await;
+    assert!(!r.committed);
+    assert_eq!(
+        r.files[0].issues[0].render(Lang::En),
+        "Task.csv:2:1: id 00T000000000001 is a Salesforce Task id, not a Lead id; is this the right kind of file?"
+    );
+    // Ids that are not Salesforce ids are not judged (exports from other systems).
+    let other = write(
+        db.dir(),
+        "leads2.csv",
+        "Id,OwnerId,CreatedDate\nL-1,005000000000001,2026-03-01\n",
+    );
+    assert!(import_one(&db.store, &other, ImportKind::Lead, false).await.committed);
+}

@@ -83,6 +83,12 @@ pub enum Problem {
     UnknownCourse {
         value: String,
     },
+    /// A Salesforce id whose prefix belongs to another object (e.g. a Task file imported as leads).
+    WrongIdPrefix {
+        id: String,
+        found: String,
+        expected: String,
+    },
     /// A mapping file that cannot be used.
     BadMapping(String),
     /// The leave date is before the hire date.
@@ -234,6 +240,13 @@ impl Problem {
                     format!("{field}「{value}」不在花名册中，请先导入花名册")
                 } else {
                     format!("{field} \"{value}\" is not on the roster; import the roster first")
+                }
+            }
+            WrongIdPrefix { id, found, expected } => {
+                if zh {
+                    format!("编号 {id} 是 Salesforce {found} 的编号，不是 {expected}；是否选错了导入类型？")
+                } else {
+                    format!("id {id} is a Salesforce {found} id, not a {expected} id; is this the right kind of file?")
                 }
             }
             UnknownCourse { value } => {

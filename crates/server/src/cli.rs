@@ -40,6 +40,11 @@ pub enum Command {
     Metrics(MetricsArgs),
     /// Create the demo company (Chinese, 80+ staff, 24 months) in its own database.
     Demo(DemoArgs),
+    /// List recent imports (newest first) with their counts and problems.
+    History {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
     /// Company settings.
     Config {
         #[command(subcommand)]
@@ -131,6 +136,10 @@ pub struct DemoArgs {
     /// Months of history, ending with the last full month.
     #[arg(long, default_value_t = 24)]
     pub months: u32,
+    /// Last month of history, e.g. 2026-10 (default: the last full month). With --seed it fixes
+    /// the company exactly.
+    #[arg(long)]
+    pub end: Option<String>,
     /// Recreate the demo database even if it exists.
     #[arg(long)]
     pub fresh: bool,
@@ -201,6 +210,44 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(code)
         }
         Command::Demo(a) => demo(&cli, a, lang).await,
+        Command::History { limit } => {
+            let store = open(&cli, "uplift.db").await?;
+            let rows = store.import_history(*limit).await?;
+            if rows.is_empty() {
+                println!("{}", lang.pick("还没有导入记录。", "No imports yet."));
+            }
+            for h in rows {
+                let when = chrono::DateTime::from_timestamp(h.started_ts, 0)
+                    .map(|t| {
+                        t.with_timezone(&chrono_tz::Asia::Shanghai)
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                println!(
+                    "#{} {when} {} [{}] {}: {} {} · {} {} · {} {} · {} {}",
+                    h.id,
+                    h.file_name,
+                    h.kind,
+                    h.status,
+                    lang.pick("读取", "read"),
+                    h.rows_read,
+                    lang.pick("新增", "inserted"),
+                    h.inserted,
+                    lang.pick("更新", "updated"),
+                    h.updated,
+                    lang.pick("拒绝", "rejected"),
+                    h.rejected
+                );
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&h.report) {
+                    for issue in v["issues"].as_array().into_iter().flatten().take(5) {
+                        println!("    {}", issue.as_str().unwrap_or_default());
+                    }
+                }
+            }
+            store.close().await;
+            Ok(0)
+        }
         Command::Config {
             what: ConfigCommand::Timezone { name },
         } => {
@@ -463,6 +510,20 @@ async fn metrics(store: &Store, a: &MetricsArgs, lang: Lang) -> Result<i32> {
         FormatArg::Json => Format::Json,
     };
     let text = render_metrics(store, &filter, level, format, lang).await?;
+    let empty = match format {
+        Format::Json => text.trim() == "[]",
+        Format::Csv => text.lines().count() <= 1,
+        Format::Table => text.lines().count() <= 2,
+    };
+    if empty {
+        eprintln!(
+            "{}",
+            lang.pick(
+                "没有符合条件的指标行。请先导入数据（uplift import dir <文件夹>），或运行 uplift demo 查看示例公司。",
+                "No metric rows match. Import data first (uplift import dir <folder>), or run uplift demo."
+            )
+        );
+    }
     match &a.output {
         Some(out) => {
             std::fs::write(out, text)?;
@@ -520,7 +581,7 @@ async fn demo(cli: &Cli, a: &DemoArgs, lang: Lang) -> Result<i32> {
         seed: a.seed,
         staff: a.staff,
         months: a.months,
-        end: None,
+        end: month_arg(&a.end, "end")?,
     };
     let summary = uplift_app::demo::create_demo(&store, &cfg, &source_dir, &|file, rows| {
         pb.set_message(format!("{} {file}: {rows}", lang.pick("导入", "importing")));

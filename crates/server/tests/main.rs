@@ -129,6 +129,23 @@ async fn a_bad_file_exits_non_zero_with_located_errors_in_the_users_language() {
         "{}",
         text(&out.stderr)
     );
+    let out = uplift(db.dir(), &db.url, &["--lang", "en", "history"]);
+    assert!(
+        text(&out.stdout).contains("targets.csv [roster] rejected"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stdout).contains("targets.csv:1: 缺少必需列 name"),
+        "the stored report keeps the problems"
+    );
+    let out = uplift(db.dir(), &db.url, &["--lang", "en", "metrics"]);
+    assert!(out.status.success());
+    assert!(
+        text(&out.stderr).contains("No metric rows match"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = uplift(db.dir(), &db.url, &["--lang", "en", "metrics", "--month", "March"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("expected a month such as 2026-03"));
