@@ -97,13 +97,14 @@ pub async fn relink(store: &Store) -> Result<LinkReport, AppError> {
     let users = store.link_candidates().await?;
     let employees = store.employee_keys().await?;
     let report = match_identities(&users, &employees);
+    let before: HashMap<i64, &LinkCandidate> = users.iter().map(|u| (u.id, u)).collect();
     let changed: Vec<(i64, Option<i64>, Option<String>)> = report
         .links
         .iter()
         .filter(|(id, emp, how)| {
-            users
-                .iter()
-                .find(|u| u.id == *id)
+            before
+                .get(id)
+                .copied()
                 .is_none_or(|u| u.employee_id != *emp || u.match_method.as_deref() != how.map(LinkMethod::as_str))
         })
         .map(|(id, emp, how)| (*id, *emp, how.map(|h| h.as_str().to_string())))

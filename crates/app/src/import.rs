@@ -169,15 +169,15 @@ impl Known {
 
     fn add_user(&mut self, id: &str, name: &str, email: Option<&str>) {
         self.crm_ids.insert(id.to_string());
-        self.crm_by_name
-            .entry(name.trim().to_string())
-            .or_default()
-            .push(id.to_string());
+        // Re-importing a known user must not make its name or email look ambiguous.
+        let add = |list: &mut Vec<String>| {
+            if !list.iter().any(|x| x == id) {
+                list.push(id.to_string());
+            }
+        };
+        add(self.crm_by_name.entry(name.trim().to_string()).or_default());
         if let Some(e) = email {
-            self.crm_by_email
-                .entry(e.trim().to_lowercase())
-                .or_default()
-                .push(id.to_string());
+            add(self.crm_by_email.entry(e.trim().to_lowercase()).or_default());
         }
     }
 

@@ -15,8 +15,9 @@ use crate::settings::company_tz;
 /// returns the months recomputed. Months outside the data range lose their rows.
 pub async fn recompute(store: &Store, affected: &AffectedMonths) -> Result<Vec<i32>, AppError> {
     let tz = company_tz(store).await?;
-    let Some(range) = store.data_month_range().await? else {
-        store.replace_metrics(&[], &[], &[]).await?;
+    let range = store.data_month_range().await?;
+    store.delete_metrics_outside(range).await?;
+    let Some(range) = range else {
         return Ok(Vec::new());
     };
     let months = affected.within(range);

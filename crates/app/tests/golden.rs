@@ -121,3 +121,40 @@ async fn an_updated_opportunity_moves_contribution_between_months() {
     assert!((get("2025-04") - (144_300.0 - amount)).abs() < 0.005);
     assert!((get("2025-05") - (53_900.0 + amount)).abs() < 0.005);
 }
+
+#[tokio::test]
+async fn months_that_lose_their_data_lose_their_metric_rows() {
+    let db = test_db().await;
+    let d = db.dir();
+    std::fs::write(d.join("User.csv"), "Id,Name,Email\n005A,张三,a@x.cn\n").unwrap();
+    std::fs::write(
+        d.join("roster.csv"),
+        "工号,姓名,入职日期,邮箱\nE1,张三,2020-01-01,a@x.cn\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("Lead.csv"),
+        "Id,OwnerId,CreatedDate\nL1,005A,2026-01-10\nL2,005A,2026-02-10\n",
+    )
+    .unwrap();
+    let r = import_dir(&db.store, d).await;
+    assert!(r.committed);
+    let months = |rows: &[uplift_store::EmployeeMetricRow]| rows.iter().map(|r| r.metrics.month).collect::<Vec<_>>();
+    let all = uplift_store::MetricFilter::default();
+    assert_eq!(
+        months(&db.store.employee_metrics(&all).await.unwrap()),
+        vec![202601, 202602]
+    );
+    // The January lead was really created in February: January has no data any more.
+    std::fs::write(d.join("Lead.csv"), "Id,OwnerId,CreatedDate\nL1,005A,2026-02-11\n").unwrap();
+    import_one(
+        &db.store,
+        &d.join("Lead.csv"),
+        uplift_domain::records::ImportKind::Lead,
+        false,
+    )
+    .await;
+    let rows = db.store.employee_metrics(&all).await.unwrap();
+    assert_eq!(months(&rows), vec![202602]);
+    assert_eq!(rows[0].metrics.leads_received, 2);
+}

@@ -93,11 +93,32 @@ Amount = "金额"
         &db.store,
         &dir.join("deals.csv"),
         uplift_domain::records::ImportKind::Opportunity,
-        Some(mapping),
+        Some(mapping.clone()),
         false,
     )
     .await;
     assert!(r.committed, "{:?}", r.issue_lines(uplift_domain::Lang::En));
+    // Running users and deals again in one go (as a manifest re-run does) must still match by email.
+    use uplift_app::import::ImportFile;
+    use uplift_domain::records::ImportKind;
+    let files = vec![
+        ImportFile {
+            path: dir.join("User.csv"),
+            kind: ImportKind::User,
+            mapping: None,
+            sheet: None,
+        },
+        ImportFile {
+            path: dir.join("deals.csv"),
+            kind: ImportKind::Opportunity,
+            mapping: Some(mapping),
+            sheet: None,
+        },
+    ];
+    let again = uplift_app::import::import_files(&db.store, files, Vec::new(), false, &no_progress)
+        .await
+        .unwrap();
+    assert!(again.committed, "{:?}", again.issue_lines(uplift_domain::Lang::En));
     let csv = metrics_csv(&db.store).await;
     assert!(
         csv.is_empty() || parse_csv(&csv).1.is_empty(),

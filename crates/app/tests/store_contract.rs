@@ -26,7 +26,7 @@ async fn metric_rows_round_trip_with_nulls_and_filters() {
     let db = test_db().await;
     std::fs::write(
         db.dir().join("roster.csv"),
-        "工号,姓名,部门,入职日期\nE1,甲,中心/一部,2020-01-01\nE2,乙,中心,2020-01-01\nE3,丙,中心二,2020-01-01\n",
+        "工号,姓名,部门,入职日期\nE1,甲,中心/一部,2020-01-01\nE2,乙,中心,2020-01-01\nE3,丙,中心二,2020-01-01\nE4,丁,a_b,2020-01-01\nE5,戊,aXb/c,2020-01-01\n",
     )
     .unwrap();
     import_one(&db.store, &db.dir().join("roster.csv"), ImportKind::Roster, false).await;

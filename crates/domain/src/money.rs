@@ -13,9 +13,11 @@ impl Money {
     /// Converts an exact decimal amount of yuan, rounding half away from zero to the fen.
     /// `None` when the amount does not fit.
     pub fn from_decimal(yuan: Decimal) -> Option<Money> {
-        let fen =
-            (yuan * Decimal::from(100)).round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-        fen.to_i64().map(Money)
+        // checked: rust_decimal panics on overflow, and amounts come from user files.
+        let fen = yuan.checked_mul(Decimal::from(100))?;
+        fen.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+            .to_i64()
+            .map(Money)
     }
 
     /// The amount in yuan as an exact decimal.
@@ -68,5 +70,15 @@ mod tests {
         assert_eq!(Money(123456789).display_cny(), "¥1,234,567.89");
         assert_eq!(Money(-5).display_cny(), "-¥0.05");
         assert_eq!(Money(7820000).to_string(), "78200.00");
+        assert_eq!(
+            Money::from_decimal(Decimal::from_str("79228162514264337593543950335").unwrap()),
+            None,
+            "no panic"
+        );
+        assert_eq!(
+            Money::from_decimal(Decimal::from_str("1e20").unwrap()),
+            None,
+            "beyond i64 fen"
+        );
     }
 }

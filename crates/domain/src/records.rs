@@ -293,6 +293,24 @@ pub struct Appraisal {
     pub reviewer_no: Option<String>,
 }
 
+/// The canonical spelling of a period: `2026-03`, `2026-Q1` or `2026`, so that `2026-q1`,
+/// `2026 Q1` and `2026/3` are the same key on re-import.
+pub fn canonical_period(period: &str) -> Option<String> {
+    let p = period.trim();
+    if let Some((y, q)) = p
+        .split_once(['-', ' '])
+        .filter(|(_, q)| q.to_ascii_uppercase().starts_with('Q'))
+    {
+        let y: i32 = y.trim().parse().ok()?;
+        let q: u32 = q.trim()[1..].parse().ok()?;
+        return ((1..=4).contains(&q) && (1000..=9999).contains(&y)).then(|| format!("{y:04}-Q{q}"));
+    }
+    if let Ok(y) = p.parse::<i32>() {
+        return (1000..=9999).contains(&y).then(|| format!("{y:04}"));
+    }
+    Month::parse(p).ok().map(|m| m.to_string())
+}
+
 /// Parses an appraisal period, returning its last day.
 pub fn appraisal_period_end(period: &str) -> Option<NaiveDate> {
     let p = period.trim();
@@ -379,6 +397,9 @@ mod tests {
         assert_eq!(appraisal_period_end("2026-Q1"), NaiveDate::from_ymd_opt(2026, 3, 31));
         assert_eq!(appraisal_period_end("2026-02"), NaiveDate::from_ymd_opt(2026, 2, 28));
         assert_eq!(appraisal_period_end("2026-Q5"), None);
+        assert_eq!(canonical_period("2026 q1").as_deref(), Some("2026-Q1"));
+        assert_eq!(canonical_period("2026/3").as_deref(), Some("2026-03"));
+        assert_eq!(canonical_period("2026").as_deref(), Some("2026"));
     }
 
     #[test]

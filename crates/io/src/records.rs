@@ -363,13 +363,14 @@ pub fn parse_record(map: &ColumnMap, row: &RawRow, ctx: ParseContext) -> Result<
             })
         }
         ImportKind::Appraisal => {
-            let period = c.req("period")?;
-            let period_end = appraisal_period_end(&period).ok_or_else(|| {
+            let written = c.req("period")?;
+            let period_end = appraisal_period_end(&written).zip(canonical_period(&written));
+            let (period_end, period) = period_end.ok_or_else(|| {
                 c.issue(
                     "period",
                     Problem::BadPeriod {
                         field: "period".into(),
-                        value: period.clone(),
+                        value: written.clone(),
                     },
                 )
             })?;

@@ -1,6 +1,10 @@
 //! Cell value parsers for the forms the import contract accepts.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+
+/// Years a business date can have. Anything else (0001-01-01, 9999-12-31 placeholders) is an
+/// error: one such value would stretch the metric table over millennia.
+pub const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -10,6 +14,10 @@ use uplift_domain::time::from_local;
 /// Parses `2026-03-01`, `2026/3/1`, `2026.3.1`, `2026年3月1日`, `20260301`, and the date part of a
 /// date-time. `extra` holds chrono formats from a mapping file, tried first.
 pub fn parse_date(s: &str, extra: &[String]) -> Option<NaiveDate> {
+    parse_date_any(s, extra).filter(|d| PLAUSIBLE_YEARS.contains(&d.year()))
+}
+
+fn parse_date_any(s: &str, extra: &[String]) -> Option<NaiveDate> {
     let t = s.trim();
     for f in extra {
         if let Ok(d) = NaiveDate::parse_from_str(t, f) {
@@ -43,6 +51,10 @@ fn digits(b: &[u8]) -> Option<u32> {
 /// Parses an ISO 8601 date-time: `2026-03-01T09:14:03.000+0000`, `…Z`, `…+08:00`, or without an
 /// offset (then in the company zone `tz`), with `T` or a space; a bare date means local midnight.
 pub fn parse_datetime(s: &str, tz: Tz, extra: &[String]) -> Option<DateTime<Utc>> {
+    parse_datetime_any(s, tz, extra).filter(|t| PLAUSIBLE_YEARS.contains(&t.year()))
+}
+
+fn parse_datetime_any(s: &str, tz: Tz, extra: &[String]) -> Option<DateTime<Utc>> {
     let t = s.trim();
     for f in extra {
         if let Ok(d) = DateTime::parse_from_str(t, f) {
@@ -178,7 +190,16 @@ mod tests {
             assert_eq!(parse_date(s, &[]), Some(d), "{s}");
         }
         assert_eq!(parse_date("03/01/2026", &["%m/%d/%Y".into()]), Some(d));
-        for s in ["2026-02-30", "2026-13-01", "yesterday", "", "3/1"] {
+        for s in [
+            "2026-02-30",
+            "2026-13-01",
+            "yesterday",
+            "",
+            "3/1",
+            "00010101",
+            "0001-01-01",
+            "9999-12-31",
+        ] {
             assert_eq!(parse_date(s, &[]), None, "{s}");
         }
     }
@@ -201,6 +222,7 @@ mod tests {
         let midnight = parse_datetime("2026/3/1", DEFAULT_TZ, &[]).unwrap();
         assert_eq!(midnight.to_rfc3339(), "2026-02-28T16:00:00+00:00");
         assert_eq!(parse_datetime("2026-03-01T25:00:00Z", DEFAULT_TZ, &[]), None);
+        assert_eq!(parse_datetime("0001-01-01T00:00:00Z", DEFAULT_TZ, &[]), None);
         assert_eq!(parse_datetime("2026-03-01T10:00:00+0x00", DEFAULT_TZ, &[]), None);
         let ms = parse_datetime("2026-03-01T09:14:03.250Z", DEFAULT_TZ, &[]).unwrap();
         assert_eq!(ms.timestamp_subsec_millis(), 250);
@@ -215,6 +237,11 @@ mod tests {
         assert_eq!(parse_amount("￥1234"), Some(Money(123400)));
         assert_eq!(parse_amount("1234.5"), Some(Money(123450)));
         assert_eq!(parse_amount("12abc"), None);
+        assert_eq!(
+            parse_amount("1000000000000000000000000000"),
+            None,
+            "too large: an error, not a panic"
+        );
         assert!((parse_number("96.7%").unwrap() - 0.967).abs() < 1e-12);
         assert_eq!(parse_int("12.0"), Some(12));
         assert_eq!(parse_int("12.5"), None);

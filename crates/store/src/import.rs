@@ -409,8 +409,10 @@ impl ImportTx {
                 }
                 ImportKind::Opportunity => {
                     let sql = format!(
-                        "SELECT MIN(CASE WHEN created_month IS NOT NULL AND created_month < close_month THEN created_month ELSE close_month END) FROM {main}"
+                        "SELECT MIN(CASE WHEN created_month IS NULL THEN 0 WHEN created_month < close_month THEN created_month ELSE close_month END) FROM {main}"
                     );
+                    // An opportunity without a creation date is pipeline in every month before it closes,
+                    // so it affects the months from the start (month key 0).
                     let min: Option<i64> = on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(AssertSqlSafe(sql))
                         .fetch_one(c)
                         .await?);
@@ -736,8 +738,8 @@ impl ImportTx {
             ImportKind::Account => AffectedMonths::None,
             ImportKind::Opportunity => {
                 let sql = format!(
-                    "SELECT MIN(x) FROM (SELECT CASE WHEN created_month IS NOT NULL AND created_month < close_month THEN created_month ELSE close_month END AS x FROM {stage} \
-                     UNION ALL SELECT CASE WHEN m.created_month IS NOT NULL AND m.created_month < m.close_month THEN m.created_month ELSE m.close_month END FROM {main} m JOIN {stage} s ON s.source_id = m.source_id) t"
+                    "SELECT MIN(x) FROM (SELECT CASE WHEN created_month IS NULL THEN 0 WHEN created_month < close_month THEN created_month ELSE close_month END AS x FROM {stage} \
+                     UNION ALL SELECT CASE WHEN m.created_month IS NULL THEN 0 WHEN m.created_month < m.close_month THEN m.created_month ELSE m.close_month END FROM {main} m JOIN {stage} s ON s.source_id = m.source_id) t"
                 );
                 let min: Option<i64> = on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(AssertSqlSafe(sql))
                     .fetch_one(c)

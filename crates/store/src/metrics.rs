@@ -248,7 +248,7 @@ impl Store {
         // One row per lead; the first follow-up is found through the (who_id, is_followup, ts) index.
         let leads_sql = format!(
             "SELECT u.employee_id, l.created_month, l.created_ts, l.is_converted, \
-               (SELECT MIN(a.ts) FROM activities a WHERE a.who_id = l.source_id AND a.is_followup = TRUE) AS first_ts \
+               (SELECT MIN(a.ts) FROM activities a WHERE a.who_id = l.source_id AND a.is_followup = TRUE AND a.ts >= l.created_ts) AS first_ts \
              FROM leads l JOIN crm_users u ON u.source_id = l.owner_id \
              WHERE u.employee_id IS NOT NULL AND l.created_month IN ({list})"
         );
@@ -302,13 +302,28 @@ impl Store {
                 .enrollments
                 .push((e, date(&a)?, c.as_deref().map(date).transpose()?));
         }
-        let app_sql = "SELECT employee_id, period_end, score FROM appraisals WHERE period_end <= $1";
+        // Ordered so that ties on the same period end resolve the same way on both databases
+        // (a quarter's score wins over its last month's, as '2026-Q1' sorts after '2026-03').
+        let app_sql = "SELECT employee_id, period_end, score FROM appraisals WHERE period_end <= $1 ORDER BY employee_id, period_end, period";
         let app: Vec<(i64, String, f64)> =
             on_pool!(self, |p| sqlx::query_as(app_sql).bind(&last_day).fetch_all(p).await?);
         for (e, end, s) in app {
             inputs.appraisals.push((e, date(&end)?, s));
         }
         Ok(inputs)
+    }
+
+    /// Deletes stored metric rows outside `range` (inclusive month keys), or all rows for `None`:
+    /// months that no longer have data must not keep old figures.
+    pub async fn delete_metrics_outside(&self, range: Option<(i32, i32)>) -> Result<(), StoreError> {
+        let (lo, hi) = range.map(|(a, b)| (a as i64, b as i64)).unwrap_or((i64::MAX, i64::MIN));
+        for table in ["employee_metrics", "department_metrics"] {
+            let sql = format!("DELETE FROM {table} WHERE month < $1 OR month > $2");
+            on_pool!(self, |p| {
+                sqlx::query(AssertSqlSafe(sql)).bind(lo).bind(hi).execute(p).await?;
+            });
+        }
+        Ok(())
     }
 
     /// Replaces the stored metric rows of `months` in one transaction.
@@ -351,13 +366,14 @@ impl Store {
             "SELECT e.employee_no, e.name, d.path, {} FROM employee_metrics m JOIN employees e ON e.id = m.employee_id \
              LEFT JOIN departments d ON d.id = e.department_id \
              WHERE ($1 IS NULL OR m.month >= $1) AND ($2 IS NULL OR m.month <= $2) \
-               AND ($3 IS NULL OR d.path = $3 OR d.path LIKE $4) AND ($5 IS NULL OR e.employee_no = $5) \
+               AND ($3 IS NULL OR d.path = $3 OR substr(d.path, 1, length($4)) = $4) AND ($5 IS NULL OR e.employee_no = $5) \
              ORDER BY e.employee_no, m.month",
             cols.join(", ")
         );
         let from = f.from.map(|m| m.to_key() as i64);
         let to = f.to.map(|m| m.to_key() as i64);
-        let like = f.department.as_ref().map(|d| format!("{}/%", d.replace('%', "\\%")));
+        // Sub-departments by path prefix; not LIKE, whose case and escape rules differ by dialect.
+        let like = f.department.as_ref().map(|d| format!("{d}/"));
         macro_rules! run {
             ($p:expr) => {{
                 let rows = sqlx::query(AssertSqlSafe(sql.clone()))
@@ -385,13 +401,14 @@ impl Store {
         let sql = format!(
             "SELECT d.path, {} FROM department_metrics m LEFT JOIN departments d ON d.id = m.department_id \
              WHERE ($1 IS NULL OR m.month >= $1) AND ($2 IS NULL OR m.month <= $2) \
-               AND ($3 IS NULL OR d.path = $3 OR d.path LIKE $4) \
+               AND ($3 IS NULL OR d.path = $3 OR substr(d.path, 1, length($4)) = $4) \
              ORDER BY CASE WHEN d.path IS NULL THEN 0 ELSE 1 END, d.path, m.month",
             cols.join(", ")
         );
         let from = f.from.map(|m| m.to_key() as i64);
         let to = f.to.map(|m| m.to_key() as i64);
-        let like = f.department.as_ref().map(|d| format!("{}/%", d.replace('%', "\\%")));
+        // Sub-departments by path prefix; not LIKE, whose case and escape rules differ by dialect.
+        let like = f.department.as_ref().map(|d| format!("{d}/"));
         macro_rules! run {
             ($p:expr) => {{
                 let rows = sqlx::query(AssertSqlSafe(sql.clone()))
