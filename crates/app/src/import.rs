@@ -427,7 +427,7 @@ pub async fn import_files(
         });
         rep.unknown_columns = map.unknown_columns.clone();
         let owner_match = f.mapping.as_ref().map(|m| m.owner_match).unwrap_or_default();
-        tx.get().await?.start_kind(f.kind).await?;
+        tx.get().await?.start_kind(f.kind, &map.present_fields()).await?;
         let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
         let mut seen: HashMap<String, u64> = HashMap::default();
         let mut bad_rows: Vec<(RawRow, String)> = Vec::new();

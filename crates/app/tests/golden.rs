@@ -158,3 +158,47 @@ async fn months_that_lose_their_data_lose_their_metric_rows() {
     assert_eq!(months(&rows), vec![202602]);
     assert_eq!(rows[0].metrics.leads_received, 2);
 }
+
+#[tokio::test]
+async fn a_narrower_re_import_keeps_what_it_does_not_mention() {
+    let db = test_db().await;
+    let d = db.dir();
+    std::fs::write(d.join("User.csv"), "Id,Name,Email\n005A,张三,a@x.cn\n").unwrap();
+    std::fs::write(
+        d.join("roster.csv"),
+        "工号,姓名,部门,入职日期,邮箱,学历\nE1,张三,销售一部,2020-01-01,a@x.cn,本科\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("Lead.csv"),
+        "Id,OwnerId,CreatedDate,IsConverted,LeadSource\nL1,005A,2026-01-10,true,Web\n",
+    )
+    .unwrap();
+    assert!(import_dir(&db.store, d).await.committed);
+    // A roster update with only the required columns, and a lead export without IsConverted.
+    std::fs::write(d.join("roster.csv"), "工号,姓名,入职日期\nE1,张三丰,2020-01-01\n").unwrap();
+    std::fs::write(
+        d.join("Lead.csv"),
+        "Id,OwnerId,CreatedDate,LeadSource\nL1,005A,2026-01-10,Partner\n",
+    )
+    .unwrap();
+    let r = import_dir(&db.store, d).await;
+    assert!(r.committed);
+    let e = &db.store.employee_keys().await.unwrap()[0];
+    assert_eq!(
+        (e.name.as_str(), e.email.as_deref()),
+        ("张三丰", Some("a@x.cn")),
+        "name updated, email kept"
+    );
+    let rows = db
+        .store
+        .employee_metrics(&uplift_store::MetricFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(rows[0].department.as_deref(), Some("销售一部"), "department kept");
+    assert_eq!(
+        rows[0].metrics.lead_conversion_rate,
+        Some(1.0),
+        "conversion kept, CRM link kept"
+    );
+}

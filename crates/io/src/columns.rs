@@ -166,6 +166,20 @@ impl ColumnMap {
             .map(|i| i + 1)
     }
 
+    /// The fields this file (or its mapping) provides; `attributes` when a roster has extra columns.
+    pub fn present_fields(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = self
+            .slots
+            .iter()
+            .filter(|s| !s.columns.is_empty() || s.constant.is_some())
+            .map(|s| s.name)
+            .collect();
+        if !self.attribute_columns.is_empty() {
+            out.push("attributes");
+        }
+        out
+    }
+
     /// Whether the file (or mapping) provides `field` at all.
     pub fn has(&self, field: &str) -> bool {
         self.slot(field)

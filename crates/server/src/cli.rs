@@ -259,6 +259,20 @@ pub async fn run(cli: Cli) -> Result<i32> {
                         .await
                         .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
                     let months = recompute(&store, &AffectedMonths::All).await?;
+                    let has_crm = store
+                        .counts()
+                        .await?
+                        .iter()
+                        .any(|(t, n)| (*t == "leads" || *t == "activities") && *n > 0);
+                    if has_crm {
+                        eprintln!(
+                            "{}",
+                            lang.pick(
+                                "注意：已导入的 CRM 记录仍按原时区归月；请重新导入 CRM 文件（uplift import dir …）使其按新时区归月。",
+                                "Note: CRM records already imported keep the months of the old zone; re-import the CRM files (uplift import dir …) to re-bucket them."
+                            )
+                        );
+                    }
                     println!(
                         "{} {} ({} {})",
                         lang.pick("公司时区已设为", "Company time zone set to"),

@@ -89,6 +89,9 @@ struct StageSpec {
     main: &'static str,
     stage: &'static str,
     cols: &'static [(&'static str, ColType)],
+    /// For each column, the import fields it is read from: on re-import a column is updated only
+    /// when the file has one of them (empty: always), so a narrower export never wipes data.
+    sources: &'static [&'static [&'static str]],
 }
 
 use ColType::{Bool as B, Int as I, Real as R, Text as T};
@@ -104,6 +107,14 @@ const USERS: StageSpec = StageSpec {
         ("role_id", T),
         ("manager_id", T),
     ],
+    sources: &[
+        &[],
+        &["Name"],
+        &["Email"],
+        &["IsActive"],
+        &["UserRoleId"],
+        &["ManagerId"],
+    ],
 };
 const ACCOUNTS: StageSpec = StageSpec {
     main: "accounts",
@@ -115,6 +126,7 @@ const ACCOUNTS: StageSpec = StageSpec {
         ("owner_id", T),
         ("created_ts", I),
     ],
+    sources: &[&[], &["Name"], &["Industry"], &["OwnerId"], &["CreatedDate"]],
 };
 const LEADS: StageSpec = StageSpec {
     main: "leads",
@@ -138,6 +150,25 @@ const LEADS: StageSpec = StageSpec {
         ("annual_revenue_fen", I),
         ("number_of_employees", I),
     ],
+    sources: &[
+        &[],
+        &["OwnerId"],
+        &["CreatedDate"],
+        &["CreatedDate"],
+        &["LeadSource"],
+        &["Industry"],
+        &["Status"],
+        &["Rating"],
+        &["IsConverted", "ConvertedDate", "ConvertedOpportunityId"],
+        &["ConvertedDate"],
+        &["ConvertedOpportunityId"],
+        &["ConvertedAccountId"],
+        &["Company"],
+        &["LastName", "FirstName"],
+        &["City"],
+        &["AnnualRevenue"],
+        &["NumberOfEmployees"],
+    ],
 };
 const OPPORTUNITIES: StageSpec = StageSpec {
     main: "opportunities",
@@ -159,6 +190,23 @@ const OPPORTUNITIES: StageSpec = StageSpec {
         ("opportunity_type", T),
         ("name", T),
     ],
+    sources: &[
+        &[],
+        &["OwnerId"],
+        &["CloseDate"],
+        &["CloseDate"],
+        &["StageName"],
+        &["Amount"],
+        &["CurrencyIsoCode"],
+        &[],
+        &["Probability"],
+        &["AccountId"],
+        &["CreatedDate"],
+        &["CreatedDate"],
+        &["LeadSource"],
+        &["Type"],
+        &["Name"],
+    ],
 };
 const ACTIVITIES: StageSpec = StageSpec {
     main: "activities",
@@ -177,7 +225,36 @@ const ACTIVITIES: StageSpec = StageSpec {
         ("is_followup", B),
         ("call_seconds", I),
     ],
+    sources: &[
+        &[],
+        &[],
+        &["OwnerId"],
+        &["WhoId"],
+        &["WhatId"],
+        &["Subject"],
+        &["TaskSubtype", "Type"],
+        &["Status"],
+        &[],
+        &[],
+        &[],
+        &["CallDurationInSeconds"],
+    ],
 };
+
+/// `col = excluded.col` for the columns whose import field the file has (`employee_no`-style keys
+/// always keep their row; the required fields are always present).
+fn set_clause(pairs: &[(&str, &str)], present: &[String]) -> String {
+    let parts: Vec<String> = pairs
+        .iter()
+        .filter(|(_, field)| present.iter().any(|p| p == field))
+        .map(|(col, _)| format!("{col} = excluded.{col}"))
+        .collect();
+    if parts.is_empty() {
+        "DO NOTHING".into()
+    } else {
+        format!("DO UPDATE SET {}", parts.join(", "))
+    }
+}
 
 /// Secondary indexes of the big tables, as in the migrations (kept in step with them).
 fn secondary_indexes(table: &str) -> &'static [(&'static str, &'static str)] {
@@ -314,6 +391,8 @@ pub struct ImportTx {
     /// The target table was empty when this kind started: nothing can be replaced, so the merge
     /// skips the joins against old rows and rebuilds secondary indexes after a large load.
     was_empty: bool,
+    /// Import fields the current file provides.
+    present: Vec<String>,
 }
 
 impl Store {
@@ -336,14 +415,17 @@ impl Store {
             departments: HashMap::new(),
             employee_ids: HashMap::new(),
             was_empty: false,
+            present: Vec::new(),
         })
     }
 }
 
 impl ImportTx {
     /// Starts writing records of `kind`.
-    pub async fn start_kind(&mut self, kind: ImportKind) -> Result<(), StoreError> {
+    /// Starts writing records of `kind`; `present` names the import fields the file provides.
+    pub async fn start_kind(&mut self, kind: ImportKind, present: &[&str]) -> Result<(), StoreError> {
         self.kind = kind;
+        self.present = present.iter().map(|f| f.to_string()).collect();
         self.staged = 0;
         self.inserted = 0;
         self.updated = 0;
@@ -521,17 +603,34 @@ impl ImportTx {
                 };
                 let existed = self.employee_id(&e.employee_no).await?.is_some();
                 let attrs = serde_json::to_string(&e.attributes).unwrap_or_else(|_| "{}".into());
-                let sql = "INSERT INTO employees (employee_no, name, department_id, position, role_family, hire_date, leave_date, \
+                let sql = format!(
+                    "INSERT INTO employees (employee_no, name, department_id, position, role_family, hire_date, leave_date, \
                     manager_no, email, mobile, city, crm_user_id, industry_experience, birth_date, gender, attributes) \
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-                    ON CONFLICT (employee_no) DO UPDATE SET name = excluded.name, department_id = excluded.department_id, \
-                    position = excluded.position, role_family = excluded.role_family, hire_date = excluded.hire_date, \
-                    leave_date = excluded.leave_date, manager_no = excluded.manager_no, email = excluded.email, \
-                    mobile = excluded.mobile, city = excluded.city, crm_user_id = excluded.crm_user_id, \
-                    industry_experience = excluded.industry_experience, birth_date = excluded.birth_date, \
-                    gender = excluded.gender, attributes = excluded.attributes";
+                    ON CONFLICT (employee_no) {}",
+                    set_clause(
+                        &[
+                            ("name", "name"),
+                            ("department_id", "department"),
+                            ("position", "position"),
+                            ("role_family", "role_family"),
+                            ("hire_date", "hire_date"),
+                            ("leave_date", "leave_date"),
+                            ("manager_no", "manager_no"),
+                            ("email", "email"),
+                            ("mobile", "mobile"),
+                            ("city", "city"),
+                            ("crm_user_id", "crm_user_id"),
+                            ("industry_experience", "industry_experience"),
+                            ("birth_date", "birth_date"),
+                            ("gender", "gender"),
+                            ("attributes", "attributes"),
+                        ],
+                        &self.present,
+                    )
+                );
                 on_tx_impl!(&mut self.tx, |c| {
-                    sqlx::query(sql)
+                    sqlx::query(AssertSqlSafe(sql.clone()))
                         .bind(&e.employee_no)
                         .bind(&e.name)
                         .bind(dept)
@@ -581,12 +680,21 @@ impl ImportTx {
             }
             Record::Course(k) => {
                 let exists = "SELECT COUNT(*) FROM courses WHERE course_id = $1";
-                let sql = "INSERT INTO courses (course_id, name, skills, format, hours) VALUES ($1, $2, $3, $4, $5) \
-                    ON CONFLICT (course_id) DO UPDATE SET name = excluded.name, skills = excluded.skills, \
-                    format = excluded.format, hours = excluded.hours";
+                let sql = format!(
+                    "INSERT INTO courses (course_id, name, skills, format, hours) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (course_id) {}",
+                    set_clause(
+                        &[
+                            ("name", "course_name"),
+                            ("skills", "skill"),
+                            ("format", "format"),
+                            ("hours", "hours")
+                        ],
+                        &self.present
+                    )
+                );
                 let n: i64 = on_tx_impl!(&mut self.tx, |c| {
                     let n: i64 = sqlx::query_scalar(exists).bind(&k.course_id).fetch_one(&mut *c).await?;
-                    sqlx::query(sql)
+                    sqlx::query(AssertSqlSafe(sql.clone()))
                         .bind(&k.course_id)
                         .bind(&k.name)
                         .bind(k.skills.join(";"))
@@ -605,8 +713,14 @@ impl ImportTx {
                 let assigned = en.assigned_date.to_string();
                 let exists =
                     "SELECT COUNT(*) FROM enrollments WHERE employee_id = $1 AND course_id = $2 AND assigned_date = $3";
-                let sql = "INSERT INTO enrollments (employee_id, course_id, assigned_date, completed_date, score) VALUES ($1, $2, $3, $4, $5) \
-                    ON CONFLICT (employee_id, course_id, assigned_date) DO UPDATE SET completed_date = excluded.completed_date, score = excluded.score";
+                let sql = format!(
+                    "INSERT INTO enrollments (employee_id, course_id, assigned_date, completed_date, score) VALUES ($1, $2, $3, $4, $5) \
+                    ON CONFLICT (employee_id, course_id, assigned_date) {}",
+                    set_clause(
+                        &[("completed_date", "completed_date"), ("score", "score")],
+                        &self.present
+                    )
+                );
                 let n: i64 = on_tx_impl!(&mut self.tx, |c| {
                     let n: i64 = sqlx::query_scalar(exists)
                         .bind(emp)
@@ -614,7 +728,7 @@ impl ImportTx {
                         .bind(&assigned)
                         .fetch_one(&mut *c)
                         .await?;
-                    sqlx::query(sql)
+                    sqlx::query(AssertSqlSafe(sql.clone()))
                         .bind(emp)
                         .bind(&en.course_id)
                         .bind(&assigned)
@@ -632,16 +746,26 @@ impl ImportTx {
                     return Ok(());
                 };
                 let exists = "SELECT COUNT(*) FROM appraisals WHERE employee_id = $1 AND period = $2";
-                let sql = "INSERT INTO appraisals (employee_id, period, period_end, score, grade, reviewer_no) VALUES ($1, $2, $3, $4, $5, $6) \
-                    ON CONFLICT (employee_id, period) DO UPDATE SET period_end = excluded.period_end, score = excluded.score, \
-                    grade = excluded.grade, reviewer_no = excluded.reviewer_no";
+                let sql = format!(
+                    "INSERT INTO appraisals (employee_id, period, period_end, score, grade, reviewer_no) VALUES ($1, $2, $3, $4, $5, $6) \
+                    ON CONFLICT (employee_id, period) {}",
+                    set_clause(
+                        &[
+                            ("period_end", "period"),
+                            ("score", "score"),
+                            ("grade", "grade"),
+                            ("reviewer_no", "reviewer_no")
+                        ],
+                        &self.present
+                    )
+                );
                 let n: i64 = on_tx_impl!(&mut self.tx, |c| {
                     let n: i64 = sqlx::query_scalar(exists)
                         .bind(emp)
                         .bind(&a.period)
                         .fetch_one(&mut *c)
                         .await?;
-                    sqlx::query(sql)
+                    sqlx::query(AssertSqlSafe(sql.clone()))
                         .bind(emp)
                         .bind(&a.period)
                         .bind(a.period_end.to_string())
@@ -762,11 +886,21 @@ impl ImportTx {
             "found affected months"
         );
         let cols: Vec<&str> = spec.cols.iter().map(|(n, _)| *n).collect();
-        let updates: Vec<String> = cols.iter().skip(1).map(|c| format!("{c} = excluded.{c}")).collect();
+        let updates: Vec<String> = cols
+            .iter()
+            .zip(spec.sources)
+            .skip(1)
+            .filter(|(_, from)| from.is_empty() || from.iter().any(|f| self.present.iter().any(|p| p == f)))
+            .map(|(c, _)| format!("{c} = excluded.{c}"))
+            .collect();
+        let on_conflict = if updates.is_empty() {
+            "DO NOTHING".to_string()
+        } else {
+            format!("DO UPDATE SET {}", updates.join(", "))
+        };
         let upsert = format!(
-            "INSERT INTO {main} ({cols}) SELECT {cols} FROM {stage} WHERE true ON CONFLICT (source_id) DO UPDATE SET {updates}",
+            "INSERT INTO {main} ({cols}) SELECT {cols} FROM {stage} WHERE true ON CONFLICT (source_id) {on_conflict}",
             cols = cols.join(", "),
-            updates = updates.join(", ")
         );
         let drop = format!("DROP TABLE IF EXISTS {stage}");
         // A large first load is faster without secondary indexes, built afterwards in one sort each.
@@ -864,4 +998,27 @@ pub(crate) async fn bulk_insert(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_staged_column_names_its_sources() {
+        for spec in [&USERS, &ACCOUNTS, &LEADS, &OPPORTUNITIES, &ACTIVITIES] {
+            assert_eq!(spec.cols.len(), spec.sources.len(), "{}", spec.main);
+            assert_eq!(spec.cols[0].0, "source_id");
+        }
+    }
+
+    #[test]
+    fn set_clause_updates_only_present_fields() {
+        let present = vec!["email".to_string()];
+        assert_eq!(
+            set_clause(&[("email", "email"), ("city", "city")], &present),
+            "DO UPDATE SET email = excluded.email"
+        );
+        assert_eq!(set_clause(&[("city", "city")], &present), "DO NOTHING");
+    }
 }
