@@ -541,7 +541,9 @@ pub async fn import_files(
         tx.into_inner().await?.rollback().await?;
     } else {
         let t = std::time::Instant::now();
-        tx.into_inner().await?.commit().await?;
+        let mut inner = tx.into_inner().await?;
+        inner.mark_pending(&affected).await?;
+        inner.commit().await?;
         report.commit_seconds = t.elapsed().as_secs_f64();
         report.committed = true;
         for (path, headers, rows) in rejects {

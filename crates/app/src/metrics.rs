@@ -15,9 +15,13 @@ use crate::settings::company_tz;
 /// returns the months recomputed. Months outside the data range lose their rows.
 pub async fn recompute(store: &Store, affected: &AffectedMonths) -> Result<Vec<i32>, AppError> {
     let tz = company_tz(store).await?;
+    // Months left over by an import whose recompute did not finish are done now too.
+    let pending = store.pending_months().await?;
+    let affected = &affected.clone().union(pending.clone());
     let range = store.data_month_range().await?;
     store.delete_metrics_outside(range).await?;
     let Some(range) = range else {
+        store.clear_pending_months(&pending).await?;
         return Ok(Vec::new());
     };
     let months = affected.within(range);
@@ -27,6 +31,7 @@ pub async fn recompute(store: &Store, affected: &AffectedMonths) -> Result<Vec<i
         let (rows, units) = compute_metric_table(&inputs);
         store.replace_metrics(chunk, &rows, &units).await?;
     }
+    store.clear_pending_months(&pending).await?;
     Ok(months)
 }
 

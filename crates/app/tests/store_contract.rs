@@ -172,3 +172,33 @@ async fn identity_links_follow_roster_changes() {
     let how: Vec<Option<&str>> = links.iter().map(|l| l.match_method.as_deref()).collect();
     assert_eq!(how, vec![Some("email"), Some("name"), Some("crm_user_id")]);
 }
+
+#[tokio::test]
+async fn pending_months_survive_until_a_recompute_succeeds() {
+    use uplift_domain::records::ImportKind;
+    let db = test_db().await;
+    assert_eq!(
+        AffectedMonths::decode(&AffectedMonths::From(202603).encode()),
+        AffectedMonths::From(202603)
+    );
+    let set = AffectedMonths::Set([202601, 202602].into());
+    assert_eq!(AffectedMonths::decode(&set.encode()), set);
+    assert_eq!(AffectedMonths::decode("garbage"), AffectedMonths::All);
+    // An import whose recompute never ran (as if the process died after the commit).
+    let mut tx = db.store.begin_import(uplift_domain::time::DEFAULT_TZ).await.unwrap();
+    tx.start_kind(ImportKind::Course, &["course_id", "course_name"])
+        .await
+        .unwrap();
+    tx.mark_pending(&AffectedMonths::From(202603)).await.unwrap();
+    tx.mark_pending(&AffectedMonths::Set([202601].into())).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(db.store.pending_months().await.unwrap(), AffectedMonths::From(202601));
+    uplift_app::metrics::recompute(&db.store, &AffectedMonths::None)
+        .await
+        .unwrap();
+    assert_eq!(db.store.pending_months().await.unwrap(), AffectedMonths::None);
+    // A normal import leaves nothing pending.
+    std::fs::write(db.dir().join("courses.csv"), "课程编号,课程名称\nC1,谈判\n").unwrap();
+    import_one(&db.store, &db.dir().join("courses.csv"), ImportKind::Course, false).await;
+    assert_eq!(db.store.pending_months().await.unwrap(), AffectedMonths::None);
+}

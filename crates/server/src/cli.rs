@@ -524,6 +524,15 @@ async fn metrics(store: &Store, a: &MetricsArgs, lang: Lang) -> Result<i32> {
         FormatArg::Json => Format::Json,
     };
     let text = render_metrics(store, &filter, level, format, lang).await?;
+    if store.pending_months().await? != AffectedMonths::None {
+        eprintln!(
+            "{}",
+            lang.pick(
+                "注意：上次导入后的指标重算没有完成，部分月份可能是旧数据；请运行 uplift metrics recompute。",
+                "Note: the metric recompute after the last import did not finish; some months may be stale. Run uplift metrics recompute."
+            )
+        );
+    }
     let empty = match format {
         Format::Json => text.trim() == "[]",
         Format::Csv => text.lines().count() <= 1,

@@ -138,6 +138,25 @@ impl Store {
         Ok(on_pool!(self, |p| sqlx::query_scalar(sql).fetch_all(p).await?))
     }
 
+    /// Metric months an import changed that have not been recomputed yet.
+    pub async fn pending_months(&self) -> Result<crate::AffectedMonths, StoreError> {
+        Ok(self
+            .setting("metrics_pending")
+            .await?
+            .map(|s| crate::AffectedMonths::decode(&s))
+            .unwrap_or_default())
+    }
+
+    /// Forgets pending months after a successful recompute of them. Only the value read before
+    /// the recompute is cleared, so an import committed meanwhile keeps its months.
+    pub async fn clear_pending_months(&self, seen: &crate::AffectedMonths) -> Result<(), StoreError> {
+        let sql = "DELETE FROM settings WHERE key = 'metrics_pending' AND value = $1";
+        on_pool!(self, |p| {
+            sqlx::query(sql).bind(seen.encode()).execute(p).await?;
+        });
+        Ok(())
+    }
+
     /// Row counts of the main tables, for summaries and tests.
     pub async fn counts(&self) -> Result<Vec<(&'static str, i64)>, StoreError> {
         let tables = [

@@ -41,6 +41,35 @@ impl AffectedMonths {
         }
     }
 
+    /// A compact text form, stored while a recompute is pending: `all`, `from:202503`,
+    /// `set:202501,202502`, or empty for none.
+    pub fn encode(&self) -> String {
+        match self {
+            AffectedMonths::None => String::new(),
+            AffectedMonths::All => "all".into(),
+            AffectedMonths::From(m) => format!("from:{m}"),
+            AffectedMonths::Set(s) => format!("set:{}", s.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(",")),
+        }
+    }
+
+    /// Reads [`AffectedMonths::encode`]'s form; anything unreadable means all months.
+    pub fn decode(s: &str) -> AffectedMonths {
+        let s = s.trim();
+        if s.is_empty() {
+            return AffectedMonths::None;
+        }
+        if let Some(m) = s.strip_prefix("from:").and_then(|m| m.parse().ok()) {
+            return AffectedMonths::From(m);
+        }
+        if let Some(list) = s.strip_prefix("set:") {
+            let parsed: Result<BTreeSet<i32>, _> = list.split(',').filter(|x| !x.is_empty()).map(str::parse).collect();
+            if let Ok(set) = parsed {
+                return AffectedMonths::Set(set);
+            }
+        }
+        AffectedMonths::All
+    }
+
     /// The affected months within `range` (inclusive keys).
     pub fn within(&self, range: (i32, i32)) -> Vec<i32> {
         let all: Vec<i32> = match (Month::from_key(range.0), Month::from_key(range.1)) {
@@ -804,6 +833,24 @@ impl ImportTx {
                 )));
             }
         }
+        Ok(())
+    }
+
+    /// Records, inside this transaction, that these metric months need recomputing. Cleared by
+    /// [`Store::clear_pending_months`] once a recompute succeeds, so a crash in between loses nothing.
+    pub async fn mark_pending(&mut self, months: &AffectedMonths) -> Result<(), StoreError> {
+        let read = "SELECT value FROM settings WHERE key = 'metrics_pending'";
+        let old: Option<String> = on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(read).fetch_optional(c).await?);
+        let merged = old
+            .map(|o| AffectedMonths::decode(&o))
+            .unwrap_or_default()
+            .union(months.clone());
+        let write = "INSERT INTO settings (key, value) VALUES ('metrics_pending', $1) \
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        let text = merged.encode();
+        on_tx_impl!(&mut self.tx, |c| {
+            sqlx::query(write).bind(&text).execute(c).await?;
+        });
         Ok(())
     }
 
