@@ -70,6 +70,7 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
+                .pragma("page_size", "16384")
                 .pragma("temp_store", "memory")
                 .pragma("cache_size", "-262144");
             let memory = url.contains(":memory:");
