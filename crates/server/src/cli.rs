@@ -225,19 +225,18 @@ pub async fn run(cli: Cli) -> Result<i32> {
                     })
                     .unwrap_or_default();
                 println!(
-                    "#{} {when} {} [{}] {}: {} {} · {} {} · {} {} · {} {}",
+                    "#{} {when} {} [{}] {}: {}",
                     h.id,
                     h.file_name,
                     h.kind,
                     h.status,
-                    lang.pick("读取", "read"),
-                    h.rows_read,
-                    lang.pick("新增", "inserted"),
-                    h.inserted,
-                    lang.pick("更新", "updated"),
-                    h.updated,
-                    lang.pick("拒绝", "rejected"),
-                    h.rejected
+                    counts_text(
+                        lang,
+                        h.rows_read as u64,
+                        h.inserted as u64,
+                        h.updated as u64,
+                        h.rejected as u64
+                    )
                 );
                 if let Ok(v) = serde_json::from_str::<serde_json::Value>(&h.report) {
                     for issue in v["issues"].as_array().into_iter().flatten().take(5) {
@@ -380,18 +379,11 @@ async fn import(store: &Store, a: &ImportArgs, lang: Lang) -> Result<i32> {
 fn print_report(r: &ImportReport, lang: Lang) {
     for f in &r.files {
         println!(
-            "{} [{}{}] {} {} · {} {} · {} {} · {} {}",
+            "{} [{}{}] {}",
             f.file,
             f.kind.as_str(),
             f.encoding.as_deref().map(|e| format!(", {e}")).unwrap_or_default(),
-            lang.pick("读取", "read"),
-            f.rows_read,
-            lang.pick("新增", "inserted"),
-            f.inserted,
-            lang.pick("更新", "updated"),
-            f.updated,
-            lang.pick("拒绝", "rejected"),
-            f.rejected
+            counts_text(lang, f.rows_read, f.inserted, f.updated, f.rejected)
         );
         if !f.unknown_columns.is_empty() {
             println!(
@@ -468,6 +460,17 @@ fn print_report(r: &ImportReport, lang: Lang) {
     } else {
         eprintln!("{}", lang.pick("导入未写入任何数据：请修正以上问题后重新导入，或使用 --skip-invalid 只导入有效行。", "Nothing was written: fix the problems above and import again, or use --skip-invalid to import the valid rows."));
     }
+}
+
+/// `读取 12 · 新增 10 · 更新 2 · 拒绝 0` / `read 12 · inserted 10 · …`.
+fn counts_text(lang: Lang, read: u64, inserted: u64, updated: u64, rejected: u64) -> String {
+    format!(
+        "{} {read} · {} {inserted} · {} {updated} · {} {rejected}",
+        lang.pick("读取", "read"),
+        lang.pick("新增", "inserted"),
+        lang.pick("更新", "updated"),
+        lang.pick("拒绝", "rejected")
+    )
 }
 
 fn abbreviate(v: &[String], n: usize) -> String {
