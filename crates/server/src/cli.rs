@@ -462,6 +462,16 @@ fn print_report(r: &ImportReport, lang: Lang) {
     }
 }
 
+/// Writes output to stdout; a reader that stops early (`| head`) is not an error.
+fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
 /// `读取 12 · 新增 10 · 更新 2 · 拒绝 0` / `read 12 · inserted 10 · …`.
 fn counts_text(lang: Lang, read: u64, inserted: u64, updated: u64, rejected: u64) -> String {
     format!(
@@ -555,7 +565,7 @@ async fn metrics(store: &Store, a: &MetricsArgs, lang: Lang) -> Result<i32> {
             std::fs::write(out, text)?;
             println!("{} {}", lang.pick("已写入", "written:"), out.display());
         }
-        None => print!("{text}"),
+        None => emit(&text)?,
     }
     Ok(0)
 }

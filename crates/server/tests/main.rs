@@ -160,3 +160,27 @@ fn the_readme_names_two_commands_that_exist() {
     );
     assert!(readme.contains("cargo test --workspace"), "second command: all tests");
 }
+
+#[tokio::test]
+async fn a_reader_that_stops_early_is_not_a_crash() {
+    use std::io::Read;
+    let db = test_db().await;
+    let manifest = repo_root().join("examples/maven-crm/manifest.toml");
+    assert!(
+        uplift(db.dir(), &db.url, &["import", "manifest", manifest.to_str().unwrap()])
+            .status
+            .success()
+    );
+    // Like `uplift metrics | head -c 100`, with far more output than a pipe buffers (64 KiB): the pipe closes long before the table is written.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_uplift"))
+        .args(["--database-url", &db.url, "metrics", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
+    assert!(out.status.success());
+}
