@@ -213,37 +213,33 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::History { limit } => {
             let store = open(&cli, "uplift.db").await?;
             let rows = store.import_history(*limit).await?;
+            let tz = uplift_app::settings::company_tz(&store).await?;
+            let mut text = String::new();
             if rows.is_empty() {
-                println!("{}", lang.pick("还没有导入记录。", "No imports yet."));
+                text.push_str(lang.pick("还没有导入记录。\n", "No imports yet.\n"));
             }
             for h in rows {
                 let when = chrono::DateTime::from_timestamp(h.started_ts, 0)
-                    .map(|t| {
-                        t.with_timezone(&chrono_tz::Asia::Shanghai)
-                            .format("%Y-%m-%d %H:%M")
-                            .to_string()
-                    })
+                    .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
                     .unwrap_or_default();
-                println!(
-                    "#{} {when} {} [{}] {}: {}",
-                    h.id,
-                    h.file_name,
-                    h.kind,
-                    h.status,
-                    counts_text(
-                        lang,
-                        h.rows_read as u64,
-                        h.inserted as u64,
-                        h.updated as u64,
-                        h.rejected as u64
-                    )
+                let counts = counts_text(
+                    lang,
+                    h.rows_read as u64,
+                    h.inserted as u64,
+                    h.updated as u64,
+                    h.rejected as u64,
                 );
+                text.push_str(&format!(
+                    "#{} {when} {} [{}] {}: {counts}\n",
+                    h.id, h.file_name, h.kind, h.status
+                ));
                 if let Ok(v) = serde_json::from_str::<serde_json::Value>(&h.report) {
                     for issue in v["issues"].as_array().into_iter().flatten().take(5) {
-                        println!("    {}", issue.as_str().unwrap_or_default());
+                        text.push_str(&format!("    {}\n", issue.as_str().unwrap_or_default()));
                     }
                 }
             }
+            emit(&text)?;
             store.close().await;
             Ok(0)
         }
