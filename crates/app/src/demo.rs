@@ -229,10 +229,7 @@ pub fn default_end() -> Month {
 /// Writes the demo company's source files into `dir` (replacing them).
 pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), AppError> {
     let end = cfg.end.unwrap_or_else(default_end);
-    let mut start = end;
-    for _ in 1..cfg.months.max(1) {
-        start = start.prev();
-    }
+    let start = end.span_start(cfg.months);
     let (start_day, end_day) = (start.first_day(), end.last_day());
     let mut rng = SmallRng::seed_from_u64(cfg.seed);
     std::fs::create_dir_all(dir)?;
@@ -832,13 +829,7 @@ pub async fn create_demo(
         )));
     }
     let counts: std::collections::HashMap<&str, i64> = store.counts().await?.into_iter().collect();
-    let from = {
-        let mut m = end;
-        for _ in 1..cfg.months.max(1) {
-            m = m.prev();
-        }
-        m
-    };
+    let from = end.span_start(cfg.months);
     let last = MetricFilter {
         from: Some(end),
         to: Some(end),

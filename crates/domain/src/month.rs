@@ -105,6 +105,11 @@ impl Month {
         }
     }
 
+    /// The first month of a span of `len` months ending with `self` (`len` 0 counts as 1).
+    pub fn span_start(self, len: u32) -> Month {
+        (1..len.max(1)).fold(self, |m, _| m.prev())
+    }
+
     /// Every month from `self` to `to`, both included; empty when `to` is earlier.
     pub fn through(self, to: Month) -> Vec<Month> {
         let mut out = Vec::new();
@@ -162,6 +167,8 @@ mod tests {
         assert_eq!(dec.next(), Month::new(2026, 1).unwrap());
         assert_eq!(dec.through(Month::new(2026, 2).unwrap()).len(), 3);
         assert_eq!(dec.label_zh(), "2025年12月");
+        assert_eq!(dec.span_start(24), Month::new(2024, 1).unwrap());
+        assert_eq!(dec.span_start(0), dec);
         assert_eq!(dec.to_string(), "2025-12");
     }
 

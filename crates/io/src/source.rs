@@ -162,61 +162,6 @@ impl SourceFile {
             },
         }
     }
-
-    /// Visits every data row after the header, skipping blank rows. Stops early when `visit` returns
-    /// false. CSV syntax errors (an unclosed quote) are reported as an issue on their line.
-    pub fn for_each_row(&self, mut visit: impl FnMut(&RawRow) -> bool) -> Result<(), Issue> {
-        match &self.body {
-            Body::Rows(rows) => {
-                for r in rows {
-                    if r.cells.iter().all(|c| c.is_empty()) {
-                        continue;
-                    }
-                    if !visit(r) {
-                        break;
-                    }
-                }
-            }
-            Body::Csv(text) => {
-                let mut rdr = csv::ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(true)
-                    .from_reader(text.as_bytes());
-                let mut row = RawRow {
-                    line: 0,
-                    cells: StringRecord::new(),
-                };
-                let mut seen_header = false;
-                loop {
-                    match rdr.read_record(&mut row.cells) {
-                        Ok(false) => break,
-                        Ok(true) => {}
-                        Err(e) => {
-                            let line = e.position().map(|p| p.line()).unwrap_or(0);
-                            return Err(Issue {
-                                file: self.name.clone(),
-                                line: Some(line),
-                                column: None,
-                                problem: Problem::Unreadable(e.to_string()),
-                            });
-                        }
-                    }
-                    if row.cells.iter().all(|c| c.trim().is_empty()) {
-                        continue;
-                    }
-                    if !seen_header {
-                        seen_header = true;
-                        continue;
-                    }
-                    row.line = row.cells.position().map(|p| true_line(text.as_bytes(), p)).unwrap_or(0);
-                    if !visit(&row) {
-                        break;
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Decodes CSV bytes: UTF-8 (BOM stripped) when valid, else GB18030 (a superset of GBK).

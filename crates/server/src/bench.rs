@@ -204,25 +204,11 @@ fn generate(
         }
     }
     let mut rng = SmallRng::seed_from_u64(seed);
-    let mut start = end;
-    for _ in 1..months.max(1) {
-        start = start.prev();
-    }
-    let t0 = start
-        .first_day()
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc()
-        .timestamp()
-        - 8 * 3600;
-    let t1 = end
-        .next()
-        .first_day()
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc()
-        .timestamp()
-        - 8 * 3600;
+    let start = end.span_start(months);
+    // Instants of the span's start and end in the company's default zone (Asia/Shanghai).
+    let tz = uplift_domain::time::DEFAULT_TZ;
+    let t0 = uplift_domain::time::month_end_exclusive(start.prev(), tz).timestamp();
+    let t1 = uplift_domain::time::month_end_exclusive(end, tz).timestamp();
     let span = (t1 - t0).max(1);
     let user = |i: usize| format!("005{:015}", i);
     let file = |name: &str| -> Result<BufWriter<std::fs::File>> {

@@ -952,19 +952,8 @@ impl ImportTx {
         let drop = format!("DROP TABLE IF EXISTS {stage}");
         // Secondary indexes are kept during merges into a non-empty table: rebuilding them re-sorts
         // the whole table, measured slower than maintaining them even for 1M rows into 1M–9M.
-        let indexes: &[(&str, &str)] = &[];
         on_tx_impl!(&mut self.tx, |c| {
-            for (name, _) in indexes {
-                sqlx::query(AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}")))
-                    .execute(&mut *c)
-                    .await?;
-            }
             sqlx::query(AssertSqlSafe(upsert)).execute(&mut *c).await?;
-            for (name, def) in indexes {
-                sqlx::query(AssertSqlSafe(format!("CREATE INDEX {name} ON {def}")))
-                    .execute(&mut *c)
-                    .await?;
-            }
             sqlx::query(AssertSqlSafe(drop)).execute(&mut *c).await?;
         });
         tracing::debug!(table = main, secs = t.elapsed().as_secs_f64(), "merged staged rows");
