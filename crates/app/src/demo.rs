@@ -866,3 +866,86 @@ pub async fn create_demo(
         league,
     })
 }
+
+/// The demo company's sign-in password (every demo account); printed when the demo starts.
+pub const DEMO_PASSWORD: &str = "uplift-demo";
+
+/// One demo account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoAccount {
+    pub username: String,
+    pub role: uplift_domain::access::Role,
+    pub employee_no: Option<String>,
+    /// Who it is, for the printed list.
+    pub description: String,
+}
+
+/// Creates (once) one account per role on the demo company: admin, HR, payroll, the sales director
+/// of 销售中心, the manager of 销售一部 and one of his reps. Returns them all.
+pub async fn ensure_demo_accounts(store: &Store) -> Result<Vec<DemoAccount>, AppError> {
+    use uplift_domain::access::{Role, Scope};
+    const TEAM: &str = "销售中心/华东大区/销售一部";
+    let (members, _) = store
+        .employee_records(&Scope::Departments(vec![TEAM.into()]), None, None, None, 1000, 0)
+        .await?;
+    let manager = members
+        .iter()
+        .find(|e| e.manager_no.is_none() && e.leave_date.is_none())
+        .ok_or_else(|| AppError::Invalid(format!("the demo roster has no manager in {TEAM}")))?;
+    let rep = members
+        .iter()
+        .find(|e| e.manager_no.as_deref() == Some(&manager.employee_no) && e.leave_date.is_none())
+        .ok_or_else(|| AppError::Invalid(format!("the demo roster has no rep in {TEAM}")))?;
+    let accounts = vec![
+        DemoAccount {
+            username: "admin".into(),
+            role: Role::Admin,
+            employee_no: None,
+            description: "系统管理员 / administrator".into(),
+        },
+        DemoAccount {
+            username: "hr".into(),
+            role: Role::Hr,
+            employee_no: None,
+            description: "HRBP".into(),
+        },
+        DemoAccount {
+            username: "payroll".into(),
+            role: Role::Payroll,
+            employee_no: None,
+            description: "薪酬专员 / payroll".into(),
+        },
+        DemoAccount {
+            username: "director".into(),
+            role: Role::Director,
+            employee_no: None,
+            description: "销售中心总监 / sales director of 销售中心".into(),
+        },
+        DemoAccount {
+            username: "manager".into(),
+            role: Role::Manager,
+            employee_no: Some(manager.employee_no.clone()),
+            description: format!("{}，销售一部经理 / manager of 销售一部", manager.name),
+        },
+        DemoAccount {
+            username: "rep".into(),
+            role: Role::Employee,
+            employee_no: Some(rep.employee_no.clone()),
+            description: format!("{}，销售一部销售 / a rep of 销售一部", rep.name),
+        },
+    ];
+    for a in &accounts {
+        if store.user_by_name(&a.username).await?.is_some() {
+            continue;
+        }
+        let u = crate::access::NewUser {
+            username: a.username.clone(),
+            password: DEMO_PASSWORD.into(),
+            role: a.role,
+            employee_no: a.employee_no.clone(),
+            department_path: (a.role == Role::Director).then(|| "销售中心".to_string()),
+        };
+        crate::access::add_user(store, &u, "demo", Lang::Zh).await?;
+    }
+    Ok(accounts)
+}

@@ -14,6 +14,12 @@ pub enum AppError {
     Invalid(String),
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// The caller may not see or do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// No such thing (what was looked for).
+    #[error("not found: {0}")]
+    NotFound(String),
 }
 
 impl AppError {
@@ -21,6 +27,8 @@ impl AppError {
     pub fn render(&self, lang: Lang) -> String {
         match self {
             AppError::File(i) => i.render(lang),
+            AppError::Forbidden => lang.pick("无权访问", "forbidden").to_string(),
+            AppError::NotFound(what) => format!("{}: {what}", lang.pick("不存在", "not found")),
             other => other.to_string(),
         }
     }

@@ -106,6 +106,8 @@ pub struct FileReport {
     pub warnings: Vec<String>,
     /// Seconds spent reading, checking and writing this file (before the commit).
     pub seconds: f64,
+    /// The first rows as they were read (field → value), for a preview before committing.
+    pub preview: Vec<serde_json::Value>,
 }
 
 /// What happened to a whole import run.
@@ -371,6 +373,30 @@ pub async fn import_files(
     skip_invalid: bool,
     progress: &(dyn Fn(&str, u64) + Sync),
 ) -> Result<ImportReport, AppError> {
+    run_import(store, files, skipped_files, skip_invalid, false, progress).await
+}
+
+/// Reads and checks files exactly as an import would — every row, every reference, the counts it
+/// would insert and update — then rolls back: nothing is written and nothing enters the history.
+pub async fn check_files(
+    store: &Store,
+    files: Vec<ImportFile>,
+    progress: &(dyn Fn(&str, u64) + Sync),
+) -> Result<ImportReport, AppError> {
+    run_import(store, files, Vec::new(), false, true, progress).await
+}
+
+/// How many parsed rows a report keeps for the preview.
+pub const PREVIEW_ROWS: usize = 10;
+
+async fn run_import(
+    store: &Store,
+    files: Vec<ImportFile>,
+    skipped_files: Vec<String>,
+    skip_invalid: bool,
+    dry_run: bool,
+    progress: &(dyn Fn(&str, u64) + Sync),
+) -> Result<ImportReport, AppError> {
     let tz = company_tz(store).await?;
     let ctx = ParseContext { tz };
     let mut known = Known::load(store).await?;
@@ -401,6 +427,7 @@ pub async fn import_files(
             rejects_file: None,
             warnings: Vec::new(),
             seconds: 0.0,
+            preview: Vec::new(),
         };
         let file_started = std::time::Instant::now();
         let sheet = f
@@ -469,6 +496,9 @@ pub async fn import_files(
             });
             match result {
                 Ok(rec) => {
+                    if rep.preview.len() < PREVIEW_ROWS {
+                        rep.preview.push(serde_json::to_value(&rec).unwrap_or_default());
+                    }
                     known.learn(&rec);
                     // Once a row is bad (and bad rows are not skipped) nothing more is written.
                     if !failed && (skip_invalid || rep.issue_count == 0) {
@@ -537,8 +567,11 @@ pub async fn import_files(
         commit_seconds: 0.0,
         recompute_seconds: 0.0,
     };
-    if failed {
+    if failed || dry_run {
         tx.into_inner().await?.rollback().await?;
+        if dry_run {
+            return Ok(report);
+        }
     } else {
         let t = std::time::Instant::now();
         let mut inner = tx.into_inner().await?;

@@ -4,11 +4,17 @@
 // Errors carry a located `Issue`; they are built for bad input only, off the hot path.
 #![allow(clippy::result_large_err)]
 
+pub mod access;
 pub mod demo;
 pub mod error;
 pub mod identity;
 pub mod import;
 pub mod metrics;
 pub mod settings;
+pub mod views;
 
 pub use error::AppError;
+
+/// The store types handlers and the CLI pass around (rows, filters); `web` reaches the database
+/// only through them and the use cases here.
+pub use uplift_store::{self as store, Store};

@@ -26,3 +26,33 @@ pub async fn set_company_tz(store: &Store, name: &str) -> Result<Tz, AppError> {
     store.set_setting("timezone", tz.name()).await?;
     Ok(tz)
 }
+
+/// Currencies the company may report in (ISO codes). Amounts are stored as they were imported;
+/// the setting decides the symbol shown.
+pub const CURRENCIES: [&str; 6] = ["CNY", "USD", "EUR", "GBP", "JPY", "HKD"];
+
+/// The company's reporting currency (`settings.currency`), CNY unless set.
+pub async fn company_currency(store: &Store) -> Result<String, AppError> {
+    Ok(store.setting("currency").await?.unwrap_or_else(|| "CNY".into()))
+}
+
+/// Sets the reporting currency by ISO code.
+pub async fn set_company_currency(store: &Store, code: &str) -> Result<String, AppError> {
+    let code = code.trim().to_ascii_uppercase();
+    if !CURRENCIES.contains(&code.as_str()) {
+        return Err(AppError::Invalid(format!(
+            "unknown currency {code:?} (one of {})",
+            CURRENCIES.join(", ")
+        )));
+    }
+    store.set_setting("currency", &code).await?;
+    Ok(code)
+}
+
+/// Changes the company time zone and recomputes every metric month (month boundaries moved).
+/// Returns the zone and the months recomputed.
+pub async fn change_timezone(store: &Store, name: &str) -> Result<(Tz, Vec<i32>), AppError> {
+    let tz = set_company_tz(store, name).await?;
+    let months = crate::metrics::recompute(store, &uplift_store::AffectedMonths::All).await?;
+    Ok((tz, months))
+}

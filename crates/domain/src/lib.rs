@@ -1,6 +1,7 @@
 //! Uplift's business nouns and rules: months, money, people, CRM records and metric identifiers.
 //! Pure code: no I/O, so everything here is easy to test.
 
+pub mod access;
 pub mod lang;
 pub mod metric;
 pub mod metric_data;

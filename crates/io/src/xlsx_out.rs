@@ -18,6 +18,15 @@ pub fn write_xlsx(
     headers: &[String],
     rows: &[Vec<Cell>],
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
+    workbook(sheet, headers, rows)?.save(path)
+}
+
+/// The same workbook as bytes (for a download).
+pub fn xlsx_bytes(sheet: &str, headers: &[String], rows: &[Vec<Cell>]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    workbook(sheet, headers, rows)?.save_to_buffer()
+}
+
+fn workbook(sheet: &str, headers: &[String], rows: &[Vec<Cell>]) -> Result<Workbook, rust_xlsxwriter::XlsxError> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name(sheet)?;
@@ -39,5 +48,5 @@ pub fn write_xlsx(
             }
         }
     }
-    wb.save(path)
+    Ok(wb)
 }

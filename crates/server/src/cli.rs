@@ -50,11 +50,103 @@ pub enum Command {
         #[command(subcommand)]
         what: ConfigCommand,
     },
+    /// Run the web application and the REST API.
+    Serve(ServeArgs),
+    /// User accounts: add, change a password, disable, list.
+    User {
+        #[command(subcommand)]
+        what: UserCommand,
+    },
+    /// API tokens for integrations (sent as `Authorization: Bearer <token>`).
+    Token {
+        #[command(subcommand)]
+        what: TokenCommand,
+    },
+    /// Search the audit log (newest first).
+    Audit(AuditArgs),
     /// Benchmarks: generate data, time imports and metric runs.
     Bench {
         #[command(subcommand)]
         what: crate::bench::BenchCommand,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on. Use 0.0.0.0:8080 to accept other machines (put HTTPS in front).
+    #[arg(long, env = "UPLIFT_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Mark cookies Secure (set this when users reach Uplift over HTTPS).
+    #[arg(long, env = "UPLIFT_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add an account. The password is read from UPLIFT_PASSWORD or asked for on stdin.
+    Add {
+        username: String,
+        /// admin, hr, payroll, director, manager or employee.
+        #[arg(long)]
+        role: String,
+        /// The employee (工号) this account is; required for manager and employee.
+        #[arg(long)]
+        employee: Option<String>,
+        /// A director's department path (default: their employee's department).
+        #[arg(long)]
+        department: Option<String>,
+    },
+    /// Set a new password (from UPLIFT_PASSWORD or stdin); ends the user's sessions.
+    Passwd { username: String },
+    /// Disable an account and end its sessions.
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+    /// List accounts.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create a token and print it (it is shown once).
+    Create {
+        #[arg(long)]
+        role: String,
+        /// Bind the token to an employee (required for manager and employee tokens).
+        #[arg(long)]
+        employee: Option<String>,
+        /// A director token's department path.
+        #[arg(long)]
+        department: Option<String>,
+        /// What the token is for.
+        #[arg(long, default_value = "integration")]
+        label: String,
+    },
+    /// List tokens (not their secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke { id: i64 },
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// e.g. read.appraisal, import, user.add, signin.failed
+    #[arg(long)]
+    pub action: Option<String>,
+    #[arg(long)]
+    pub target: Option<String>,
+    /// First day, YYYY-MM-DD (company time zone).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day, YYYY-MM-DD.
+    #[arg(long)]
+    pub to: Option<String>,
+    #[arg(long, default_value_t = 100)]
+    pub limit: i64,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -143,6 +235,11 @@ pub struct DemoArgs {
     /// Recreate the demo database even if it exists.
     #[arg(long)]
     pub fresh: bool,
+    /// Create the demo and exit instead of serving it.
+    #[arg(long)]
+    pub no_serve: bool,
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 /// The user's language from --lang, UPLIFT_LANG or LANG (Chinese unless English is asked for).
@@ -281,6 +378,22 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Bench { what } => crate::bench::run(&cli, what, lang).await,
+        Command::Serve(a) => {
+            let store = open(&cli, "uplift.db").await?;
+            crate::serve::serve(store, a, &cli.data_dir, lang, None).await
+        }
+        Command::User { what } => {
+            let store = open(&cli, "uplift.db").await?;
+            crate::admin::user(&store, what, lang).await
+        }
+        Command::Token { what } => {
+            let store = open(&cli, "uplift.db").await?;
+            crate::admin::token(&store, what, lang).await
+        }
+        Command::Audit(a) => {
+            let store = open(&cli, "uplift.db").await?;
+            crate::admin::audit(&store, a, lang).await
+        }
     }
 }
 
@@ -459,7 +572,7 @@ fn print_report(r: &ImportReport, lang: Lang) {
 }
 
 /// Writes output to stdout; a reader that stops early (`| head`) is not an error.
-fn emit(text: &str) -> Result<()> {
+pub fn emit(text: &str) -> Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -514,6 +627,7 @@ async fn metrics(store: &Store, a: &MetricsArgs, lang: Lang) -> Result<i32> {
         to: month.or(month_arg(&a.to, "to")?),
         department: a.department.clone(),
         employee_no: a.employee.clone(),
+        scope: Default::default(),
     };
     let level = match a.level {
         LevelArg::Employee => Level::Employee,
@@ -640,6 +754,21 @@ async fn demo(cli: &Cli, a: &DemoArgs, lang: Lang) -> Result<i32> {
         "{}: uplift{db_flag} metrics --level department",
         lang.pick("查看指标", "see the metrics")
     );
-    store.close().await;
-    Ok(0)
+    let accounts = uplift_app::demo::ensure_demo_accounts(&store)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+    if a.no_serve {
+        store.close().await;
+        return Ok(0);
+    }
+    let mut intro = format!(
+        "\n{} ({}: {}):\n",
+        lang.pick("示例账号", "demo accounts"),
+        lang.pick("密码均为", "password for all"),
+        uplift_app::demo::DEMO_PASSWORD
+    );
+    for acc in &accounts {
+        intro.push_str(&format!("  {:<9} {}\n", acc.username, acc.description));
+    }
+    crate::serve::serve(store, &a.serve, &cli.data_dir, lang, Some(intro)).await
 }

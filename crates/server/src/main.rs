@@ -1,7 +1,9 @@
 //! `uplift`: the command line and server of Uplift.
 
+mod admin;
 mod bench;
 mod cli;
+mod serve;
 
 use anyhow::Result;
 

@@ -4,6 +4,8 @@
 //! (`$1` placeholders work in both), migrations are per dialect. Heavy aggregation over raw events
 //! runs in the database ([`Store::load_metric_inputs`]).
 
+mod auth;
+mod browse;
 mod conn;
 mod error;
 mod import;
@@ -11,6 +13,11 @@ mod metrics;
 mod people;
 mod value;
 
+pub use auth::{AuditQuery, AuditRow, SessionRow, TokenRow, UserRow};
+pub use browse::{
+    AppraisalRecord, EmployeeRecord, FollowupRecord, LeadRecord, LeaderboardLine, OpportunityRecord, RecordFilter,
+    TrainingRecord,
+};
 pub use conn::{Dialect, Store};
 pub use error::StoreError;
 pub use import::{AffectedMonths, ImportCounts, ImportTx};

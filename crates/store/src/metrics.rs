@@ -5,10 +5,12 @@ use chrono_tz::Tz;
 use sqlx::{AssertSqlSafe, FromRow};
 
 use crate::StoreError;
+use crate::browse::{Arg, Sql, bind_args};
 use crate::conn::{Pool, Store, on_pool};
 use crate::import::{Tx, bulk_insert, on_tx_impl};
 use crate::value::{ColType, Value};
 use uplift_domain::Month;
+use uplift_domain::access::Scope;
 use uplift_domain::metric_data::*;
 use uplift_domain::time::month_end_exclusive;
 
@@ -143,6 +145,8 @@ pub struct MetricFilter {
     /// A department path; its sub-departments are included.
     pub department: Option<String>,
     pub employee_no: Option<String>,
+    /// Only people (employee rows) or departments (unit rows) inside this scope.
+    pub scope: Scope,
 }
 
 /// A stored employee-month row with who it belongs to.
@@ -364,24 +368,13 @@ impl Store {
         let cols: Vec<String> = EMPLOYEE_COLS.iter().map(|(c, _)| format!("m.{c}")).collect();
         let sql = format!(
             "SELECT e.employee_no, e.name, d.path, {} FROM employee_metrics m JOIN employees e ON e.id = m.employee_id \
-             LEFT JOIN departments d ON d.id = e.department_id \
-             WHERE ($1 IS NULL OR m.month >= $1) AND ($2 IS NULL OR m.month <= $2) \
-               AND ($3 IS NULL OR d.path = $3 OR substr(d.path, 1, length($4)) = $4) AND ($5 IS NULL OR e.employee_no = $5) \
-             ORDER BY e.employee_no, m.month",
+             LEFT JOIN departments d ON d.id = e.department_id WHERE 1 = 1",
             cols.join(", ")
         );
-        let from = f.from.map(|m| m.to_key() as i64);
-        let to = f.to.map(|m| m.to_key() as i64);
-        // Sub-departments by path prefix; not LIKE, whose case and escape rules differ by dialect.
-        let like = f.department.as_ref().map(|d| format!("{d}/"));
+        let q = filtered(sql, f, true, " ORDER BY e.employee_no, m.month");
         macro_rules! run {
             ($p:expr) => {{
-                let rows = sqlx::query(AssertSqlSafe(sql.clone()))
-                    .bind(from)
-                    .bind(to)
-                    .bind(f.department.clone())
-                    .bind(like.clone())
-                    .bind(f.employee_no.clone())
+                let rows = bind_args!(sqlx::query(AssertSqlSafe(q.text.clone())), &q.args)
                     .fetch_all($p)
                     .await?;
                 rows.iter()
@@ -400,22 +393,18 @@ impl Store {
         let cols: Vec<String> = UNIT_COLS.iter().map(|(c, _)| format!("m.{c}")).collect();
         let sql = format!(
             "SELECT d.path, {} FROM department_metrics m LEFT JOIN departments d ON d.id = m.department_id \
-             WHERE ($1 IS NULL OR m.month >= $1) AND ($2 IS NULL OR m.month <= $2) \
-               AND ($3 IS NULL OR d.path = $3 OR substr(d.path, 1, length($4)) = $4) \
-             ORDER BY CASE WHEN d.path IS NULL THEN 0 ELSE 1 END, d.path, m.month",
+             WHERE 1 = 1",
             cols.join(", ")
         );
-        let from = f.from.map(|m| m.to_key() as i64);
-        let to = f.to.map(|m| m.to_key() as i64);
-        // Sub-departments by path prefix; not LIKE, whose case and escape rules differ by dialect.
-        let like = f.department.as_ref().map(|d| format!("{d}/"));
+        let q = filtered(
+            sql,
+            f,
+            false,
+            " ORDER BY CASE WHEN d.path IS NULL THEN 0 ELSE 1 END, d.path, m.month",
+        );
         macro_rules! run {
             ($p:expr) => {{
-                let rows = sqlx::query(AssertSqlSafe(sql.clone()))
-                    .bind(from)
-                    .bind(to)
-                    .bind(f.department.clone())
-                    .bind(like.clone())
+                let rows = bind_args!(sqlx::query(AssertSqlSafe(q.text.clone())), &q.args)
                     .fetch_all($p)
                     .await?;
                 rows.iter()
@@ -428,6 +417,41 @@ impl Store {
             Pool::Pg(p) => run!(p),
         })
     }
+}
+
+/// The WHERE conditions of a metric read: months, department subtree, employee, scope.
+fn filtered(head: String, f: &MetricFilter, employee_rows: bool, order: &str) -> Sql {
+    let mut q = Sql::new(&head);
+    if let Some(m) = f.from {
+        let ph = q.arg(Arg::Int(Some(m.to_key() as i64)));
+        q.push(&format!(" AND m.month >= {ph}"));
+    }
+    if let Some(m) = f.to {
+        let ph = q.arg(Arg::Int(Some(m.to_key() as i64)));
+        q.push(&format!(" AND m.month <= {ph}"));
+    }
+    if let Some(d) = &f.department {
+        q.scope(&Scope::Departments(vec![d.clone()]));
+    }
+    if employee_rows && let Some(no) = &f.employee_no {
+        let ph = q.arg(Arg::Text(Some(no.clone())));
+        q.push(&format!(" AND e.employee_no = {ph}"));
+    }
+    match (&f.scope, employee_rows) {
+        (Scope::All, _) => {}
+        (s, true) => {
+            q.scope(s);
+        }
+        // Roll-ups of whole departments only: a team scope sees no department rows.
+        (Scope::Employees(_), false) => {
+            q.push(" AND 1 = 0");
+        }
+        (s, false) => {
+            q.scope(s);
+        }
+    }
+    q.push(order);
+    q
 }
 
 fn decode_employee<'r, R>(r: &'r R) -> Result<EmployeeMetricRow, sqlx::Error>

@@ -119,4 +119,14 @@ impl Store {
             FROM imports ORDER BY id DESC LIMIT $1";
         Ok(on_pool!(self, |p| sqlx::query_as(sql).bind(limit).fetch_all(p).await?))
     }
+
+    /// One import by id.
+    pub async fn import_by_id(&self, id: i64) -> Result<Option<ImportHistory>, StoreError> {
+        let sql = "SELECT id, kind, file_name, started_ts, finished_ts, status, rows_read, inserted, updated, rejected, report \
+            FROM imports WHERE id = $1";
+        Ok(on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(id)
+            .fetch_optional(p)
+            .await?))
+    }
 }

@@ -128,3 +128,65 @@ pub fn repo_root() -> PathBuf {
 pub fn shared_dir() -> PathBuf {
     repo_root().join("..").join("shared")
 }
+
+/// A running Uplift server on a free port, over its own database.
+pub struct TestApp {
+    pub addr: std::net::SocketAddr,
+    pub db: TestDb,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestApp {
+    /// `http://127.0.0.1:port` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+/// Starts the web application on 127.0.0.1 (a free port) over a fresh test database.
+pub async fn spawn_app() -> TestApp {
+    let db = test_db().await;
+    spawn_app_on(db).await
+}
+
+/// Starts the web application over an existing test database.
+pub async fn spawn_app_on(db: TestDb) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let uploads = db.dir().join("uploads");
+    std::fs::create_dir_all(&uploads).expect("upload dir");
+    let state = uplift_web::AppState::new(db.store.clone(), uploads, false);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        uplift_web::serve(state, listener, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("serve");
+    });
+    TestApp {
+        addr,
+        db,
+        stop: Some(tx),
+        task: Some(task),
+    }
+}

@@ -1,0 +1,234 @@
+//! What the pages and the API read, each limited to the caller's scope. Handlers stay thin: they
+//! parse a request, call one function here and render what it returns.
+
+use uplift_domain::Month;
+use uplift_domain::access::{Role, Scope, path_within};
+use uplift_domain::metric_data::EmployeeMonthMetrics;
+use uplift_store::{
+    AppraisalRecord, EmployeeMetricRow, EmployeeRecord, FollowupRecord, LeaderboardLine, MetricFilter,
+    OpportunityRecord, RecordFilter, Store, TrainingRecord, UnitMetricRow,
+};
+
+use crate::AppError;
+use crate::access::{Principal, audit_by};
+
+/// The newest month that has metrics, or the current month when there are none.
+pub async fn latest_month(store: &Store) -> Result<Month, AppError> {
+    Ok(match store.data_month_range().await? {
+        Some((_, hi)) => Month::from_key(hi).unwrap_or_else(crate::demo::default_end),
+        None => crate::demo::default_end(),
+    })
+}
+
+/// All months with metrics, oldest first.
+pub async fn metric_months(store: &Store) -> Result<Vec<Month>, AppError> {
+    Ok(match store.data_month_range().await? {
+        Some((lo, hi)) => match (Month::from_key(lo), Month::from_key(hi)) {
+            (Some(a), Some(b)) => a.through(b),
+            _ => Vec::new(),
+        },
+        None => Vec::new(),
+    })
+}
+
+/// The company (or a director's departments) over time, and the department league of a month.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub month: Month,
+    /// The unit shown: `None` for the whole company, else a director's department.
+    pub unit: Option<String>,
+    /// That unit's rows, oldest month first.
+    pub trend: Vec<UnitMetricRow>,
+    /// Departments inside the scope in `month`, best per-capita contribution first.
+    pub league: Vec<UnitMetricRow>,
+}
+
+pub async fn overview(store: &Store, p: &Principal, month: Month) -> Result<Overview, AppError> {
+    let unit = match &p.scope {
+        Scope::All => None,
+        Scope::Departments(d) if !d.is_empty() => Some(d[0].clone()),
+        _ => return Err(AppError::Forbidden),
+    };
+    let all = store
+        .unit_metrics(&MetricFilter {
+            scope: p.scope.clone(),
+            ..Default::default()
+        })
+        .await?;
+    let trend: Vec<UnitMetricRow> = all.iter().filter(|r| r.department == unit).cloned().collect();
+    let mut league: Vec<UnitMetricRow> = all
+        .into_iter()
+        .filter(|r| r.metrics.month == month.to_key() && r.department.is_some() && r.department != unit)
+        .collect();
+    league.sort_by(|a, b| {
+        b.metrics
+            .per_capita_contribution
+            .unwrap_or(f64::MIN)
+            .total_cmp(&a.metrics.per_capita_contribution.unwrap_or(f64::MIN))
+    });
+    Ok(Overview {
+        month,
+        unit,
+        trend,
+        league,
+    })
+}
+
+/// Members of a team in a month, with the sub-departments to drill into.
+#[derive(Debug, Clone)]
+pub struct TeamView {
+    pub month: Month,
+    pub department: Option<String>,
+    pub members: Vec<EmployeeMetricRow>,
+    /// Direct sub-departments of `department` (top-level ones when none) inside the scope.
+    pub children: Vec<UnitMetricRow>,
+    /// The roll-up of `department` itself, when the scope covers it.
+    pub total: Option<UnitMetricRow>,
+}
+
+pub async fn team(store: &Store, p: &Principal, month: Month, department: Option<&str>) -> Result<TeamView, AppError> {
+    if let (Some(d), Scope::Departments(paths)) = (department, &p.scope)
+        && !paths.iter().any(|s| path_within(d, s))
+    {
+        return Err(AppError::Forbidden);
+    }
+    let f = MetricFilter {
+        from: Some(month),
+        to: Some(month),
+        department: department.map(str::to_string),
+        employee_no: None,
+        scope: p.scope.clone(),
+    };
+    let members = store.employee_metrics(&f).await?;
+    let units = store.unit_metrics(&f).await?;
+    let depth = department.map(|d| d.split('/').count()).unwrap_or(0);
+    let mut children: Vec<UnitMetricRow> = units
+        .iter()
+        .filter(|u| {
+            u.department
+                .as_deref()
+                .is_some_and(|d| d.split('/').count() == depth + 1)
+        })
+        .cloned()
+        .collect();
+    if department.is_none()
+        && let Scope::Departments(paths) = &p.scope
+    {
+        // A director starts at their own departments.
+        children = units
+            .iter()
+            .filter(|u| u.department.as_ref().is_some_and(|d| paths.contains(d)))
+            .cloned()
+            .collect();
+    }
+    let total = units
+        .iter()
+        .find(|u| u.department.as_deref() == department && department.is_some())
+        .cloned();
+    Ok(TeamView {
+        month,
+        department: department.map(str::to_string),
+        members,
+        children,
+        total,
+    })
+}
+
+/// Everything the person page shows.
+#[derive(Debug, Clone)]
+pub struct PersonView {
+    pub record: EmployeeRecord,
+    pub metrics: Vec<EmployeeMonthMetrics>,
+    pub trainings: Vec<TrainingRecord>,
+    /// `None` when the caller may not read appraisals.
+    pub appraisals: Option<Vec<AppraisalRecord>>,
+    pub followups: Vec<FollowupRecord>,
+    pub pipeline: Vec<OpportunityRecord>,
+    pub pipeline_count: i64,
+}
+
+/// One employee's record. Outside the caller's scope: [`AppError::Forbidden`] (never the data);
+/// unknown: [`AppError::NotFound`].
+pub async fn employee(store: &Store, p: &Principal, employee_no: &str) -> Result<EmployeeRecord, AppError> {
+    match store.employee_record(employee_no, &p.scope).await? {
+        Some(r) => Ok(r),
+        None if store.employee_record(employee_no, &Scope::All).await?.is_some() => Err(AppError::Forbidden),
+        None => Err(AppError::NotFound(employee_no.to_string())),
+    }
+}
+
+pub async fn person(store: &Store, p: &Principal, employee_no: &str, ip: Option<&str>) -> Result<PersonView, AppError> {
+    let record = employee(store, p, employee_no).await?;
+    let metrics = store
+        .employee_metrics(&MetricFilter {
+            employee_no: Some(employee_no.to_string()),
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .map(|r| r.metrics)
+        .collect();
+    let trainings = store.trainings_of(employee_no).await?;
+    let appraisals = if p.role.may_read_appraisals() || p.is_self(employee_no) {
+        // Appraisal results are sensitive: every read is audited.
+        audit_by(store, p, "read.appraisal", Some(employee_no), None, ip).await?;
+        Some(store.appraisals_of(employee_no).await?)
+    } else {
+        None
+    };
+    // Recent follow-ups: the last three months, so the month index does the work.
+    let recent = latest_month(store).await?.span_start(3);
+    let (followups, _) = store
+        .followup_records(
+            &Scope::All,
+            &RecordFilter {
+                employee_no: Some(employee_no.to_string()),
+                from_month: Some(recent.to_key()),
+                limit: 15,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let (pipeline, pipeline_count) = store
+        .opportunity_records(
+            &Scope::All,
+            &RecordFilter {
+                employee_no: Some(employee_no.to_string()),
+                status: Some("open".into()),
+                limit: 15,
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(PersonView {
+        record,
+        metrics,
+        trainings,
+        appraisals,
+        followups,
+        pipeline,
+        pipeline_count,
+    })
+}
+
+/// The public board: everyone sees it (names and business results, never pay).
+pub async fn leaderboard(store: &Store, from: Month, to: Month, limit: i64) -> Result<Vec<LeaderboardLine>, AppError> {
+    Ok(store
+        .leaderboard(&Scope::All, from.to_key(), to.to_key(), limit)
+        .await?)
+}
+
+/// Whether a role may use the overview (the company or department picture).
+pub fn has_overview(p: &Principal) -> bool {
+    matches!(p.scope, Scope::All) || matches!(&p.scope, Scope::Departments(d) if !d.is_empty())
+}
+
+/// Where a caller lands after signing in.
+pub fn home_path(p: &Principal) -> String {
+    match (p.role, &p.employee_no) {
+        (Role::Employee, Some(no)) => format!("/people/{no}"),
+        (Role::Manager, _) => "/team".into(),
+        _ if has_overview(p) => "/".into(),
+        _ => "/leaderboard".into(),
+    }
+}

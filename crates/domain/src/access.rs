@@ -1,0 +1,159 @@
+//! Who may see what: roles and the scope of people a caller's reads are limited to.
+
+use serde::{Deserialize, Serialize};
+
+/// A user's role. Each role implies a default scope of people (see [`Role::people_scope_kind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Runs the system: users, settings, imports; sees everything.
+    Admin,
+    /// HR business partner: all people data.
+    Hr,
+    /// Payroll staff: pay data of everyone.
+    Payroll,
+    /// Sales director: all business data of their departments.
+    Director,
+    /// Team lead: their team (everyone who reports to them, directly or not) and themselves.
+    Manager,
+    /// A rep: only themselves.
+    Employee,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Hr,
+        Role::Payroll,
+        Role::Director,
+        Role::Manager,
+        Role::Employee,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Hr => "hr",
+            Role::Payroll => "payroll",
+            Role::Director => "director",
+            Role::Manager => "manager",
+            Role::Employee => "employee",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim().to_ascii_lowercase())
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::Admin => "系统管理员",
+            Role::Hr => "HRBP",
+            Role::Payroll => "薪酬专员",
+            Role::Director => "销售总监",
+            Role::Manager => "团队经理",
+            Role::Employee => "员工",
+        }
+    }
+
+    /// Whether this role must be bound to an employee record (its scope is defined by one).
+    pub fn needs_employee(self) -> bool {
+        matches!(self, Role::Manager | Role::Employee)
+    }
+
+    /// Whether the role may change data: imports, settings, users.
+    pub fn may_import(self) -> bool {
+        matches!(self, Role::Admin | Role::Hr)
+    }
+
+    /// Whether the role administers accounts and settings.
+    pub fn is_admin(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// Whether the role may read the audit log.
+    pub fn may_read_audit(self) -> bool {
+        matches!(self, Role::Admin | Role::Hr)
+    }
+
+    /// Whether the role may read appraisal results (sensitive) of people in its scope.
+    /// Everyone may read their own.
+    pub fn may_read_appraisals(self) -> bool {
+        matches!(self, Role::Admin | Role::Hr | Role::Director | Role::Manager)
+    }
+}
+
+/// The people a caller's reads are limited to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// Everyone.
+    #[default]
+    All,
+    /// Everyone in these departments or below them (paths such as `销售中心/华东`).
+    Departments(Vec<String>),
+    /// Exactly these employees (by employee number). Empty means nobody.
+    Employees(Vec<String>),
+}
+
+impl Scope {
+    /// Whether a person with this number and department path is inside the scope.
+    pub fn contains(&self, employee_no: &str, department: Option<&str>) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Departments(paths) => department.is_some_and(|d| paths.iter().any(|p| path_within(d, p))),
+            Scope::Employees(nos) => nos.iter().any(|n| n == employee_no),
+        }
+    }
+
+    /// Whether a department (and so its roll-up) is wholly inside the scope.
+    pub fn covers_department(&self, path: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Departments(paths) => paths.iter().any(|p| path_within(path, p)),
+            Scope::Employees(_) => false,
+        }
+    }
+}
+
+/// `销售中心/华东/一组` is within `销售中心/华东` and within itself, not within `销售中心/华`.
+pub fn path_within(path: &str, ancestor: &str) -> bool {
+    path == ancestor
+        || (path.len() > ancestor.len() && path.starts_with(ancestor) && path.as_bytes()[ancestor.len()] == b'/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn department_scope_is_a_path_prefix_not_a_string_prefix() {
+        let s = Scope::Departments(vec!["销售中心/华东".into()]);
+        assert!(s.contains("E1", Some("销售中心/华东")));
+        assert!(s.contains("E1", Some("销售中心/华东/一组")));
+        assert!(!s.contains("E1", Some("销售中心/华东区")));
+        assert!(!s.contains("E1", Some("销售中心")));
+        assert!(!s.contains("E1", None));
+        assert!(s.covers_department("销售中心/华东/一组"));
+        assert!(!s.covers_department("销售中心"));
+    }
+
+    #[test]
+    fn employee_scope_is_exact() {
+        let s = Scope::Employees(vec!["E001".into()]);
+        assert!(s.contains("E001", Some("x")));
+        assert!(!s.contains("E0011", Some("x")));
+        assert!(!Scope::Employees(vec![]).contains("E001", None));
+        assert!(!s.covers_department("x"));
+    }
+
+    #[test]
+    fn roles_parse_and_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse(" Manager "), Some(Role::Manager));
+        assert_eq!(Role::parse("boss"), None);
+    }
+}

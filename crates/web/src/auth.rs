@@ -1,0 +1,240 @@
+//! Who is calling: a session cookie (pages) or an `Authorization: Bearer` token (integrations),
+//! the CSRF check of cookie-authenticated changes, and sign-in rate limiting.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use uplift_app::access::{self, Principal};
+use uplift_domain::Lang;
+
+use crate::AppState;
+use crate::error::{ApiError, Failure, WebError};
+
+pub const SESSION_COOKIE: &str = "uplift_session";
+pub const LANG_COOKIE: &str = "uplift_lang";
+
+/// The signed-in caller of a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    /// The session's secret id, when signed in with a cookie (not a token).
+    pub session_id: Option<String>,
+    /// The CSRF token forms of this session must carry.
+    pub csrf: Option<String>,
+    pub lang: Lang,
+    pub ip: Option<String>,
+}
+
+impl Caller {
+    /// Checks the CSRF token of a change made with a session cookie. Token callers need none:
+    /// a browser never sends a bearer token by itself.
+    pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), Failure> {
+        match &self.csrf {
+            None => Ok(()),
+            Some(expected) if sent.is_some_and(|s| constant_time_eq(s.as_bytes(), expected.as_bytes())) => Ok(()),
+            Some(_) => Err(Failure::Forbidden),
+        }
+    }
+
+    pub fn ip(&self) -> Option<&str> {
+        self.ip.as_deref()
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A cookie's value from the request headers.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The language of a request: `?lang=` first, then the language cookie, then Chinese.
+pub fn lang_of(parts: &Parts) -> Lang {
+    let from_query = parts.uri.query().and_then(|q| {
+        q.split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == "lang")
+            .map(|(_, v)| Lang::from_locale(v))
+    });
+    from_query
+        .or_else(|| cookie(&parts.headers, LANG_COOKIE).map(Lang::from_locale))
+        .unwrap_or_default()
+}
+
+pub fn ip_of(parts: &Parts) -> Option<String> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+}
+
+fn is_api(parts: &Parts) -> bool {
+    parts.uri.path().starts_with("/api/")
+}
+
+/// The caller, if the request carries a valid session cookie or bearer token.
+pub async fn caller_of(parts: &Parts, state: &AppState) -> Result<Option<Caller>, Failure> {
+    let lang = lang_of(parts);
+    let ip = ip_of(parts);
+    let internal = |e: uplift_app::AppError| Failure::Internal(e.to_string());
+    if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
+        let token = auth
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .ok_or(Failure::Unauthenticated)?;
+        return match access::token_principal(&state.store, token).await.map_err(internal)? {
+            Some(principal) => Ok(Some(Caller {
+                principal,
+                session_id: None,
+                csrf: None,
+                lang,
+                ip,
+            })),
+            None => Err(Failure::Unauthenticated),
+        };
+    }
+    let Some(sid) = cookie(&parts.headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    match access::session(&state.store, sid).await.map_err(internal)? {
+        Some((user, csrf)) => {
+            let principal = access::principal_of_user(&state.store, &user).await.map_err(internal)?;
+            Ok(Some(Caller {
+                principal,
+                session_id: Some(sid.to_string()),
+                csrf: Some(csrf),
+                lang,
+                ip,
+            }))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Why a request has no caller: a redirect to sign-in for pages, 401 JSON for the API.
+pub enum Rejection {
+    Page(WebError),
+    Api(ApiError),
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        match self {
+            Rejection::Page(e) => e.into_response(),
+            Rejection::Api(e) => e.into_response(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let result = caller_of(parts, state).await;
+        let failure = match result {
+            Ok(Some(c)) => return Ok(c),
+            Ok(None) => Failure::Unauthenticated,
+            Err(f) => f,
+        };
+        if is_api(parts) {
+            Err(Rejection::Api(ApiError(failure)))
+        } else {
+            let mut e = WebError::new(failure, lang_of(parts));
+            if parts.method == axum::http::Method::GET {
+                e.next = parts.uri.path_and_query().map(|p| p.as_str().to_string());
+            }
+            Err(Rejection::Page(e))
+        }
+    }
+}
+
+/// Failed sign-ins per client address: after [`SignInLimiter::MAX_FAILURES`] in the window,
+/// further attempts are refused until the window passes.
+#[derive(Default)]
+pub struct SignInLimiter {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl SignInLimiter {
+    pub const MAX_FAILURES: u32 = 10;
+    pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+    pub fn blocked(&self, key: &str) -> bool {
+        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(key)
+            .is_some_and(|(n, since)| *n >= Self::MAX_FAILURES && since.elapsed() < Self::WINDOW)
+    }
+
+    pub fn failed(&self, key: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, (_, since)| since.elapsed() < Self::WINDOW);
+        }
+        let e = map.entry(key.to_string()).or_insert((0, Instant::now()));
+        if e.1.elapsed() >= Self::WINDOW {
+            *e = (0, Instant::now());
+        }
+        e.0 += 1;
+    }
+
+    pub fn succeeded(&self, key: &str) {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_blocks_after_max_failures_and_clears_on_success() {
+        let l = SignInLimiter::default();
+        for _ in 0..SignInLimiter::MAX_FAILURES - 1 {
+            l.failed("1.2.3.4");
+        }
+        assert!(!l.blocked("1.2.3.4"));
+        l.failed("1.2.3.4");
+        assert!(l.blocked("1.2.3.4"));
+        assert!(!l.blocked("5.6.7.8"));
+        l.succeeded("1.2.3.4");
+        assert!(!l.blocked("1.2.3.4"));
+    }
+
+    #[test]
+    fn csrf_is_required_for_sessions_only() {
+        let p = Principal {
+            actor: "a".into(),
+            role: uplift_domain::access::Role::Admin,
+            employee_no: None,
+            scope: uplift_domain::access::Scope::All,
+        };
+        let mut c = Caller {
+            principal: p,
+            session_id: Some("s".into()),
+            csrf: Some("tok".into()),
+            lang: Lang::Zh,
+            ip: None,
+        };
+        assert!(c.check_csrf(Some("tok")).is_ok());
+        assert!(c.check_csrf(Some("tok2")).is_err());
+        assert!(c.check_csrf(None).is_err());
+        c.csrf = None;
+        assert!(c.check_csrf(None).is_ok());
+    }
+}

@@ -1,0 +1,87 @@
+//! Uplift's web application: server-rendered pages (askama + htmx, ECharts) and the REST API under
+//! `/api/v1` with its OpenAPI document. Handlers are thin: they parse the request, call one use case
+//! of `uplift_app` with the caller's [`Principal`](uplift_app::access::Principal) and render the result.
+//!
+//! Adding a page: write a template in `templates/`, a handler in `pages.rs` that takes a [`Caller`],
+//! and one `.route(...)` line in [`router`]; add it to `NAV` in `pages.rs` if it belongs in the menu.
+
+mod api;
+mod assets;
+mod auth;
+mod error;
+mod format;
+mod pages;
+mod uploads;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use tower_http::trace::TraceLayer;
+use uplift_app::Store;
+
+pub use auth::Caller;
+pub use error::WebError;
+
+/// Largest accepted upload (import files); bigger requests get 413.
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    /// Where uploaded import files wait between preview and commit.
+    pub upload_dir: PathBuf,
+    /// Send cookies with `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    pub(crate) limiter: Arc<auth::SignInLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Store, upload_dir: PathBuf, secure_cookies: bool) -> AppState {
+        AppState {
+            store,
+            upload_dir,
+            secure_cookies,
+            limiter: Arc::new(auth::SignInLimiter::default()),
+        }
+    }
+}
+
+/// Every route of the product.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::routes())
+        .merge(api::routes())
+        .route("/healthz", get(healthz))
+        .route("/static/{*path}", get(assets::serve))
+        .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        .layer(axum::middleware::from_fn(pages::security_headers))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> Result<&'static str, WebError> {
+    s.store.setting("timezone").await.map_err(uplift_app::AppError::from)?;
+    Ok("ok")
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// How long a browser may cache vendored assets (they change only with a release).
+pub(crate) const ASSET_MAX_AGE: Duration = Duration::from_secs(24 * 3600);

@@ -1,0 +1,255 @@
+//! Browser tests: Debian's Chromium driven through chromedriver (WebDriver), against a served demo.
+//! Without chromedriver they are skipped with a notice, unless `UPLIFT_REQUIRE_BROWSER=1` (set by
+//! `.ci/run`), which makes a missing browser a failure.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::support::{MONTH, demo};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_driver() -> Option<Driver> {
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        assert!(
+            std::env::var("UPLIFT_REQUIRE_BROWSER").is_err(),
+            "UPLIFT_REQUIRE_BROWSER is set but {CHROMEDRIVER} or {CHROMIUM} is missing (apt install chromium chromium-driver)"
+        );
+        eprintln!("SKIPPED browser test: install chromium and chromium-driver to run it");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(Driver { child, port })
+}
+
+async fn browser(d: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=zh-CN"]
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", d.port))
+        .await
+        .expect("WebDriver session")
+}
+
+async fn wait_for(b: &Client, css: &str) -> fantoccini::elements::Element {
+    b.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+}
+
+async fn sign_in(b: &Client, base: &str, user: &str) {
+    b.goto(&format!("{base}/login")).await.unwrap();
+    wait_for(b, "#username").await.send_keys(user).await.unwrap();
+    b.find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys(uplift_app::demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    b.find(Locator::Css("#signin")).await.unwrap().click().await.unwrap();
+    wait_for(b, "#whoami").await;
+}
+
+async fn sign_out(b: &Client) {
+    b.find(Locator::Css("#signout")).await.unwrap().click().await.unwrap();
+    wait_for(b, "#username").await;
+}
+
+async fn text(b: &Client, css: &str) -> String {
+    wait_for(b, css).await.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn people_use_the_pages_in_a_real_browser() {
+    let Some(driver) = start_driver() else { return };
+    let d = demo().await;
+    let base = d.app.url("");
+    let b = browser(&driver).await;
+
+    // Not signed in: the overview sends us to sign in, then back.
+    b.goto(&format!("{base}/?month={MONTH}")).await.unwrap();
+    wait_for(&b, "#username").await;
+    assert!(b.current_url().await.unwrap().path().starts_with("/login"));
+    wait_for(&b, "#username").await.send_keys("director").await.unwrap();
+    b.find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys(uplift_app::demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    b.find(Locator::Css("#signin")).await.unwrap().click().await.unwrap();
+    wait_for(&b, "#league").await;
+    assert!(text(&b, "h1").await.contains("人效总览"));
+    // ECharts drew the trend (as SVG) from the page's data: nothing came from the internet.
+    wait_for(&b, ".chart svg").await;
+    let league_rows = b.find_all(Locator::Css("#league tbody tr")).await.unwrap();
+    assert!(league_rows.len() >= 2, "the director's league lists departments");
+    assert!(text(&b, "#league").await.contains("销售中心/华东大区"));
+
+    // Drill down: league → team page of a department → a sub-department (htmx) → a person.
+    b.find(Locator::Css("#league tbody tr a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&b, "#members").await;
+    let crumbs_before = text(&b, "#crumbs").await;
+    if let Ok(chip) = b.find(Locator::Css("#subdepartments a")).await {
+        let name = chip.text().await.unwrap();
+        let name = name.split_whitespace().next().unwrap_or("").to_string();
+        chip.click().await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !text(&b, "#crumbs").await.contains(&name) {
+            assert!(
+                Instant::now() < deadline,
+                "drill-down to {name} did not happen ({crumbs_before})"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let rows = b.find_all(Locator::Css("#members tbody tr")).await.unwrap();
+    assert!(!rows.is_empty(), "members are listed");
+    b.find(Locator::Css("#members tbody tr a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&b, "#person-name").await;
+    wait_for(&b, "#hr-record").await;
+    assert!(text(&b, "#hr-record").await.contains("销售中心"));
+    wait_for(&b, ".chart svg").await;
+
+    // English switch.
+    b.find(Locator::Css("#lang-switch"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&b, "#hr-record").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !text(&b, "#hr-record").await.contains("Department") {
+        assert!(Instant::now() < deadline, "the page did not switch to English");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sign_out(&b).await;
+
+    // A rep asking for a teammate's page is refused.
+    sign_in(&b, &base, "rep").await;
+    assert!(
+        b.current_url().await.unwrap().path().starts_with("/people/"),
+        "a rep lands on their own page"
+    );
+    b.goto(&format!("{base}/people/{}", d.teammate_no)).await.unwrap();
+    let title = text(&b, "#error-title").await;
+    assert!(title.starts_with("403"), "{title}");
+    b.goto(&format!("{base}/leaderboard")).await.unwrap();
+    wait_for(&b, "#leaderboard tr.me").await;
+    b.goto(&format!("{base}/people/me")).await.unwrap();
+    wait_for(&b, "#person-name").await;
+    sign_out(&b).await;
+
+    // The import page shows a bad GBK roster's row and column before anything is written.
+    sign_in(&b, &base, "admin").await;
+    b.goto(&format!("{base}/import")).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("花名册.csv");
+    let text_utf8 = std::fs::read_to_string(uplift_testkit::shared_dir().join("spec/golden/roster.csv"))
+        .unwrap()
+        .replacen("2022-10-11", "2022-02-30", 1);
+    std::fs::write(&path, encoding_rs::GBK.encode(&text_utf8).0).unwrap();
+    let before = d.app.db.store.employee_keys().await.unwrap().len();
+    wait_for(&b, "#kind").await;
+    b.find(Locator::Css("#kind option[value=\"roster\"]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.find(Locator::Css("#file"))
+        .await
+        .unwrap()
+        .send_keys(&path.display().to_string())
+        .await
+        .unwrap();
+    b.find(Locator::Css("#preview-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let issues = text(&b, "#issues").await;
+    assert!(issues.contains("花名册.csv:4:5"), "{issues}");
+    assert!(
+        b.find(Locator::Css("#commit-button")).await.is_err(),
+        "no commit for a bad file"
+    );
+    assert_eq!(
+        d.app.db.store.employee_keys().await.unwrap().len(),
+        before,
+        "nothing written"
+    );
+
+    // On a phone: the menu folds away and the page does not scroll sideways.
+    b.set_window_size(390, 844).await.unwrap();
+    b.goto(&format!("{base}/team?month={MONTH}")).await.unwrap();
+    wait_for(&b, "#members").await;
+    assert!(
+        b.find(Locator::Css(".menu-button"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap()
+    );
+    let overflow = b
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(overflow.as_i64().unwrap_or(0) <= 1, "horizontal overflow {overflow}");
+    b.close().await.unwrap();
+}

@@ -1,0 +1,9 @@
+//! Web tests over real HTTP against a server on a free port (SQLite, or PostgreSQL when
+//! `TEST_DATABASE_URL` is set), and browser tests in Chromium through chromedriver.
+
+mod api;
+mod browser;
+mod import;
+mod roles;
+mod security;
+mod support;

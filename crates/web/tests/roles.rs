@@ -1,0 +1,256 @@
+//! The role matrix: every page and API endpoint, for every role and for no one signed in.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::support::{MONTH, api_get, client, demo, get, signed_in};
+
+const ROLES: [&str; 6] = ["admin", "hr", "payroll", "director", "manager", "rep"];
+
+/// Expected status per role, in the order of [`ROLES`]; `None` = anonymous.
+struct Case {
+    path: String,
+    expect: [u16; 6],
+    anonymous: u16,
+}
+
+fn case(path: impl Into<String>, expect: [u16; 6], anonymous: u16) -> Case {
+    Case {
+        path: path.into(),
+        expect,
+        anonymous,
+    }
+}
+
+#[tokio::test]
+async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
+    let d = demo().await;
+    let app = &d.app;
+    let rep = d.rep_no.as_str();
+    let mate = d.teammate_no.as_str();
+    let out = d.outsider_no.as_str();
+    let cases = vec![
+        //                                           admin hr  payroll director manager rep
+        case("/", [200, 200, 200, 200, 303, 303], 303),
+        case(format!("/team?month={MONTH}"), [200; 6], 303),
+        case(format!("/team/export.xlsx?month={MONTH}"), [200; 6], 303),
+        case(format!("/people/{rep}"), [200; 6], 303),
+        case(format!("/people/{mate}"), [200, 200, 200, 200, 200, 403], 303),
+        case(format!("/people/{out}"), [200, 200, 200, 403, 403, 403], 303),
+        case("/people/NOPE-404", [404; 6], 303),
+        case("/leaderboard", [200; 6], 303),
+        case("/import", [200, 200, 403, 403, 403, 403], 303),
+        case("/settings", [200, 403, 403, 403, 403, 403], 303),
+        case("/audit", [200, 200, 403, 403, 403, 403], 303),
+        case(
+            "/team?department=%E5%AE%A2%E6%88%B7%E6%88%90%E5%8A%9F%E9%83%A8",
+            [200, 200, 200, 403, 200, 200],
+            303,
+        ),
+        case("/api/v1/me", [200; 6], 401),
+        case(format!("/api/v1/employees/{rep}"), [200; 6], 401),
+        case(format!("/api/v1/employees/{mate}"), [200, 200, 200, 200, 200, 403], 401),
+        case(format!("/api/v1/employees/{out}"), [200, 200, 200, 403, 403, 403], 401),
+        case("/api/v1/employees", [200; 6], 401),
+        case("/api/v1/departments", [200; 6], 401),
+        case(format!("/api/v1/metrics?month={MONTH}"), [200; 6], 401),
+        case(
+            format!("/api/v1/metrics?month={MONTH}&level=department"),
+            [200, 200, 200, 200, 403, 403],
+            401,
+        ),
+        case("/api/v1/leaderboard", [200; 6], 401),
+        case("/api/v1/leads?per_page=5", [200; 6], 401),
+        case(
+            format!("/api/v1/leads?employee={out}"),
+            [200, 200, 200, 200, 403, 403],
+            401,
+        ),
+        case("/api/v1/opportunities?per_page=5", [200; 6], 401),
+        case("/api/v1/followups?per_page=5", [200; 6], 401),
+        case("/api/v1/imports", [200, 200, 403, 403, 403, 403], 401),
+        case("/api/v1/imports/999999", [404, 404, 403, 403, 403, 403], 401),
+    ];
+    let mut failures = Vec::new();
+    let anon = client();
+    for c in &cases {
+        let (s, body) = get(&anon, &app.url(&c.path)).await;
+        if s.as_u16() != c.anonymous {
+            failures.push(format!("anonymous {} → {s}", c.path));
+        }
+        if c.anonymous == 303 {
+            // Not signed in: redirected to sign-in, and nothing of the page leaks.
+            assert!(!body.contains(&d.outsider_name));
+        }
+    }
+    for (i, role) in ROLES.iter().enumerate() {
+        let http = signed_in(app, role).await;
+        for c in &cases {
+            let (s, body) = get(&http, &app.url(&c.path)).await;
+            if s.as_u16() != c.expect[i] {
+                failures.push(format!("{role} {} → {s} (expected {})", c.path, c.expect[i]));
+            }
+            if s == StatusCode::FORBIDDEN {
+                // Forbidden means no data, not a page with parts hidden.
+                assert!(
+                    !body.contains(&d.outsider_name),
+                    "{role} {}: 403 body leaks a name",
+                    c.path
+                );
+            }
+        }
+    }
+    assert!(failures.is_empty(), "role matrix failures:\n{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn each_scope_sees_exactly_its_people() {
+    let d = demo().await;
+    let app = &d.app;
+    let store = &app.db.store;
+    let rows_of = |v: &Value| -> Vec<(String, String)> {
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["employee_no"].as_str().unwrap_or("").to_string(),
+                    r["department"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    let url = app.url(&format!("/api/v1/metrics?month={MONTH}&per_page=500"));
+
+    // A rep: only themselves.
+    let rep = signed_in(app, "rep").await;
+    let v: Value = rep.get(&url).send().await.unwrap().json().await.unwrap();
+    let rows = rows_of(&v);
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|(no, _)| *no == d.rep_no), "rep sees {rows:?}");
+
+    // A manager: themselves and everyone reporting to them, nobody else.
+    let mut team = store.reports_of(&d.manager_no).await.unwrap();
+    team.push(d.manager_no.clone());
+    let mgr = signed_in(app, "manager").await;
+    let v: Value = mgr.get(&url).send().await.unwrap().json().await.unwrap();
+    let rows = rows_of(&v);
+    assert!(rows.len() >= 2);
+    assert!(rows.iter().all(|(no, _)| team.contains(no)), "manager sees {rows:?}");
+
+    // The director of 销售中心: everyone below it, and all of them.
+    let dir = signed_in(app, "director").await;
+    let v: Value = dir.get(&url).send().await.unwrap().json().await.unwrap();
+    let rows = rows_of(&v);
+    assert!(
+        rows.iter().all(|(_, dep)| dep.starts_with("销售中心/")),
+        "director sees {rows:?}"
+    );
+    let admin = signed_in(app, "admin").await;
+    let all: Value = admin.get(&url).send().await.unwrap().json().await.unwrap();
+    let all_rows = rows_of(&all);
+    let expected = all_rows.iter().filter(|(_, dep)| dep.starts_with("销售中心/")).count();
+    assert_eq!(rows.len(), expected);
+    assert!(all_rows.len() > rows.len(), "admin sees more than the director");
+    assert_eq!(all["total"].as_i64().unwrap() as usize, all_rows.len());
+
+    // The rep's team page lists one person; the director's league covers 销售中心 only.
+    let (_, html) = get(&rep, &app.url(&format!("/team?month={MONTH}"))).await;
+    assert_eq!(
+        html.matches("<td><a href=\"/people/").count(),
+        1,
+        "rep's team page lists only the rep"
+    );
+    let (_, html) = get(&dir, &app.url(&format!("/?month={MONTH}"))).await;
+    assert!(html.contains("销售中心/华东大区"));
+    assert!(
+        !html.contains("客户成功部"),
+        "the director's overview shows other departments"
+    );
+
+    // Leads of the rep's API: all owned by the rep's CRM user.
+    let rep_leads: Value = rep
+        .get(app.url("/api/v1/leads?per_page=500"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let leads = rep_leads["data"].as_array().unwrap();
+    assert!(!leads.is_empty());
+    assert!(
+        leads
+            .iter()
+            .all(|l| l["owner_employee_no"] == Value::String(d.rep_no.clone()))
+    );
+    let admin_leads: Value = admin
+        .get(app.url("/api/v1/leads?per_page=1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(admin_leads["total"].as_i64().unwrap() > rep_leads["total"].as_i64().unwrap());
+}
+
+#[tokio::test]
+async fn tokens_bound_to_an_employee_get_that_persons_scope() {
+    let d = demo().await;
+    let app = &d.app;
+    let store = &app.db.store;
+    use uplift_app::access::create_token;
+    use uplift_domain::Lang;
+    use uplift_domain::access::Role;
+    let (_, rep_token) = create_token(store, "t", Role::Employee, Some(&d.rep_no), None, "test", Lang::En)
+        .await
+        .unwrap();
+    let (_, mgr_token) = create_token(store, "t", Role::Manager, Some(&d.manager_no), None, "test", Lang::En)
+        .await
+        .unwrap();
+    // An employee token must be bound to someone.
+    assert!(
+        create_token(store, "t", Role::Employee, None, None, "test", Lang::En)
+            .await
+            .is_err()
+    );
+    assert!(
+        create_token(store, "t", Role::Employee, Some("NOBODY"), None, "test", Lang::En)
+            .await
+            .is_err()
+    );
+
+    let (s, v) = api_get(
+        &rep_token,
+        &app.url(&format!("/api/v1/metrics?month={MONTH}&metric=contribution")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let rows = v["data"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["employee_no"], Value::String(d.rep_no.clone()));
+    assert_eq!(
+        rows[0]["values"].as_object().unwrap().len(),
+        1,
+        "only the metric asked for"
+    );
+    let (s, _) = api_get(&rep_token, &app.url(&format!("/api/v1/employees/{}", d.teammate_no))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = api_get(&mgr_token, &app.url(&format!("/api/v1/employees/{}", d.teammate_no))).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = api_get(&mgr_token, &app.url(&format!("/api/v1/employees/{}", d.outsider_no))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(v["error"]["code"], "forbidden");
+    assert!(v.to_string().find(&d.outsider_name).is_none());
+
+    // A wrong or revoked token is 401 with the error body.
+    let (s, v) = api_get("upl_nonsense", &app.url("/api/v1/me")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(v["error"]["code"], "unauthenticated");
+    let id = store.tokens().await.unwrap()[0].id;
+    uplift_app::access::revoke_token(store, id, "test").await.unwrap();
+    let (s, _) = api_get(&rep_token, &app.url("/api/v1/me")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
