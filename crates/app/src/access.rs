@@ -279,6 +279,11 @@ fn dummy_hash() -> &'static str {
     H.get_or_init(|| hash_password("not a real password").unwrap_or_default())
 }
 
+fn verify_slots() -> &'static tokio::sync::Semaphore {
+    static S: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    S.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)))
+}
+
 /// A started session: the cookie value (secret) and the CSRF token of its forms.
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -298,7 +303,9 @@ pub async fn sign_in(
     let user = store.user_by_name(username.trim()).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let pw = password.to_string();
-    // argon2 takes tens of milliseconds of CPU: off the async workers.
+    // argon2 takes tens of milliseconds of CPU and ~19 MiB: off the async workers, and only as
+    // many at once as there are cores, so a burst of sign-ins cannot exhaust memory.
+    let _permit = verify_slots().acquire().await.ok();
     let ok = tokio::task::spawn_blocking(move || verify_password(&pw, hash.as_deref().unwrap_or(dummy_hash())))
         .await
         .unwrap_or(false);

@@ -98,6 +98,7 @@ pub async fn team(store: &Store, p: &Principal, month: Month, department: Option
         department: department.map(str::to_string),
         employee_no: None,
         scope: p.scope.clone(),
+        page: None,
     };
     let members = store.employee_metrics(&f).await?;
     let units = store.unit_metrics(&f).await?;
@@ -176,14 +177,15 @@ pub async fn person(store: &Store, p: &Principal, employee_no: &str, ip: Option<
     } else {
         None
     };
-    // Recent follow-ups: the last three months, so the month index does the work.
-    let recent = latest_month(store).await?.span_start(3);
+    // Recent follow-ups: the last three months named one by one, so the (month, owner) index
+    // finds this person's rows without scanning everyone's.
+    let last = latest_month(store).await?;
     let (followups, _) = store
         .followup_records(
             &Scope::All,
             &RecordFilter {
                 employee_no: Some(employee_no.to_string()),
-                from_month: Some(recent.to_key()),
+                in_months: last.span_start(3).through(last).iter().map(|m| m.to_key()).collect(),
                 limit: 15,
                 ..Default::default()
             },

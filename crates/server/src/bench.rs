@@ -219,7 +219,8 @@ fn generate(
     };
 
     let mut w = file("roster.csv")?;
-    writeln!(w, "工号,姓名,部门,入职日期,离职日期,CRM用户ID")?;
+    // 200 teams of 50 under 10 regions; the first 200 people lead their teams.
+    writeln!(w, "工号,姓名,部门,入职日期,离职日期,CRM用户ID,直属上级工号")?;
     for i in 0..employees {
         let hire = start.first_day() - chrono::Duration::days(rng.random_range(0..1500));
         let leave = if rng.random::<f64>() < 0.1 {
@@ -227,9 +228,14 @@ fn generate(
         } else {
             String::new()
         };
+        let manager = if i >= 200 {
+            format!("B{:06}", i % 200)
+        } else {
+            String::new()
+        };
         writeln!(
             w,
-            "B{:06},员工{i},销售中心/大区{}/团队{},{hire},{leave},{}",
+            "B{:06},员工{i},销售中心/大区{}/团队{},{hire},{leave},{},{manager}",
             i,
             i % 10,
             i % 200,

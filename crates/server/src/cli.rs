@@ -628,6 +628,7 @@ async fn metrics(store: &Store, a: &MetricsArgs, lang: Lang) -> Result<i32> {
         department: a.department.clone(),
         employee_no: a.employee.clone(),
         scope: Default::default(),
+        page: None,
     };
     let level = match a.level {
         LevelArg::Employee => Level::Employee,

@@ -235,6 +235,9 @@ pub struct RecordFilter {
     /// Month keys (`yyyymm`), inclusive.
     pub from_month: Option<i32>,
     pub to_month: Option<i32>,
+    /// Only these months (keys): equality on the month column lets the (month, …, owner)
+    /// indexes find one person's rows among millions.
+    pub in_months: Vec<i32>,
     /// Lead status / opportunity state (`open`, `won`, `lost`).
     pub status: Option<String>,
     pub limit: i64,
@@ -444,6 +447,10 @@ fn record_filters(q: &mut Sql, f: &RecordFilter, owner_col: &str, month_col: &st
     if let Some(m) = f.to_month {
         let ph = q.arg(Arg::Int(Some(m as i64)));
         q.push(&format!(" AND {month_col} <= {ph}"));
+    }
+    if !f.in_months.is_empty() {
+        let ph: Vec<String> = f.in_months.iter().map(|m| q.arg(Arg::Int(Some(*m as i64)))).collect();
+        q.push(&format!(" AND {month_col} IN ({})", ph.join(", ")));
     }
     if let Some(s) = &f.status {
         let ph = q.arg(Arg::Text(Some(s.clone())));

@@ -147,6 +147,8 @@ pub struct MetricFilter {
     pub employee_no: Option<String>,
     /// Only people (employee rows) or departments (unit rows) inside this scope.
     pub scope: Scope,
+    /// One page of the ordered rows: (limit, offset).
+    pub page: Option<(i64, i64)>,
 }
 
 /// A stored employee-month row with who it belongs to.
@@ -363,6 +365,27 @@ impl Store {
         Ok(())
     }
 
+    /// How many rows [`Store::employee_metrics`] (or, `employee_rows` false, [`Store::unit_metrics`])
+    /// would return without paging.
+    pub async fn count_metric_rows(&self, f: &MetricFilter, employee_rows: bool) -> Result<i64, StoreError> {
+        let head = if employee_rows {
+            "SELECT 1 FROM employee_metrics m JOIN employees e ON e.id = m.employee_id \
+             LEFT JOIN departments d ON d.id = e.department_id WHERE 1 = 1"
+        } else {
+            "SELECT 1 FROM department_metrics m LEFT JOIN departments d ON d.id = m.department_id WHERE 1 = 1"
+        };
+        let unpaged = MetricFilter {
+            page: None,
+            ..f.clone()
+        };
+        let q = filtered(head.to_string(), &unpaged, employee_rows, "");
+        let count = Sql {
+            text: format!("SELECT COUNT(*) FROM ({}) t", q.text),
+            args: q.args,
+        };
+        self.fetch_count(&count).await
+    }
+
     /// Reads stored employee-month rows, ordered by employee number and month.
     pub async fn employee_metrics(&self, f: &MetricFilter) -> Result<Vec<EmployeeMetricRow>, StoreError> {
         let cols: Vec<String> = EMPLOYEE_COLS.iter().map(|(c, _)| format!("m.{c}")).collect();
@@ -451,6 +474,11 @@ fn filtered(head: String, f: &MetricFilter, employee_rows: bool, order: &str) ->
         }
     }
     q.push(order);
+    if let Some((limit, offset)) = f.page {
+        let l = q.arg(Arg::Int(Some(limit)));
+        let o = q.arg(Arg::Int(Some(offset)));
+        q.push(&format!(" LIMIT {l} OFFSET {o}"));
+    }
     q
 }
 

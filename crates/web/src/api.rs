@@ -296,11 +296,23 @@ async fn list_departments(State(s): State<AppState>, c: Caller) -> ApiResult<Vec
         .departments()
         .await
         .map_err(|e| ApiError::from(uplift_app::AppError::from(e)))?;
+    // Teams see the departments their members are in.
+    let team_departments: Vec<String> = match &c.principal.scope {
+        Scope::Employees(_) => s
+            .store
+            .employee_records(&c.principal.scope, None, None, None, 10_000, 0)
+            .await
+            .map_err(app)?
+            .0
+            .into_iter()
+            .filter_map(|e| e.department)
+            .collect(),
+        _ => Vec::new(),
+    };
     let visible = |path: &str| match &c.principal.scope {
         Scope::All => true,
         Scope::Departments(_) => c.principal.scope.covers_department(path),
-        // Teams see the departments their members are in.
-        Scope::Employees(_) => false,
+        Scope::Employees(_) => team_departments.iter().any(|d| d == path),
     };
     let mut out = Vec::new();
     for d in &all {
@@ -375,6 +387,7 @@ async fn list_metrics(
         department: q.department.clone(),
         employee_no: q.employee.clone(),
         scope: c.principal.scope.clone(),
+        page: Some((per, offset)),
     };
     let department_level = match q.level.as_deref() {
         None | Some("employee") => false,
@@ -400,10 +413,13 @@ async fn list_metrics(
             return Err(ApiError(Failure::Forbidden));
         }
         for r in s.store.unit_metrics(&filter).await.map_err(app)? {
+            // A department's average appraisal can be one person's score: same rule as people.
             let values = metrics
                 .iter()
+                .filter(|m| **m != MetricId::AppraisalScore || may_appraisal)
                 .map(|m| (m.id().to_string(), unit_value(&r.metrics, *m)))
-                .collect();
+                .collect::<BTreeMap<_, _>>();
+            saw_appraisal |= values.contains_key(MetricId::AppraisalScore.id());
             rows.push(MetricRow {
                 month: Month::from_key(r.metrics.month)
                     .map(|m| m.to_string())
@@ -434,8 +450,12 @@ async fn list_metrics(
             });
         }
     }
-    let total = rows.len() as i64;
-    let data: Vec<MetricRow> = rows.into_iter().skip(offset as usize).take(per as usize).collect();
+    let total = s
+        .store
+        .count_metric_rows(&filter, !department_level)
+        .await
+        .map_err(app)?;
+    let data = rows;
     if saw_appraisal && !data.is_empty() {
         access::audit_by(
             &s.store,
@@ -463,8 +483,9 @@ fn app(e: uplift_app::store::StoreError) -> ApiError {
 #[derive(Serialize, ToSchema)]
 pub struct BoardLine {
     rank: usize,
-    employee_no: String,
     name: String,
+    /// Whether this line is the caller.
+    me: bool,
     department: Option<String>,
     /// Yuan.
     contribution: f64,
@@ -483,7 +504,7 @@ pub struct PeriodQuery {
 
 #[utoipa::path(get, path = "/api/v1/leaderboard", params(PeriodQuery),
     responses((status = 200, body = Vec<BoardLine>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-async fn leaderboard(State(s): State<AppState>, _c: Caller, Q(q): Q<PeriodQuery>) -> ApiResult<Vec<BoardLine>> {
+async fn leaderboard(State(s): State<AppState>, c: Caller, Q(q): Q<PeriodQuery>) -> ApiResult<Vec<BoardLine>> {
     let latest = views::latest_month(&s.store).await?;
     let from = month_param(&q.from, "from")?.unwrap_or(latest);
     let to = month_param(&q.to, "to")?.unwrap_or(from);
@@ -502,7 +523,7 @@ async fn leaderboard(State(s): State<AppState>, _c: Caller, Q(q): Q<PeriodQuery>
                     .filter(|t| *t > 0)
                     .map(|t| l.contribution_fen as f64 / t as f64),
                 contribution: l.contribution_fen as f64 / 100.0,
-                employee_no: l.employee_no,
+                me: c.principal.is_self(&l.employee_no),
                 name: l.name,
                 department: l.department,
                 orders_won: l.orders_won,
@@ -541,6 +562,7 @@ impl RecordQuery {
             status: self.status.clone(),
             limit: per,
             offset,
+            in_months: Vec::new(),
         })
     }
 }

@@ -174,6 +174,7 @@ pub struct SignInLimiter {
 impl SignInLimiter {
     pub const MAX_FAILURES: u32 = 10;
     pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+    pub const MAX_KEYS: usize = 100_000;
 
     pub fn blocked(&self, key: &str) -> bool {
         let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
@@ -183,8 +184,13 @@ impl SignInLimiter {
 
     pub fn failed(&self, key: &str) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 100_000 {
+        if map.len() > Self::MAX_KEYS {
             map.retain(|_, (_, since)| since.elapsed() < Self::WINDOW);
+            if map.len() > Self::MAX_KEYS {
+                // Under a flood of distinct keys, keep the ones already blocked and start over for
+                // the rest: memory stays bounded and blocked keys stay blocked.
+                map.retain(|_, (n, _)| *n >= Self::MAX_FAILURES);
+            }
         }
         let e = map.entry(key.to_string()).or_insert((0, Instant::now()));
         if e.1.elapsed() >= Self::WINDOW {

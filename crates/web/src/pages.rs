@@ -247,10 +247,33 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Only same-site paths: never an open redirect to another host.
+/// Only same-site paths: never an open redirect to another host. Browsers drop tabs and line
+/// breaks from URLs and read `\` as `/`, so any of those (or a second leading `/`) disqualify it.
 fn safe_next(n: Option<&str>) -> Option<String> {
-    n.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))
-        .map(str::to_string)
+    n.filter(|n| {
+        n.starts_with('/')
+            && !n[1..].starts_with('/')
+            && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    })
+    .map(str::to_string)
+}
+
+/// Whether a sign-in form was posted from this site. The browser says so in `Sec-Fetch-Site`; older
+/// browsers send `Origin`, which must name this host (or the host a proxy forwarded). No header at
+/// all is a non-browser client, which cannot be tricked into posting.
+fn same_site_post(headers: &HeaderMap) -> bool {
+    let get = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
+    if let Some(site) = get("sec-fetch-site") {
+        return site == "same-origin" || site == "none";
+    }
+    match get("origin") {
+        None => true,
+        Some(origin) => {
+            let origin_host = origin.split("://").nth(1).unwrap_or("");
+            !origin_host.is_empty()
+                && (Some(origin_host) == get("host") || Some(origin_host) == get("x-forwarded-host"))
+        }
+    }
 }
 
 async fn login_page(
@@ -289,17 +312,9 @@ struct LoginForm {
 async fn login(State(s): State<AppState>, req: axum::extract::Request) -> Result<Response, WebError> {
     let (parts, body) = req.into_parts();
     let lang = lang_of(&parts);
-    // Sign-in has no session yet, so no CSRF token: a form posted from another site is refused by origin.
-    if let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = parts
-            .headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let origin_host = origin.split("://").nth(1).unwrap_or("");
-        if origin != "null" && origin_host != host {
-            return Err(WebError::new(Failure::Forbidden, lang));
-        }
+    // Sign-in has no session yet, so no CSRF token: a form posted from another site is refused.
+    if !same_site_post(&parts.headers) {
+        return Err(WebError::new(Failure::Forbidden, lang));
     }
     let bytes = axum::body::to_bytes(body, 64 * 1024)
         .await
@@ -311,7 +326,8 @@ async fn login(State(s): State<AppState>, req: axum::extract::Request) -> Result
         )
     })?;
     let ip = ip_of(&parts);
-    let key = ip.clone().unwrap_or_default();
+    let ip_key = format!("ip:{}", ip.clone().unwrap_or_default());
+    let user_key = format!("user:{}", form.username.trim());
     let render_error = |msg: &str| -> Result<Response, WebError> {
         let t = LoginPage {
             en: lang == Lang::En,
@@ -323,7 +339,7 @@ async fn login(State(s): State<AppState>, req: axum::extract::Request) -> Result
             .map_err(|e| WebError::new(Failure::Internal(e.to_string()), lang))?;
         Ok((StatusCode::UNAUTHORIZED, Html(html)).into_response())
     };
-    if s.limiter.blocked(&key) {
+    if s.limiter.blocked(&ip_key) || s.limiter.blocked(&user_key) {
         let t = LoginPage {
             en: lang == Lang::En,
             error: Some(Failure::TooManyRequests.message(lang)),
@@ -334,14 +350,17 @@ async fn login(State(s): State<AppState>, req: axum::extract::Request) -> Result
             .map_err(|e| WebError::new(Failure::Internal(e.to_string()), lang))?;
         return Ok((StatusCode::TOO_MANY_REQUESTS, Html(html)).into_response());
     }
+    // Counted before the (slow) password check, so parallel guesses are limited too.
+    s.limiter.failed(&ip_key);
+    s.limiter.failed(&user_key);
     let started = access::sign_in(&s.store, &form.username, &form.password, ip.as_deref())
         .await
         .map_err(|e| WebError::app(e, lang))?;
     let Some(session) = started else {
-        s.limiter.failed(&key);
         return render_error(lang.pick("用户名或密码错误", "wrong user name or password"));
     };
-    s.limiter.succeeded(&key);
+    s.limiter.succeeded(&ip_key);
+    s.limiter.succeeded(&user_key);
     let principal = access::principal_of_user(&s.store, &session.user)
         .await
         .map_err(|e| WebError::app(e, lang))?;
@@ -561,7 +580,11 @@ struct TeamQuery {
     department: Option<String>,
     sort: Option<String>,
     dir: Option<String>,
+    page: Option<usize>,
 }
+
+/// Members shown per page of the team table (the XLSX export has everyone).
+const TEAM_PAGE: usize = 100;
 
 struct TeamHeader {
     label: String,
@@ -592,6 +615,10 @@ struct TeamTable {
     headers: Vec<TeamHeader>,
     rows: Vec<TeamRow>,
     export_href: String,
+    /// "members 1–100 of 9,800" and the previous / next page links.
+    count_label: String,
+    prev_href: Option<String>,
+    next_href: Option<String>,
 }
 
 #[derive(Template)]
@@ -716,10 +743,30 @@ async fn team(
             numeric: true,
         });
     }
+    let total = d.view.members.len();
+    let pages = total.div_ceil(TEAM_PAGE).max(1);
+    let page_no = q.page.unwrap_or(1).clamp(1, pages);
+    let first = (page_no - 1) * TEAM_PAGE;
+    let page_href = |n: usize| format!("{}&page={n}", team_href(d.month, dep, &d.sort, d.desc));
+    let count_label = if total == 0 {
+        String::new()
+    } else {
+        format!(
+            "{} {}–{} / {}",
+            l.pick("成员", "members"),
+            first + 1,
+            (first + TEAM_PAGE).min(total),
+            total
+        )
+    };
+    let prev_href = (page_no > 1).then(|| page_href(page_no - 1));
+    let next_href = (page_no < pages).then(|| page_href(page_no + 1));
     let rows = d
         .view
         .members
         .iter()
+        .skip(first)
+        .take(TEAM_PAGE)
         .map(|r| TeamRow {
             employee_no: r.employee_no.clone(),
             name: r.name.clone(),
@@ -738,6 +785,9 @@ async fn team(
         headers: headers_row,
         rows,
         export_href,
+        count_label,
+        prev_href,
+        next_href,
     };
     if is_htmx(&headers) {
         return page(table, &c, false);
@@ -1385,6 +1435,9 @@ async fn settings_company(
         .await
         .map_err(err(&c))?;
     let mut msg = format!("{} {cur}", l.pick("币种：", "Currency:"));
+    access::audit_by(&s.store, &c.principal, "settings.currency", None, Some(&cur), c.ip())
+        .await
+        .map_err(err(&c))?;
     if f.timezone.trim() != before_tz.name() {
         let (tz, months) = settings::change_timezone(&s.store, f.timezone.trim())
             .await
@@ -1399,10 +1452,17 @@ async fn settings_company(
                 "months recomputed; re-import CRM files to re-bucket them"
             )
         ));
-    }
-    access::audit_by(&s.store, &c.principal, "settings.company", None, Some(&msg), c.ip())
+        access::audit_by(
+            &s.store,
+            &c.principal,
+            "settings.timezone",
+            None,
+            Some(tz.name()),
+            c.ip(),
+        )
         .await
         .map_err(err(&c))?;
+    }
     Ok(back_to_settings(&msg))
 }
 
@@ -1544,4 +1604,59 @@ async fn api_docs() -> Result<Html<String>, WebError> {
         .render()
         .map(Html)
         .map_err(|e| WebError::new(Failure::Internal(e.to_string()), Lang::Zh))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_accepts_only_paths_of_this_site() {
+        assert_eq!(
+            safe_next(Some("/team?month=2026-10")).as_deref(),
+            Some("/team?month=2026-10")
+        );
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "/a b",
+            "/\n/x",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn sign_in_posts_must_come_from_this_site() {
+        let h = |pairs: &[(&'static str, &'static str)]| {
+            let mut m = HeaderMap::new();
+            for (k, v) in pairs {
+                m.insert(*k, HeaderValue::from_static(v));
+            }
+            m
+        };
+        assert!(same_site_post(&h(&[])), "curl and scripts send neither header");
+        assert!(same_site_post(&h(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "http://x")
+        ])));
+        assert!(!same_site_post(&h(&[("sec-fetch-site", "cross-site")])));
+        assert!(same_site_post(&h(&[
+            ("origin", "http://uplift.local:8080"),
+            ("host", "uplift.local:8080")
+        ])));
+        assert!(same_site_post(&h(&[
+            ("origin", "https://hr.example.cn"),
+            ("host", "127.0.0.1:8080"),
+            ("x-forwarded-host", "hr.example.cn")
+        ])));
+        assert!(!same_site_post(&h(&[("origin", "null"), ("host", "uplift.local")])));
+        assert!(!same_site_post(&h(&[
+            ("origin", "http://evil.example"),
+            ("host", "uplift.local")
+        ])));
+    }
 }

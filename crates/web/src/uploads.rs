@@ -119,12 +119,14 @@ pub fn stage(s: &AppState, form: &UploadForm, actor: &str, lang: Lang) -> Result
             "file",
         ));
     };
+    sweep_stale(&s.upload_dir);
     let id = access::random_token();
     let dir = s.upload_dir.join(&id);
     let io = |e: std::io::Error| Failure::Internal(format!("upload folder {}: {e}", dir.display()));
-    std::fs::create_dir_all(&dir).map_err(io)?;
+    // The file keeps its name (errors cite it) in a folder of its own, apart from meta.json.
+    std::fs::create_dir_all(dir.join("file")).map_err(io)?;
     let file_name = safe_file_name(name);
-    std::fs::write(dir.join(&file_name), bytes).map_err(io)?;
+    std::fs::write(dir.join("file").join(&file_name), bytes).map_err(io)?;
     if let Some((_, m)) = &form.mapping {
         std::fs::write(dir.join("mapping.toml.upload"), m).map_err(io)?;
     }
@@ -183,19 +185,49 @@ fn import_file(st: &Staged, lang: Lang) -> Result<ImportFile, Failure> {
         None
     };
     Ok(ImportFile {
-        path: st.dir.join(&st.file_name),
+        path: st.dir.join("file").join(&st.file_name),
         kind: st.kind,
         mapping,
         sheet: None,
     })
 }
 
-/// Checks a staged file as the import would, writing nothing.
+/// Checks a staged file as the import would, writing nothing. A file with problems cannot be
+/// committed, so its upload is removed at once.
 pub async fn check(s: &AppState, st: &Staged, lang: Lang) -> Result<ImportReport, Failure> {
-    let f = import_file(st, lang)?;
-    check_files(&s.store, vec![f], &|_, _| {})
-        .await
-        .map_err(|e| app_failure(e, lang))
+    let result = match import_file(st, lang) {
+        Ok(f) => check_files(&s.store, vec![f], &|_, _| {})
+            .await
+            .map_err(|e| app_failure(e, lang)),
+        Err(e) => Err(e),
+    };
+    if !matches!(&result, Ok(r) if r.total_issues() == 0) {
+        remove(&st.dir);
+    }
+    result
+}
+
+/// How long an upload waits for its commit.
+const UPLOAD_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Removes uploads nobody committed within [`UPLOAD_TTL`].
+fn sweep_stale(root: &Path) {
+    let Ok(entries) = std::fs::read_dir(root) else { return };
+    for e in entries.flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > UPLOAD_TTL);
+        let ours = e
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()));
+        if old && ours {
+            remove(&e.path());
+        }
+    }
 }
 
 /// Imports a staged file in one transaction; the upload is removed once committed.

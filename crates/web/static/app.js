@@ -21,6 +21,12 @@
     window.addEventListener("resize", function () { chart.resize(); });
   }
   function all(root) { (root || document).querySelectorAll("[data-chart]").forEach(draw); }
-  document.addEventListener("DOMContentLoaded", function () { all(); });
+  document.addEventListener("DOMContentLoaded", function () {
+    all();
+    // Inline handlers are blocked by the Content-Security-Policy; pickers submit from here.
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
+      s.addEventListener("change", function () { s.form.submit(); });
+    });
+  });
   document.addEventListener("htmx:afterSwap", function (e) { all(e.target); });
 })();

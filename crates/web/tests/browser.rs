@@ -125,6 +125,27 @@ async fn people_use_the_pages_in_a_real_browser() {
     assert!(league_rows.len() >= 2, "the director's league lists departments");
     assert!(text(&b, "#league").await.contains("销售中心/华东大区"));
 
+    // The month picker submits by itself (from app.js: inline handlers are blocked by the CSP).
+    b.find(Locator::Css("#month-select"))
+        .await
+        .unwrap()
+        .select_by_value("2026-09")
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while b
+        .current_url()
+        .await
+        .unwrap()
+        .query()
+        .unwrap_or("")
+        .contains(&format!("month={MONTH}"))
+    {
+        assert!(Instant::now() < deadline, "choosing a month did not reload the page");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_for(&b, "#league").await;
+
     // Drill down: league → team page of a department → a sub-department (htmx) → a person.
     b.find(Locator::Css("#league tbody tr a"))
         .await

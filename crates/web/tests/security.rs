@@ -49,6 +49,22 @@ async fn sessions_are_http_only_cookies_and_sign_out_ends_them() {
         .unwrap();
     assert_eq!(r.headers()["location"], "/");
 
+    // A sign-in form posted from another site (or a sandboxed frame) is refused.
+    for (h, v) in [
+        ("origin", "null"),
+        ("origin", "http://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        let r = client()
+            .post(app.url("/login"))
+            .header(h, v)
+            .form(&[("username", "hr"), ("password", DEMO_PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{h}: {v}");
+    }
+
     // Sign-out needs the CSRF token, then the session is gone.
     let r = c
         .post(app.url("/logout"))

@@ -47,3 +47,4 @@ CREATE INDEX audit_ts ON audit_log(ts);
 CREATE INDEX audit_actor ON audit_log(actor, ts);
 
 CREATE INDEX employees_manager ON employees(manager_no);
+CREATE INDEX employee_metrics_employee ON employee_metrics(employee_id, month);
