@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load test of the web pages with wrk (apt install wrk): signs in per role and runs each page for
-# $SECONDS_PER (default 10) seconds with 2 threads and 16 connections, printing requests/s and p99.
+# $SECONDS_PER (default 10) seconds with $CONC (default 16) connections, printing requests/s, p50 and p99.
 #   scripts/loadtest.sh demo          # the demo company (95 staff, 24 months)
 #   scripts/loadtest.sh bench         # 10,000 employees, 24 months, 300k leads, 100k deals, 1M follow-ups
 # Uses target/release/uplift (cargo build --release first). Results go to docs/benchmarks.md by hand.
@@ -10,6 +10,7 @@ BIN=target/release/uplift
 WHICH="${1:-demo}"
 PORT="${PORT:-18181}"
 SECONDS_PER="${SECONDS_PER:-10}"
+CONC="${CONC:-16}"   # connections; CONC=1 gives the latency of one request at a time
 WORK="${WORK:-/tmp/uplift-loadtest-$WHICH}"
 B="http://127.0.0.1:$PORT"
 export UPLIFT_PASSWORD=load-test-pass
@@ -45,7 +46,7 @@ cookie() {
 
 run() { # user path
   local c; c=$(cookie "$1")
-  local out; out=$(wrk -t2 -c16 -d"${SECONDS_PER}s" --latency -H "Cookie: uplift_session=$c" "$B$2")
+  local out; out=$(wrk -t$(( CONC < 2 ? 1 : 2 )) -c"$CONC" -d"${SECONDS_PER}s" --latency -H "Cookie: uplift_session=$c" "$B$2")
   local rps; rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
   local p50; p50=$(awk '$1=="50%"{print $2}' <<<"$out")
   local p99; p99=$(awk '$1=="99%"{print $2}' <<<"$out")

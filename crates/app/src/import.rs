@@ -473,11 +473,17 @@ async fn run_import(
             let result = parse_record(&map, &row, ctx).and_then(|mut rec| {
                 check_id_prefix(&rec)
                     .and_then(|_| check_references(&mut rec, &known, owner_match))
-                    .map_err(|(field, problem)| Issue {
-                        file: name.clone(),
-                        line: Some(row.line),
-                        column: map.column_of(&row, field),
-                        problem,
+                    .map_err(|(field, mut problem)| {
+                        let column = map.column_of(&row, field);
+                        if let Some(h) = column.and_then(|c| c.checked_sub(1)).and_then(|i| map.headers.get(i)) {
+                            problem.name_field_as(h);
+                        }
+                        Issue {
+                            file: name.clone(),
+                            line: Some(row.line),
+                            column,
+                            problem,
+                        }
                     })?;
                 let key = rec.key();
                 if let Some(first) = seen.get(&key) {

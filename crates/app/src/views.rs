@@ -14,7 +14,7 @@ use crate::access::{Principal, audit_by};
 
 /// The newest month that has metrics, or the current month when there are none.
 pub async fn latest_month(store: &Store) -> Result<Month, AppError> {
-    Ok(match store.data_month_range().await? {
+    Ok(match store.metric_month_range().await? {
         Some((_, hi)) => Month::from_key(hi).unwrap_or_else(crate::demo::default_end),
         None => crate::demo::default_end(),
     })
@@ -22,7 +22,7 @@ pub async fn latest_month(store: &Store) -> Result<Month, AppError> {
 
 /// All months with metrics, oldest first.
 pub async fn metric_months(store: &Store) -> Result<Vec<Month>, AppError> {
-    Ok(match store.data_month_range().await? {
+    Ok(match store.metric_month_range().await? {
         Some((lo, hi)) => match (Month::from_key(lo), Month::from_key(hi)) {
             (Some(a), Some(b)) => a.through(b),
             _ => Vec::new(),
@@ -55,10 +55,24 @@ pub async fn overview(store: &Store, p: &Principal, month: Month) -> Result<Over
             ..Default::default()
         })
         .await?;
-    let trend: Vec<UnitMetricRow> = all.iter().filter(|r| r.department == unit).cloned().collect();
+    let last = latest_month(store).await?.to_key().max(month.to_key());
+    let trend: Vec<UnitMetricRow> = all
+        .iter()
+        .filter(|r| r.department == unit && r.metrics.month <= last)
+        .cloned()
+        .collect();
+    // The league ranks teams: departments with no sub-departments, so levels are not mixed.
+    let parents: std::collections::HashSet<&str> = all
+        .iter()
+        .filter_map(|r| r.department.as_deref())
+        .flat_map(|d| d.match_indices('/').map(move |(i, _)| &d[..i]))
+        .collect();
+    let has_children = |path: &str| parents.contains(path);
     let mut league: Vec<UnitMetricRow> = all
-        .into_iter()
-        .filter(|r| r.metrics.month == month.to_key() && r.department.is_some() && r.department != unit)
+        .iter()
+        .filter(|r| r.metrics.month == month.to_key() && r.department != unit)
+        .filter(|r| r.department.as_deref().is_some_and(|d| !has_children(d)))
+        .cloned()
         .collect();
     league.sort_by(|a, b| {
         b.metrics

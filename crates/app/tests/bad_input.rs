@@ -282,8 +282,8 @@ async fn hr_files_must_name_known_employees_and_courses() {
     assert_eq!(
         probs,
         vec![
-            "targets.csv:3:1: employee_no \"E9\" is not on the roster; import the roster first",
-            "targets.csv:4:2: month \"2025-13\" is not a month (e.g. 2026-03)",
+            "targets.csv:3:1: 工号 \"E9\" is not on the roster; import the roster first",
+            "targets.csv:4:2: 月份 \"2025-13\" is not a month (e.g. 2026-03)",
         ]
     );
     let e = import_one(

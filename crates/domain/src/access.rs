@@ -58,6 +58,17 @@ impl Role {
         }
     }
 
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrator",
+            Role::Hr => "HR partner",
+            Role::Payroll => "Payroll",
+            Role::Director => "Sales director",
+            Role::Manager => "Team manager",
+            Role::Employee => "Employee",
+        }
+    }
+
     /// Whether this role must be bound to an employee record (its scope is defined by one).
     pub fn needs_employee(self) -> bool {
         matches!(self, Role::Manager | Role::Employee)

@@ -96,6 +96,30 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// Names the field as the file's own header calls it (`入职日期` rather than `hire_date`), so a
+    /// person can find the column.
+    pub fn name_field_as(&mut self, header: &str) {
+        use Problem::*;
+        match self {
+            Empty { field }
+            | BadDate { field, .. }
+            | BadDateTime { field, .. }
+            | BadBool { field, .. }
+            | BadAmount { field, .. }
+            | BadNumber { field, .. }
+            | BadMonth { field, .. }
+            | BadPeriod { field, .. }
+            | BadValue { field, .. }
+            | UnknownOwner { field, .. }
+            | UnknownEmployee { field, .. }
+                if field != header =>
+            {
+                *field = header.to_string();
+            }
+            _ => {}
+        }
+    }
+
     /// Renders the problem as a sentence in `lang`.
     pub fn render(&self, lang: Lang) -> String {
         use Problem::*;

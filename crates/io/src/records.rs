@@ -24,11 +24,18 @@ struct Cells<'a> {
 }
 
 impl<'a> Cells<'a> {
-    fn issue(&self, field: &str, problem: Problem) -> Issue {
+    fn issue(&self, field: &str, mut problem: Problem) -> Issue {
+        let column = self.map.column_of(self.row, field);
+        if let Some(header) = column
+            .and_then(|c| c.checked_sub(1))
+            .and_then(|i| self.map.headers.get(i))
+        {
+            problem.name_field_as(header);
+        }
         Issue {
             file: self.map.file.clone(),
             line: Some(self.row.line),
-            column: self.map.column_of(self.row, field),
+            column,
             problem,
         }
     }

@@ -9,6 +9,10 @@ pub enum Cell {
     Empty,
     Text(String),
     Number(f64),
+    /// An amount, shown with thousands separators and two decimals.
+    Money(f64),
+    /// A fraction, shown as a percentage (0.125 → 12.5%).
+    Percent(f64),
 }
 
 /// Writes a one-sheet workbook with a bold header row.
@@ -31,9 +35,20 @@ fn workbook(sheet: &str, headers: &[String], rows: &[Vec<Cell>]) -> Result<Workb
     let ws = wb.add_worksheet();
     ws.set_name(sheet)?;
     let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("#,##0.00");
+    let percent = Format::new().set_num_format("0.0%");
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, h, &bold)?;
+        // Wide enough for the header (CJK characters count double) and typical values.
+        let width = h
+            .chars()
+            .map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 })
+            .sum::<f64>()
+            .max(12.0)
+            + 2.0;
+        ws.set_column_width(c as u16, width)?;
     }
+    ws.set_freeze_panes(1, 0)?;
     for (r, row) in rows.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
             let (r, c) = (r as u32 + 1, c as u16);
@@ -44,6 +59,12 @@ fn workbook(sheet: &str, headers: &[String], rows: &[Vec<Cell>]) -> Result<Workb
                 }
                 Cell::Number(n) => {
                     ws.write_number(r, c, *n)?;
+                }
+                Cell::Money(n) => {
+                    ws.write_number_with_format(r, c, *n, &money)?;
+                }
+                Cell::Percent(n) => {
+                    ws.write_number_with_format(r, c, *n, &percent)?;
                 }
             }
         }

@@ -58,6 +58,7 @@ pub struct AuditRow {
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
     pub actor: Option<String>,
+    /// An action (`read.appraisal`) or its family (`user` finds `user.add`, `user.disable`, …).
     pub action: Option<String>,
     pub target: Option<String>,
     pub from_ts: Option<i64>,
@@ -276,7 +277,8 @@ impl Store {
     /// Newest first.
     pub async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditRow>, StoreError> {
         let sql = "SELECT id, ts, actor, role, action, target, detail, ip FROM audit_log \
-            WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR action = $2) AND ($3 IS NULL OR target = $3) \
+            WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR action = $2 OR substr(action, 1, length($2) + 1) = $2 || '.') \
+              AND ($3 IS NULL OR target = $3) \
               AND ($4 IS NULL OR ts >= $4) AND ($5 IS NULL OR ts < $5) \
             ORDER BY id DESC LIMIT $6 OFFSET $7";
         Ok(on_pool!(self, |p| sqlx::query_as(sql)

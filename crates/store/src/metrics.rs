@@ -196,6 +196,17 @@ impl Store {
         Ok(lo.zip(hi).map(|(a, b)| (a as i32, b as i32)))
     }
 
+    /// The first and last month of the stored metric table: what pages offer. Read from the small
+    /// roll-up table, unlike [`Store::data_month_range`], which scans the events.
+    /// The last month is the newest with any contribution, so a month that has only begun (or
+    /// holds only a few stray events) is not what pages open on.
+    pub async fn metric_month_range(&self) -> Result<Option<(i32, i32)>, StoreError> {
+        let sql = "SELECT MIN(month), COALESCE(MAX(CASE WHEN contribution_fen > 0 THEN month END), MAX(month)) \
+            FROM department_metrics WHERE department_id = 0";
+        let (lo, hi): (Option<i64>, Option<i64>) = on_pool!(self, |p| sqlx::query_as(sql).fetch_one(p).await?);
+        Ok(lo.zip(hi).map(|(a, b)| (a as i32, b as i32)))
+    }
+
     /// The department tree.
     pub async fn departments(&self) -> Result<Vec<Department>, StoreError> {
         let sql = "SELECT id, parent_id, path, name FROM departments ORDER BY path";

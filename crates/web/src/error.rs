@@ -48,7 +48,9 @@ impl Failure {
     pub fn message(&self, lang: Lang) -> String {
         match self {
             Failure::Unauthenticated => lang.pick("请先登录", "sign in first").into(),
-            Failure::Forbidden => lang.pick("无权访问此内容", "you may not see this").into(),
+            Failure::Forbidden => lang
+                .pick("无权访问此内容", "You do not have access to this page or record.")
+                .into(),
             Failure::NotFound(what) => format!("{}: {what}", lang.pick("找不到", "not found")),
             Failure::BadRequest { message, .. } => message.clone(),
             Failure::TooManyRequests => lang

@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/users/state", post(settings_user_state))
         .route("/audit", get(audit_page))
         .route("/api/docs", get(api_docs))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
 }
 
 /// Headers every response carries: no framing, no sniffing, scripts only from Uplift itself.
@@ -117,7 +118,9 @@ fn chrome(c: &Caller, active: &str, path_and_query: &str) -> Chrome {
     if has_overview(p) {
         add("overview", "/", "人效总览", "Overview");
     }
-    add("team", "/team", "团队", "Team");
+    if p.role != Role::Employee {
+        add("team", "/team", "团队", "Team");
+    }
     if p.employee_no.is_some() {
         add("me", "/people/me", "我的", "Me");
     }
@@ -154,10 +157,7 @@ fn chrome(c: &Caller, active: &str, path_and_query: &str) -> Chrome {
     Chrome {
         lang: l,
         user: p.actor.clone(),
-        role_label: match l {
-            Lang::Zh => p.role.label_zh(),
-            Lang::En => p.role.as_str(),
-        },
+        role_label: l.pick(p.role.label_zh(), p.role.label_en()),
         csrf: c.csrf.clone().unwrap_or_default(),
         nav,
         other_lang_href: href,
@@ -488,7 +488,8 @@ async fn overview(
     let trend_chart = json!({
         "type": "line",
         "labels": labels,
-        "series": [{"name": l.pick("人均贡献额", "Per capita"), "data": v.trend.iter().map(|r| r.metrics.per_capita_contribution.map(|x| x.round())).collect::<Vec<_>>()}]
+        "money": sym,
+        "series": [{"name": l.pick("人均贡献额", "Per capita"), "format": "money", "data": v.trend.iter().map(|r| r.metrics.per_capita_contribution.map(|x| x.round())).collect::<Vec<_>>()}]
     })
     .to_string();
     let headcount_chart = json!({
@@ -496,7 +497,7 @@ async fn overview(
         "labels": labels,
         "series": [
             {"name": l.pick("平均人数", "Headcount"), "data": v.trend.iter().map(|r| (r.metrics.headcount_avg * 10.0).round() / 10.0).collect::<Vec<_>>()},
-            {"name": l.pick("目标达成率", "Attainment"), "type": "line", "axis": 1, "data": v.trend.iter().map(|r| r.metrics.quota_attainment.map(|x| (x * 1000.0).round() / 1000.0)).collect::<Vec<_>>()}
+            {"name": l.pick("目标达成率", "Attainment"), "type": "line", "axis": 1, "format": "percent", "data": v.trend.iter().map(|r| r.metrics.quota_attainment.map(|x| (x * 1000.0).round() / 1000.0)).collect::<Vec<_>>()}
         ]
     })
     .to_string();
@@ -619,15 +620,17 @@ struct TeamTable {
     count_label: String,
     prev_href: Option<String>,
     next_href: Option<String>,
+    month: String,
+    months: Vec<(String, String)>,
+    department: Option<String>,
+    sort: String,
+    dir: &'static str,
 }
 
 #[derive(Template)]
 #[template(path = "team.html")]
 struct TeamPage {
     c: Chrome,
-    month: String,
-    months: Vec<(String, String)>,
-    department: Option<String>,
     table: String,
 }
 
@@ -774,7 +777,12 @@ async fn team(
             values: team_values(r, sym),
         })
         .collect();
-    let mut export_href = format!("/team/export.xlsx?month={}", d.month);
+    let mut export_href = format!(
+        "/team/export.xlsx?month={}&sort={}&dir={}",
+        d.month,
+        d.sort,
+        if d.desc { "desc" } else { "asc" }
+    );
     if let Some(dp) = dep {
         export_href.push_str(&format!("&department={}", url_encode(dp)));
     }
@@ -788,6 +796,11 @@ async fn team(
         count_label,
         prev_href,
         next_href,
+        month: d.month.to_string(),
+        months: month_options(&s, l).await?,
+        department: d.department.clone(),
+        sort: d.sort.clone(),
+        dir: if d.desc { "desc" } else { "asc" },
     };
     if is_htmx(&headers) {
         return page(table, &c, false);
@@ -797,9 +810,6 @@ async fn team(
         .map_err(|e| WebError::new(Failure::Internal(e.to_string()), l))?;
     let t = TeamPage {
         c: chrome(&c, "team", &uri.to_string()),
-        month: d.month.to_string(),
-        months: month_options(&s, l).await?,
-        department: d.department.clone(),
         table: table_html,
     };
     page(t, &c, has_lang_param(&uri))
@@ -830,6 +840,7 @@ async fn team_export(State(s): State<AppState>, c: Caller, Query(q): Query<TeamQ
         .map(|(zh, en)| l.pick(zh, en).to_string()),
     );
     let num = |v: Option<f64>| v.map(Cell::Number).unwrap_or(Cell::Empty);
+    let pct = |v: Option<f64>| v.map(Cell::Percent).unwrap_or(Cell::Empty);
     let rows: Vec<Vec<Cell>> = d
         .view
         .members
@@ -841,15 +852,17 @@ async fn team_export(State(s): State<AppState>, c: Caller, Query(q): Query<TeamQ
                 Cell::Text(r.name.clone()),
                 Cell::Text(r.department.clone().unwrap_or_default()),
                 Cell::Text(d.month.to_string()),
-                Cell::Number(m.contribution_fen as f64 / 100.0),
-                num(m.target_fen.map(|t| t as f64 / 100.0)),
-                num(m.quota_attainment),
+                Cell::Money(m.contribution_fen as f64 / 100.0),
+                m.target_fen
+                    .map(|t| Cell::Money(t as f64 / 100.0))
+                    .unwrap_or(Cell::Empty),
+                pct(m.quota_attainment),
                 Cell::Number(m.leads_received as f64),
-                num(m.lead_conversion_rate),
+                pct(m.lead_conversion_rate),
                 num(m.followups_per_week),
-                num(m.contacted_within_24h_rate),
+                pct(m.contacted_within_24h_rate),
                 Cell::Number(m.orders_won as f64),
-                Cell::Number(m.pipeline_fen as f64 / 100.0),
+                Cell::Money(m.pipeline_fen as f64 / 100.0),
             ]
         })
         .collect();
@@ -865,14 +878,27 @@ async fn team_export(State(s): State<AppState>, c: Caller, Query(q): Query<TeamQ
     )
     .await
     .map_err(err(&c))?;
-    let name = format!("team-{}.xlsx", d.month);
+    // An ASCII name for old clients, the department's own (UTF-8, RFC 5987) for the rest.
+    let unit = d
+        .department
+        .as_deref()
+        .and_then(|p| p.rsplit('/').next())
+        .unwrap_or(l.pick("全部", "all"));
+    let name = format!("{}-{unit}-{}.xlsx", l.pick("团队", "team"), d.month);
     Ok((
         [
             (
                 header::CONTENT_TYPE,
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
             ),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"team-{}.xlsx\"; filename*=UTF-8''{}",
+                    d.month,
+                    url_encode(&name)
+                ),
+            ),
         ],
         bytes,
     )
@@ -886,6 +912,8 @@ async fn team_export(State(s): State<AppState>, c: Caller, Query(q): Query<TeamQ
 #[template(path = "person.html")]
 struct PersonPage {
     c: Chrome,
+    month: String,
+    months: Vec<(String, String)>,
     name: String,
     employee_no: String,
     facts: Vec<(&'static str, String)>,
@@ -905,8 +933,10 @@ async fn person(
     c: Caller,
     uri: axum::http::Uri,
     Path(employee_no): Path<String>,
+    Query(q): Query<MonthQuery>,
 ) -> Result<Response, WebError> {
     let l = c.lang;
+    let chosen = parse_month(q.month.as_deref(), l)?;
     if employee_no == "me" {
         return match &c.principal.employee_no {
             Some(no) => Ok(Redirect::to(&format!("/people/{}", url_encode(no))).into_response()),
@@ -944,11 +974,12 @@ async fn person(
         (l.pick("城市", "City"), dash(&r.city)),
         (l.pick("邮箱", "Email"), dash(&r.email)),
     ];
-    let last = v.metrics.last();
-    let month_label_s = last
-        .and_then(|m| Month::from_key(m.month))
-        .map(|m| month_label(m, l))
-        .unwrap_or_else(|| "—".into());
+    let shown_month = match chosen {
+        Some(m) => m,
+        None => views::latest_month(&s.store).await?,
+    };
+    let last = v.metrics.iter().find(|m| m.month == shown_month.to_key());
+    let month_label_s = month_label(shown_month, l);
     let month_facts = match last {
         Some(m) => vec![
             (l.pick("贡献额", "Contribution"), money_fen(m.contribution_fen, sym)),
@@ -980,9 +1011,10 @@ async fn person(
     let contribution_chart = json!({
         "type": "bar",
         "labels": labels,
+        "money": sym,
         "series": [
-            {"name": l.pick("贡献额", "Contribution"), "data": v.metrics.iter().map(|m| m.contribution_fen / 100).collect::<Vec<_>>()},
-            {"name": l.pick("目标", "Target"), "type": "line", "data": v.metrics.iter().map(|m| m.target_fen.map(|t| t / 100)).collect::<Vec<_>>()}
+            {"name": l.pick("贡献额", "Contribution"), "format": "money", "data": v.metrics.iter().map(|m| m.contribution_fen / 100).collect::<Vec<_>>()},
+            {"name": l.pick("目标", "Target"), "type": "line", "format": "money", "data": v.metrics.iter().map(|m| m.target_fen.map(|t| t / 100)).collect::<Vec<_>>()}
         ]
     })
     .to_string();
@@ -992,7 +1024,7 @@ async fn person(
         "series": [
             {"name": l.pick("线索", "Leads"), "type": "bar", "data": v.metrics.iter().map(|m| m.leads_received).collect::<Vec<_>>()},
             {"name": l.pick("跟进", "Follow-ups"), "type": "bar", "data": v.metrics.iter().map(|m| m.followups).collect::<Vec<_>>()},
-            {"name": l.pick("转化率", "Conversion"), "axis": 1, "data": v.metrics.iter().map(|m| m.lead_conversion_rate.map(|x| (x * 1000.0).round() / 1000.0)).collect::<Vec<_>>()}
+            {"name": l.pick("转化率", "Conversion"), "axis": 1, "format": "percent", "data": v.metrics.iter().map(|m| m.lead_conversion_rate.map(|x| (x * 1000.0).round() / 1000.0)).collect::<Vec<_>>()}
         ]
     })
     .to_string();
@@ -1043,6 +1075,8 @@ async fn person(
             .collect()
     });
     let t = PersonPage {
+        month: shown_month.to_string(),
+        months: month_options(&s, l).await?,
         c: chrome(
             &c,
             if c.principal.is_self(&employee_no) {
@@ -1080,9 +1114,11 @@ struct LeaderboardPage {
     to: String,
     months: Vec<(String, String)>,
     rows: Vec<BoardRow>,
+    my_rank: Option<String>,
 }
 
 struct BoardRow {
+    employee_no: String,
     name: String,
     department: String,
     contribution: String,
@@ -1123,8 +1159,13 @@ async fn leaderboard(
             won: x.orders_won,
             department: x.department.unwrap_or_default(),
             name: x.name,
+            employee_no: x.employee_no,
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let my_rank = rows
+        .iter()
+        .position(|r| r.me)
+        .map(|i| format!("{} {} / {}", l.pick("我的排名：第", "My rank:"), i + 1, rows.len()));
     let period_label = if from == to {
         month_label(from, l)
     } else {
@@ -1137,6 +1178,7 @@ async fn leaderboard(
         to: to.to_string(),
         months: month_options(&s, l).await?,
         rows,
+        my_rank,
     };
     page(t, &c, has_lang_param(&uri))
 }
@@ -1179,9 +1221,12 @@ async fn import_page(State(s): State<AppState>, c: Caller, uri: axum::http::Uri)
         .map(|h| {
             vec![
                 datetime(h.started_ts, tz),
-                h.kind,
+                match (l, ImportKind::parse(&h.kind)) {
+                    (Lang::Zh, Some(k)) => k.label_zh().to_string(),
+                    _ => h.kind,
+                },
                 h.file_name,
-                h.status,
+                status_label(&h.status, l).to_string(),
                 h.rows_read.to_string(),
                 h.inserted.to_string(),
                 h.updated.to_string(),
@@ -1192,10 +1237,11 @@ async fn import_page(State(s): State<AppState>, c: Caller, uri: axum::http::Uri)
     let kinds = ImportKind::ALL
         .iter()
         .map(|k| {
-            (
-                k.as_str(),
-                format!("{} ({})", l.pick(k.label_zh(), k.as_str()), k.as_str()),
-            )
+            let label = match l {
+                Lang::Zh => format!("{}（{}）", k.label_zh(), k.as_str()),
+                Lang::En => k.as_str().to_string(),
+            };
+            (k.as_str(), label)
         })
         .collect();
     let t = ImportPage {
@@ -1204,6 +1250,40 @@ async fn import_page(State(s): State<AppState>, c: Caller, uri: axum::http::Uri)
         history,
     };
     page(t, &c, has_lang_param(&uri))
+}
+
+fn status_label(status: &str, l: Lang) -> &str {
+    match status {
+        "committed" => l.pick("已导入", "committed"),
+        "rejected" => l.pick("有错误，未写入", "rejected"),
+        "rolled_back" => l.pick("已回滚", "rolled back"),
+        other => other,
+    }
+}
+
+/// Audit actions in words.
+fn action_label(action: &str, l: Lang) -> String {
+    let zh = match action {
+        "signin" => "登录",
+        "signin.failed" => "登录失败",
+        "signout" => "退出",
+        "read.appraisal" => "查看考核结果",
+        "export.team" => "导出团队表",
+        "import" => "导入",
+        "user.add" => "新增用户",
+        "user.passwd" => "修改密码",
+        "user.disable" => "停用用户",
+        "user.enable" => "启用用户",
+        "token.create" => "创建令牌",
+        "token.revoke" => "吊销令牌",
+        "settings.currency" => "修改币种",
+        "settings.timezone" => "修改时区",
+        _ => return action.to_string(),
+    };
+    match l {
+        Lang::Zh => format!("{zh}（{action}）"),
+        Lang::En => action.to_string(),
+    }
 }
 
 async fn import_preview(State(s): State<AppState>, c: Caller, multipart: Multipart) -> Result<Response, WebError> {
@@ -1235,7 +1315,12 @@ fn preview_view(c: &Caller, staged: &uploads::Staged, report: &uplift_app::impor
                 .and_then(|v| v.as_object());
             if let Some(obj) = obj {
                 if columns.is_empty() {
-                    columns = obj.keys().cloned().collect();
+                    // Extra roster columns travel in `attributes`; leave it out when there are none.
+                    columns = obj
+                        .iter()
+                        .filter(|(k, v)| *k != "attributes" || v.as_object().is_some_and(|o| !o.is_empty()))
+                        .map(|(k, _)| k.clone())
+                        .collect();
                 }
                 rows.push(
                     columns
@@ -1254,7 +1339,13 @@ fn preview_view(c: &Caller, staged: &uploads::Staged, report: &uplift_app::impor
         Some(f) => format!(
             "{}: {} · {} {} · {} {} · {} {} · {} {}",
             l.pick("编码", "encoding"),
-            f.encoding.clone().unwrap_or_else(|| "XLSX".into()),
+            f.encoding.clone().unwrap_or_else(|| {
+                if staged.file_name.to_ascii_lowercase().ends_with(".xlsx") {
+                    "XLSX".into()
+                } else {
+                    "—".into()
+                }
+            }),
             l.pick("读取行数", "rows read"),
             f.rows_read,
             l.pick("将新增", "would insert"),
@@ -1340,9 +1431,15 @@ struct SettingsPage {
     timezone: String,
     currency: String,
     currencies: Vec<&'static str>,
-    users: Vec<(String, String, String, String, String, &'static str, &'static str)>,
+    /// (name, role, employee, department, state, next `disabled` value, button label, is the caller)
+    users: Vec<UserLine>,
     roles: Vec<(&'static str, String)>,
     departments: Vec<String>,
+}
+
+struct UserLine {
+    cells: (String, String, String, String, String, &'static str, &'static str),
+    me: bool,
 }
 
 #[derive(Deserialize)]
@@ -1364,11 +1461,12 @@ async fn settings_page(
         .await
         .map_err(|e| err(&c)(e.into()))?
         .into_iter()
-        .map(|u| {
-            (
+        .map(|u| UserLine {
+            me: u.username == c.principal.actor,
+            cells: (
                 u.username,
                 Role::parse(&u.role)
-                    .map(|r| l.pick(r.label_zh(), r.as_str()).to_string())
+                    .map(|r| l.pick(r.label_zh(), r.label_en()).to_string())
                     .unwrap_or(u.role),
                 u.employee_no.unwrap_or_default(),
                 u.department_path.unwrap_or_default(),
@@ -1383,7 +1481,7 @@ async fn settings_page(
                 } else {
                     l.pick("停用", "Disable")
                 },
-            )
+            ),
         })
         .collect();
     let departments = s
@@ -1403,7 +1501,7 @@ async fn settings_page(
         users,
         roles: Role::ALL
             .iter()
-            .map(|r| (r.as_str(), l.pick(r.label_zh(), r.as_str()).to_string()))
+            .map(|r| (r.as_str(), l.pick(r.label_zh(), r.label_en()).to_string()))
             .collect(),
         departments,
     };
@@ -1569,6 +1667,7 @@ async fn audit_page(
     let rows = access::search_audit(&s.store, &c.principal, &query)
         .await
         .map_err(err(&c))?;
+    let l = c.lang;
     let tz = settings::company_tz(&s.store).await?;
     let rows = rows
         .into_iter()
@@ -1576,8 +1675,13 @@ async fn audit_page(
             vec![
                 datetime(r.ts, tz),
                 r.actor,
-                r.role.unwrap_or_default(),
-                r.action,
+                r.role
+                    .as_deref()
+                    .and_then(Role::parse)
+                    .map(|x| l.pick(x.label_zh(), x.label_en()).to_string())
+                    .or(r.role)
+                    .unwrap_or_default(),
+                action_label(&r.action, l),
                 r.target.unwrap_or_default(),
                 r.detail.unwrap_or_default(),
                 r.ip.unwrap_or_default(),

@@ -40,7 +40,8 @@ pub async fn read_form(mut mp: Multipart, lang: Lang) -> Result<UploadForm, Fail
         match name.as_str() {
             "_csrf" => f.csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
             "kind" => f.kind = Some(String::from_utf8_lossy(&bytes).trim().to_string()),
-            "file" if !bytes.is_empty() => {
+            // An empty file that was chosen is still a file: the importer says it is empty.
+            "file" if !bytes.is_empty() || file_name.as_deref().is_some_and(|n| !n.is_empty()) => {
                 f.file = Some((file_name.unwrap_or_else(|| "upload.csv".into()), bytes.to_vec()))
             }
             "mapping" if !bytes.is_empty() => {

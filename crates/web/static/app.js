@@ -1,5 +1,5 @@
 // Draws every [data-chart] element with ECharts from the JSON in its attribute:
-// {"type": "line"|"bar", "labels": [...], "series": [{"name", "data", "type"?, "axis"?: 0|1, "percent"?: bool}]}
+// {"type": "line"|"bar", "labels": [...], "money": "¥", "series": [{"name", "data", "type"?, "axis"?: 0|1, "format"?: "money"|"percent"}]}
 (function () {
   function draw(el) {
     if (!window.echarts || el.dataset.drawn) return;
@@ -8,6 +8,12 @@
     el.dataset.drawn = "1";
     var two = spec.series.some(function (s) { return s.axis === 1; });
     var chart = echarts.init(el, null, { renderer: "svg" });
+    var fmt = function (kind, v) {
+      if (v === null || v === undefined || v === "-") return "—";
+      if (kind === "percent") return (v * 100).toFixed(1) + "%";
+      if (kind === "money") return (spec.money || "") + Number(v).toLocaleString("zh-CN", { maximumFractionDigits: 0 });
+      return Number(v).toLocaleString("zh-CN");
+    };
     chart.setOption({
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
@@ -15,7 +21,10 @@
       xAxis: { type: "category", data: spec.labels },
       yAxis: two ? [{ type: "value" }, { type: "value", axisLabel: { formatter: function (v) { return Math.round(v * 100) + "%"; } } }] : { type: "value" },
       series: spec.series.map(function (s) {
-        return { name: s.name, type: s.type || spec.type || "line", data: s.data, yAxisIndex: s.axis || 0, smooth: true, connectNulls: true };
+        return {
+          name: s.name, type: s.type || spec.type || "line", data: s.data, yAxisIndex: s.axis || 0, smooth: true, connectNulls: true,
+          tooltip: { valueFormatter: function (v) { return fmt(s.format, v); } }
+        };
       })
     });
     window.addEventListener("resize", function () { chart.resize(); });
@@ -23,6 +32,21 @@
   function all(root) { (root || document).querySelectorAll("[data-chart]").forEach(draw); }
   document.addEventListener("DOMContentLoaded", function () {
     all();
+    // Error replies to htmx requests (400, 403, 413, 422…) are shown where the answer would go.
+    document.body.addEventListener("htmx:responseError", function (e) {
+      var target = e.detail.target;
+      if (!target) return;
+      var doc = new DOMParser().parseFromString(e.detail.xhr.responseText || "", "text/html");
+      var msg = doc.querySelector("#error-message");
+      var p = document.createElement("p");
+      p.className = "error";
+      p.id = "request-error";
+      p.textContent = msg ? msg.textContent : (e.detail.xhr.status + " " + e.detail.xhr.statusText);
+      target.replaceChildren(p);
+    });
+    document.body.addEventListener("htmx:sendError", function (e) {
+      if (e.detail.target) e.detail.target.textContent = "网络错误 / network error";
+    });
     // Inline handlers are blocked by the Content-Security-Policy; pickers submit from here.
     document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
       s.addEventListener("change", function () { s.form.submit(); });

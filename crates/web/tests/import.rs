@@ -54,7 +54,18 @@ async fn a_gbk_roster_is_previewed_with_its_bad_row_then_committed_when_fixed() 
     let store = &app.db.store;
     let csrf = csrf_of(&c, &app.url("/import")).await;
 
-    // A bad row: shown with file, line and column; nothing written; no commit button.
+    // An empty file is named as such, not "choose a file".
+    let r = c
+        .post(app.url("/import/preview"))
+        .multipart(upload(&csrf, "roster", "空.csv", Vec::new()))
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(html.contains("空.csv") && html.contains("id=\"issues\""), "{html}");
+    assert!(!html.contains("commit-button"));
+
+    // A bad row: shown with file, line and column (named as the file names it); nothing written.
     let r = c
         .post(app.url("/import/preview"))
         .multipart(upload(&csrf, "roster", "花名册.csv", gbk_roster(true)))
@@ -68,7 +79,10 @@ async fn a_gbk_roster_is_previewed_with_its_bad_row_then_committed_when_fixed() 
         html.contains("花名册.csv:4:5"),
         "the error names file, line and column: {html}"
     );
-    assert!(html.contains("2022-02-30"));
+    assert!(
+        html.contains("2022-02-30") && html.contains("入职日期"),
+        "the column as the file calls it"
+    );
     assert!(!html.contains("commit-button"));
     assert!(store.employee_keys().await.unwrap().is_empty(), "nothing written");
     assert!(
@@ -121,7 +135,7 @@ async fn a_gbk_roster_is_previewed_with_its_bad_row_then_committed_when_fixed() 
     assert_eq!(emps[0].name, "段建");
     let (_, page) = get(&c, &app.url("/import")).await;
     assert!(
-        page.contains("花名册.csv") && page.contains("committed"),
+        page.contains("花名册.csv") && page.contains("已导入"),
         "history lists it"
     );
     let log = store

@@ -162,6 +162,12 @@ async fn each_scope_sees_exactly_its_people() {
         1,
         "rep's team page lists only the rep"
     );
+    // Pages open on the newest month with results.
+    let (_, html) = get(&dir, &app.url("/")).await;
+    assert!(
+        html.contains(&format!("value=\"{MONTH}\" selected")),
+        "overview opens on {MONTH}"
+    );
     let (_, html) = get(&dir, &app.url(&format!("/?month={MONTH}"))).await;
     assert!(html.contains("销售中心/华东大区"));
     assert!(

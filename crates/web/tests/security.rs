@@ -139,6 +139,12 @@ async fn changes_need_the_csrf_token_and_are_audited() {
         .unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].actor, "admin");
+    // The audit page finds an action by its family ("user" → user.add) and names it in Chinese.
+    let (s, html) = get(&admin, &app.url("/audit?action=user")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("新增用户") && html.contains("newhr"), "{html}");
+    let (_, html) = get(&admin, &app.url("/audit?action=use")).await;
+    assert!(!html.contains("newhr"), "a family is a whole word before the dot");
 
     // Weak passwords and unknown employees are refused with a message.
     let mut f = form(&token);
