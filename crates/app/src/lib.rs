@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod identity;
 pub mod import;
+pub mod insights;
 pub mod metrics;
 pub mod settings;
 pub mod views;

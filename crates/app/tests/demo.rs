@@ -100,3 +100,52 @@ async fn demo_imports_and_has_the_patterns_it_promises() {
         slow.0 / slow.1
     );
 }
+
+/// The demo plants "fast first contact and a follow-up habit raise conversion"; the driver analysis
+/// must find both, positive, near the top, on the full-size demo company (95 staff, 12 months).
+#[tokio::test]
+async fn driver_analysis_finds_the_demo_companys_planted_drivers() {
+    use uplift_app::insights::{DriversQuery, drivers};
+    use uplift_domain::Lang;
+    use uplift_domain::access::Scope;
+    let db = test_db().await;
+    let cfg = DemoConfig {
+        seed: 2026,
+        staff: 96,
+        months: 12,
+        end: Month::new(2026, 10),
+    };
+    create_demo(&db.store, &cfg, &db.dir().join("demo-source"), &no_progress)
+        .await
+        .expect("demo");
+    let q = DriversQuery {
+        target: "lead_conversion_rate".into(),
+        from: None,
+        to: None,
+        department: None,
+    };
+    let r = drivers(&db.store, &Scope::All, &q, Lang::Zh).await.expect("analysis");
+    assert_eq!((r.from.as_str(), r.to.as_str()), ("2025-11", "2026-10"));
+    assert!(r.rows > 500, "{} person-months", r.rows);
+    // The demo also ties appraisals to skill and dilutes conversion with lead volume, so the two
+    // planted behaviours share the top four with those.
+    let top4: Vec<&str> = r.drivers.iter().take(4).map(|d| d.feature.as_str()).collect();
+    for planted in ["followups_per_week", "contacted_within_24h_rate"] {
+        let d = r.drivers.iter().find(|d| d.feature == planted).expect(planted);
+        assert!(top4.contains(&planted), "{planted} not in the top 4: {top4:?}");
+        assert_eq!(d.direction, "positive", "{planted}: {d:?}");
+        assert!(d.explanation.contains("线索转化率平均高"), "{}", d.explanation);
+    }
+    assert!(r.excluded.iter().any(|e| e.feature == "lead_conversion_rate"));
+    // Rendering names the method and says association is not causation.
+    assert!(r.render(Lang::Zh).contains("不等于"));
+
+    // A department too small to analyse says so instead of guessing.
+    let small = DriversQuery {
+        department: Some("商务拓展部".into()),
+        from: Month::new(2026, 9),
+        ..q
+    };
+    let e = drivers(&db.store, &Scope::All, &small, Lang::Zh).await.unwrap_err();
+    assert!(e.render(Lang::Zh).contains("样本太少"), "{}", e.render(Lang::Zh));
+}

@@ -50,6 +50,11 @@ pub enum Command {
         #[command(subcommand)]
         what: ConfigCommand,
     },
+    /// Analyses of the metric table: what drives output.
+    Insights {
+        #[command(subcommand)]
+        what: InsightsCommand,
+    },
     /// Run the web application and the REST API.
     Serve(ServeArgs),
     /// User accounts: add, change a password, disable, list.
@@ -69,6 +74,33 @@ pub enum Command {
         #[command(subcommand)]
         what: crate::bench::BenchCommand,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InsightsCommand {
+    /// Rank what goes with higher output, controls held fixed (tenure, department, month).
+    Drivers {
+        /// contribution, per_capita_contribution, quota_attainment, lead_conversion_rate or win_rate.
+        #[arg(long, default_value = "contribution")]
+        target: String,
+        /// First month, e.g. 2025-10 (default: twelve months before --to).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last month (default: the newest month with results).
+        #[arg(long)]
+        to: Option<String>,
+        /// Only this department (path) and its sub-departments.
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextFormat {
+    Table,
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -378,6 +410,33 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Bench { what } => crate::bench::run(&cli, what, lang).await,
+        Command::Insights {
+            what:
+                InsightsCommand::Drivers {
+                    target,
+                    from,
+                    to,
+                    department,
+                    format,
+                },
+        } => {
+            let store = open(&cli, "uplift.db").await?;
+            let q = uplift_app::insights::DriversQuery {
+                target: target.clone(),
+                from: month_arg(from, "from")?,
+                to: month_arg(to, "to")?,
+                department: department.clone(),
+            };
+            let r = uplift_app::insights::drivers(&store, &uplift_domain::access::Scope::All, &q, lang)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+            let text = match format {
+                TextFormat::Table => r.render(lang),
+                TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
+            };
+            emit(&text)?;
+            Ok(0)
+        }
         Command::Serve(a) => {
             let store = open(&cli, "uplift.db").await?;
             crate::serve::serve(store, a, &cli.data_dir, lang, None).await

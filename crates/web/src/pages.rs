@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/team/export.xlsx", get(team_export))
         .route("/people/{employee_no}", get(person))
         .route("/leaderboard", get(leaderboard))
+        .route("/insights/drivers", get(drivers_page))
         .route("/import", get(import_page))
         .route("/import/preview", post(import_preview))
         .route("/import/commit", post(import_commit))
@@ -125,6 +126,9 @@ fn chrome(c: &Caller, active: &str, path_and_query: &str) -> Chrome {
         add("me", "/people/me", "我的", "Me");
     }
     add("leaderboard", "/leaderboard", "排行榜", "Leaderboard");
+    if has_overview(p) {
+        add("drivers", "/insights/drivers", "驱动因素", "Drivers");
+    }
     if p.role.may_import() {
         add("import", "/import", "数据导入", "Import");
     }
@@ -1763,4 +1767,142 @@ mod tests {
             ("host", "uplift.local")
         ])));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Insights
+
+struct DriverRow {
+    rank: usize,
+    label: String,
+    effect: String,
+    interval: String,
+    p: String,
+    explanation: String,
+}
+
+#[derive(Template)]
+#[template(path = "drivers.html")]
+struct DriversPage {
+    c: Chrome,
+    target: String,
+    targets: Vec<(&'static str, &'static str)>,
+    department: Option<String>,
+    error: Option<String>,
+    summary: String,
+    chart: String,
+    drivers: Vec<DriverRow>,
+    excluded: String,
+}
+
+#[derive(Deserialize)]
+struct DriversQueryForm {
+    target: Option<String>,
+    department: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// Driver analysis over the caller's scope (company, or a director's departments).
+async fn drivers_page(
+    State(s): State<AppState>,
+    c: Caller,
+    uri: axum::http::Uri,
+    Query(q): Query<DriversQueryForm>,
+) -> Result<Response, WebError> {
+    c.principal.require(has_overview(&c.principal)).map_err(err(&c))?;
+    let l = c.lang;
+    let target = q.target.clone().unwrap_or_else(|| "contribution".into());
+    let department = q.department.clone().filter(|d| !d.is_empty());
+    let query = uplift_app::insights::DriversQuery {
+        target: target.clone(),
+        from: parse_month(q.from.as_deref(), l)?,
+        to: parse_month(q.to.as_deref(), l)?,
+        department: department.clone(),
+    };
+    let targets = vec![
+        ("contribution", l.pick("贡献额", "Contribution")),
+        (
+            "per_capita_contribution",
+            l.pick("人均贡献额", "Per-capita contribution"),
+        ),
+        ("quota_attainment", l.pick("目标达成率", "Quota attainment")),
+        ("lead_conversion_rate", l.pick("线索转化率", "Lead conversion")),
+        ("win_rate", l.pick("赢单率", "Win rate")),
+    ];
+    let mut t = DriversPage {
+        c: chrome(&c, "drivers", &uri.to_string()),
+        target,
+        targets,
+        department,
+        error: None,
+        summary: String::new(),
+        chart: String::new(),
+        drivers: Vec::new(),
+        excluded: String::new(),
+    };
+    match uplift_app::insights::drivers(&s.store, &c.principal.scope, &query, l).await {
+        Ok(r) => {
+            let rate = matches!(
+                r.target.as_str(),
+                "quota_attainment" | "lead_conversion_rate" | "win_rate"
+            );
+            let show = |v: f64| {
+                if rate {
+                    format!("{:+.1}{}", v * 100.0, l.pick("个百分点", " pts"))
+                } else {
+                    format!("{:+.0}", v)
+                }
+            };
+            t.summary = format!(
+                "{} {} – {} · {} {} · {} {} · R² {:.2}",
+                l.pick("月份", "Months"),
+                r.from,
+                r.to,
+                r.rows,
+                l.pick("个人月", "person-months"),
+                r.employees,
+                l.pick("人", "people"),
+                r.r_squared
+            );
+            t.chart = json!({
+                "type": "bar",
+                "labels": r.drivers.iter().map(|d| d.feature.clone()).collect::<Vec<_>>(),
+                "series": [
+                    {"name": l.pick("每标准差影响", "Effect per SD"), "data": r.drivers.iter().map(|d| (d.effect_per_sd * 100.0).round() / 100.0).collect::<Vec<_>>()},
+                    {"name": l.pick("区间下限", "Interval low"), "type": "line", "data": r.drivers.iter().map(|d| (d.ci_low * 100.0).round() / 100.0).collect::<Vec<_>>()},
+                    {"name": l.pick("区间上限", "Interval high"), "type": "line", "data": r.drivers.iter().map(|d| (d.ci_high * 100.0).round() / 100.0).collect::<Vec<_>>()}
+                ]
+            })
+            .to_string();
+            t.drivers = r
+                .drivers
+                .iter()
+                .map(|d| DriverRow {
+                    rank: d.rank,
+                    label: match &d.confounded_by {
+                        Some(_) => format!("{} ({})", d.feature, l.pick("混杂", "confounded")),
+                        None => d.feature.clone(),
+                    },
+                    effect: show(d.effect_per_sd),
+                    interval: format!("{} … {}", show(d.ci_low), show(d.ci_high)),
+                    p: if d.p_value < 0.001 {
+                        "<0.001".into()
+                    } else {
+                        format!("{:.3}", d.p_value)
+                    },
+                    explanation: d.explanation.clone(),
+                })
+                .collect();
+            t.excluded = r
+                .excluded
+                .iter()
+                .map(|e| e.feature.clone())
+                .collect::<Vec<_>>()
+                .join(", ");
+        }
+        Err(AppError::Invalid(msg)) => t.error = Some(msg),
+        Err(e) => return Err(err(&c)(e)),
+    }
+    page(t, &c, has_lang_param(&uri))
 }

@@ -39,6 +39,7 @@ async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
         case(format!("/people/{out}"), [200, 200, 200, 403, 403, 403], 303),
         case("/people/NOPE-404", [404; 6], 303),
         case("/leaderboard", [200; 6], 303),
+        case("/insights/drivers", [200, 200, 200, 200, 403, 403], 303),
         case("/import", [200, 200, 403, 403, 403, 403], 303),
         case("/settings", [200, 403, 403, 403, 403, 403], 303),
         case("/audit", [200, 200, 403, 403, 403, 403], 303),
@@ -259,4 +260,107 @@ async fn tokens_bound_to_an_employee_get_that_persons_scope() {
     uplift_app::access::revoke_token(store, id, "test").await.unwrap();
     let (s, _) = api_get(&rep_token, &app.url("/api/v1/me")).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn every_change_is_allowed_or_forbidden_by_role() {
+    use reqwest::multipart::{Form, Part};
+    let d = demo().await;
+    let app = &d.app;
+    let roster = "工号,姓名,部门,入职日期\nX9001,测试员,销售中心/华东大区/销售一部,2026-01-05\n";
+    // (role, status of: add user, company settings, import preview, API import dry run)
+    let expected: [(&str, [u16; 4]); 6] = [
+        ("admin", [303, 303, 200, 200]),
+        ("hr", [403, 403, 200, 200]),
+        ("payroll", [403, 403, 403, 403]),
+        ("director", [403, 403, 403, 403]),
+        ("manager", [403, 403, 403, 403]),
+        ("rep", [403, 403, 403, 403]),
+    ];
+    let mut failures = Vec::new();
+    for (role, want) in expected {
+        let http = crate::support::signed_in(app, role).await;
+        let csrf = crate::support::csrf_of(&http, &app.url("/leaderboard")).await;
+        let got = [
+            http.post(app.url("/settings/users"))
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("username", &format!("u-{role}")),
+                    ("password", "long-enough-1"),
+                    ("role", "hr"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            http.post(app.url("/settings/company"))
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("timezone", "Asia/Shanghai"),
+                    ("currency", "CNY"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            http.post(app.url("/import/preview"))
+                .multipart(
+                    Form::new()
+                        .text("_csrf", csrf.clone())
+                        .text("kind", "roster")
+                        .part("file", Part::bytes(roster.as_bytes().to_vec()).file_name("r.csv")),
+                )
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            http.post(app.url("/api/v1/imports?kind=roster&dry_run=true"))
+                .header("x-csrf-token", csrf.as_str())
+                .multipart(Form::new().part("file", Part::bytes(roster.as_bytes().to_vec()).file_name("r.csv")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+        ];
+        for (i, g) in got.iter().enumerate() {
+            if g.as_u16() != want[i] {
+                failures.push(format!("{role} change #{i} → {g} (expected {})", want[i]));
+            }
+        }
+    }
+    // Nobody signed in: pages redirect to sign-in, the API answers 401.
+    let anon = client();
+    let r = anon
+        .post(app.url("/settings/users"))
+        .form(&[("username", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = anon
+        .post(app.url("/api/v1/imports?kind=roster"))
+        .multipart(Form::new().part("file", Part::bytes(roster.as_bytes().to_vec()).file_name("r.csv")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // The session-cookie API import without the CSRF header is refused even for admin.
+    let admin = crate::support::signed_in(app, "admin").await;
+    let r = admin
+        .post(app.url("/api/v1/imports?kind=roster&dry_run=true"))
+        .multipart(Form::new().part("file", Part::bytes(roster.as_bytes().to_vec()).file_name("r.csv")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        app.db
+            .store
+            .employee_record("X9001", &uplift_domain::access::Scope::All)
+            .await
+            .unwrap()
+            .is_none(),
+        "previews and dry runs write nothing"
+    );
 }

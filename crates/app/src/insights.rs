@@ -1,0 +1,195 @@
+//! Insight use cases: load the person-months in scope and run the engines of `uplift_insight`.
+
+use serde::Serialize;
+use uplift_domain::access::Scope;
+use uplift_domain::{Lang, Month};
+use uplift_insight::drivers::{DriverError, analyse_drivers};
+use uplift_insight::features::{PersonMonth, TARGETS, driver_input, excluded_for, explain};
+use uplift_store::{MetricFilter, Store};
+
+use crate::AppError;
+
+/// What to analyse.
+#[derive(Debug, Clone)]
+pub struct DriversQuery {
+    pub target: String,
+    /// Default: the twelve months ending with the newest month with results.
+    pub from: Option<Month>,
+    pub to: Option<Month>,
+    /// A department path (with its sub-departments).
+    pub department: Option<String>,
+}
+
+/// One ranked driver with its explanation.
+#[derive(Debug, Clone, Serialize)]
+pub struct DriverLine {
+    pub feature: String,
+    pub rank: usize,
+    pub importance: f64,
+    pub effect_per_unit: f64,
+    pub effect_per_sd: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub p_value: f64,
+    pub direction: String,
+    pub raw_effect_per_sd: f64,
+    pub confounded_by: Option<String>,
+    pub missing_share: f64,
+    pub explanation: String,
+}
+
+/// A feature left out, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Excluded {
+    pub feature: String,
+    pub reason: String,
+}
+
+/// The result of `uplift insights drivers`, also its JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct DriversResult {
+    pub target: String,
+    pub rows: usize,
+    pub employees: usize,
+    pub from: String,
+    pub to: String,
+    pub r_squared: f64,
+    pub method: &'static str,
+    pub drivers: Vec<DriverLine>,
+    pub excluded: Vec<Excluded>,
+}
+
+/// Ranks what drives the target for the people in `scope`.
+pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang) -> Result<DriversResult, AppError> {
+    if !TARGETS.contains(&q.target.as_str()) {
+        return Err(AppError::Invalid(format!(
+            "{} {:?} ({})",
+            lang.pick("不支持的目标指标", "unsupported target"),
+            q.target,
+            TARGETS.join(", ")
+        )));
+    }
+    let to = match q.to {
+        Some(m) => m,
+        None => crate::views::latest_month(store).await?,
+    };
+    let from = q.from.unwrap_or_else(|| to.span_start(12));
+    if from > to {
+        return Err(AppError::Invalid(
+            lang.pick("起始月份晚于结束月份", "from is after to").into(),
+        ));
+    }
+    let rows = store
+        .employee_metrics(&MetricFilter {
+            from: Some(from),
+            to: Some(to),
+            department: q.department.clone(),
+            employee_no: None,
+            scope: scope.clone(),
+            page: None,
+        })
+        .await?;
+    let people: Vec<PersonMonth> = rows
+        .into_iter()
+        .map(|r| PersonMonth {
+            employee_no: r.employee_no,
+            department: r.department,
+            metrics: r.metrics,
+        })
+        .collect();
+    let input = driver_input(&q.target, &people);
+    let report = analyse_drivers(&input).map_err(|e| match e {
+        DriverError::TooFewRows { rows, params, needed } => AppError::Invalid(match lang {
+            Lang::Zh => format!(
+                "样本太少，无法可靠分析：{rows} 个人月，{params} 个参数，至少需要 {needed} 个人月。请扩大月份范围或部门。"
+            ),
+            Lang::En => e.to_string() + "; widen the months or the department",
+        }),
+        DriverError::ConstantTarget => AppError::Invalid(
+            lang.pick("目标指标没有变化，无法分析", "the target does not vary; nothing to explain")
+                .into(),
+        ),
+        DriverError::NoFeatures => AppError::Invalid(lang.pick("没有可用的候选因素", "no usable candidate driver").into()),
+    })?;
+    let mut excluded: Vec<Excluded> = excluded_for(&q.target)
+        .into_iter()
+        .map(|(feature, reason)| Excluded { feature, reason })
+        .collect();
+    excluded.extend(report.dropped.iter().map(|(f, r)| Excluded {
+        feature: f.clone(),
+        reason: r.clone(),
+    }));
+    Ok(DriversResult {
+        target: q.target.clone(),
+        rows: report.rows,
+        employees: report.employees,
+        from: from.to_string(),
+        to: to.to_string(),
+        r_squared: report.r_squared,
+        method: "OLS with tenure, department and month controls; HC1 robust 95% intervals",
+        drivers: report
+            .drivers
+            .iter()
+            .map(|d| DriverLine {
+                feature: d.feature.clone(),
+                rank: d.rank,
+                importance: d.importance,
+                effect_per_unit: d.effect_per_unit,
+                effect_per_sd: d.effect_per_sd,
+                ci_low: d.ci_low,
+                ci_high: d.ci_high,
+                p_value: d.p_value,
+                direction: d.direction.clone(),
+                raw_effect_per_sd: d.raw_effect_per_sd,
+                confounded_by: d.confounded_by.clone(),
+                missing_share: d.missing_share,
+                explanation: explain(d, &q.target, report.rows, lang),
+            })
+            .collect(),
+        excluded,
+    })
+}
+
+impl DriversResult {
+    /// A table for the terminal.
+    pub fn render(&self, lang: Lang) -> String {
+        let mut out = format!(
+            "{}: {} · {} {}–{} · {} {} · {} {} · R² {:.2}\n{}\n\n",
+            lang.pick("目标", "target"),
+            self.target,
+            lang.pick("月份", "months"),
+            self.from,
+            self.to,
+            self.rows,
+            lang.pick("个人月", "person-months"),
+            self.employees,
+            lang.pick("人", "people"),
+            self.r_squared,
+            lang.pick(
+                "方法：控制司龄、部门、月份的回归（稳健标准误）；“相关”不等于“因果”。",
+                "Method: regression controlling for tenure, department and month (robust errors); association, not causation."
+            )
+        );
+        for d in &self.drivers {
+            out.push_str(&format!(
+                "{:>2}. {:<28} {:>8.2}  p={:<7.4} {}\n    {}\n",
+                d.rank,
+                d.feature,
+                d.effect_per_sd,
+                d.p_value,
+                d.confounded_by
+                    .as_ref()
+                    .map(|c| format!("[{} {c}]", lang.pick("混杂：", "confounded by")))
+                    .unwrap_or_default(),
+                d.explanation
+            ));
+        }
+        if !self.excluded.is_empty() {
+            out.push_str(&format!("\n{}:\n", lang.pick("未纳入的因素", "left out")));
+            for e in &self.excluded {
+                out.push_str(&format!("  {} — {}\n", e.feature, e.reason));
+            }
+        }
+        out
+    }
+}

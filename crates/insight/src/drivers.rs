@@ -1,0 +1,581 @@
+//! Driver analysis: which behaviours go with higher output once tenure, department and month are
+//! held fixed. An OLS regression of the target on every candidate driver (standardised) and the
+//! controls, with heteroskedasticity-robust (HC1) standard errors, 95% intervals and
+//! p-values; each driver's raw (uncontrolled) association is computed too, and a driver whose raw
+//! association disappears under the controls is marked as confounded, naming the control that
+//! explains it. "Associated with", never "causes".
+
+use nalgebra::{DMatrix, DVector};
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// One observation: a person-month.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub employee: String,
+    pub department: Option<String>,
+    pub month: i32,
+    pub tenure_months: Option<f64>,
+    pub target: Option<f64>,
+    /// Candidate drivers, in the order of [`DriverInput::features`]; `None` = missing.
+    pub features: Vec<Option<f64>>,
+}
+
+/// What to analyse.
+#[derive(Debug, Clone)]
+pub struct DriverInput {
+    pub target: String,
+    /// Feature ids, with their unit words for explanations: (id, zh label, en label, zh unit, en unit).
+    pub features: Vec<FeatureInfo>,
+    pub rows: Vec<Observation>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureInfo {
+    pub id: String,
+    pub zh: String,
+    pub en: String,
+}
+
+/// One driver's result.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Driver {
+    pub feature: String,
+    pub rank: usize,
+    /// |t| of the controlled effect: how clearly the data separate it from zero.
+    pub importance: f64,
+    /// Target change per one unit of the feature, controls held fixed.
+    pub effect_per_unit: f64,
+    /// Target change per one standard deviation of the feature.
+    pub effect_per_sd: f64,
+    /// 95% interval of `effect_per_sd`.
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub p_value: f64,
+    /// `positive`, `negative` or `unclear` (interval includes zero).
+    pub direction: String,
+    /// Raw association per SD (no controls), for comparison.
+    pub raw_effect_per_sd: f64,
+    pub raw_p_value: f64,
+    /// What explains a clear raw association that vanishes in the model: a control (`tenure`,
+    /// `department`, `month`) or the id of another driver it overlaps with.
+    pub confounded_by: Option<String>,
+    /// Share of rows where the feature was missing (filled with its mean).
+    pub missing_share: f64,
+}
+
+/// The analysis.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DriverReport {
+    pub target: String,
+    pub rows: usize,
+    pub employees: usize,
+    pub drivers: Vec<Driver>,
+    /// Features left out: (feature, reason).
+    pub dropped: Vec<(String, String)>,
+    pub r_squared: f64,
+}
+
+/// Why an analysis could not be made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DriverError {
+    #[error("too few rows: {rows} person-months for {params} parameters (need at least {needed})")]
+    TooFewRows { rows: usize, params: usize, needed: usize },
+    #[error("the target does not vary")]
+    ConstantTarget,
+    #[error("no usable candidate driver")]
+    NoFeatures,
+}
+
+/// Controls of the regression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    Tenure,
+    Department,
+    Month,
+}
+
+impl Control {
+    fn name(self) -> &'static str {
+        match self {
+            Control::Tenure => "tenure",
+            Control::Department => "department",
+            Control::Month => "month",
+        }
+    }
+}
+
+const ALL_CONTROLS: [Control; 3] = [Control::Tenure, Control::Department, Control::Month];
+
+fn mean_of(it: impl Iterator<Item = f64>) -> f64 {
+    let (s, n) = it.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    if n == 0 { 0.0 } else { s / n as f64 }
+}
+
+fn sd_of(xs: &[f64]) -> f64 {
+    let m = mean_of(xs.iter().copied());
+    let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len().max(2) - 1) as f64;
+    v.sqrt()
+}
+
+/// A factor (department, month): each row's level index and the number of levels.
+struct Factor {
+    level: Vec<usize>,
+    levels: usize,
+}
+
+impl Factor {
+    fn new<K: Ord + Clone>(keys: Vec<K>) -> Factor {
+        let mut sorted = keys.clone();
+        sorted.sort();
+        sorted.dedup();
+        let level = keys.iter().map(|k| sorted.binary_search(k).unwrap_or(0)).collect();
+        Factor {
+            level,
+            levels: sorted.len(),
+        }
+    }
+
+    /// Subtracts each level's mean; returns the largest change.
+    fn demean(&self, col: &mut [f64]) -> f64 {
+        let mut sum = vec![0.0; self.levels];
+        let mut count = vec![0usize; self.levels];
+        for (v, &g) in col.iter().zip(&self.level) {
+            sum[g] += v;
+            count[g] += 1;
+        }
+        let mean: Vec<f64> = sum.iter().zip(&count).map(|(s, &c)| s / c.max(1) as f64).collect();
+        let mut biggest = 0.0f64;
+        for (v, &g) in col.iter_mut().zip(&self.level) {
+            *v -= mean[g];
+            biggest = biggest.max(mean[g].abs());
+        }
+        biggest
+    }
+}
+
+/// Removes the fixed effects of the factors from a column (Frisch–Waugh–Lovell): one pass for one
+/// factor, alternating projections for two, until the means left are negligible. This is what a
+/// regression with one dummy per department and month would do, without hundreds of columns.
+fn absorb(col: &[f64], factors: &[&Factor]) -> Vec<f64> {
+    let mut out = col.to_vec();
+    let scale = 1e-10 * (1.0 + sd_of(col));
+    for _ in 0..200 {
+        let mut change = 0.0f64;
+        for f in factors {
+            change = change.max(f.demean(&mut out));
+        }
+        if factors.len() < 2 || change < scale {
+            break;
+        }
+    }
+    out
+}
+
+/// An OLS fit with HC1 robust standard errors.
+struct Fit {
+    beta: DVector<f64>,
+    se: DVector<f64>,
+    df: f64,
+    r_squared: f64,
+}
+
+/// Least squares of `y` on the columns (add a column of ones for an intercept). `absorbed` counts
+/// parameters already removed by [`absorb`] (for the degrees of freedom). The pseudo-inverse keeps
+/// near-collinear designs solvable; callers drop exact duplicates first.
+fn ols(cols: &[&[f64]], y: &[f64], absorbed: usize) -> Option<Fit> {
+    let n = y.len();
+    let k = cols.len();
+    if n <= k + absorbed || k == 0 {
+        return None;
+    }
+    let x = DMatrix::from_fn(n, k, |i, j| cols[j][i]);
+    let yv = DVector::from_column_slice(y);
+    let inv = x.tr_mul(&x).pseudo_inverse(1e-10).ok()?;
+    let beta = &inv * x.tr_mul(&yv);
+    let resid = &yv - &x * &beta;
+    // HC1: (X'X)⁻¹ X' diag(e²) X (X'X)⁻¹ · n/(n−k): the middle as (e∘X)'(e∘X).
+    let mut xe = x.clone();
+    for (i, mut row) in xe.row_iter_mut().enumerate() {
+        row *= resid[i];
+    }
+    let df = (n - k - absorbed) as f64;
+    let cov = &inv * xe.tr_mul(&xe) * &inv * (n as f64 / df);
+    let se = DVector::from_iterator(k, (0..k).map(|j| cov[(j, j)].max(0.0).sqrt()));
+    let ybar = yv.mean();
+    let tss: f64 = yv.iter().map(|v| (v - ybar).powi(2)).sum();
+    let rss: f64 = resid.iter().map(|e| e * e).sum();
+    Some(Fit {
+        beta,
+        se,
+        df,
+        r_squared: if tss > 0.0 { 1.0 - rss / tss } else { 0.0 },
+    })
+}
+
+fn p_value(t: f64, df: f64) -> f64 {
+    match StudentsT::new(0.0, 1.0, df.max(1.0)) {
+        Ok(d) if t.is_finite() => 2.0 * (1.0 - d.cdf(t.abs())),
+        _ => 1.0,
+    }
+}
+
+fn t_crit(df: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df.max(1.0))
+        .map(|d| d.inverse_cdf(0.975))
+        .unwrap_or(1.96)
+}
+
+/// The coefficient of column `j` and its two-sided p-value.
+fn coef(f: &Fit, j: usize) -> (f64, f64) {
+    let t = if f.se[j] > 0.0 { f.beta[j] / f.se[j] } else { 0.0 };
+    (f.beta[j], p_value(t, f.df))
+}
+
+/// Ranks the candidate drivers of the target.
+pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError> {
+    let owned: Vec<&Observation> = input
+        .rows
+        .iter()
+        .filter(|r| r.target.is_some_and(f64::is_finite))
+        .collect();
+    let n = owned.len();
+    if n < 3 {
+        return Err(DriverError::TooFewRows {
+            rows: n,
+            params: 1 + input.features.len(),
+            needed: 30,
+        });
+    }
+    let y: Vec<f64> = owned.iter().map(|r| r.target.unwrap_or(0.0)).collect();
+    if sd_of(&y) == 0.0 {
+        return Err(DriverError::ConstantTarget);
+    }
+
+    // Features: fill missing with the mean, standardise, drop constant ones.
+    let mut dropped = Vec::new();
+    let mut kept: Vec<(usize, Vec<f64>, f64, f64)> = Vec::new(); // (index, z-scores, sd, missing share)
+    for (j, f) in input.features.iter().enumerate() {
+        let vals: Vec<Option<f64>> = owned.iter().map(|r| r.features.get(j).copied().flatten()).collect();
+        let present: Vec<f64> = vals.iter().flatten().copied().filter(|v| v.is_finite()).collect();
+        let missing = 1.0 - present.len() as f64 / n as f64;
+        if present.len() < n / 2 {
+            dropped.push((f.id.clone(), "missing in more than half the rows".into()));
+            continue;
+        }
+        let m = mean_of(present.iter().copied());
+        let filled: Vec<f64> = vals.iter().map(|v| v.filter(|x| x.is_finite()).unwrap_or(m)).collect();
+        let sd = sd_of(&filled);
+        if sd < 1e-12 {
+            dropped.push((f.id.clone(), "constant".into()));
+            continue;
+        }
+        let z: Vec<f64> = filled.iter().map(|v| (v - m) / sd).collect();
+        // Perfectly collinear with a feature already kept: it adds nothing that can be separated.
+        if let Some((k, _, _, _)) = kept.iter().find(|(_, zk, _, _)| correlation(zk, &z).abs() > 0.999) {
+            dropped.push((f.id.clone(), format!("collinear with {}", input.features[*k].id)));
+            continue;
+        }
+        kept.push((j, z, sd, missing));
+    }
+    if kept.is_empty() {
+        return Err(DriverError::NoFeatures);
+    }
+
+    // Controls: log tenure (ramp-up is steep early, flat later) as a column; department and month
+    // as absorbed fixed effects.
+    let tmean = mean_of(owned.iter().filter_map(|r| r.tenure_months));
+    let tenure: Vec<f64> = owned
+        .iter()
+        .map(|r| (r.tenure_months.unwrap_or(tmean).max(0.0) + 1.0).ln())
+        .collect();
+    let dept = Factor::new(owned.iter().map(|r| r.department.clone().unwrap_or_default()).collect());
+    let month = Factor::new(owned.iter().map(|r| r.month).collect());
+    let both = [&dept, &month];
+    let absorbed = dept.levels + month.levels - 1;
+    let params = kept.len() + 1 + absorbed;
+    let needed = (params * 5).max(30);
+    if n < needed {
+        return Err(DriverError::TooFewRows {
+            rows: n,
+            params,
+            needed,
+        });
+    }
+    let y_both = absorb(&y, &both);
+    let t_both = absorb(&tenure, &both);
+    let z_both: Vec<Vec<f64>> = kept.iter().map(|(_, z, _, _)| absorb(z, &both)).collect();
+    let mut cols: Vec<&[f64]> = z_both.iter().map(|c| c.as_slice()).collect();
+    cols.push(&t_both);
+    let full = ols(&cols, &y_both, absorbed).ok_or(DriverError::TooFewRows {
+        rows: n,
+        params,
+        needed,
+    })?;
+    let tc = t_crit(full.df);
+    let ones = vec![1.0; n];
+
+    let mut drivers = Vec::new();
+    for (pos, (j, z, sd, missing)) in kept.iter().enumerate() {
+        let b = full.beta[pos];
+        let se = full.se[pos];
+        let t = if se > 0.0 { b / se } else { 0.0 };
+        let p = p_value(t, full.df);
+        // Raw association: the feature alone.
+        let (raw_b, raw_p) = ols(&[&ones, z], &y, 0).map(|f| coef(&f, 1)).unwrap_or((0.0, 1.0));
+        // Confounded: clearly associated alone, not distinguishable from zero under the controls
+        // alone; then the control that, added by itself, takes most of it away is named. Clear
+        // alone and under the controls but not beside the other drivers: it overlaps with the
+        // driver it is most correlated with. (An effect that shrinks but stays clear is reported
+        // as it is.)
+        let confounded_by = if raw_p < 0.05 && p >= 0.05 {
+            let with_controls = ols(&[&z_both[pos], &t_both], &y_both, absorbed).map(|f| coef(&f, 0).1);
+            if with_controls.is_some_and(|pc| pc >= 0.05) {
+                ALL_CONTROLS
+                    .iter()
+                    .filter_map(|c| {
+                        let fit = match c {
+                            Control::Tenure => ols(&[&ones, z, &tenure], &y, 0),
+                            Control::Department => ols(&[&absorb(z, &[&dept])], &absorb(&y, &[&dept]), dept.levels),
+                            Control::Month => ols(&[&absorb(z, &[&month])], &absorb(&y, &[&month]), month.levels),
+                        }?;
+                        let idx = if *c == Control::Tenure { 1 } else { 0 };
+                        Some((c.name(), fit.beta[idx].abs()))
+                    })
+                    .min_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(name, _)| name.to_string())
+            } else {
+                kept.iter()
+                    .enumerate()
+                    .filter(|(other, _)| *other != pos)
+                    .map(|(_, (k, zk, _, _))| (*k, correlation(zk, z).abs()))
+                    .max_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(k, _)| input.features[k].id.clone())
+            }
+        } else {
+            None
+        };
+        let lo = b - tc * se;
+        let hi = b + tc * se;
+        drivers.push(Driver {
+            feature: input.features[*j].id.clone(),
+            rank: 0,
+            importance: t.abs(),
+            effect_per_unit: b / sd,
+            effect_per_sd: b,
+            ci_low: lo,
+            ci_high: hi,
+            p_value: p,
+            direction: if lo > 0.0 {
+                "positive".into()
+            } else if hi < 0.0 {
+                "negative".into()
+            } else {
+                "unclear".into()
+            },
+            raw_effect_per_sd: raw_b,
+            raw_p_value: raw_p,
+            confounded_by,
+            missing_share: *missing,
+        });
+    }
+    // Clear effects first (interval excludes zero), by size; then the rest by |t|.
+    drivers.sort_by(|a, b| {
+        let clear = |d: &Driver| d.direction != "unclear" && d.confounded_by.is_none();
+        clear(b).cmp(&clear(a)).then_with(|| {
+            if clear(a) {
+                b.effect_per_sd.abs().total_cmp(&a.effect_per_sd.abs())
+            } else {
+                b.importance.total_cmp(&a.importance)
+            }
+        })
+    });
+    for (i, d) in drivers.iter_mut().enumerate() {
+        d.rank = i + 1;
+    }
+    let mut employees: Vec<&str> = owned.iter().map(|r| r.employee.as_str()).collect();
+    employees.sort_unstable();
+    employees.dedup();
+    // R² of the whole model, fixed effects included.
+    let ybar = mean_of(y.iter().copied());
+    let tss: f64 = y.iter().map(|v| (v - ybar).powi(2)).sum();
+    let within_rss = (1.0 - full.r_squared) * y_both.iter().map(|v| v * v).sum::<f64>();
+    Ok(DriverReport {
+        target: input.target.clone(),
+        rows: n,
+        employees: employees.len(),
+        drivers,
+        dropped,
+        r_squared: if tss > 0.0 { 1.0 - within_rss / tss } else { 0.0 },
+    })
+}
+
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
+    let ma = mean_of(a.iter().copied());
+    let mb = mean_of(b.iter().copied());
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma).powi(2);
+        sbb += (y - mb).powi(2);
+    }
+    if saa == 0.0 || sbb == 0.0 {
+        0.0
+    } else {
+        sab / (saa * sbb).sqrt()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+
+    fn normal(rng: &mut SmallRng) -> f64 {
+        // Box–Muller: enough for test data.
+        let u1: f64 = rng.random::<f64>().max(1e-12);
+        let u2: f64 = rng.random();
+        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    }
+
+    /// 200 people × 12 months. Truth: target = 8,000·followups_per_week + 50,000·conversion plus
+    /// 15,000·ln(tenure+1), a department effect and noise. `noise_a`, `noise_b` have no effect;
+    /// `seniority_proxy` tracks tenure but has no effect of its own.
+    fn planted(seed: u64) -> DriverInput {
+        let mut rng = SmallRng::seed_from_u64(seed);
+        let mut rows = Vec::new();
+        for e in 0..200 {
+            let dept = ["A", "B", "C"][e % 3];
+            let start_tenure = rng.random_range(0.0..60.0);
+            let skill = normal(&mut rng);
+            for m in 0..12 {
+                let tenure: f64 = start_tenure + m as f64;
+                let fpw = (5.0 + 1.5 * skill + normal(&mut rng)).max(0.0);
+                let conv = (0.2 + 0.05 * normal(&mut rng)).clamp(0.0, 1.0);
+                let noise_a = normal(&mut rng);
+                let noise_b = 10.0 + 3.0 * normal(&mut rng);
+                let proxy = (tenure + 1.0).ln() * 2.0 + 0.3 * normal(&mut rng);
+                let dept_effect = match dept {
+                    "A" => 0.0,
+                    "B" => 20_000.0,
+                    _ => -10_000.0,
+                };
+                let y = 8_000.0 * fpw
+                    + 50_000.0 * conv
+                    + 15_000.0 * (tenure + 1.0).ln()
+                    + dept_effect
+                    + 12_000.0 * normal(&mut rng);
+                rows.push(Observation {
+                    employee: format!("E{e}"),
+                    department: Some(dept.into()),
+                    month: 202601 + m,
+                    tenure_months: Some(tenure),
+                    target: Some(y),
+                    features: vec![
+                        Some(fpw),
+                        Some(conv),
+                        Some(noise_a),
+                        Some(noise_b),
+                        Some(proxy),
+                        Some(3.0),
+                    ],
+                });
+            }
+        }
+        let f = |id: &str| FeatureInfo {
+            id: id.into(),
+            zh: id.into(),
+            en: id.into(),
+        };
+        DriverInput {
+            target: "contribution".into(),
+            features: vec![
+                f("followups_per_week"),
+                f("lead_conversion_rate"),
+                f("noise_a"),
+                f("noise_b"),
+                f("seniority_proxy"),
+                f("constant"),
+            ],
+            rows,
+        }
+    }
+
+    #[test]
+    fn planted_drivers_are_found_ranked_and_recovered_within_their_intervals() {
+        let r = analyse_drivers(&planted(7)).unwrap();
+        assert_eq!(r.rows, 2400);
+        assert_eq!(r.employees, 200);
+        let top: Vec<&str> = r.drivers.iter().take(2).map(|d| d.feature.as_str()).collect();
+        assert_eq!(top, ["followups_per_week", "lead_conversion_rate"]);
+        let fpw = &r.drivers[0];
+        // Per unit: 8,000 per extra follow-up a week, inside the 95% interval.
+        let per_unit_lo = fpw.ci_low / (fpw.effect_per_sd / fpw.effect_per_unit);
+        let per_unit_hi = fpw.ci_high / (fpw.effect_per_sd / fpw.effect_per_unit);
+        assert!(
+            per_unit_lo < 8_000.0 && 8_000.0 < per_unit_hi,
+            "{per_unit_lo}..{per_unit_hi}"
+        );
+        assert_eq!(fpw.direction, "positive");
+        for noise in ["noise_a", "noise_b"] {
+            let d = r.drivers.iter().find(|d| d.feature == noise).unwrap();
+            assert!(d.rank > 2, "{noise} ranked {}", d.rank);
+            assert!(d.p_value > 0.001, "{noise} p = {}", d.p_value);
+        }
+        assert!(r.dropped.iter().any(|(f, why)| f == "constant" && why == "constant"));
+    }
+
+    #[test]
+    fn a_feature_that_only_tracks_tenure_is_marked_confounded() {
+        let r = analyse_drivers(&planted(11)).unwrap();
+        let proxy = r.drivers.iter().find(|d| d.feature == "seniority_proxy").unwrap();
+        assert!(proxy.raw_p_value < 0.001, "raw association is strong");
+        assert_eq!(proxy.confounded_by.as_deref(), Some("tenure"));
+        assert!(proxy.rank > 2);
+    }
+
+    #[test]
+    fn tiny_samples_and_constant_targets_are_refused() {
+        let mut input = planted(3);
+        input.rows.truncate(20);
+        assert!(matches!(analyse_drivers(&input), Err(DriverError::TooFewRows { .. })));
+        let mut input = planted(3);
+        for r in &mut input.rows {
+            r.target = Some(5.0);
+        }
+        assert_eq!(analyse_drivers(&input), Err(DriverError::ConstantTarget));
+    }
+
+    #[test]
+    fn collinear_and_mostly_missing_features_are_dropped_with_a_reason() {
+        let mut input = planted(5);
+        input.features.push(FeatureInfo {
+            id: "fpw_again".into(),
+            zh: "x".into(),
+            en: "x".into(),
+        });
+        input.features.push(FeatureInfo {
+            id: "sparse".into(),
+            zh: "y".into(),
+            en: "y".into(),
+        });
+        for (i, r) in input.rows.iter_mut().enumerate() {
+            let fpw = r.features[0];
+            r.features.push(fpw.map(|v| v * 2.0 + 1.0));
+            r.features.push(if i % 3 == 0 { Some(1.0 + i as f64) } else { None });
+        }
+        let r = analyse_drivers(&input).unwrap();
+        assert!(
+            r.dropped
+                .iter()
+                .any(|(f, why)| f == "fpw_again" && why.contains("followups_per_week"))
+        );
+        assert!(
+            r.dropped
+                .iter()
+                .any(|(f, why)| f == "sparse" && why.contains("missing"))
+        );
+        assert_eq!(r.drivers[0].feature, "followups_per_week");
+    }
+}

@@ -1,0 +1,385 @@
+//! The feature table of driver analysis: one row per person-month from the metric table, the
+//! candidate drivers, the targets, and which features are the target in disguise.
+
+use uplift_domain::Lang;
+use uplift_domain::metric_data::EmployeeMonthMetrics;
+
+use crate::drivers::{Driver, DriverInput, FeatureInfo, Observation};
+
+/// A person-month of the metric table with who it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonMonth {
+    pub employee_no: String,
+    pub department: Option<String>,
+    pub metrics: EmployeeMonthMetrics,
+}
+
+/// Targets a driver analysis can explain.
+pub const TARGETS: [&str; 5] = [
+    "contribution",
+    "per_capita_contribution",
+    "quota_attainment",
+    "lead_conversion_rate",
+    "win_rate",
+];
+
+/// A candidate driver: how to read it, and the step an explanation speaks of.
+struct Candidate {
+    id: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    value: fn(&EmployeeMonthMetrics) -> Option<f64>,
+    /// The change an explanation describes ("1 more follow-up a week", "10 points more").
+    step: f64,
+    step_zh: &'static str,
+    step_en: &'static str,
+}
+
+const CANDIDATES: &[Candidate] = &[
+    Candidate {
+        id: "followups_per_week",
+        zh: "周均跟进次数",
+        en: "follow-ups per week",
+        value: |m| m.followups_per_week,
+        step: 1.0,
+        step_zh: "每周多跟进1次",
+        step_en: "one more follow-up a week",
+    },
+    Candidate {
+        id: "first_response_hours",
+        zh: "首次响应时长",
+        en: "first response time",
+        value: |m| m.first_response_hours,
+        step: 1.0,
+        step_zh: "首次响应每慢1小时",
+        step_en: "each hour slower to first contact",
+    },
+    Candidate {
+        id: "contacted_within_24h_rate",
+        zh: "24小时触达率",
+        en: "contacted within 24h",
+        value: |m| m.contacted_within_24h_rate,
+        step: 0.1,
+        step_zh: "24小时触达率提高10个百分点",
+        step_en: "10 points more leads contacted within 24h",
+    },
+    Candidate {
+        id: "lead_conversion_rate",
+        zh: "线索转化率",
+        en: "lead conversion rate",
+        value: |m| m.lead_conversion_rate,
+        step: 0.1,
+        step_zh: "线索转化率提高10个百分点",
+        step_en: "10 points higher lead conversion",
+    },
+    Candidate {
+        id: "win_rate",
+        zh: "赢单率",
+        en: "win rate",
+        value: |m| m.win_rate,
+        step: 0.1,
+        step_zh: "赢单率提高10个百分点",
+        step_en: "10 points higher win rate",
+    },
+    Candidate {
+        id: "leads_received",
+        zh: "分配线索数",
+        en: "leads received",
+        value: |m| Some(m.leads_received as f64),
+        step: 10.0,
+        step_zh: "每月多分配10条线索",
+        step_en: "10 more leads a month",
+    },
+    Candidate {
+        id: "pipeline_value",
+        zh: "在手商机金额",
+        en: "open pipeline",
+        value: |m| Some(m.pipeline_fen as f64 / 100.0),
+        step: 100_000.0,
+        step_zh: "在手商机多10万元",
+        step_en: "¥100,000 more open pipeline",
+    },
+    Candidate {
+        id: "training_completion_rate",
+        zh: "培训完成率",
+        en: "training completion rate",
+        value: |m| m.training_completion_rate,
+        step: 0.1,
+        step_zh: "培训完成率提高10个百分点",
+        step_en: "10 points higher training completion",
+    },
+    Candidate {
+        id: "trainings_done_to_date",
+        zh: "累计完成课程数",
+        en: "courses completed to date",
+        value: |m| Some(m.trainings_done_to_date as f64),
+        step: 1.0,
+        step_zh: "多完成1门课程",
+        step_en: "one more course completed",
+    },
+    Candidate {
+        id: "appraisal_score",
+        zh: "绩效得分",
+        en: "appraisal score",
+        value: |m| m.appraisal_score,
+        step: 1.0,
+        step_zh: "绩效得分高1分",
+        step_en: "one point higher appraisal",
+    },
+];
+
+/// The target's value of a person-month.
+fn target_value(target: &str, m: &EmployeeMonthMetrics) -> Option<f64> {
+    match target {
+        "contribution" => Some(m.contribution_fen as f64 / 100.0),
+        "per_capita_contribution" => m.per_capita_contribution,
+        "quota_attainment" => m.quota_attainment,
+        "lead_conversion_rate" => m.lead_conversion_rate,
+        "win_rate" => m.win_rate,
+        _ => None,
+    }
+}
+
+/// Features left out for a target because they contain it, with the reason.
+pub fn excluded_for(target: &str) -> Vec<(String, String)> {
+    let contains = "contains the target (the same deals counted another way)";
+    let same_wins = "counts the same won deals as the target";
+    let result = "follows from the target (converted leads become this pipeline)";
+    let list: &[(&str, &str)] = match target {
+        "contribution" | "per_capita_contribution" | "quota_attainment" => &[
+            ("orders_won", contains),
+            ("avg_deal_size", contains),
+            ("per_capita_contribution", contains),
+            ("quota_attainment", contains),
+            ("contribution", contains),
+            ("win_rate", same_wins),
+        ],
+        "lead_conversion_rate" => &[("leads_converted", contains), ("pipeline_value", result)],
+        "win_rate" => &[("orders_won", contains), ("deals_lost", contains)],
+        _ => &[],
+    };
+    let mut out: Vec<(String, String)> = list
+        .iter()
+        .filter(|(f, _)| *f != target)
+        .map(|(f, r)| (f.to_string(), r.to_string()))
+        .collect();
+    out.push((target.to_string(), "the target itself".into()));
+    out
+}
+
+/// The driver input for `target` from person-months: months worked below half time (fte < 0.5)
+/// are left out; the target itself is not a candidate.
+pub fn driver_input(target: &str, rows: &[PersonMonth]) -> DriverInput {
+    let excluded = excluded_for(target);
+    let candidates: Vec<&Candidate> = CANDIDATES
+        .iter()
+        .filter(|c| !excluded.iter().any(|(f, _)| f == c.id))
+        .collect();
+    let observations = rows
+        .iter()
+        .filter(|r| r.metrics.fte >= 0.5)
+        .map(|r| Observation {
+            employee: r.employee_no.clone(),
+            department: r.department.clone(),
+            month: r.metrics.month,
+            tenure_months: r.metrics.tenure_months.map(|t| t as f64),
+            target: target_value(target, &r.metrics),
+            features: candidates.iter().map(|c| (c.value)(&r.metrics)).collect(),
+        })
+        .collect();
+    DriverInput {
+        target: target.to_string(),
+        features: candidates
+            .iter()
+            .map(|c| FeatureInfo {
+                id: c.id.into(),
+                zh: c.zh.into(),
+                en: c.en.into(),
+            })
+            .collect(),
+        rows: observations,
+    }
+}
+
+fn target_words(target: &str, lang: Lang) -> (&'static str, bool) {
+    // (name, is a rate shown in percentage points)
+    match target {
+        "contribution" => (lang.pick("月贡献额", "monthly contribution"), false),
+        "per_capita_contribution" => (lang.pick("人均贡献额", "per-capita contribution"), false),
+        "quota_attainment" => (lang.pick("目标达成率", "quota attainment"), true),
+        "lead_conversion_rate" => (lang.pick("线索转化率", "lead conversion"), true),
+        "win_rate" => (lang.pick("赢单率", "win rate"), true),
+        _ => ("?", false),
+    }
+}
+
+/// The number alone: yuan rounded to hundreds with thousands separators, or rate points.
+fn number(v: f64, rate: bool) -> String {
+    if rate {
+        return format!("{:.1}", v * 100.0);
+    }
+    let rounded = (v / 100.0).round() * 100.0;
+    let s = format!("{:.0}", rounded.abs());
+    let mut grouped = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    if rounded < 0.0 { format!("-{grouped}") } else { grouped }
+}
+
+fn with_unit(n: String, rate: bool, lang: Lang) -> String {
+    match (rate, lang) {
+        (true, Lang::Zh) => format!("{n} 个百分点"),
+        (true, Lang::En) => format!("{n} points"),
+        (false, Lang::Zh) => format!("{n} 元"),
+        (false, Lang::En) => format!("¥{n}"),
+    }
+}
+
+fn amount(v: f64, rate: bool, lang: Lang) -> String {
+    with_unit(number(v, rate), rate, lang)
+}
+
+/// `6,100–10,300 元`, `¥6,100–¥10,300`, `-1.2–3.4 个百分点`.
+fn range(lo: f64, hi: f64, rate: bool, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => with_unit(format!("{}–{}", number(lo, rate), number(hi, rate)), rate, lang),
+        Lang::En => format!("{} to {}", amount(lo, rate, lang), amount(hi, rate, lang)),
+    }
+}
+
+/// One sentence a sales director can read: the effect of the feature's step on the target with its
+/// 95% interval and sample size, or why it is not a driver.
+pub fn explain(d: &Driver, target: &str, rows: usize, lang: Lang) -> String {
+    let Some(c) = CANDIDATES.iter().find(|c| c.id == d.feature) else {
+        return String::new();
+    };
+    let (tname, rate) = target_words(target, lang);
+    let per_step = |v: f64| v * c.step;
+    let eff = per_step(d.effect_per_unit);
+    let scale = if d.effect_per_sd != 0.0 {
+        d.effect_per_unit / d.effect_per_sd
+    } else {
+        0.0
+    };
+    let (lo, hi) = (per_step(d.ci_low * scale), per_step(d.ci_high * scale));
+    let fname = lang.pick(c.zh, c.en);
+    if let Some(control) = &d.confounded_by {
+        let cz = match control.as_str() {
+            "tenure" => lang.pick("司龄", "tenure"),
+            "department" => lang.pick("部门", "department"),
+            "month" => lang.pick("月份", "the month"),
+            other => {
+                let o = CANDIDATES
+                    .iter()
+                    .find(|c| c.id == other)
+                    .map(|c| lang.pick(c.zh, c.en))
+                    .unwrap_or(other);
+                return match lang {
+                    Lang::Zh => {
+                        format!("{fname}与{tname}相关，但与「{o}」高度重叠：同时考虑后不再显著，单独看不出它的作用")
+                    }
+                    Lang::En => format!(
+                        "{fname} goes with {tname}, but overlaps with {o}: beside it, no separate effect can be seen"
+                    ),
+                };
+            }
+        };
+        return match lang {
+            Lang::Zh => {
+                format!("{fname}与{tname}相关，但控制{cz}后不再显著：这种关联主要由{cz}解释，不是独立的驱动因素")
+            }
+            Lang::En => {
+                format!("{fname} goes with {tname}, but not once {cz} is held fixed: {cz} explains the association")
+            }
+        };
+    }
+    if d.direction == "unclear" {
+        return match lang {
+            Lang::Zh => format!(
+                "{fname}与{tname}没有可确认的关联（{}：95% 区间 {} 含 0，n={rows}）",
+                c.step_zh,
+                range(lo, hi, rate, lang)
+            ),
+            Lang::En => format!(
+                "no clear association between {fname} and {tname} ({}: 95% interval {} includes 0, n={rows})",
+                c.step_en,
+                range(lo, hi, rate, lang)
+            ),
+        };
+    }
+    let up = eff > 0.0;
+    let (a, b) = (lo.abs().min(hi.abs()), lo.abs().max(hi.abs()));
+    match lang {
+        Lang::Zh => format!(
+            "{}，{tname}平均{} {}（95% 区间 {}，n={rows}）",
+            c.step_zh,
+            if up { "高" } else { "低" },
+            amount(eff.abs(), rate, lang),
+            range(a, b, rate, lang),
+        ),
+        Lang::En => format!(
+            "{}: {tname} {} by {} on average (95% interval {}, n={rows})",
+            c.step_en,
+            if up { "higher" } else { "lower" },
+            amount(eff.abs(), rate, lang),
+            range(a, b, rate, lang),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explanations_read_like_the_issue_asks() {
+        let d = Driver {
+            feature: "followups_per_week".into(),
+            rank: 1,
+            importance: 9.0,
+            effect_per_unit: 8_200.0,
+            effect_per_sd: 16_400.0,
+            ci_low: 12_200.0,
+            ci_high: 20_600.0,
+            p_value: 0.0001,
+            direction: "positive".into(),
+            raw_effect_per_sd: 20_000.0,
+            raw_p_value: 0.0,
+            confounded_by: None,
+            missing_share: 0.0,
+        };
+        assert_eq!(
+            explain(&d, "contribution", 1240, Lang::Zh),
+            "每周多跟进1次，月贡献额平均高 8,200 元（95% 区间 6,100–10,300 元，n=1240）"
+        );
+        let mut c = d.clone();
+        c.confounded_by = Some("tenure".into());
+        assert!(explain(&c, "contribution", 10, Lang::Zh).contains("控制司龄后不再显著"));
+    }
+
+    #[test]
+    fn the_target_is_never_its_own_driver_and_disguises_are_listed() {
+        let input = driver_input("lead_conversion_rate", &[]);
+        assert!(!input.features.iter().any(|f| f.id == "lead_conversion_rate"));
+        let ex = excluded_for("contribution");
+        assert!(ex.iter().any(|(f, _)| f == "orders_won"));
+        assert!(ex.iter().any(|(f, _)| f == "avg_deal_size"));
+        assert!(ex.iter().any(|(f, r)| f == "contribution" && r == "the target itself"));
+        assert!(
+            !driver_input("contribution", &[])
+                .features
+                .iter()
+                .any(|f| f.id == "win_rate")
+        );
+        assert!(
+            !driver_input("lead_conversion_rate", &[])
+                .features
+                .iter()
+                .any(|f| f.id == "pipeline_value")
+        );
+    }
+}
