@@ -4,10 +4,12 @@ use serde::Serialize;
 use uplift_domain::access::Scope;
 use uplift_domain::{Lang, Month};
 use uplift_insight::drivers::{DriverError, analyse_drivers};
-use uplift_insight::features::{PersonMonth, TARGETS, driver_input, excluded_for, explain};
+use uplift_insight::features::{PersonMonth, TARGETS, driver_input, excluded_for, explain, feature_label};
 use uplift_store::{MetricFilter, Store};
 
 use crate::AppError;
+
+pub use uplift_insight::features::is_control;
 
 /// What to analyse.
 #[derive(Debug, Clone)]
@@ -24,6 +26,8 @@ pub struct DriversQuery {
 #[derive(Debug, Clone, Serialize)]
 pub struct DriverLine {
     pub feature: String,
+    /// The feature's name in the user's language.
+    pub label: String,
     pub rank: usize,
     pub importance: f64,
     pub effect_per_unit: f64,
@@ -42,6 +46,7 @@ pub struct DriverLine {
 #[derive(Debug, Clone, Serialize)]
 pub struct Excluded {
     pub feature: String,
+    pub label: String,
     pub reason: String,
 }
 
@@ -113,9 +118,14 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
     })?;
     let mut excluded: Vec<Excluded> = excluded_for(&q.target)
         .into_iter()
-        .map(|(feature, reason)| Excluded { feature, reason })
+        .map(|(feature, reason)| Excluded {
+            label: feature_label(&feature, lang),
+            feature,
+            reason,
+        })
         .collect();
     excluded.extend(report.dropped.iter().map(|(f, r)| Excluded {
+        label: feature_label(f, lang),
         feature: f.clone(),
         reason: r.clone(),
     }));
@@ -132,6 +142,7 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
             .iter()
             .map(|d| DriverLine {
                 feature: d.feature.clone(),
+                label: feature_label(&d.feature, lang),
                 rank: d.rank,
                 importance: d.importance,
                 effect_per_unit: d.effect_per_unit,

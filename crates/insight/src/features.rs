@@ -128,6 +128,21 @@ const CANDIDATES: &[Candidate] = &[
     },
 ];
 
+/// A candidate driver's name in the user's language (the id when unknown).
+pub fn feature_label(id: &str, lang: Lang) -> String {
+    match CANDIDATES.iter().find(|c| c.id == id) {
+        Some(c) => lang.pick(c.zh, c.en).to_string(),
+        None => uplift_domain::MetricId::parse(id)
+            .map(|m| m.label(lang).to_string())
+            .unwrap_or_else(|| id.to_string()),
+    }
+}
+
+/// Whether `confounded_by` names a control (rather than another driver).
+pub fn is_control(name: &str) -> bool {
+    matches!(name, "tenure" | "department" | "month")
+}
+
 /// The target's value of a person-month.
 fn target_value(target: &str, m: &EmployeeMonthMetrics) -> Option<f64> {
     match target {

@@ -1851,7 +1851,9 @@ async fn drivers_page(
                 if rate {
                     format!("{:+.1}{}", v * 100.0, l.pick("个百分点", " pts"))
                 } else {
-                    format!("{:+.0}", v)
+                    let s = money_yuan(Some(v.abs().round()), "¥");
+                    let s = s.trim_end_matches(".00").to_string();
+                    if v < 0.0 { format!("-{s}") } else { format!("+{s}") }
                 }
             };
             t.summary = format!(
@@ -1865,13 +1867,16 @@ async fn drivers_page(
                 l.pick("人", "people"),
                 r.r_squared
             );
+            // Rates in percentage points, money in yuan, as the table shows them.
+            let unit = if rate { 100.0 } else { 1.0 };
             t.chart = json!({
                 "type": "bar",
-                "labels": r.drivers.iter().map(|d| d.feature.clone()).collect::<Vec<_>>(),
+                "horizontal": true,
+                "labels": r.drivers.iter().map(|d| d.label.clone()).collect::<Vec<_>>(),
+                "money": if rate { "" } else { "¥" },
                 "series": [
-                    {"name": l.pick("每标准差影响", "Effect per SD"), "data": r.drivers.iter().map(|d| (d.effect_per_sd * 100.0).round() / 100.0).collect::<Vec<_>>()},
-                    {"name": l.pick("区间下限", "Interval low"), "type": "line", "data": r.drivers.iter().map(|d| (d.ci_low * 100.0).round() / 100.0).collect::<Vec<_>>()},
-                    {"name": l.pick("区间上限", "Interval high"), "type": "line", "data": r.drivers.iter().map(|d| (d.ci_high * 100.0).round() / 100.0).collect::<Vec<_>>()}
+                    {"name": l.pick("每标准差影响", "Effect per SD"), "format": if rate { "points" } else { "money" },
+                     "data": r.drivers.iter().map(|d| (d.effect_per_sd * unit * 100.0).round() / 100.0).collect::<Vec<_>>()}
                 ]
             })
             .to_string();
@@ -1881,8 +1886,11 @@ async fn drivers_page(
                 .map(|d| DriverRow {
                     rank: d.rank,
                     label: match &d.confounded_by {
-                        Some(_) => format!("{} ({})", d.feature, l.pick("混杂", "confounded")),
-                        None => d.feature.clone(),
+                        Some(by) if uplift_app::insights::is_control(by) => {
+                            format!("{}（{}）", d.label, l.pick("混杂", "confounded"))
+                        }
+                        Some(_) => format!("{}（{}）", d.label, l.pick("重叠", "overlaps")),
+                        None => d.label.clone(),
                     },
                     effect: show(d.effect_per_sd),
                     interval: format!("{} … {}", show(d.ci_low), show(d.ci_high)),
@@ -1897,7 +1905,7 @@ async fn drivers_page(
             t.excluded = r
                 .excluded
                 .iter()
-                .map(|e| e.feature.clone())
+                .map(|e| e.label.clone())
                 .collect::<Vec<_>>()
                 .join(", ");
         }

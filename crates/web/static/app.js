@@ -11,15 +11,17 @@
     var fmt = function (kind, v) {
       if (v === null || v === undefined || v === "-") return "—";
       if (kind === "percent") return (v * 100).toFixed(1) + "%";
+      if (kind === "points") return Number(v).toFixed(1);
       if (kind === "money") return (spec.money || "") + Number(v).toLocaleString("zh-CN", { maximumFractionDigits: 0 });
       return Number(v).toLocaleString("zh-CN");
     };
     chart.setOption({
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
-      grid: { left: 56, right: two ? 56 : 16, top: 36, bottom: 28 },
-      xAxis: { type: "category", data: spec.labels },
-      yAxis: two ? [{ type: "value" }, { type: "value", axisLabel: { formatter: function (v) { return Math.round(v * 100) + "%"; } } }] : { type: "value" },
+      grid: spec.horizontal ? { left: 8, right: 24, top: 36, bottom: 28, containLabel: true } : { left: 56, right: two ? 56 : 16, top: 36, bottom: 28 },
+      xAxis: spec.horizontal ? { type: "value" } : { type: "category", data: spec.labels },
+      yAxis: spec.horizontal ? { type: "category", data: spec.labels, inverse: true, axisLabel: { interval: 0 } }
+        : two ? [{ type: "value" }, { type: "value", axisLabel: { formatter: function (v) { return Math.round(v * 100) + "%"; } } }] : { type: "value" },
       series: spec.series.map(function (s) {
         return {
           name: s.name, type: s.type || spec.type || "line", data: s.data, yAxisIndex: s.axis || 0, smooth: true, connectNulls: true,
