@@ -38,12 +38,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/followups", get(list_followups))
         .route("/api/v1/imports", get(list_imports).post(create_import))
         .route("/api/v1/imports/{id}", get(get_import))
+        .route("/api/v1/insights/drivers", get(insight_drivers))
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Uplift API", version = "1", description = "Per-capita contribution: people, metrics and CRM records, limited to the caller's scope. Authenticate with `Authorization: Bearer <token>` (create one with `uplift token create`)."),
-    paths(me, list_employees, get_employee, list_departments, list_metrics, leaderboard, list_leads, list_opportunities, list_followups, list_imports, create_import, get_import),
+    paths(me, list_employees, get_employee, list_departments, list_metrics, leaderboard, list_leads, list_opportunities, list_followups, list_imports, create_import, get_import, insight_drivers),
     components(schemas(ErrorBody, Me, Employee, EmployeePage, Department, MetricRow, MetricPage, BoardLine, Lead, LeadPage, Opportunity, OpportunityPage, Followup, FollowupPage, ImportEntry, ImportResult, ImportFileResult)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -877,4 +878,44 @@ async fn create_import(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     Ok((status, Json(import_result(&report, dry_run, lang))).into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DriversParams {
+    /// `contribution` (default), `per_capita_contribution`, `quota_attainment`, `lead_conversion_rate`, `win_rate`.
+    target: Option<String>,
+    /// First month, `YYYY-MM` (default: twelve months before `to`).
+    from: Option<String>,
+    /// Last month (default: the newest month with results).
+    to: Option<String>,
+    /// A department path; sub-departments included.
+    department: Option<String>,
+    /// `zh` (default) or `en`, the language of the explanations.
+    lang: Option<String>,
+}
+
+/// What goes with higher output among the people in the caller's scope, tenure, department and
+/// month held fixed (docs/insight.md). Body: `{"target", "rows", "employees", "from", "to",
+/// "r_squared", "method", "drivers": [{"feature", "label", "rank", "importance", "effect_per_unit",
+/// "effect_per_sd", "ci_low", "ci_high", "p_value", "direction", "raw_effect_per_sd",
+/// "confounded_by", "missing_share", "explanation"}], "excluded": [{"feature", "label", "reason"}]}`.
+#[utoipa::path(get, path = "/api/v1/insights/drivers", params(DriversParams),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn insight_drivers(State(s): State<AppState>, c: Caller, Q(q): Q<DriversParams>) -> Result<Response, ApiError> {
+    if !views::has_overview(&c.principal) {
+        return Err(ApiError(Failure::Forbidden));
+    }
+    let lang = Lang::from_locale(q.lang.as_deref().unwrap_or("zh"));
+    let query = uplift_app::insights::DriversQuery {
+        target: q.target.clone().unwrap_or_else(|| "contribution".into()),
+        from: month_param(&q.from, "from")?,
+        to: month_param(&q.to, "to")?,
+        department: q.department.clone(),
+    };
+    match uplift_app::insights::drivers(&s.store, &c.principal.scope, &query, lang).await {
+        Ok(r) => Ok(Json(r).into_response()),
+        Err(uplift_app::AppError::Invalid(m)) => Err(bad(m, "target")),
+        Err(e) => Err(e.into()),
+    }
 }

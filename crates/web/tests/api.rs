@@ -25,6 +25,7 @@ async fn the_openapi_document_lists_every_endpoint_and_a_token_reads_metrics() {
         "/api/v1/followups",
         "/api/v1/imports",
         "/api/v1/imports/{id}",
+        "/api/v1/insights/drivers",
     ] {
         assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
     }
@@ -110,6 +111,24 @@ async fn the_openapi_document_lists_every_endpoint_and_a_token_reads_metrics() {
         "{api_total} vs {stored_total}"
     );
     assert_eq!(v["total"].as_u64().unwrap() as usize, stored.len());
+
+    // Driver analysis over the API, in English; an unknown target names the parameter.
+    let (s, v) = api_get(
+        &token,
+        &app.url("/api/v1/insights/drivers?target=lead_conversion_rate&lang=en"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["target"], "lead_conversion_rate");
+    assert!(v["drivers"].as_array().is_some_and(|d| !d.is_empty()));
+    assert!(
+        v["drivers"][0]["explanation"].as_str().unwrap().is_ascii(),
+        "{}",
+        v["drivers"][0]["explanation"]
+    );
+    let (s, v) = api_get(&token, &app.url("/api/v1/insights/drivers?target=happiness")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["field"], "target");
 
     // Paging: two pages of 5 cover the first ten rows without overlap.
     let (_, p1) = api_get(

@@ -61,6 +61,7 @@ async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
             401,
         ),
         case("/api/v1/leaderboard", [200; 6], 401),
+        case("/api/v1/insights/drivers", [200, 200, 200, 200, 403, 403], 401),
         case("/api/v1/leads?per_page=5", [200; 6], 401),
         case(
             format!("/api/v1/leads?employee={out}"),
