@@ -204,3 +204,123 @@ impl DriversResult {
         out
     }
 }
+
+/// "Why is this person low": their drivers beside the top quartile of peers.
+#[derive(Debug, Clone, Serialize)]
+pub struct WhyLow {
+    pub employee_no: String,
+    pub month: String,
+    /// Who the peers are: `role family · tenure band`, or wider when that group is too small.
+    pub peer_group: String,
+    pub peers: usize,
+    /// The person's contribution (yuan) and the lowest contribution of the peers' top quarter.
+    pub contribution: f64,
+    pub top_quartile_from: f64,
+    pub gaps: Vec<uplift_insight::peers::Gap>,
+}
+
+/// Fewest peers a comparison is made with.
+const MIN_PEERS: usize = 8;
+
+/// Compares one person's month with the top quarter of their peers (same role family and tenure
+/// band; wider if that group has fewer than eight people), pricing each gap on a clear driver with
+/// the company-wide driver analysis of the twelve months up to that month. The caller has already
+/// checked that the person is in its scope.
+pub async fn why_low(store: &Store, employee_no: &str, month: Option<Month>, lang: Lang) -> Result<WhyLow, AppError> {
+    use uplift_insight::peers::{peer_gaps, tenure_band};
+    let month = match month {
+        Some(m) => m,
+        None => crate::views::latest_month(store).await?,
+    };
+    let rows = store
+        .employee_metrics(&MetricFilter {
+            from: Some(month.span_start(12)),
+            to: Some(month),
+            ..Default::default()
+        })
+        .await?;
+    let people: Vec<PersonMonth> = rows
+        .into_iter()
+        .map(|r| PersonMonth {
+            employee_no: r.employee_no,
+            department: r.department,
+            metrics: r.metrics,
+        })
+        .collect();
+    let report = analyse_drivers(&driver_input("contribution", &people))
+        .map_err(|e| AppError::Invalid(format!("{}: {e}", lang.pick("无法做驱动分析", "no driver analysis"))))?;
+    let (records, _) = store
+        .employee_records(&Scope::All, None, None, None, i64::MAX, 0)
+        .await?;
+    let family: std::collections::HashMap<&str, Option<&str>> = records
+        .iter()
+        .map(|r| (r.employee_no.as_str(), r.role_family.as_deref()))
+        .collect();
+    let this_month: Vec<&PersonMonth> = people
+        .iter()
+        .filter(|p| p.metrics.month == month.to_key() && p.metrics.fte >= 0.5)
+        .collect();
+    let me = this_month
+        .iter()
+        .find(|p| p.employee_no == employee_no)
+        .copied()
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "{employee_no} {month}: {}",
+                lang.pick(
+                    "本月没有业绩数据（或在岗不足半月）",
+                    "no results this month (or under half a month worked)"
+                )
+            ))
+        })?;
+    let my_family = family.get(employee_no).copied().flatten();
+    let my_band = tenure_band(me.metrics.tenure_months);
+    let others = |same_band: bool| -> Vec<PersonMonth> {
+        this_month
+            .iter()
+            .filter(|p| p.employee_no != employee_no)
+            .filter(|p| family.get(p.employee_no.as_str()).copied().flatten() == my_family)
+            .filter(|p| !same_band || tenure_band(p.metrics.tenure_months) == my_band)
+            .map(|p| (*p).clone())
+            .collect()
+    };
+    let family_name = my_family.unwrap_or("—");
+    let (peers, group) = {
+        let narrow = others(true);
+        if narrow.len() >= MIN_PEERS {
+            (
+                narrow,
+                format!("{family_name} · {} {my_band}", lang.pick("司龄(月)", "tenure (months)")),
+            )
+        } else {
+            (
+                others(false),
+                format!("{family_name} · {}", lang.pick("全部司龄", "all tenures")),
+            )
+        }
+    };
+    let gaps = peer_gaps(me, &peers, &report.drivers, MIN_PEERS, lang).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "{} ({} {})",
+            lang.pick("同类人员太少，无法比较", "too few peers to compare with"),
+            peers.len(),
+            lang.pick("人", "people")
+        ))
+    })?;
+    let mut contributions: Vec<i64> = peers.iter().map(|p| p.metrics.contribution_fen).collect();
+    contributions.sort_unstable_by(|a, b| b.cmp(a));
+    let top_quartile_from = contributions
+        .get(contributions.len().div_ceil(4).saturating_sub(1))
+        .copied()
+        .unwrap_or(0) as f64
+        / 100.0;
+    Ok(WhyLow {
+        employee_no: employee_no.to_string(),
+        month: month.to_string(),
+        peer_group: group,
+        peers: peers.len(),
+        contribution: me.metrics.contribution_fen as f64 / 100.0,
+        top_quartile_from,
+        gaps,
+    })
+}

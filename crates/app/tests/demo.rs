@@ -140,6 +140,43 @@ async fn driver_analysis_finds_the_demo_companys_planted_drivers() {
     // Rendering names the method and says association is not causation.
     assert!(r.render(Lang::Zh).contains("不等于"));
 
+    // Why is the weakest rep of the month behind? Gaps on clear drivers, priced, never appraisals.
+    let month = Month::new(2026, 10).unwrap();
+    let rows = db
+        .store
+        .employee_metrics(&MetricFilter {
+            from: Some(month),
+            to: Some(month),
+            department: Some("销售中心".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let weakest = rows
+        .iter()
+        .filter(|r| r.metrics.fte >= 1.0)
+        .min_by_key(|r| r.metrics.contribution_fen)
+        .unwrap();
+    let strongest = rows.iter().max_by_key(|r| r.metrics.contribution_fen).unwrap();
+    let w = uplift_app::insights::why_low(&db.store, &weakest.employee_no, Some(month), Lang::Zh)
+        .await
+        .unwrap();
+    assert!(w.peers >= 8, "{w:?}");
+    assert!(w.contribution < w.top_quartile_from);
+    assert!(!w.gaps.is_empty(), "the weakest rep trails on something: {w:?}");
+    assert!(w.gaps.iter().all(|g| g.worth > 0.0 && g.feature != "appraisal_score"));
+    assert!(w.gaps.windows(2).all(|p| p[0].worth >= p[1].worth), "largest gap first");
+    let best = uplift_app::insights::why_low(&db.store, &strongest.employee_no, Some(month), Lang::Zh)
+        .await
+        .unwrap();
+    assert!(best.contribution >= best.top_quartile_from);
+    let worst_total: f64 = w.gaps.iter().map(|g| g.worth).sum();
+    let best_total: f64 = best.gaps.iter().map(|g| g.worth).sum();
+    assert!(
+        best_total < worst_total,
+        "the best has smaller gaps ({best_total}) than the weakest ({worst_total})"
+    );
+
     // A department too small to analyse says so instead of guessing.
     let small = DriversQuery {
         department: Some("商务拓展部".into()),

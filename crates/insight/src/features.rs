@@ -128,6 +128,11 @@ const CANDIDATES: &[Candidate] = &[
     },
 ];
 
+/// A candidate driver's value in a person-month.
+pub fn candidate_value(id: &str, m: &EmployeeMonthMetrics) -> Option<f64> {
+    CANDIDATES.iter().find(|c| c.id == id).and_then(|c| (c.value)(m))
+}
+
 /// A candidate driver's name in the user's language (the id when unknown).
 pub fn feature_label(id: &str, lang: Lang) -> String {
     match CANDIDATES.iter().find(|c| c.id == id) {

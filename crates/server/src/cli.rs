@@ -95,6 +95,17 @@ pub enum InsightsCommand {
         #[arg(long, value_enum, default_value_t = TextFormat::Table)]
         format: TextFormat,
     },
+    /// Why one person is behind: their drivers beside the top quarter of their peers.
+    Why {
+        /// The employee (工号).
+        #[arg(long)]
+        employee: String,
+        /// The month (default: the newest month with results).
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -433,6 +444,49 @@ pub async fn run(cli: Cli) -> Result<i32> {
             let text = match format {
                 TextFormat::Table => r.render(lang),
                 TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
+            };
+            emit(&text)?;
+            Ok(0)
+        }
+        Command::Insights {
+            what:
+                InsightsCommand::Why {
+                    employee,
+                    month,
+                    format,
+                },
+        } => {
+            let store = open(&cli, "uplift.db").await?;
+            let w = uplift_app::insights::why_low(&store, employee, month_arg(month, "month")?, lang)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+            let text = match format {
+                TextFormat::Json => serde_json::to_string_pretty(&w)? + "\n",
+                TextFormat::Table => {
+                    let mut t = format!(
+                        "{} {} · {}: {} ({} {}) · {} ¥{:.0} · {} ¥{:.0}\n",
+                        w.employee_no,
+                        w.month,
+                        lang.pick("对比人群", "peers"),
+                        w.peer_group,
+                        w.peers,
+                        lang.pick("人", "people"),
+                        lang.pick("贡献额", "contribution"),
+                        w.contribution,
+                        lang.pick("前25%起点", "top quarter from"),
+                        w.top_quartile_from
+                    );
+                    if w.gaps.is_empty() {
+                        t.push_str(lang.pick(
+                            "没有落后于同类前25%的已确认驱动因素\n",
+                            "not behind the top quarter on any confirmed driver\n",
+                        ));
+                    }
+                    for g in &w.gaps {
+                        t.push_str(&format!("  - {}\n", g.explanation));
+                    }
+                    t
+                }
             };
             emit(&text)?;
             Ok(0)

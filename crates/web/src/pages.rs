@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/team", get(team))
         .route("/team/export.xlsx", get(team_export))
         .route("/people/{employee_no}", get(person))
+        .route("/people/{employee_no}/why", get(person_why))
         .route("/leaderboard", get(leaderboard))
         .route("/insights/drivers", get(drivers_page))
         .route("/import", get(import_page))
@@ -1913,4 +1914,63 @@ async fn drivers_page(
         Err(e) => return Err(err(&c)(e)),
     }
     page(t, &c, has_lang_param(&uri))
+}
+
+/// The "compared with peers" panel of the person page, loaded after the page (htmx) because it
+/// runs a company-wide driver analysis.
+async fn person_why(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(employee_no): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, WebError> {
+    let l = c.lang;
+    views::employee(&s.store, &c.principal, &employee_no)
+        .await
+        .map_err(err(&c))?;
+    let month = parse_month(q.month.as_deref(), l)?;
+    let esc = crate::format::escape;
+    let body = match uplift_app::insights::why_low(&s.store, &employee_no, month, l).await {
+        Ok(w) => {
+            let mut h = format!(
+                "<p class=\"muted\" id=\"why-summary\">{}: {} · {} {} · {} {} · {} {}</p>",
+                l.pick("对比人群", "Peers"),
+                esc(&w.peer_group),
+                w.peers,
+                l.pick("人", "people"),
+                l.pick("本人贡献额", "contribution"),
+                esc(&money_yuan(Some(w.contribution), "¥")),
+                l.pick("前 25% 起点", "top quarter from"),
+                esc(&money_yuan(Some(w.top_quartile_from), "¥")),
+            );
+            if w.gaps.is_empty() {
+                h.push_str(&format!(
+                    "<p id=\"why-none\">{}</p>",
+                    l.pick(
+                        "在各项已确认的驱动因素上，都不低于同类前 25% 的水平。",
+                        "Not behind the top quarter of peers on any confirmed driver."
+                    )
+                ));
+            } else {
+                h.push_str("<ul id=\"why-gaps\">");
+                for g in w.gaps.iter().take(5) {
+                    h.push_str(&format!("<li>{}</li>", esc(&g.explanation)));
+                }
+                h.push_str("</ul>");
+            }
+            h.push_str(&format!(
+                "<p class=\"muted\">{}</p>",
+                l.pick(
+                    "差距按全公司的驱动分析估算，是“相关”而非“因果”；用于找方向，不用于考核。",
+                    "Gaps are priced with the company-wide driver analysis: associations, not causes; a direction to look in, not a verdict."
+                )
+            ));
+            h
+        }
+        Err(AppError::Invalid(m)) | Err(AppError::NotFound(m)) => {
+            format!("<p class=\"muted\" id=\"why-none\">{}</p>", esc(&m))
+        }
+        Err(e) => return Err(err(&c)(e)),
+    };
+    Ok(Html(body).into_response())
 }

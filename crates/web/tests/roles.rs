@@ -38,6 +38,12 @@ async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
         case(format!("/people/{mate}"), [200, 200, 200, 200, 200, 403], 303),
         case(format!("/people/{out}"), [200, 200, 200, 403, 403, 403], 303),
         case("/people/NOPE-404", [404; 6], 303),
+        case(format!("/people/{rep}/why?month={MONTH}"), [200; 6], 303),
+        case(
+            format!("/people/{mate}/why?month={MONTH}"),
+            [200, 200, 200, 200, 200, 403],
+            303,
+        ),
         case("/leaderboard", [200; 6], 303),
         case("/insights/drivers", [200, 200, 200, 200, 403, 403], 303),
         case("/import", [200, 200, 403, 403, 403, 403], 303),

@@ -1,0 +1,214 @@
+//! "Why is this person low": a person's drivers beside the top quartile of their peers (same role
+//! family and tenure band, same month), each gap priced with the company-wide effect of that driver.
+
+use serde::Serialize;
+use uplift_domain::Lang;
+
+use crate::drivers::Driver;
+use crate::features::{PersonMonth, candidate_value, feature_label};
+
+/// Tenure bands peers are compared within (months): ramp-up, first year, second year, seasoned.
+pub fn tenure_band(months: Option<i64>) -> &'static str {
+    match months {
+        Some(m) if m < 6 => "0-6",
+        Some(m) if m < 12 => "6-12",
+        Some(m) if m < 24 => "12-24",
+        Some(_) => "24+",
+        None => "?",
+    }
+}
+
+/// One driver on which the person trails the top of their peers.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Gap {
+    pub feature: String,
+    pub label: String,
+    pub person: f64,
+    /// Median of the top-quartile peers.
+    pub peers: f64,
+    /// The target difference the gap corresponds to at the company-wide effect (positive: the gap
+    /// costs the person this much).
+    pub worth: f64,
+    pub explanation: String,
+}
+
+/// Gaps of `person` against the top quartile (by contribution) of `peers` on the clear drivers
+/// (interval excluding zero, not confounded), largest worth first; only gaps that cost something.
+/// `None` when fewer than `min_peers` peers are given.
+pub fn peer_gaps(
+    person: &PersonMonth,
+    peers: &[PersonMonth],
+    drivers: &[Driver],
+    min_peers: usize,
+    lang: Lang,
+) -> Option<Vec<Gap>> {
+    if peers.len() < min_peers {
+        return None;
+    }
+    let mut ranked: Vec<&PersonMonth> = peers.iter().collect();
+    ranked.sort_by_key(|p| std::cmp::Reverse(p.metrics.contribution_fen));
+    let top: Vec<&PersonMonth> = ranked.iter().take(ranked.len().div_ceil(4)).copied().collect();
+    let mut gaps = Vec::new();
+    // Appraisal scores are ratings of results, not something a person can practise: never a gap.
+    let actionable = |d: &&Driver| d.feature != "appraisal_score";
+    for d in drivers
+        .iter()
+        .filter(|d| d.direction != "unclear" && d.confounded_by.is_none())
+        .filter(actionable)
+    {
+        let Some(mine) = candidate_value(&d.feature, &person.metrics) else {
+            continue;
+        };
+        let mut vals: Vec<f64> = top
+            .iter()
+            .filter_map(|p| candidate_value(&d.feature, &p.metrics))
+            .collect();
+        if vals.is_empty() {
+            continue;
+        }
+        vals.sort_by(f64::total_cmp);
+        let median = if vals.len() % 2 == 1 {
+            vals[vals.len() / 2]
+        } else {
+            (vals[vals.len() / 2 - 1] + vals[vals.len() / 2]) / 2.0
+        };
+        let worth = d.effect_per_unit * (median - mine);
+        if worth <= 0.0 {
+            continue;
+        }
+        let label = feature_label(&d.feature, lang);
+        let fmt = |v: f64| {
+            if d.feature.ends_with("_rate") {
+                format!("{:.0}%", v * 100.0)
+            } else if d.feature == "pipeline_value" {
+                format!("¥{}", grouped(v))
+            } else {
+                format!("{v:.1}")
+            }
+        };
+        let explanation = match lang {
+            Lang::Zh => format!(
+                "{label}：本人 {}，同类前 25% 为 {}；按全公司的关系，这一差距约对应月贡献额 {} 元",
+                fmt(mine),
+                fmt(median),
+                grouped(worth)
+            ),
+            Lang::En => format!(
+                "{label}: {} here, {} for the top quarter of peers; at the company-wide effect the gap is worth about ¥{} a month",
+                fmt(mine),
+                fmt(median),
+                grouped(worth)
+            ),
+        };
+        gaps.push(Gap {
+            feature: d.feature.clone(),
+            label,
+            person: mine,
+            peers: median,
+            worth,
+            explanation,
+        });
+    }
+    gaps.sort_by(|a, b| b.worth.total_cmp(&a.worth));
+    Some(gaps)
+}
+
+/// Whole yuan with thousands separators.
+fn grouped(v: f64) -> String {
+    let s = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if v < 0.0 { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uplift_domain::metric_data::EmployeeMonthMetrics;
+
+    fn pm(no: &str, contribution_yuan: i64, fpw: f64, conv: f64) -> PersonMonth {
+        PersonMonth {
+            employee_no: no.into(),
+            department: None,
+            metrics: EmployeeMonthMetrics {
+                contribution_fen: contribution_yuan * 100,
+                followups_per_week: Some(fpw),
+                lead_conversion_rate: Some(conv),
+                fte: 1.0,
+                ..Default::default()
+            },
+        }
+    }
+
+    fn driver(feature: &str, per_unit: f64, direction: &str, confounded: Option<&str>) -> Driver {
+        Driver {
+            feature: feature.into(),
+            rank: 1,
+            importance: 5.0,
+            effect_per_unit: per_unit,
+            effect_per_sd: per_unit,
+            ci_low: per_unit / 2.0,
+            ci_high: per_unit * 1.5,
+            p_value: 0.001,
+            direction: direction.into(),
+            raw_effect_per_sd: per_unit,
+            raw_p_value: 0.001,
+            confounded_by: confounded.map(str::to_string),
+            missing_share: 0.0,
+        }
+    }
+
+    #[test]
+    fn gaps_are_priced_against_the_top_quartile_and_only_clear_drivers_count() {
+        // Eight peers; the top quarter (2) follow up 6 and 8 times a week (median 7) and convert 30%.
+        let peers = vec![
+            pm("A", 300_000, 8.0, 0.30),
+            pm("B", 280_000, 6.0, 0.30),
+            pm("C", 150_000, 4.0, 0.10),
+            pm("D", 140_000, 4.0, 0.10),
+            pm("E", 130_000, 3.0, 0.10),
+            pm("F", 120_000, 3.0, 0.10),
+            pm("G", 110_000, 2.0, 0.10),
+            pm("H", 100_000, 2.0, 0.10),
+        ];
+        let me = pm("ME", 90_000, 3.0, 0.35);
+        let drivers = vec![
+            driver("followups_per_week", 8_000.0, "positive", None),
+            // Conversion: the person is above the top quartile: no gap.
+            driver("lead_conversion_rate", 100_000.0, "positive", None),
+            // Confounded and unclear drivers are not used.
+            driver("leads_received", 500.0, "positive", Some("tenure")),
+            driver("win_rate", 1.0, "unclear", None),
+            // A rating of results is not a lever, however strong.
+            driver("appraisal_score", 90_000.0, "positive", None),
+        ];
+        let gaps = peer_gaps(&me, &peers, &drivers, 8, Lang::Zh).unwrap();
+        assert_eq!(gaps.len(), 1);
+        assert_eq!(gaps[0].feature, "followups_per_week");
+        assert_eq!((gaps[0].person, gaps[0].peers), (3.0, 7.0));
+        assert!((gaps[0].worth - 32_000.0).abs() < 1e-6);
+        assert!(
+            gaps[0].explanation.contains("约对应月贡献额 32,000 元"),
+            "{}",
+            gaps[0].explanation
+        );
+        assert!(
+            peer_gaps(&me, &peers[..5], &drivers, 8, Lang::Zh).is_none(),
+            "too few peers"
+        );
+    }
+
+    #[test]
+    fn tenure_bands() {
+        assert_eq!(tenure_band(Some(0)), "0-6");
+        assert_eq!(tenure_band(Some(11)), "6-12");
+        assert_eq!(tenure_band(Some(23)), "12-24");
+        assert_eq!(tenure_band(Some(60)), "24+");
+        assert_eq!(tenure_band(None), "?");
+    }
+}
