@@ -16,12 +16,21 @@ use clap::Parser;
 fn main() -> Result<()> {
     #[allow(unreachable_code)]
     let args = cli::Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("UPLIFT_LOG").unwrap_or_else(|_| "warn,sqlx=error".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // Human-readable lines by default; `UPLIFT_LOG_FORMAT=json` gives one JSON object per line for
+    // log collectors. `UPLIFT_LOG=info` adds one line per HTTP request.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("UPLIFT_LOG").unwrap_or_else(|_| "warn,sqlx=error".into());
+    if std::env::var("UPLIFT_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let lang = cli::language(args.lang.as_deref());
     match rt.block_on(cli::run(args)) {

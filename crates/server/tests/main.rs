@@ -184,3 +184,59 @@ async fn a_reader_that_stops_early_is_not_a_crash() {
     assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
     assert!(out.status.success());
 }
+
+/// `uplift serve` on a free port: answers, logs one JSON line per request when asked, and stops
+/// gracefully on SIGTERM with exit code 0.
+#[tokio::test]
+async fn serve_answers_logs_json_and_stops_gracefully() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let db = test_db().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_uplift"))
+        .arg("--data-dir")
+        .arg(db.dir())
+        .args(["--database-url", &db.url, "serve", "--bind", "127.0.0.1:0"])
+        .env("UPLIFT_LOG", "info")
+        .env("UPLIFT_LOG_FORMAT", "json")
+        .env("LANG", "en_US.UTF-8")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "serve printed no address");
+        if let Some(at) = line.find("http://") {
+            let rest = &line[at + 7..];
+            break rest[..rest.find('/').unwrap()].to_string();
+        }
+    };
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    conn.write_all(b"GET /healthz HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"),
+        "{answer}"
+    );
+    assert!(answer.ends_with("ok"));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "graceful stop exits 0: {:?}", out.status);
+    let err = text(&out.stderr);
+    let json_lines: Vec<serde_json::Value> = err
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    assert!(
+        json_lines.iter().any(|v| v.to_string().contains("/healthz")),
+        "a log line for the request: {err}"
+    );
+    assert!(err.contains("stopped"), "{err}");
+}
