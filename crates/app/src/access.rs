@@ -30,11 +30,6 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// Whether the caller may read this person's data.
-    pub fn may_see(&self, employee_no: &str, department: Option<&str>) -> bool {
-        self.scope.contains(employee_no, department)
-    }
-
     /// Whether this is the caller's own record.
     pub fn is_self(&self, employee_no: &str) -> bool {
         self.employee_no.as_deref() == Some(employee_no)

@@ -64,6 +64,34 @@ pub struct DriversResult {
     pub excluded: Vec<Excluded>,
 }
 
+/// The metric table's person-months of `from..=to` in scope (and below a department).
+async fn person_months(
+    store: &Store,
+    scope: &Scope,
+    from: Month,
+    to: Month,
+    department: Option<String>,
+) -> Result<Vec<PersonMonth>, AppError> {
+    let rows = store
+        .employee_metrics(&MetricFilter {
+            from: Some(from),
+            to: Some(to),
+            department,
+            employee_no: None,
+            scope: scope.clone(),
+            page: None,
+        })
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PersonMonth {
+            employee_no: r.employee_no,
+            department: r.department,
+            metrics: r.metrics,
+        })
+        .collect())
+}
+
 /// Ranks what drives the target for the people in `scope`.
 pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang) -> Result<DriversResult, AppError> {
     if !TARGETS.contains(&q.target.as_str()) {
@@ -84,24 +112,7 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
             lang.pick("起始月份晚于结束月份", "from is after to").into(),
         ));
     }
-    let rows = store
-        .employee_metrics(&MetricFilter {
-            from: Some(from),
-            to: Some(to),
-            department: q.department.clone(),
-            employee_no: None,
-            scope: scope.clone(),
-            page: None,
-        })
-        .await?;
-    let people: Vec<PersonMonth> = rows
-        .into_iter()
-        .map(|r| PersonMonth {
-            employee_no: r.employee_no,
-            department: r.department,
-            metrics: r.metrics,
-        })
-        .collect();
+    let people = person_months(store, scope, from, to, q.department.clone()).await?;
     let input = driver_input(&q.target, &people);
     let report = analyse_drivers(&input).map_err(|e| match e {
         DriverError::TooFewRows { rows, params, needed } => AppError::Invalid(match lang {
@@ -232,21 +243,7 @@ pub async fn why_low(store: &Store, employee_no: &str, month: Option<Month>, lan
         Some(m) => m,
         None => crate::views::latest_month(store).await?,
     };
-    let rows = store
-        .employee_metrics(&MetricFilter {
-            from: Some(month.span_start(12)),
-            to: Some(month),
-            ..Default::default()
-        })
-        .await?;
-    let people: Vec<PersonMonth> = rows
-        .into_iter()
-        .map(|r| PersonMonth {
-            employee_no: r.employee_no,
-            department: r.department,
-            metrics: r.metrics,
-        })
-        .collect();
+    let people = person_months(store, &Scope::All, month.span_start(12), month, None).await?;
     let report = analyse_drivers(&driver_input("contribution", &people))
         .map_err(|e| AppError::Invalid(format!("{}: {e}", lang.pick("无法做驱动分析", "no driver analysis"))))?;
     let (records, _) = store

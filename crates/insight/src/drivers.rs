@@ -25,7 +25,7 @@ pub struct Observation {
 #[derive(Debug, Clone)]
 pub struct DriverInput {
     pub target: String,
-    /// Feature ids, with their unit words for explanations: (id, zh label, en label, zh unit, en unit).
+    /// The candidate drivers, in the order of [`Observation::features`].
     pub features: Vec<FeatureInfo>,
     pub rows: Vec<Observation>,
 }

@@ -146,28 +146,36 @@ async fn people_use_the_pages_in_a_real_browser() {
     }
     wait_for(&b, "#league").await;
 
-    // Drill down: league → team page of a department → a sub-department (htmx) → a person.
-    b.find(Locator::Css("#league tbody tr a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    // Drill down: league → that team's page; up to the top through the breadcrumb and down again
+    // through a sub-department chip (both htmx swaps, the URL kept) → a person.
+    let team = b.find(Locator::Css("#league tbody tr a")).await.unwrap();
+    let team_path = team.text().await.unwrap();
+    team.click().await.unwrap();
     wait_for(&b, "#members").await;
-    let crumbs_before = text(&b, "#crumbs").await;
-    if let Ok(chip) = b.find(Locator::Css("#subdepartments a")).await {
-        let name = chip.text().await.unwrap();
-        let name = name.split_whitespace().next().unwrap_or("").to_string();
-        chip.click().await.unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !text(&b, "#crumbs").await.contains(&name) {
-            assert!(
-                Instant::now() < deadline,
-                "drill-down to {name} did not happen ({crumbs_before})"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+    let team_name = team_path.rsplit('/').next().unwrap().to_string();
+    assert!(
+        text(&b, "#crumbs").await.contains(&team_name),
+        "the team page of {team_path}"
+    );
+    b.find(Locator::Css("#crumbs a")).await.unwrap().click().await.unwrap();
+    let chip = wait_for(&b, "#subdepartments a").await;
+    let name = chip.text().await.unwrap();
+    let name = name.split_whitespace().next().unwrap_or("").to_string();
+    chip.click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !text(&b, "#crumbs").await.contains(&name) {
+        assert!(Instant::now() < deadline, "drill-down to {name} did not happen");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    assert!(
+        b.current_url()
+            .await
+            .unwrap()
+            .query()
+            .unwrap_or("")
+            .contains("department="),
+        "the drill-down is in the URL"
+    );
     let rows = b.find_all(Locator::Css("#members tbody tr")).await.unwrap();
     assert!(!rows.is_empty(), "members are listed");
     b.find(Locator::Css("#members tbody tr a"))
