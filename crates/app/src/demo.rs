@@ -5,7 +5,9 @@
 //! the whole path. Behind the numbers are patterns worth finding: reps who follow up more and
 //! contact leads faster convert more, referral leads convert best, industry experience that
 //! matches the lead's industry helps, new hires ramp up over about six months, and the follow-up
-//! course lifts follow-up habits after it is completed. Same seed and end month → same company.
+//! course lifts follow-up habits after it is completed — and one team (销售二部) takes it together
+//! six months before the end, a planted intervention for `uplift insights effect`. Same seed and end
+//! month → same company.
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use rand::rngs::SmallRng;
@@ -124,6 +126,9 @@ struct Team {
     share: f64,
     city: &'static str,
 }
+
+/// The team of the planted follow-up programme (see `write_demo_files`).
+pub const PROGRAM_TEAM: &str = "销售中心/华东大区/销售二部";
 
 const TEAMS: &[Team] = &[
     Team {
@@ -318,6 +323,9 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
         ("C06", "新员工入职培训", "onboarding;product", "offline", 16.0),
     ];
     let mut enrollments: Vec<Vec<String>> = Vec::new();
+    // A planted intervention: the whole of one team takes the follow-up course together six
+    // months before the end, so `uplift insights effect` has a real effect to find.
+    let program_day = end.span_start(6).first_day();
     for p in people.iter_mut() {
         let active_from = p.hire.max(start_day);
         let active_to = p.leave.unwrap_or(end_day).min(end_day);
@@ -338,7 +346,22 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
                 "85".into(),
             ]);
         }
+        let in_program = TEAMS[p.team].path == PROGRAM_TEAM && p.hire + Duration::days(30) < program_day;
         for (cid, ..) in courses.iter().take(5) {
+            if in_program && *cid == "C03" {
+                // The whole team takes it together (below).
+                if p.leave.is_none_or(|l| l > program_day) {
+                    p.followup_course_done = Some(program_day - Duration::days(1));
+                    enrollments.push(vec![
+                        p.no.clone(),
+                        cid.to_string(),
+                        (program_day - Duration::days(10)).to_string(),
+                        (program_day - Duration::days(1)).to_string(),
+                        format!("{}", rng.random_range(70..100)),
+                    ]);
+                }
+                continue;
+            }
             if rng.random::<f64>() < 0.28 {
                 let span = (active_to - active_from).num_days().max(2);
                 let assigned = active_from + Duration::days(rng.random_range(0..span - 1));

@@ -6,7 +6,9 @@
 
 pub mod access;
 pub mod demo;
+pub mod effect;
 pub mod error;
+pub mod forecast;
 pub mod identity;
 pub mod import;
 pub mod insights;

@@ -1,9 +1,11 @@
 //! Pure engines over the per-employee-per-month table: the metric contract itself
 //! (`shared/spec/metrics.md`, [`metric_table`]), and the analyses built on it — driver analysis
-//! ([`drivers`], on the feature table of [`features`]) and peer gaps ([`peers`]). No I/O: the app layer loads the rows.
+//! ([`drivers`], on the feature table of [`features`]) peer gaps ([`peers`]) and next month's forecast with its backtest ([`forecast`]). No I/O: the app layer loads the rows.
 
 pub mod drivers;
+pub mod effect;
 pub mod features;
+pub mod forecast;
 pub mod metric_table;
 pub mod peers;
 

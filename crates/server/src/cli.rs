@@ -55,6 +55,8 @@ pub enum Command {
         #[command(subcommand)]
         what: InsightsCommand,
     },
+    /// Next month's contribution per person with an 80% interval; `forecast backtest` replays past months.
+    Forecast(ForecastArgs),
     /// Run the web application and the REST API.
     Serve(ServeArgs),
     /// User accounts: add, change a password, disable, list.
@@ -106,6 +108,66 @@ pub enum InsightsCommand {
         #[arg(long, value_enum, default_value_t = TextFormat::Table)]
         format: TextFormat,
     },
+    /// Did an intervention work? Difference-in-differences against a comparison group, with a
+    /// pre-trend check and a placebo test; saved by name.
+    Effect(EffectArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ForecastArgs {
+    #[command(subcommand)]
+    pub what: Option<ForecastCommand>,
+    /// The month to forecast, e.g. 2026-09 (default: the month after the newest month with results).
+    #[arg(long)]
+    pub month: Option<String>,
+    /// Only this department (path) and its sub-departments.
+    #[arg(long)]
+    pub department: Option<String>,
+    #[arg(long, value_enum, default_value_t = ForecastFormat::Table)]
+    pub format: ForecastFormat,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ForecastCommand {
+    /// Forecast each of the last months from the data before it; compare with naive baselines.
+    Backtest {
+        #[arg(long, default_value_t = 6)]
+        months: u32,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForecastFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct EffectArgs {
+    /// The intervention's name; re-running a saved one needs only this.
+    #[arg(long, required_unless_present = "list")]
+    pub name: Option<String>,
+    /// Who received it: department paths and/or employee numbers, comma-separated.
+    #[arg(long, requires = "start")]
+    pub treated: Option<String>,
+    /// First day, e.g. 2026-03-01 (a later day leaves that month out as half-treated).
+    #[arg(long, requires = "treated")]
+    pub start: Option<String>,
+    /// The metric to judge it by.
+    #[arg(long, default_value = "contribution")]
+    pub metric: String,
+    /// The comparison group, written like --treated (default: everyone else).
+    #[arg(long)]
+    pub control: Option<String>,
+    /// List the saved interventions with their results on today's data.
+    #[arg(long, conflicts_with_all = ["name", "treated"])]
+    pub list: bool,
+    #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+    pub format: TextFormat,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -489,6 +551,91 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 }
             };
             emit(&text)?;
+            Ok(0)
+        }
+        Command::Insights {
+            what: InsightsCommand::Effect(a),
+        } => {
+            let store = open(&cli, "uplift.db").await?;
+            let all = uplift_domain::access::Scope::All;
+            let fail = |e: uplift_app::AppError| anyhow::anyhow!(e.render(lang));
+            let text = if a.list {
+                let list = uplift_app::effect::running(&store, &all, lang).await.map_err(fail)?;
+                match a.format {
+                    TextFormat::Table => uplift_app::effect::render_running(&list, lang),
+                    TextFormat::Json => {
+                        let v: Vec<serde_json::Value> = list
+                            .iter()
+                            .map(|(row, r)| match r {
+                                Ok(e) => serde_json::json!({"intervention": row, "result": e}),
+                                Err(msg) => serde_json::json!({"intervention": row, "error": msg}),
+                            })
+                            .collect();
+                        serde_json::to_string_pretty(&v)? + "\n"
+                    }
+                }
+            } else {
+                let start = match &a.start {
+                    None => None,
+                    Some(s) => Some(s.parse::<chrono::NaiveDate>().map_err(|_| {
+                        anyhow::anyhow!(
+                            "--start {s}: {}",
+                            lang.pick("日期格式应为 2026-03-01", "expected a date like 2026-03-01")
+                        )
+                    })?),
+                };
+                let q = uplift_app::effect::EffectQuery {
+                    name: a.name.clone().unwrap_or_default(),
+                    treated: a.treated.clone(),
+                    control: a.control.clone(),
+                    start,
+                    metric: Some(a.metric.clone()),
+                };
+                let r = uplift_app::effect::evaluate(&store, &all, &q, "cli", lang)
+                    .await
+                    .map_err(fail)?;
+                match a.format {
+                    TextFormat::Table => r.render(lang),
+                    TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
+                }
+            };
+            emit(&text)?;
+            store.close().await;
+            Ok(0)
+        }
+        Command::Forecast(a) => {
+            let store = open(&cli, "uplift.db").await?;
+            let all = uplift_domain::access::Scope::All;
+            let text = match &a.what {
+                Some(ForecastCommand::Backtest { months, format }) => {
+                    let pb = spinner();
+                    pb.set_message(lang.pick("回测中…", "replaying past months…"));
+                    let r = uplift_app::forecast::backtest(&store, &all, *months)
+                        .await
+                        .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+                    pb.finish_and_clear();
+                    match format {
+                        TextFormat::Table => r.render(lang),
+                        TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
+                    }
+                }
+                None => {
+                    let q = uplift_app::forecast::ForecastQuery {
+                        month: month_arg(&a.month, "month")?,
+                        department: a.department.clone(),
+                    };
+                    let r = uplift_app::forecast::forecast(&store, &all, &q)
+                        .await
+                        .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+                    match a.format {
+                        ForecastFormat::Table => r.render(lang),
+                        ForecastFormat::Csv => r.to_csv().map_err(|e| anyhow::anyhow!(e.render(lang)))?,
+                        ForecastFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
+                    }
+                }
+            };
+            emit(&text)?;
+            store.close().await;
             Ok(0)
         }
         Command::Serve(a) => {

@@ -240,3 +240,75 @@ async fn serve_answers_logs_json_and_stops_gracefully() {
     );
     assert!(err.contains("stopped"), "{err}");
 }
+
+#[tokio::test]
+async fn forecast_backtest_and_effect_from_the_command_line() {
+    let db = test_db().await;
+    let golden = shared_dir().join("spec/golden");
+    let out = uplift(db.dir(), &db.url, &["import", "dir", golden.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+
+    let out = uplift(db.dir(), &db.url, &["forecast", "--format", "csv"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("employee_no,month,forecast,low,high,method"));
+    let rows: Vec<&str> = lines.collect();
+    assert!(!rows.is_empty(), "{csv}");
+    for r in &rows {
+        let f: Vec<&str> = r.split(',').collect();
+        let (v, lo, hi): (f64, f64, f64) = (f[2].parse().unwrap(), f[3].parse().unwrap(), f[4].parse().unwrap());
+        assert!(lo <= v && v <= hi && lo >= 0.0, "{r}");
+        assert!(f[5].starts_with("pipeline+"), "{r}");
+    }
+
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &["forecast", "backtest", "--months", "2", "--format", "json"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let methods: Vec<&str> = v["accuracy"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods, ["uplift", "last_month", "mean_3"]);
+    assert_eq!(v["months"].as_array().unwrap().len(), 2);
+
+    let out = uplift(db.dir(), &db.url, &["forecast", "--month", "2026-13"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("--month 2026-13"), "{}", text(&out.stderr));
+
+    let out = uplift(db.dir(), &db.url, &["insights", "effect", "--list"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("还没有保存的干预"), "{}", text(&out.stdout));
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &[
+            "insights",
+            "effect",
+            "--name",
+            "试点",
+            "--treated",
+            "不存在的部门",
+            "--start",
+            "2026-03-01",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("未知的部门或工号: 不存在的部门"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &["insights", "effect", "--name", "试点", "--start", "2026-03-01"],
+    );
+    assert!(!out.status.success(), "--start without --treated is refused");
+}

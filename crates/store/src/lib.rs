@@ -8,6 +8,7 @@ mod auth;
 mod browse;
 mod conn;
 mod error;
+mod forecast;
 mod import;
 mod metrics;
 mod people;
@@ -20,6 +21,7 @@ pub use browse::{
 };
 pub use conn::{Dialect, Store};
 pub use error::StoreError;
+pub use forecast::{ForecastDeal, ForecastPerson, InterventionRow};
 pub use import::{AffectedMonths, ImportCounts, ImportTx};
 pub use metrics::{EmployeeMetricRow, MetricFilter, UnitMetricRow};
 pub use people::{CrmUserKey, EmployeeKey, ImportHistory, LinkCandidate};

@@ -94,8 +94,15 @@ async fn sign_out(b: &Client) {
     wait_for(b, "#username").await;
 }
 
+/// The element's text; found again when htmx replaced it between finding and reading.
 async fn text(b: &Client, css: &str) -> String {
-    wait_for(b, css).await.text().await.unwrap()
+    for _ in 0..50 {
+        match wait_for(b, css).await.text().await {
+            Ok(t) => return t,
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("{css} kept being replaced while read")
 }
 
 #[tokio::test]

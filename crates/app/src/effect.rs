@@ -1,0 +1,463 @@
+//! "Did it work?": a difference-in-differences evaluation of an intervention (a course, a new
+//! follow-up rule, a routing change) on one metric, saved by name so its running result can be
+//! listed and re-checked as months come in.
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+use uplift_domain::access::{Scope, path_within};
+use uplift_domain::metric::MetricId;
+use uplift_domain::{Lang, Month};
+use uplift_insight::effect::{EffectError, EffectInput, EffectReport, PanelRow, evaluate_effect};
+use uplift_insight::forecast::{month_index, month_of_index};
+use uplift_store::{ForecastPerson, InterventionRow, MetricFilter, Store};
+
+use crate::AppError;
+
+/// What to evaluate. Without `treated` and `start`, the saved intervention of that name is re-run.
+#[derive(Debug, Clone, Default)]
+pub struct EffectQuery {
+    pub name: String,
+    /// Department paths and/or employee numbers, comma-separated.
+    pub treated: Option<String>,
+    /// The comparison group, written the same way; default everyone else in scope.
+    pub control: Option<String>,
+    pub start: Option<NaiveDate>,
+    /// Default `contribution`.
+    pub metric: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EffectResult {
+    pub name: String,
+    pub metric: String,
+    pub metric_label: String,
+    pub start: String,
+    pub treated: String,
+    pub control: Option<String>,
+    pub estimate: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub p_value: f64,
+    /// `improved`, `worsened` or `inconclusive`.
+    pub verdict: String,
+    pub verdict_label: String,
+    pub treated_n: usize,
+    pub control_n: usize,
+    pub from: String,
+    pub to: String,
+    pub report: EffectReport,
+    /// (month, treated mean, control mean) for charts.
+    pub series: Vec<(String, f64, f64)>,
+    /// The finding in one plain sentence.
+    pub summary: String,
+}
+
+/// Who a group spec names: every employee number it covers (in `roster` order).
+fn resolve_group(spec: &str, roster: &[ForecastPerson], lang: Lang) -> Result<Vec<String>, AppError> {
+    let mut out = Vec::new();
+    for token in spec.split([',', '，', ';']).map(str::trim).filter(|t| !t.is_empty()) {
+        let in_dept: Vec<&ForecastPerson> = roster
+            .iter()
+            .filter(|r| r.department.as_deref().is_some_and(|d| path_within(d, token)))
+            .collect();
+        if !in_dept.is_empty() {
+            out.extend(in_dept.iter().map(|r| r.employee_no.clone()));
+        } else if roster.iter().any(|r| r.employee_no == token) {
+            out.push(token.to_string());
+        } else {
+            return Err(AppError::Invalid(format!(
+                "{}: {token}",
+                lang.pick("未知的部门或工号", "unknown department or employee number")
+            )));
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn metric_of(id: &str, lang: Lang) -> Result<MetricId, AppError> {
+    MetricId::parse(id).ok_or_else(|| AppError::Invalid(format!("{}: {id}", lang.pick("未知的指标", "unknown metric"))))
+}
+
+/// Evaluates (and saves, by name) an intervention for the people in `scope`.
+pub async fn evaluate(
+    store: &Store,
+    scope: &Scope,
+    q: &EffectQuery,
+    actor: &str,
+    lang: Lang,
+) -> Result<EffectResult, AppError> {
+    let name = q.name.trim();
+    if name.is_empty() {
+        return Err(AppError::Invalid(
+            lang.pick("请给干预起个名字（--name）", "give the intervention a --name")
+                .into(),
+        ));
+    }
+    let saved = store.intervention(name).await?;
+    let row = match (&q.treated, q.start, saved) {
+        (Some(treated), Some(start), _) => {
+            let metric = q.metric.clone().unwrap_or_else(|| "contribution".into());
+            metric_of(&metric, lang)?;
+            let row = InterventionRow {
+                id: 0,
+                name: name.to_string(),
+                treated: treated.trim().to_string(),
+                control: q.control.clone().filter(|c| !c.trim().is_empty()),
+                start_date: start.to_string(),
+                metric,
+                created_by: actor.to_string(),
+                updated_ts: chrono::Utc::now().timestamp(),
+            };
+            // Checked before it is saved: a saved intervention must evaluate.
+            let result = run(store, scope, &row, lang).await?;
+            store.save_intervention(&row).await?;
+            crate::access::audit(
+                store,
+                actor,
+                None,
+                "intervention.save",
+                Some(name),
+                Some(&row.treated),
+                None,
+            )
+            .await?;
+            return Ok(result);
+        }
+        (None, None, Some(saved)) => saved,
+        (None, None, None) => {
+            return Err(AppError::NotFound(format!(
+                "{} {name:?}{}",
+                lang.pick("干预", "intervention"),
+                lang.pick(
+                    "（新干预需要 --treated 和 --start）",
+                    " (a new one needs --treated and --start)"
+                )
+            )));
+        }
+        _ => {
+            return Err(AppError::Invalid(
+                lang.pick("--treated 和 --start 需要一起给出", "--treated and --start go together")
+                    .into(),
+            ));
+        }
+    };
+    run(store, scope, &row, lang).await
+}
+
+/// Every saved intervention with its result on today's data (or why it cannot be evaluated).
+pub async fn running(
+    store: &Store,
+    scope: &Scope,
+    lang: Lang,
+) -> Result<Vec<(InterventionRow, Result<EffectResult, String>)>, AppError> {
+    let mut out = Vec::new();
+    for row in store.interventions().await? {
+        let r = run(store, scope, &row, lang).await.map_err(|e| e.render(lang));
+        out.push((row, r));
+    }
+    Ok(out)
+}
+
+async fn run(store: &Store, scope: &Scope, row: &InterventionRow, lang: Lang) -> Result<EffectResult, AppError> {
+    let metric = metric_of(&row.metric, lang)?;
+    let start: NaiveDate = row.start_date.parse().map_err(|_| {
+        AppError::Invalid(format!(
+            "{}: {}",
+            lang.pick("日期格式应为 2026-03-01", "expected a date like 2026-03-01"),
+            row.start_date
+        ))
+    })?;
+    let roster: Vec<ForecastPerson> = store
+        .forecast_people()
+        .await?
+        .into_iter()
+        .filter(|r| scope.contains(&r.employee_no, r.department.as_deref()))
+        .collect();
+    let treated = resolve_group(&row.treated, &roster, lang)?;
+    let control = match &row.control {
+        Some(spec) => resolve_group(spec, &roster, lang)?,
+        None => roster
+            .iter()
+            .filter(|r| treated.binary_search(&r.employee_no).is_err())
+            .map(|r| r.employee_no.clone())
+            .collect(),
+    };
+    if let Some(both) = treated.iter().find(|t| control.binary_search(t).is_ok()) {
+        return Err(AppError::Invalid(format!(
+            "{}: {both}",
+            lang.pick(
+                "同一人不能既在干预组又在对照组",
+                "in both the treated and the control group"
+            )
+        )));
+    }
+    // A start after the 1st leaves its month half treated: that month is left out.
+    let first = Month::of(start);
+    let first_treated = if start.day0() == 0 { first } else { first.next() };
+    let last = crate::views::latest_month(store).await?;
+    let from = Month::of(start).span_start(13);
+    let rows = store
+        .employee_metrics(&MetricFilter {
+            from: Some(from),
+            to: Some(last),
+            scope: scope.clone(),
+            ..Default::default()
+        })
+        .await?;
+    let mut panel = Vec::new();
+    for r in rows {
+        let m = &r.metrics;
+        let Some(month) = Month::from_key(m.month) else {
+            continue;
+        };
+        if m.fte < 0.5 || (month >= first && month < first_treated) {
+            continue;
+        }
+        let is_treated = treated.binary_search(&r.employee_no).is_ok();
+        if !is_treated && control.binary_search(&r.employee_no).is_err() {
+            continue;
+        }
+        let Some(value) = crate::metrics::employee_value(m, metric) else {
+            continue;
+        };
+        panel.push(PanelRow {
+            unit: r.employee_no,
+            month: month_index(month),
+            value,
+            treated: is_treated,
+        });
+    }
+    let report = evaluate_effect(&EffectInput {
+        rows: panel,
+        start: month_index(first_treated),
+    })
+    .map_err(|e| AppError::Invalid(effect_error(&e, lang)))?;
+    let label = metric.label(lang).to_string();
+    let verdict_label = match lang {
+        Lang::Zh => report.verdict.label_zh(),
+        Lang::En => report.verdict.label_en(),
+    }
+    .to_string();
+    let summary = summary(&report, metric, lang);
+    Ok(EffectResult {
+        name: row.name.clone(),
+        metric: row.metric.clone(),
+        metric_label: label,
+        start: row.start_date.clone(),
+        treated: row.treated.clone(),
+        control: row.control.clone(),
+        estimate: report.estimate,
+        ci_low: report.ci_low,
+        ci_high: report.ci_high,
+        p_value: report.p_value,
+        verdict: serde_json::to_value(report.verdict)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        verdict_label,
+        treated_n: report.treated_n,
+        control_n: report.control_n,
+        from: from.to_string(),
+        to: last.to_string(),
+        series: report
+            .series
+            .iter()
+            .map(|&(m, t, c)| (month_of_index(m).to_string(), t, c))
+            .collect(),
+        report,
+        summary,
+    })
+}
+
+fn effect_error(e: &EffectError, lang: Lang) -> String {
+    match (e, lang) {
+        (_, Lang::En) => format!("cannot evaluate: {e}"),
+        (EffectError::NoTreated, _) => "干预组在这段时间没有可用数据".into(),
+        (EffectError::NoControl, _) => "对照组在这段时间没有可用数据".into(),
+        (EffectError::NoPrePeriod, _) => "干预组或对照组在开始日期之前没有数据，无法比较前后变化".into(),
+        (EffectError::NoPostPeriod, _) => "开始日期之后还没有数据，请等下个月的数据导入后再评估".into(),
+        (EffectError::TooFewUnits { treated, control }, _) => {
+            format!("人数太少：干预组 {treated} 人、对照组 {control} 人（每组至少 2 人）")
+        }
+        (EffectError::NotIdentified, _) => "干预组没有人同时有开始前后的数据，无法区分效果与人员变化".into(),
+    }
+}
+
+/// A difference in `metric`'s own unit: money whole, rates in percentage points, counts with a decimal.
+fn amount(metric: MetricId, v: f64, lang: Lang) -> String {
+    use uplift_domain::metric::MetricUnit;
+    match metric.unit() {
+        MetricUnit::Money => {
+            let s = crate::forecast::money_text(v.abs());
+            format!("{}{}{s}", if v < 0.0 { "-" } else { "" }, lang.pick("¥", ""))
+        }
+        MetricUnit::Rate => format!("{:.1}{}", v * 100.0, lang.pick(" 个百分点", " pp")),
+        _ => format!("{v:.1}"),
+    }
+}
+
+fn summary(r: &EffectReport, id: MetricId, lang: Lang) -> String {
+    let metric = id.label(lang);
+    let n = |v: f64| amount(id, v, lang);
+    let checks = match (lang, r.pre_trend.parallel, r.placebo.as_ref().map(|p| p.passed)) {
+        (Lang::Zh, true, Some(false)) => "；安慰剂检验未通过（开始前就出现了“效果”），结论不可靠",
+        (Lang::Zh, false, _) => "；开始前两组走势就不平行，结论不可靠",
+        (Lang::En, true, Some(false)) => {
+            "; the placebo test failed (an \"effect\" before the start), so this is not reliable"
+        }
+        (Lang::En, false, _) => "; the groups were not moving in parallel before the start, so this is not reliable",
+        _ => "",
+    };
+    match lang {
+        Lang::Zh => format!(
+            "相对对照组，干预组{metric}（人月平均）{}{}（95% 区间 {} 至 {}，p={:.3}，干预组 {} 人、对照组 {} 人）{checks}。",
+            if r.estimate >= 0.0 { "高 " } else { "低 " },
+            n(r.estimate.abs()),
+            n(r.ci_low),
+            n(r.ci_high),
+            r.p_value,
+            r.treated_n,
+            r.control_n
+        ),
+        Lang::En => format!(
+            "Against the control group, the treated group's {metric} changed by {} per person-month (95% interval {} to {}, p={:.3}, {} treated, {} control){checks}.",
+            n(r.estimate),
+            n(r.ci_low),
+            n(r.ci_high),
+            r.p_value,
+            r.treated_n,
+            r.control_n
+        ),
+    }
+}
+
+impl EffectResult {
+    pub fn render(&self, lang: Lang) -> String {
+        let r = &self.report;
+        let metric = MetricId::parse(&self.metric).unwrap_or(MetricId::Contribution);
+        let mut out = format!(
+            "{} · {} · {} {} · {} {}–{}\n{}: {}\n{}\n",
+            self.name,
+            self.metric_label,
+            lang.pick("开始", "start"),
+            self.start,
+            lang.pick("数据", "data"),
+            self.from,
+            self.to,
+            lang.pick("结论", "verdict"),
+            self.verdict_label,
+            self.summary
+        );
+        out.push_str(&format!(
+            "{}: {} {:.3} · {}: {}\n",
+            lang.pick("平行趋势检验", "pre-trend check"),
+            lang.pick("斜率差 p =", "slope gap p ="),
+            r.pre_trend.p_value,
+            lang.pick("安慰剂检验", "placebo"),
+            r.placebo
+                .as_ref()
+                .map(|p| format!(
+                    "{} p = {:.3} ({})",
+                    amount(metric, p.estimate, lang),
+                    p.p_value,
+                    if p.passed {
+                        lang.pick("通过", "passed")
+                    } else {
+                        lang.pick("未通过", "failed")
+                    }
+                ))
+                .unwrap_or_else(|| lang
+                    .pick(
+                        "开始前不足 4 个月，未做",
+                        "fewer than 4 months before the start, not run"
+                    )
+                    .into())
+        ));
+        out.push_str(&crate::forecast::line(
+            &[
+                lang.pick("月份", "month"),
+                lang.pick("干预组均值", "treated mean"),
+                lang.pick("对照组均值", "control mean"),
+            ],
+            &[-8, 14, 14],
+        ));
+        for (m, t, c) in &self.series {
+            out.push_str(&crate::forecast::line(
+                &[
+                    m,
+                    &crate::metrics::human_text(metric, Some(*t), lang),
+                    &crate::metrics::human_text(metric, Some(*c), lang),
+                ],
+                &[-8, 14, 14],
+            ));
+        }
+        out
+    }
+}
+
+/// The saved interventions and their results, for the terminal.
+pub fn render_running(list: &[(InterventionRow, Result<EffectResult, String>)], lang: Lang) -> String {
+    if list.is_empty() {
+        return lang
+            .pick(
+                "还没有保存的干预。用 uplift insights effect --name … --treated … --start … 创建。\n",
+                "No saved interventions yet. Create one with uplift insights effect --name … --treated … --start ….\n",
+            )
+            .into();
+    }
+    let mut out = String::new();
+    for (row, r) in list {
+        match r {
+            Ok(e) => out.push_str(&format!(
+                "{} ({} {}) · {} · {}\n",
+                row.name,
+                lang.pick("开始", "from"),
+                row.start_date,
+                e.verdict_label,
+                e.summary
+            )),
+            Err(msg) => out.push_str(&format!(
+                "{} ({} {}) · {}\n",
+                row.name,
+                lang.pick("开始", "from"),
+                row.start_date,
+                msg
+            )),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(no: &str, dept: &str) -> ForecastPerson {
+        ForecastPerson {
+            id: 0,
+            employee_no: no.into(),
+            name: no.into(),
+            department: Some(dept.into()),
+            hire_date: "2024-01-01".into(),
+            leave_date: None,
+        }
+    }
+
+    #[test]
+    fn groups_resolve_departments_and_numbers() {
+        let roster = vec![
+            person("E1", "销售中心/一部"),
+            person("E2", "销售中心/二部"),
+            person("E3", "客户成功部"),
+        ];
+        assert_eq!(resolve_group("销售中心", &roster, Lang::Zh).unwrap(), vec!["E1", "E2"]);
+        assert_eq!(
+            resolve_group("E3，销售中心/二部", &roster, Lang::Zh).unwrap(),
+            vec!["E2", "E3"]
+        );
+        let err = resolve_group("E9", &roster, Lang::Zh).unwrap_err().render(Lang::Zh);
+        assert!(err.contains("未知的部门或工号: E9"), "{err}");
+    }
+}

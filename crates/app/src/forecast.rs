@@ -1,0 +1,508 @@
+//! Next month's contribution for everyone in scope, team and company totals, the current month's
+//! projection, and the backtest that shows how good the forecast has been.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate, Utc};
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use uplift_domain::access::Scope;
+use uplift_domain::{Lang, Month};
+use uplift_insight::forecast::{
+    Accuracy, BacktestMonth, Deal, DealState, ForecastInput, ForecastModel, Person, backtest as replay, forecast_month,
+    month_index,
+};
+use uplift_store::{ForecastPerson, Store};
+
+use crate::AppError;
+
+/// z of a central 80% interval, to combine people's spreads into team totals.
+const Z80: f64 = 1.281_551_565_5;
+
+#[derive(Debug, Clone, Default)]
+pub struct ForecastQuery {
+    /// Default: the month after the newest month with results.
+    pub month: Option<Month>,
+    /// Only this department (path) and its sub-departments.
+    pub department: Option<String>,
+}
+
+/// One person's forecast.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForecastLine {
+    pub employee_no: String,
+    pub name: String,
+    pub department: Option<String>,
+    pub month: String,
+    pub forecast: f64,
+    pub low: f64,
+    pub high: f64,
+    pub pipeline: f64,
+    pub run_rate: f64,
+    pub open_deals: usize,
+    pub open_amount: f64,
+    /// Share of the month employed: below 1 for joiners and leavers.
+    pub active_share: f64,
+    pub target: Option<f64>,
+    /// The month has no target yet; the latest of the three months before is shown.
+    pub target_carried: bool,
+    /// forecast / target.
+    pub attainment: Option<f64>,
+    /// Won so far, when the month is the current one.
+    pub month_to_date: Option<f64>,
+    /// Won so far + the forecast for the days left, when the month is the current one.
+    pub projection: Option<f64>,
+    pub method: String,
+}
+
+/// A team's (or everyone's, `department` `None`) totals.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupForecast {
+    pub department: Option<String>,
+    pub people: usize,
+    /// Expected full-time equivalents in the month (joiners and leavers count in part).
+    pub fte: f64,
+    pub forecast: f64,
+    pub low: f64,
+    pub high: f64,
+    pub per_capita: Option<f64>,
+    pub target: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ForecastResult {
+    pub month: String,
+    /// Data up to the end of this month was used.
+    pub based_on: String,
+    pub total: GroupForecast,
+    pub teams: Vec<GroupForecast>,
+    pub people: Vec<ForecastLine>,
+    /// People who join during the month / whose last day falls in it.
+    pub joiners: usize,
+    pub leavers: usize,
+    pub model: ForecastModel,
+}
+
+/// Everything loaded once for forecasts and backtests.
+struct Loaded {
+    roster: Vec<ForecastPerson>,
+    people: Vec<Person>,
+    deals: Vec<Deal>,
+}
+
+fn key_of_index(i: i32) -> i32 {
+    uplift_insight::forecast::month_of_index(i).to_key()
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, AppError> {
+    s.parse()
+        .map_err(|_| AppError::Invalid(format!("bad stored date {s:?}")))
+}
+
+/// Roster and the deals of the 26 months before `first` onwards.
+async fn load(store: &Store, first: Month) -> Result<Loaded, AppError> {
+    let roster = store.forecast_people().await?;
+    let mut index = FxHashMap::default();
+    let mut people = Vec::with_capacity(roster.len());
+    for (i, r) in roster.iter().enumerate() {
+        index.insert(r.id, i);
+        people.push(Person {
+            hire: parse_date(&r.hire_date)?,
+            leave: r.leave_date.as_deref().map(parse_date).transpose()?,
+        });
+    }
+    let since = key_of_index(month_index(first) - 26);
+    let to_index = |key: i64| Month::from_key(key as i32).map(month_index);
+    let deals = store
+        .forecast_deals(since)
+        .await?
+        .into_iter()
+        .filter_map(|d| {
+            Some(Deal {
+                owner: *index.get(&d.employee_id)?,
+                created: d.created_month.and_then(to_index),
+                close: to_index(d.close_month)?,
+                state: match d.state.as_str() {
+                    "won" => DealState::Won,
+                    "lost" => DealState::Lost,
+                    _ => DealState::Open,
+                },
+                amount: d.amount_fen.unwrap_or(0) as f64 / 100.0,
+            })
+        })
+        .collect();
+    Ok(Loaded { roster, people, deals })
+}
+
+fn in_scope(r: &ForecastPerson, scope: &Scope, department: Option<&str>) -> bool {
+    scope.contains(&r.employee_no, r.department.as_deref())
+        && department.is_none_or(|d| {
+            r.department
+                .as_deref()
+                .is_some_and(|p| uplift_domain::access::path_within(p, d))
+        })
+}
+
+/// Today in the company's time zone.
+async fn today(store: &Store) -> Result<NaiveDate, AppError> {
+    let tz = crate::settings::company_tz(store).await?;
+    Ok(Utc::now().with_timezone(&tz).date_naive())
+}
+
+/// The forecast of `q.month` for the people in `scope`.
+pub async fn forecast(store: &Store, scope: &Scope, q: &ForecastQuery) -> Result<ForecastResult, AppError> {
+    let month = match q.month {
+        Some(m) => m,
+        None => crate::views::latest_month(store).await?.next(),
+    };
+    let data = load(store, month).await?;
+    let f = forecast_month(&ForecastInput {
+        people: &data.people,
+        deals: &data.deals,
+        month,
+    });
+    // The month's target; where none is set yet, the latest of the three months before carries on
+    // (quotas are often entered late), flagged as carried.
+    let mut targets: FxHashMap<i64, (f64, bool)> = FxHashMap::default();
+    for (e, m, fen) in store
+        .targets_between(month.span_start(4).to_key(), month.to_key())
+        .await?
+    {
+        targets.insert(e, (fen as f64 / 100.0, m as i32 != month.to_key()));
+    }
+
+    // The current month: what is already won, and the forecast for the rest of it.
+    let today = today(store).await?;
+    let current = Month::of(today) == month;
+    let mut won_so_far = vec![0.0; data.people.len()];
+    if current {
+        let m = month_index(month);
+        for d in &data.deals {
+            if d.state == DealState::Won && d.close == m {
+                won_so_far[d.owner] += d.amount;
+            }
+        }
+    }
+    let left = (month.days() - today.day() + 1) as f64 / month.days() as f64;
+
+    let mut people = Vec::new();
+    let (mut joiners, mut leavers) = (0, 0);
+    for pf in &f.people {
+        let r = &data.roster[pf.person];
+        if !in_scope(r, scope, q.department.as_deref()) {
+            continue;
+        }
+        let p = &data.people[pf.person];
+        joiners += usize::from(Month::of(p.hire) == month);
+        leavers += usize::from(p.leave.is_some_and(|l| Month::of(l) == month));
+        let (target, target_carried) = match targets.get(&r.id) {
+            Some(&(t, carried)) if t > 0.0 => (Some(t), carried),
+            _ => (None, false),
+        };
+        people.push(ForecastLine {
+            employee_no: r.employee_no.clone(),
+            name: r.name.clone(),
+            department: r.department.clone(),
+            month: month.to_string(),
+            forecast: pf.forecast,
+            low: pf.low,
+            high: pf.high,
+            pipeline: pf.pipeline,
+            run_rate: pf.run_rate,
+            open_deals: pf.open_deals,
+            open_amount: pf.open_amount,
+            active_share: pf.active_share,
+            target,
+            target_carried,
+            attainment: target.map(|t| pf.forecast / t),
+            month_to_date: current.then_some(won_so_far[pf.person]),
+            projection: current.then(|| won_so_far[pf.person] + pf.forecast * left),
+            method: pf.method.to_string(),
+        });
+    }
+    let mut by_team: BTreeMap<Option<String>, Vec<&ForecastLine>> = BTreeMap::new();
+    for l in &people {
+        by_team.entry(l.department.clone()).or_default().push(l);
+    }
+    let teams = by_team.into_iter().map(|(d, ls)| group(d, &ls)).collect();
+    let all: Vec<&ForecastLine> = people.iter().collect();
+    Ok(ForecastResult {
+        month: month.to_string(),
+        based_on: month.prev().to_string(),
+        total: group(None, &all),
+        teams,
+        people,
+        joiners,
+        leavers,
+        model: f.model,
+    })
+}
+
+/// Totals of a group; spreads add as independent variances.
+fn group(department: Option<String>, lines: &[&ForecastLine]) -> GroupForecast {
+    let forecast: f64 = lines.iter().map(|l| l.forecast).sum();
+    let var: f64 = lines.iter().map(|l| ((l.high - l.forecast) / Z80).powi(2)).sum();
+    let fte: f64 = lines.iter().map(|l| l.active_share).sum();
+    let targets: Vec<f64> = lines.iter().filter_map(|l| l.target).collect();
+    GroupForecast {
+        department,
+        people: lines.len(),
+        fte,
+        forecast,
+        low: (forecast - Z80 * var.sqrt()).max(0.0),
+        high: forecast + Z80 * var.sqrt(),
+        per_capita: (fte > 0.0).then(|| forecast / fte),
+        target: (!targets.is_empty()).then(|| targets.iter().sum()),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BacktestResult {
+    pub from: String,
+    pub to: String,
+    pub months: Vec<BacktestMonth>,
+    pub accuracy: Vec<Accuracy>,
+}
+
+/// Replays the last `months` months with results for the people in `scope`.
+pub async fn backtest(store: &Store, scope: &Scope, months: u32) -> Result<BacktestResult, AppError> {
+    if !(1..=36).contains(&months) {
+        return Err(AppError::Invalid("--months: 1–36".into()));
+    }
+    let last = crate::views::latest_month(store).await?;
+    let first = last.span_start(months);
+    let data = load(store, first).await?;
+    let include: Vec<bool> = data.roster.iter().map(|r| in_scope(r, scope, None)).collect();
+    let bt = replay(&data.people, &data.deals, last, months, &include);
+    Ok(BacktestResult {
+        from: first.to_string(),
+        to: last.to_string(),
+        months: bt.months,
+        accuracy: bt.accuracy,
+    })
+}
+
+/// Whole units with thousands separators (1,234,567).
+pub(crate) fn money_text(v: f64) -> String {
+    let s = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < -0.5 { format!("-{out}") } else { out }
+}
+
+/// One table line: each cell padded to its width (negative = left-aligned), by terminal columns.
+pub(crate) fn line(cells: &[&str], widths: &[i32]) -> String {
+    let mut out = String::new();
+    for (c, &w) in cells.iter().zip(widths) {
+        let fill = " ".repeat((w.unsigned_abs() as usize).saturating_sub(unicode_width::UnicodeWidthStr::width(*c)));
+        if w < 0 {
+            out.push_str(c);
+            out.push_str(&fill);
+        } else {
+            out.push_str(&fill);
+            out.push_str(c);
+        }
+        out.push(' ');
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("—".into(), |v| format!("{:.0}%", v * 100.0))
+}
+
+impl ForecastResult {
+    /// A table for the terminal.
+    pub fn render(&self, lang: Lang) -> String {
+        let t = &self.total;
+        let mut out = format!(
+            "{} {} · {} {} · {} {} ({} {:.1})\n{} {} ({} {}–{}) · {} {}{}\n{}\n\n",
+            lang.pick("预测月份", "forecast for"),
+            self.month,
+            lang.pick("数据截至", "data up to"),
+            self.based_on,
+            t.people,
+            lang.pick("人", "people"),
+            lang.pick("预计人力", "expected FTE"),
+            t.fte,
+            lang.pick("合计", "total"),
+            money_text(t.forecast),
+            lang.pick("80% 区间", "80% interval"),
+            money_text(t.low),
+            money_text(t.high),
+            lang.pick("人均", "per capita"),
+            t.per_capita.map_or("—".into(), money_text),
+            t.target
+                .map(|g| format!(" · {} {} ({})", lang.pick("目标", "target"), money_text(g), pct(Some(t.forecast / g))))
+                .unwrap_or_default(),
+            lang.pick(
+                "方法：期初在途商机 × 按商机存续月数的成交时点 × 个人赢单率（向公司收缩）+ 月内新增成交的指数平滑；入离职按在岗天数折算。",
+                "Method: open pipeline × chance of closing by deal age × the rep's win rate (shrunk to the company's) + exponential smoothing of business created and won within a month; joiners and leavers count by days employed."
+            ),
+        );
+        const TEAM: [i32; 6] = [-28, 6, 12, 12, 12, 8];
+        out.push_str(&line(
+            &[
+                lang.pick("部门", "department"),
+                lang.pick("人数", "people"),
+                lang.pick("预测", "forecast"),
+                lang.pick("人均", "per capita"),
+                lang.pick("目标", "target"),
+                lang.pick("达成", "attain."),
+            ],
+            &TEAM,
+        ));
+        for g in &self.teams {
+            out.push_str(&line(
+                &[
+                    g.department.as_deref().unwrap_or("—"),
+                    &g.people.to_string(),
+                    &money_text(g.forecast),
+                    &g.per_capita.map_or("—".into(), money_text),
+                    &g.target.map_or("—".into(), money_text),
+                    &pct(g.target.map(|x| g.forecast / x)),
+                ],
+                &TEAM,
+            ));
+        }
+        out.push('\n');
+        const PERSON: [i32; 8] = [-10, -10, 11, 11, 11, 11, 9, 6];
+        out.push_str(&line(
+            &[
+                lang.pick("工号", "employee"),
+                lang.pick("姓名", "name"),
+                lang.pick("预测", "forecast"),
+                lang.pick("下限", "low"),
+                lang.pick("上限", "high"),
+                lang.pick("在途商机", "pipeline"),
+                lang.pick("目标达成", "attain."),
+                lang.pick("在岗", "active"),
+            ],
+            &PERSON,
+        ));
+        for l in &self.people {
+            out.push_str(&line(
+                &[
+                    &l.employee_no,
+                    &l.name,
+                    &money_text(l.forecast),
+                    &money_text(l.low),
+                    &money_text(l.high),
+                    &money_text(l.pipeline),
+                    &pct(l.attainment),
+                    &pct(Some(l.active_share)),
+                ],
+                &PERSON,
+            ));
+        }
+        out
+    }
+
+    /// CSV with the contract's columns: `employee_no, month, forecast, low, high, method`.
+    pub fn to_csv(&self) -> Result<String, AppError> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let io = |e: csv::Error| AppError::Invalid(e.to_string());
+        w.write_record(["employee_no", "month", "forecast", "low", "high", "method"])
+            .map_err(io)?;
+        for l in &self.people {
+            w.write_record([
+                l.employee_no.as_str(),
+                l.month.as_str(),
+                &format!("{:.2}", l.forecast),
+                &format!("{:.2}", l.low),
+                &format!("{:.2}", l.high),
+                l.method.as_str(),
+            ])
+            .map_err(io)?;
+        }
+        let bytes = w.into_inner().map_err(|e| AppError::Invalid(e.to_string()))?;
+        String::from_utf8(bytes).map_err(|e| AppError::Invalid(e.to_string()))
+    }
+}
+
+impl BacktestResult {
+    pub fn method_label(method: &str, lang: Lang) -> &'static str {
+        match method {
+            "uplift" => lang.pick("Uplift 预测", "Uplift forecast"),
+            "last_month" => lang.pick("上月值", "last month"),
+            _ => lang.pick("近3月均值", "mean of last 3"),
+        }
+    }
+
+    pub fn render(&self, lang: Lang) -> String {
+        const ACC: [i32; 6] = [-18, 12, 8, 12, 10, 10];
+        const MONTH: [i32; 6] = [-8, 6, 13, 13, 13, 13];
+        let mut out = format!("{} {}–{}\n", lang.pick("回测", "backtest"), self.from, self.to);
+        out.push_str(&line(
+            &[
+                lang.pick("方法", "method"),
+                "MAE",
+                "MAPE",
+                lang.pick("偏差", "bias"),
+                lang.pick("合计误差", "total err"),
+                lang.pick("80%覆盖", "80% cover"),
+            ],
+            &ACC,
+        ));
+        for a in &self.accuracy {
+            out.push_str(&line(
+                &[
+                    Self::method_label(&a.method, lang),
+                    &money_text(a.mae),
+                    &pct(a.mape.is_finite().then_some(a.mape)),
+                    &money_text(a.bias),
+                    &pct(Some(a.total_error)),
+                    &pct(a.coverage_80),
+                ],
+                &ACC,
+            ));
+        }
+        out.push('\n');
+        out.push_str(&line(
+            &[
+                lang.pick("月份", "month"),
+                lang.pick("人数", "people"),
+                lang.pick("实际", "actual"),
+                lang.pick("预测", "forecast"),
+                lang.pick("上月值", "last month"),
+                lang.pick("近3月均值", "mean of 3"),
+            ],
+            &MONTH,
+        ));
+        for m in &self.months {
+            out.push_str(&line(
+                &[
+                    &m.month,
+                    &m.people.to_string(),
+                    &money_text(m.actual_total),
+                    &money_text(m.forecast_total),
+                    &money_text(m.last_month_total),
+                    &money_text(m.mean3_total),
+                ],
+                &MONTH,
+            ));
+        }
+        out.push_str(lang.pick(
+            "MAE/偏差按人月计；MAPE 只计实际大于 0 的人月；合计误差 = 公司合计的相对误差（月均）。\n",
+            "MAE/bias per person-month; MAPE over person-months with an actual above 0; total err = relative error of the company total (mean over months).\n",
+        ));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn money_groups_thousands() {
+        assert_eq!(super::money_text(1234567.4), "1,234,567");
+        assert_eq!(super::money_text(999.0), "999");
+        assert_eq!(super::money_text(-1500.0), "-1,500");
+    }
+}
