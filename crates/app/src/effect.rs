@@ -138,8 +138,11 @@ pub async fn evaluate(
         }
         _ => {
             return Err(AppError::Invalid(
-                lang.pick("--treated 和 --start 需要一起给出", "--treated and --start go together")
-                    .into(),
+                lang.pick(
+                    "干预对象（--treated）和开始日期（--start）需要一起给出",
+                    "the treated group (--treated) and the start date (--start) go together",
+                )
+                .into(),
             ));
         }
     };

@@ -84,10 +84,10 @@ pub struct ForecastResult {
 }
 
 /// Everything loaded once for forecasts and backtests.
-struct Loaded {
-    roster: Vec<ForecastPerson>,
-    people: Vec<Person>,
-    deals: Vec<Deal>,
+pub struct Loaded {
+    pub roster: Vec<ForecastPerson>,
+    pub people: Vec<Person>,
+    pub deals: Vec<Deal>,
 }
 
 fn key_of_index(i: i32) -> i32 {
@@ -100,7 +100,7 @@ fn parse_date(s: &str) -> Result<NaiveDate, AppError> {
 }
 
 /// Roster and the deals of the 26 months before `first` onwards.
-async fn load(store: &Store, first: Month) -> Result<Loaded, AppError> {
+pub async fn load(store: &Store, first: Month) -> Result<Loaded, AppError> {
     let roster = store.forecast_people().await?;
     let mut index = FxHashMap::default();
     let mut people = Vec::with_capacity(roster.len());
@@ -122,9 +122,9 @@ async fn load(store: &Store, first: Month) -> Result<Loaded, AppError> {
                 owner: *index.get(&d.employee_id)?,
                 created: d.created_month.and_then(to_index),
                 close: to_index(d.close_month)?,
-                state: match d.state.as_str() {
-                    "won" => DealState::Won,
-                    "lost" => DealState::Lost,
+                state: match d.state {
+                    1 => DealState::Won,
+                    2 => DealState::Lost,
                     _ => DealState::Open,
                 },
                 amount: d.amount_fen.unwrap_or(0) as f64 / 100.0,

@@ -5,6 +5,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod access;
+pub mod alerts;
 pub mod demo;
 pub mod effect;
 pub mod error;

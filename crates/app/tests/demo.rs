@@ -260,6 +260,33 @@ async fn forecast_of_the_demo_beats_naive_baselines_and_adds_up() {
     assert!(csv.starts_with("employee_no,month,forecast,low,high,method\n"), "{csv}");
     assert_eq!(csv.lines().count(), r.people.len() + 1);
 
+    // Alerts: below 90% of the reference, largest shortfall first, reasons that are levers.
+    let a = uplift_app::alerts::alerts(&db.store, &Scope::All, &Default::default(), uplift_domain::Lang::Zh)
+        .await
+        .expect("alerts");
+    assert_eq!(
+        (a.month.as_str(), a.based_on.as_str(), a.checked),
+        ("2026-07", "2026-06", r.people.len())
+    );
+    assert!(a.note.is_none(), "{:?}", a.note);
+    assert!(!a.drivers.is_empty());
+    assert!(!a.alerts.is_empty() && a.alerts.len() < r.people.len());
+    assert!(a.alerts.windows(2).all(|w| w[0].gap >= w[1].gap));
+    for al in &a.alerts {
+        assert!(al.attainment < 0.9 && al.forecast < al.reference, "{al:?}");
+        assert_eq!(al.evidence, format!("/people/{}?month=2026-06", al.employee_no));
+        assert!(
+            al.reasons
+                .iter()
+                .all(|x| x.feature != "appraisal_score" && !x.action.is_empty())
+        );
+        let line = r.people.iter().find(|p| p.employee_no == al.employee_no).unwrap();
+        assert_eq!(line.forecast, al.forecast);
+        assert_eq!(al.severity == "high", line.high < al.reference);
+    }
+    assert!(a.alerts.iter().any(|al| !al.reasons.is_empty()));
+    assert!(a.render(uplift_domain::Lang::Zh).contains("人预计未达标"));
+
     // A department sees only itself, with the same per-person numbers.
     let dept = r.teams[0].department.clone().expect("a department");
     let scoped = forecast(

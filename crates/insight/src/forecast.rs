@@ -245,11 +245,12 @@ pub fn forecast_month(input: &ForecastInput) -> Forecast {
         e.3 += d.amount;
     }
 
-    let mut people = Vec::new();
-    for (i, p) in input.people.iter().enumerate() {
+    // One ETS fit per person dominates the cost: people are split over the machine's cores.
+    let one = |i: usize| -> Option<PersonForecast> {
+        let p = &input.people[i];
         let share = active_share(p, input.month);
         if share <= 0.0 {
-            continue;
+            return None;
         }
         let tenure = cutoff - month_index(Month::of(p.hire));
         let history = months_of(i);
@@ -272,7 +273,7 @@ pub fn forecast_month(input: &ForecastInput) -> Forecast {
         let (pipeline, pipe_var, open_deals, open_amount) = pipe[i];
         let forecast = (pipeline + run_rate) * share;
         let sd = (pipe_var + run_var).sqrt() * share;
-        people.push(PersonForecast {
+        Some(PersonForecast {
             person: i,
             forecast,
             low: (forecast - Z80 * sd).max(0.0),
@@ -283,8 +284,23 @@ pub fn forecast_month(input: &ForecastInput) -> Forecast {
             open_amount,
             active_share: share,
             method,
-        });
-    }
+        })
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let chunk = n.div_ceil(threads).max(256);
+    let people: Vec<PersonForecast> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n)
+            .step_by(chunk)
+            .map(|start| {
+                let one = &one;
+                scope.spawn(move || (start..(start + chunk).min(n)).filter_map(one).collect::<Vec<_>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
     Forecast {
         month: input.month.to_string(),
         people,

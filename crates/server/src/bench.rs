@@ -47,6 +47,11 @@ pub enum BenchCommand {
         #[arg(long)]
         month: Option<String>,
     },
+    /// Time the forecast (loading and computing apart), its backtest and the alerts.
+    Forecast {
+        #[arg(long, default_value_t = 6)]
+        months: u32,
+    },
 }
 
 fn machine() -> String {
@@ -171,6 +176,55 @@ pub async fn run(cli: &crate::cli::Cli, what: &BenchCommand, lang: Lang) -> Resu
             for (t, n) in rows {
                 println!("  {t}: {n}");
             }
+            store.close().await;
+            Ok(0)
+        }
+        BenchCommand::Forecast { months } => {
+            use uplift_app::forecast as fc;
+            let store = crate::cli::open(cli, "uplift.db").await?;
+            let all = uplift_domain::access::Scope::All;
+            println!("machine: {}", machine());
+            println!("database: {:?}", store.dialect());
+            let month = uplift_app::views::latest_month(&store).await?.next();
+            let t = Instant::now();
+            let data = fc::load(&store, month).await?;
+            let load = t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            let f = uplift_insight::forecast::forecast_month(&uplift_insight::forecast::ForecastInput {
+                people: &data.people,
+                deals: &data.deals,
+                month,
+            });
+            println!(
+                "forecast {month}: {} people, {} deals; load {load:.2} s, compute {:.2} s",
+                f.people.len(),
+                data.deals.len(),
+                t.elapsed().as_secs_f64()
+            );
+            let t = Instant::now();
+            let r = fc::forecast(&store, &all, &fc::ForecastQuery::default()).await?;
+            println!(
+                "uplift forecast (end to end): {} people in {:.2} s",
+                r.people.len(),
+                t.elapsed().as_secs_f64()
+            );
+            let t = Instant::now();
+            let b = fc::backtest(&store, &all, *months).await?;
+            println!(
+                "uplift forecast backtest --months {months}: {:.2} s; MAE {:.0} vs last month {:.0}, mean of 3 {:.0}",
+                t.elapsed().as_secs_f64(),
+                b.accuracy[0].mae,
+                b.accuracy[1].mae,
+                b.accuracy[2].mae
+            );
+            let t = Instant::now();
+            let a = uplift_app::alerts::alerts(&store, &all, &Default::default(), uplift_domain::Lang::Zh).await?;
+            println!(
+                "uplift alerts: {} of {} people in {:.2} s",
+                a.alerts.len(),
+                a.checked,
+                t.elapsed().as_secs_f64()
+            );
             store.close().await;
             Ok(0)
         }

@@ -57,6 +57,17 @@ pub enum Command {
     },
     /// Next month's contribution per person with an 80% interval; `forecast backtest` replays past months.
     Forecast(ForecastArgs),
+    /// Who is forecast below target next month, the drivers that slipped, and what to do.
+    Alerts {
+        /// The forecast month (default: the month after the newest results).
+        #[arg(long)]
+        month: Option<String>,
+        /// Only this department (path) and its sub-departments.
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
+    },
     /// Run the web application and the REST API.
     Serve(ServeArgs),
     /// User accounts: add, change a password, disable, list.
@@ -598,6 +609,30 @@ pub async fn run(cli: Cli) -> Result<i32> {
                     TextFormat::Table => r.render(lang),
                     TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
                 }
+            };
+            emit(&text)?;
+            store.close().await;
+            Ok(0)
+        }
+        Command::Alerts {
+            month,
+            department,
+            format,
+        } => {
+            let store = open(&cli, "uplift.db").await?;
+            let q = uplift_app::alerts::AlertsQuery {
+                month: month_arg(month, "month")?,
+                department: department.clone(),
+            };
+            let pb = spinner();
+            pb.set_message(lang.pick("预测并分析驱动因素…", "forecasting and checking drivers…"));
+            let r = uplift_app::alerts::alerts(&store, &uplift_domain::access::Scope::All, &q, lang)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+            pb.finish_and_clear();
+            let text = match format {
+                TextFormat::Table => r.render(lang),
+                TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
             };
             emit(&text)?;
             store.close().await;

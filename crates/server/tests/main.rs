@@ -282,6 +282,13 @@ async fn forecast_backtest_and_effect_from_the_command_line() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("--month 2026-13"), "{}", text(&out.stderr));
 
+    // Alerts on a company too small for a driver analysis: still made, with the reason why not.
+    let out = uplift(db.dir(), &db.url, &["alerts", "--format", "json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["checked"].as_u64().unwrap() as usize, rows.len());
+    assert!(v["note"].as_str().is_some_and(|n| n.contains("样本太少")), "{v}");
+
     let out = uplift(db.dir(), &db.url, &["insights", "effect", "--list"]);
     assert!(out.status.success());
     assert!(text(&out.stdout).contains("还没有保存的干预"), "{}", text(&out.stdout));

@@ -44,8 +44,10 @@ pub fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Uplift API", version = "1", description = "Per-capita contribution: people, metrics and CRM records, limited to the caller's scope. Authenticate with `Authorization: Bearer <token>` (create one with `uplift token create`)."),
-    paths(me, list_employees, get_employee, list_departments, list_metrics, leaderboard, list_leads, list_opportunities, list_followups, list_imports, create_import, get_import, insight_drivers),
-    components(schemas(ErrorBody, Me, Employee, EmployeePage, Department, MetricRow, MetricPage, BoardLine, Lead, LeadPage, Opportunity, OpportunityPage, Followup, FollowupPage, ImportEntry, ImportResult, ImportFileResult)),
+    paths(me, list_employees, get_employee, list_departments, list_metrics, leaderboard, list_leads, list_opportunities, list_followups, list_imports, create_import, get_import, insight_drivers,
+        crate::insight_api::get_forecast, crate::insight_api::get_backtest, crate::insight_api::get_alerts,
+        crate::insight_api::list_interventions, crate::insight_api::create_intervention),
+    components(schemas(ErrorBody, Me, Employee, EmployeePage, Department, MetricRow, MetricPage, BoardLine, Lead, LeadPage, Opportunity, OpportunityPage, Followup, FollowupPage, ImportEntry, ImportResult, ImportFileResult, crate::insight_api::NewIntervention)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -107,11 +109,11 @@ impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> 
     }
 }
 
-fn bad(msg: impl Into<String>, field: &str) -> ApiError {
+pub(crate) fn bad(msg: impl Into<String>, field: &str) -> ApiError {
     ApiError(Failure::bad(msg, field))
 }
 
-fn month_param(v: &Option<String>, field: &str) -> Result<Option<Month>, ApiError> {
+pub(crate) fn month_param(v: &Option<String>, field: &str) -> Result<Option<Month>, ApiError> {
     match v.as_deref().filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => Month::parse(s)

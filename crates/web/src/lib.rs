@@ -10,6 +10,8 @@ mod assets;
 mod auth;
 mod error;
 mod format;
+mod insight_api;
+mod insight_pages;
 mod pages;
 mod uploads;
 
@@ -56,6 +58,8 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
+        .merge(insight_pages::routes())
+        .merge(insight_api::routes())
         .merge(api::routes())
         .route("/healthz", get(healthz))
         .route("/static/{*path}", get(assets::serve))

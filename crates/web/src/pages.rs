@@ -105,7 +105,7 @@ impl Chrome {
     }
 }
 
-fn chrome(c: &Caller, active: &str, path_and_query: &str) -> Chrome {
+pub(crate) fn chrome(c: &Caller, active: &str, path_and_query: &str) -> Chrome {
     let l = c.lang;
     let p = &c.principal;
     let mut nav = Vec::new();
@@ -127,8 +127,12 @@ fn chrome(c: &Caller, active: &str, path_and_query: &str) -> Chrome {
         add("me", "/people/me", "我的", "Me");
     }
     add("leaderboard", "/leaderboard", "排行榜", "Leaderboard");
+    if crate::insight_pages::may_forecast(p) {
+        add("forecast", "/forecast", "预测预警", "Forecast");
+    }
     if has_overview(p) {
         add("drivers", "/insights/drivers", "驱动因素", "Drivers");
+        add("effects", "/insights/effects", "效果评估", "Effects");
     }
     if p.role.may_import() {
         add("import", "/import", "数据导入", "Import");
@@ -171,7 +175,7 @@ fn chrome(c: &Caller, active: &str, path_and_query: &str) -> Chrome {
 }
 
 /// Renders a template; a `?lang=` choice is remembered in a cookie.
-fn page(t: impl Template, c: &Caller, remember_lang: bool) -> Result<Response, WebError> {
+pub(crate) fn page(t: impl Template, c: &Caller, remember_lang: bool) -> Result<Response, WebError> {
     let body = t
         .render()
         .map_err(|e| WebError::new(Failure::Internal(e.to_string()), c.lang))?;
@@ -192,24 +196,24 @@ fn set_lang_cookie(r: &mut Response, l: Lang) {
     }
 }
 
-fn has_lang_param(uri: &axum::http::Uri) -> bool {
+pub(crate) fn has_lang_param(uri: &axum::http::Uri) -> bool {
     uri.query()
         .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("lang=")))
 }
 
-fn is_htmx(headers: &HeaderMap) -> bool {
+pub(crate) fn is_htmx(headers: &HeaderMap) -> bool {
     headers.contains_key("hx-request") && !headers.contains_key("hx-history-restore-request")
 }
 
-fn err(c: &Caller) -> impl Fn(AppError) -> WebError + '_ {
+pub(crate) fn err(c: &Caller) -> impl Fn(AppError) -> WebError + '_ {
     move |e| WebError::app(e, c.lang)
 }
 
-async fn symbol(s: &AppState) -> Result<&'static str, WebError> {
+pub(crate) async fn symbol(s: &AppState) -> Result<&'static str, WebError> {
     Ok(currency_symbol(&settings::company_currency(&s.store).await?))
 }
 
-fn parse_month(s: Option<&str>, lang: Lang) -> Result<Option<Month>, WebError> {
+pub(crate) fn parse_month(s: Option<&str>, lang: Lang) -> Result<Option<Month>, WebError> {
     match s.filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => Month::parse(s).map(Some).map_err(|_| {

@@ -50,7 +50,7 @@
       if (e.detail.target) e.detail.target.textContent = "网络错误 / network error";
     });
     // Inline handlers are blocked by the Content-Security-Policy; pickers submit from here.
-    document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
+    document.querySelectorAll("[data-autosubmit]").forEach(function (s) {
       s.addEventListener("change", function () { s.form.submit(); });
     });
   });

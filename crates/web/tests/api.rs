@@ -3,7 +3,9 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::support::{MONTH, api_get, client, demo, get};
+use serde_json::json;
+
+use crate::support::{MONTH, api_get, client, csrf_of, demo, get, signed_in};
 
 #[tokio::test]
 async fn the_openapi_document_lists_every_endpoint_and_a_token_reads_metrics() {
@@ -26,10 +28,15 @@ async fn the_openapi_document_lists_every_endpoint_and_a_token_reads_metrics() {
         "/api/v1/imports",
         "/api/v1/imports/{id}",
         "/api/v1/insights/drivers",
+        "/api/v1/forecast",
+        "/api/v1/forecast/backtest",
+        "/api/v1/alerts",
+        "/api/v1/interventions",
     ] {
         assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
     }
     assert!(paths["/api/v1/imports"].get("post").is_some());
+    assert!(paths["/api/v1/interventions"].get("post").is_some());
     let params: Vec<&str> = paths["/api/v1/metrics"]["get"]["parameters"]
         .as_array()
         .unwrap()
@@ -151,4 +158,126 @@ async fn the_openapi_document_lists_every_endpoint_and_a_token_reads_metrics() {
     };
     assert_eq!(ids(&p1).len(), 5);
     assert!(ids(&p1).iter().all(|x| !ids(&p2).contains(x)));
+}
+
+#[tokio::test]
+async fn forecast_alerts_and_interventions_over_the_api_keep_to_the_callers_scope() {
+    let d = demo().await;
+    let app = &d.app;
+    let json_of = |http: reqwest::Client, url: String| async move {
+        let r = http.get(url).send().await.unwrap();
+        let s = r.status();
+        (s, r.json::<serde_json::Value>().await.unwrap_or_default())
+    };
+    let nos = |v: &serde_json::Value, key: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["employee_no"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let (s, all) = json_of(signed_in(app, "hr").await, app.url("/api/v1/forecast")).await;
+    assert_eq!(s, StatusCode::OK, "{all}");
+    assert_eq!(all["month"], "2026-11");
+    let everyone = nos(&all, "people");
+    assert!(everyone.contains(&d.outsider_no));
+    let sum: f64 = all["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["forecast"].as_f64().unwrap())
+        .sum();
+    assert!((sum - all["total"]["forecast"].as_f64().unwrap()).abs() < 1e-6);
+
+    // A director sees 销售中心 only, a manager their own people, with the same numbers.
+    let (_, dir) = json_of(signed_in(app, "director").await, app.url("/api/v1/forecast")).await;
+    let dir_people = dir["people"].as_array().unwrap();
+    assert!(!dir_people.is_empty() && dir_people.len() < everyone.len());
+    assert!(
+        dir_people
+            .iter()
+            .all(|p| p["department"].as_str().unwrap().starts_with("销售中心"))
+    );
+    let (_, mgr) = json_of(signed_in(app, "manager").await, app.url("/api/v1/forecast")).await;
+    let mine = nos(&mgr, "people");
+    assert!(mine.contains(&d.rep_no) && mine.contains(&d.manager_no) && !mine.contains(&d.outsider_no));
+    let (_, mgr_alerts) = json_of(signed_in(app, "manager").await, app.url("/api/v1/alerts?lang=en")).await;
+    assert!(
+        nos(&mgr_alerts, "alerts").iter().all(|n| mine.contains(n)),
+        "{mgr_alerts}"
+    );
+    assert_eq!(mgr_alerts["checked"].as_u64().unwrap() as usize, mine.len());
+
+    // Bad input names the parameter.
+    let hr = signed_in(app, "hr").await;
+    let (s, v) = json_of(hr.clone(), app.url("/api/v1/forecast?month=2026-13")).await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("month"))
+    );
+    let (s, v) = json_of(hr.clone(), app.url("/api/v1/forecast/backtest?months=0")).await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("months"))
+    );
+
+    // An intervention: evaluated, saved, listed; bad ones are refused with the field named.
+    let csrf = csrf_of(&hr, &app.url("/leaderboard")).await;
+    let post = |body: serde_json::Value| {
+        let hr = hr.clone();
+        let csrf = csrf.clone();
+        let url = app.url("/api/v1/interventions");
+        async move {
+            let r = hr
+                .post(url)
+                .header("x-csrf-token", csrf)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let s = r.status();
+            (s, r.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    let (s, v) = post(json!({"name": "一部试点", "treated": "销售中心/华东大区/销售一部", "start": "2026-09-01", "metric": "followups_per_week"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    for k in ["estimate", "ci_low", "ci_high", "p_value", "treated_n", "control_n"] {
+        assert!(v[k].is_number(), "{k}: {v}");
+    }
+    assert!(["improved", "worsened", "inconclusive"].contains(&v["verdict"].as_str().unwrap()));
+    let (s, v) = post(json!({"name": "坏", "treated": "不存在的部门", "start": "2026-09-01"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(v["error"]["message"].as_str().unwrap().contains("不存在的部门"), "{v}");
+    let (s, v) = post(json!({"name": "坏", "treated": "销售中心", "start": "九月"})).await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("start"))
+    );
+    let (s, v) = post(json!({"treated": "销售中心"})).await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("body"))
+    );
+    let (s, list) = json_of(hr.clone(), app.url("/api/v1/interventions")).await;
+    assert_eq!(s, StatusCode::OK);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["intervention"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["一部试点"]);
+    let audit = app
+        .db
+        .store
+        .audit(&uplift_store::AuditQuery {
+            action: Some("intervention".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1, "{audit:?}");
 }

@@ -196,6 +196,47 @@ async fn people_use_the_pages_in_a_real_browser() {
     assert!(text(&b, "#hr-record").await.contains("销售中心"));
     wait_for(&b, ".chart svg").await;
 
+    // The overview's alert panel fills in after the page (htmx), as does the forecast page's.
+    let person_url = b.current_url().await.unwrap();
+    b.goto(&format!("{base}/")).await.unwrap();
+    assert!(
+        text(&b, "#overview-alerts #alerts-summary")
+            .await
+            .contains("人预计未达标")
+    );
+    b.goto(&format!("{base}/forecast")).await.unwrap();
+    wait_for(&b, "#forecast-cards").await;
+    assert!(text(&b, "h1").await.contains("下月预测"));
+    assert!(text(&b, "#alerts-summary").await.contains("人预计未达标"));
+    // The backtest table compares with both naive baselines, and its chart draws.
+    let quality = text(&b, "#quality").await;
+    assert!(quality.contains("上月值") && quality.contains("近3月均值"), "{quality}");
+    wait_for(&b, "#quality-chart svg").await;
+    let people = b.find_all(Locator::Css("#forecast-people tbody tr")).await.unwrap();
+    assert!(!people.is_empty(), "people are forecast");
+    // A team link narrows the forecast to that department.
+    b.find(Locator::Css("#forecast-teams tbody a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !b
+        .current_url()
+        .await
+        .unwrap()
+        .query()
+        .unwrap_or("")
+        .contains("department=")
+    {
+        assert!(Instant::now() < deadline, "the team link did not narrow the forecast");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_for(&b, "#forecast-cards").await;
+    b.goto(person_url.as_str()).await.unwrap();
+    wait_for(&b, "#hr-record").await;
+
     // English switch.
     b.find(Locator::Css("#lang-switch"))
         .await

@@ -46,6 +46,12 @@ async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
         ),
         case("/leaderboard", [200; 6], 303),
         case("/insights/drivers", [200, 200, 200, 200, 403, 403], 303),
+        case("/forecast", [200, 200, 200, 200, 200, 403], 303),
+        case("/forecast/alerts", [200, 200, 200, 200, 200, 403], 303),
+        case("/forecast/quality", [200, 200, 200, 200, 200, 403], 303),
+        case("/forecast/export.xlsx", [200, 200, 200, 200, 200, 403], 303),
+        case("/insights/effects", [200, 200, 200, 200, 403, 403], 303),
+        case("/insights/effects/summary", [200, 200, 200, 200, 403, 403], 303),
         case("/import", [200, 200, 403, 403, 403, 403], 303),
         case("/settings", [200, 403, 403, 403, 403, 403], 303),
         case("/audit", [200, 200, 403, 403, 403, 403], 303),
@@ -68,6 +74,14 @@ async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
         ),
         case("/api/v1/leaderboard", [200; 6], 401),
         case("/api/v1/insights/drivers", [200, 200, 200, 200, 403, 403], 401),
+        case("/api/v1/forecast", [200, 200, 200, 200, 200, 403], 401),
+        case(
+            "/api/v1/forecast/backtest?months=2",
+            [200, 200, 200, 200, 200, 403],
+            401,
+        ),
+        case("/api/v1/alerts", [200, 200, 200, 200, 200, 403], 401),
+        case("/api/v1/interventions", [200, 200, 200, 200, 403, 403], 401),
         case("/api/v1/leads?per_page=5", [200; 6], 401),
         case(
             format!("/api/v1/leads?employee={out}"),
@@ -275,14 +289,15 @@ async fn every_change_is_allowed_or_forbidden_by_role() {
     let d = demo().await;
     let app = &d.app;
     let roster = "工号,姓名,部门,入职日期\nX9001,测试员,销售中心/华东大区/销售一部,2026-01-05\n";
-    // (role, status of: add user, company settings, import preview, API import dry run)
-    let expected: [(&str, [u16; 4]); 6] = [
-        ("admin", [303, 303, 200, 200]),
-        ("hr", [403, 403, 200, 200]),
-        ("payroll", [403, 403, 403, 403]),
-        ("director", [403, 403, 403, 403]),
-        ("manager", [403, 403, 403, 403]),
-        ("rep", [403, 403, 403, 403]),
+    // (role, status of: add user, company settings, import preview, API import dry run,
+    // evaluate an intervention (page), the same through the API)
+    let expected: [(&str, [u16; 6]); 6] = [
+        ("admin", [303, 303, 200, 200, 303, 200]),
+        ("hr", [403, 403, 200, 200, 303, 200]),
+        ("payroll", [403, 403, 403, 403, 403, 403]),
+        ("director", [403, 403, 403, 403, 303, 200]),
+        ("manager", [403, 403, 403, 403, 403, 403]),
+        ("rep", [403, 403, 403, 403, 403, 403]),
     ];
     let mut failures = Vec::new();
     for (role, want) in expected {
@@ -324,6 +339,30 @@ async fn every_change_is_allowed_or_forbidden_by_role() {
             http.post(app.url("/api/v1/imports?kind=roster&dry_run=true"))
                 .header("x-csrf-token", csrf.as_str())
                 .multipart(Form::new().part("file", Part::bytes(roster.as_bytes().to_vec()).file_name("r.csv")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            http.post(app.url("/insights/effects"))
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("name", &format!("试点-{role}")),
+                    ("treated", "销售中心/华东大区/销售一部"),
+                    ("start", "2026-09-01"),
+                    ("metric", "followups_per_week"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            http.post(app.url("/api/v1/interventions"))
+                .header("x-csrf-token", csrf.as_str())
+                .json(&serde_json::json!({
+                    "name": format!("api-{role}"),
+                    "treated": "销售中心/华东大区/销售一部",
+                    "start": "2026-09-01",
+                    "metric": "followups_per_week",
+                }))
                 .send()
                 .await
                 .unwrap()

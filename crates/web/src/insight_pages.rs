@@ -1,0 +1,644 @@
+//! Pages of the insight engine beyond drivers: next month's forecast with its alerts and its
+//! measured quality, and the effect evaluations of interventions.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Router, http::StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+use uplift_app::access::Principal;
+use uplift_app::alerts::{AlertsQuery, alerts};
+use uplift_app::effect::{EffectQuery, evaluate, running};
+use uplift_app::forecast::{ForecastQuery, backtest, forecast};
+use uplift_app::views::has_overview;
+use uplift_app::{AppError, access};
+use uplift_domain::access::Role;
+use uplift_io::xlsx_out::{Cell, xlsx_bytes};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{Failure, WebError};
+use crate::format::{escape, money_yuan, percent, url_encode};
+use crate::pages::{Chrome, chrome, err, has_lang_param, page, parse_month, symbol};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/forecast", get(forecast_page))
+        .route("/forecast/alerts", get(alerts_fragment))
+        .route("/forecast/quality", get(quality_fragment))
+        .route("/forecast/export.xlsx", get(forecast_export))
+        .route("/insights/effects", get(effects_page).post(effects_create))
+        .route("/insights/effects/summary", get(effects_summary))
+}
+
+/// Everyone who leads or supports people sees forecasts of their scope; reps do not.
+pub fn may_forecast(p: &Principal) -> bool {
+    p.role != Role::Employee
+}
+
+/// Who may start an evaluation (it is saved for everyone): not payroll, not line managers.
+fn may_evaluate(p: &Principal) -> bool {
+    matches!(p.role, Role::Admin | Role::Hr | Role::Director)
+}
+
+/// Whole yuan with the company's symbol.
+fn yuan(v: f64, sym: &str) -> String {
+    let s = money_yuan(Some(v.round()), sym);
+    s.trim_end_matches(".00").to_string()
+}
+
+#[derive(Deserialize, Default)]
+struct ForecastParams {
+    month: Option<String>,
+    department: Option<String>,
+    limit: Option<usize>,
+}
+
+struct TeamRow {
+    name: String,
+    href: String,
+    people: usize,
+    forecast: String,
+    interval: String,
+    per_capita: String,
+    target: String,
+    attainment: String,
+}
+
+struct PersonRow {
+    employee_no: String,
+    name: String,
+    department: String,
+    forecast: String,
+    interval: String,
+    pipeline: String,
+    target: String,
+    attainment: String,
+    risk: bool,
+}
+
+#[derive(Template)]
+#[template(path = "forecast.html")]
+struct ForecastPage {
+    c: Chrome,
+    month: String,
+    month_label: String,
+    based_on: String,
+    department: Option<String>,
+    query: String,
+    cards: Vec<(&'static str, String)>,
+    chart: String,
+    teams: Vec<TeamRow>,
+    people: Vec<PersonRow>,
+    shown: usize,
+    total_people: usize,
+}
+
+fn query_string(month: &str, department: Option<&str>) -> String {
+    let mut q = format!("month={month}");
+    if let Some(d) = department {
+        q.push_str(&format!("&department={}", url_encode(d)));
+    }
+    q
+}
+
+async fn forecast_page(
+    State(s): State<AppState>,
+    c: Caller,
+    uri: axum::http::Uri,
+    Query(q): Query<ForecastParams>,
+) -> Result<Response, WebError> {
+    c.principal.require(may_forecast(&c.principal)).map_err(err(&c))?;
+    let l = c.lang;
+    let sym = symbol(&s).await?;
+    let department = q.department.clone().filter(|d| !d.is_empty());
+    let query = ForecastQuery {
+        month: parse_month(q.month.as_deref(), l)?,
+        department: department.clone(),
+    };
+    let r = forecast(&s.store, &c.principal.scope, &query).await.map_err(err(&c))?;
+    let month =
+        uplift_domain::Month::parse(&r.month).map_err(|_| WebError::new(Failure::Internal(r.month.clone()), l))?;
+    let t = &r.total;
+    let mut cards = vec![
+        (l.pick("预测贡献额", "Forecast contribution"), yuan(t.forecast, sym)),
+        (
+            l.pick("80% 区间", "80% interval"),
+            format!("{} – {}", yuan(t.low, sym), yuan(t.high, sym)),
+        ),
+        (
+            l.pick("预测人均贡献额", "Forecast per capita"),
+            t.per_capita.map_or("—".into(), |v| yuan(v, sym)),
+        ),
+        (
+            l.pick("预计人力（入职/离职）", "Expected FTE (joining/leaving)"),
+            format!("{:.1} ({}/{})", t.fte, r.joiners, r.leavers),
+        ),
+    ];
+    if let Some(g) = t.target {
+        cards.push((
+            l.pick("目标 · 预计达成", "Target · forecast attainment"),
+            format!("{} · {}", yuan(g, sym), percent(Some(t.forecast / g))),
+        ));
+    }
+    let chart = json!({
+        "type": "bar",
+        "horizontal": true,
+        "money": sym,
+        "labels": r.teams.iter().map(|g| g.department.clone().unwrap_or_else(|| "—".into())).collect::<Vec<_>>(),
+        "series": [
+            {"name": l.pick("预测", "Forecast"), "format": "money", "data": r.teams.iter().map(|g| g.forecast.round()).collect::<Vec<_>>()},
+            {"name": l.pick("目标", "Target"), "format": "money", "data": r.teams.iter().map(|g| g.target.map(f64::round)).collect::<Vec<_>>()},
+        ]
+    })
+    .to_string();
+    let teams = r
+        .teams
+        .iter()
+        .map(|g| {
+            let name = g.department.clone().unwrap_or_else(|| "—".into());
+            TeamRow {
+                href: format!("/forecast?{}", query_string(&r.month, g.department.as_deref())),
+                name,
+                people: g.people,
+                forecast: yuan(g.forecast, sym),
+                interval: format!("{} – {}", yuan(g.low, sym), yuan(g.high, sym)),
+                per_capita: g.per_capita.map_or("—".into(), |v| yuan(v, sym)),
+                target: g.target.map_or("—".into(), |v| yuan(v, sym)),
+                attainment: percent(g.target.map(|x| g.forecast / x)),
+            }
+        })
+        .collect();
+    // Most at risk first: the lowest forecast attainment, then the smallest forecasts.
+    let mut lines: Vec<&uplift_app::forecast::ForecastLine> = r.people.iter().collect();
+    lines.sort_by(|a, b| {
+        let key = |x: &uplift_app::forecast::ForecastLine| x.attainment.unwrap_or(f64::INFINITY);
+        key(a).total_cmp(&key(b)).then(a.forecast.total_cmp(&b.forecast))
+    });
+    let limit = q.limit.unwrap_or(200).clamp(1, 2000);
+    let people = lines
+        .iter()
+        .take(limit)
+        .map(|p| PersonRow {
+            employee_no: p.employee_no.clone(),
+            name: p.name.clone(),
+            department: p.department.clone().unwrap_or_default(),
+            forecast: yuan(p.forecast, sym),
+            interval: format!("{} – {}", yuan(p.low, sym), yuan(p.high, sym)),
+            pipeline: yuan(p.pipeline, sym),
+            target: p.target.map_or("—".into(), |v| {
+                if p.target_carried {
+                    format!("{}*", yuan(v, sym))
+                } else {
+                    yuan(v, sym)
+                }
+            }),
+            attainment: percent(p.attainment),
+            risk: p.target.is_some_and(|t| p.high < t),
+        })
+        .collect();
+    let t = ForecastPage {
+        c: chrome(&c, "forecast", &uri.to_string()),
+        month_label: crate::format::month_label(month, l),
+        based_on: r.based_on.clone(),
+        query: query_string(&r.month, department.as_deref()),
+        month: r.month.clone(),
+        department,
+        cards,
+        chart,
+        teams,
+        people,
+        shown: limit.min(r.people.len()),
+        total_people: r.people.len(),
+    };
+    page(t, &c, has_lang_param(&uri))
+}
+
+/// The alert list, loaded after the page: it runs a company-wide driver analysis.
+async fn alerts_fragment(
+    State(s): State<AppState>,
+    c: Caller,
+    Query(q): Query<ForecastParams>,
+) -> Result<Response, WebError> {
+    c.principal.require(may_forecast(&c.principal)).map_err(err(&c))?;
+    let l = c.lang;
+    let sym = symbol(&s).await?;
+    let query = AlertsQuery {
+        month: parse_month(q.month.as_deref(), l)?,
+        department: q.department.clone().filter(|d| !d.is_empty()),
+    };
+    let r = alerts(&s.store, &c.principal.scope, &query, l).await.map_err(err(&c))?;
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let high = r.alerts.iter().filter(|a| a.severity == "high").count();
+    let mut h = format!(
+        "<p id=\"alerts-summary\"><strong>{}</strong> / {} {} · {} <strong>{high}</strong> {}</p>",
+        r.alerts.len(),
+        r.checked,
+        l.pick("人预计未达标", "people forecast to miss"),
+        l.pick("其中", "of whom"),
+        l.pick("人即使乐观估计也达不到", "miss even at the optimistic end"),
+    );
+    if let Some(n) = &r.note {
+        h.push_str(&format!(
+            "<p class=\"muted\">{}: {}</p>",
+            l.pick("未能使用驱动因素", "No drivers used"),
+            escape(n)
+        ));
+    }
+    h.push_str("<ul class=\"alerts\" id=\"alerts\">");
+    for a in r.alerts.iter().take(limit) {
+        h.push_str(&format!(
+            "<li class=\"{}\"><a href=\"{}\"><strong>{} {}</strong></a> <span class=\"muted\">{}</span><br>{} {} · {} {} · {}",
+            if a.severity == "high" { "alert high" } else { "alert" },
+            escape(&a.evidence),
+            escape(&a.employee_no),
+            escape(&a.name),
+            escape(a.department.as_deref().unwrap_or("")),
+            l.pick("预测", "forecast"),
+            escape(&yuan(a.forecast, sym)),
+            if a.reference_kind == "target" { l.pick("目标", "target") } else { l.pick("近3月均值", "3-month mean") },
+            escape(&yuan(a.reference, sym)),
+            escape(&percent(Some(a.attainment))),
+        ));
+        if a.reasons.is_empty() {
+            h.push_str(&format!(
+                "<br><span class=\"muted\">{}</span>",
+                l.pick(
+                    "已确认的驱动因素没有明显下滑，请看明细",
+                    "No confirmed driver slipped; see the details"
+                )
+            ));
+        }
+        for reason in &a.reasons {
+            h.push_str(&format!(
+                "<br>· {} <span class=\"muted\">→ {}</span>",
+                escape(&reason.text),
+                escape(&reason.action)
+            ));
+        }
+        h.push_str("</li>");
+    }
+    h.push_str("</ul>");
+    if r.alerts.len() > limit {
+        h.push_str(&format!(
+            "<p class=\"muted\">{} {} {}</p>",
+            l.pick("另有", "and"),
+            r.alerts.len() - limit,
+            l.pick("人，见导出表", "more in the export")
+        ));
+    }
+    Ok(Html(h).into_response())
+}
+
+/// How good the forecast has been: the last six months replayed, loaded after the page.
+async fn quality_fragment(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
+    c.principal.require(may_forecast(&c.principal)).map_err(err(&c))?;
+    let l = c.lang;
+    let sym = symbol(&s).await?;
+    let b = backtest(&s.store, &c.principal.scope, 6).await.map_err(err(&c))?;
+    let mut h = format!(
+        "<p class=\"muted\">{} {} – {}</p><div class=\"scroll\"><table id=\"quality\"><thead><tr><th>{}</th><th class=\"num\">{}</th><th class=\"num\">MAPE</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead><tbody>",
+        l.pick("按当时已知的数据重放", "Replayed from what was known at the time:"),
+        b.from,
+        b.to,
+        l.pick("方法", "Method"),
+        l.pick("人月平均误差", "MAE per person-month"),
+        l.pick("偏差", "Bias"),
+        l.pick("公司合计误差", "Company total error"),
+        l.pick("80% 区间覆盖", "80% coverage"),
+    );
+    for a in &b.accuracy {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            uplift_app::forecast::BacktestResult::method_label(&a.method, l),
+            escape(&yuan(a.mae, sym)),
+            percent(a.mape.is_finite().then_some(a.mape)),
+            escape(&yuan(a.bias, sym)),
+            percent(Some(a.total_error)),
+            percent(a.coverage_80),
+        ));
+    }
+    h.push_str("</tbody></table></div>");
+    let chart = json!({
+        "type": "line",
+        "money": sym,
+        "labels": b.months.iter().map(|m| m.month.clone()).collect::<Vec<_>>(),
+        "series": [
+            {"name": l.pick("实际", "Actual"), "format": "money", "data": b.months.iter().map(|m| m.actual_total.round()).collect::<Vec<_>>()},
+            {"name": l.pick("预测", "Forecast"), "format": "money", "data": b.months.iter().map(|m| m.forecast_total.round()).collect::<Vec<_>>()},
+            {"name": l.pick("上月值", "Last month"), "format": "money", "data": b.months.iter().map(|m| m.last_month_total.round()).collect::<Vec<_>>()},
+        ]
+    });
+    h.push_str(&format!(
+        "<div class=\"chart\" id=\"quality-chart\" data-chart=\"{}\"></div>",
+        escape(&chart.to_string())
+    ));
+    Ok(Html(h).into_response())
+}
+
+async fn forecast_export(
+    State(s): State<AppState>,
+    c: Caller,
+    Query(q): Query<ForecastParams>,
+) -> Result<Response, WebError> {
+    c.principal.require(may_forecast(&c.principal)).map_err(err(&c))?;
+    let l = c.lang;
+    let department = q.department.clone().filter(|d| !d.is_empty());
+    let query = ForecastQuery {
+        month: parse_month(q.month.as_deref(), l)?,
+        department: department.clone(),
+    };
+    let r = forecast(&s.store, &c.principal.scope, &query).await.map_err(err(&c))?;
+    let headers: Vec<String> = [
+        ("工号", "Employee no"),
+        ("姓名", "Name"),
+        ("部门", "Department"),
+        ("月份", "Month"),
+        ("预测（元）", "Forecast"),
+        ("下限（元）", "Low"),
+        ("上限（元）", "High"),
+        ("在途商机贡献（元）", "From pipeline"),
+        ("月内新增（元）", "Run-rate"),
+        ("在途商机数", "Open deals"),
+        ("目标（元）", "Target"),
+        ("预计达成率", "Forecast attainment"),
+        ("在岗比例", "Active share"),
+        ("方法", "Method"),
+    ]
+    .iter()
+    .map(|(zh, en)| l.pick(zh, en).to_string())
+    .collect();
+    let rows: Vec<Vec<Cell>> = r
+        .people
+        .iter()
+        .map(|p| {
+            vec![
+                Cell::Text(p.employee_no.clone()),
+                Cell::Text(p.name.clone()),
+                Cell::Text(p.department.clone().unwrap_or_default()),
+                Cell::Text(p.month.clone()),
+                Cell::Money(p.forecast),
+                Cell::Money(p.low),
+                Cell::Money(p.high),
+                Cell::Money(p.pipeline),
+                Cell::Money(p.run_rate),
+                Cell::Number(p.open_deals as f64),
+                p.target.map(Cell::Money).unwrap_or(Cell::Empty),
+                p.attainment.map(Cell::Percent).unwrap_or(Cell::Empty),
+                Cell::Percent(p.active_share),
+                Cell::Text(p.method.clone()),
+            ]
+        })
+        .collect();
+    let bytes = xlsx_bytes(l.pick("预测", "Forecast"), &headers, &rows)
+        .map_err(|e| WebError::new(Failure::Internal(e.to_string()), l))?;
+    access::audit_by(
+        &s.store,
+        &c.principal,
+        "export.forecast",
+        department.as_deref(),
+        Some(&format!("month={} rows={}", r.month, rows.len())),
+        c.ip(),
+    )
+    .await
+    .map_err(err(&c))?;
+    let name = format!("forecast-{}.xlsx", r.month);
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+struct EffectCard {
+    name: String,
+    start: String,
+    treated: String,
+    metric: String,
+    verdict: String,
+    verdict_class: &'static str,
+    summary: String,
+    checks: String,
+    chart: String,
+}
+
+#[derive(Template)]
+#[template(path = "effects.html")]
+struct EffectsPage {
+    c: Chrome,
+    may_evaluate: bool,
+    message: Option<String>,
+    error: Option<String>,
+    effects: Vec<EffectCard>,
+    metrics: Vec<(&'static str, &'static str)>,
+    form: EffectForm,
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct EffectForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    name: String,
+    treated: String,
+    #[serde(default)]
+    control: String,
+    start: String,
+    #[serde(default)]
+    metric: String,
+}
+
+#[derive(Deserialize)]
+struct EffectsParams {
+    saved: Option<String>,
+}
+
+async fn effects_view(
+    s: &AppState,
+    c: &Caller,
+    form: EffectForm,
+    message: Option<String>,
+    error: Option<String>,
+) -> Result<EffectsPage, WebError> {
+    let l = c.lang;
+    let list = running(&s.store, &c.principal.scope, l).await.map_err(err(c))?;
+    let effects = list
+        .into_iter()
+        .map(|(row, r)| match r {
+            Ok(e) => {
+                let rep = &e.report;
+                let checks = format!(
+                    "{} p={:.2}{} · {}",
+                    l.pick("平行趋势", "pre-trend"),
+                    rep.pre_trend.p_value,
+                    if rep.pre_trend.parallel { "" } else { l.pick("（不平行）", " (not parallel)") },
+                    rep.placebo.as_ref().map_or(l.pick("安慰剂检验：开始前不足 4 个月", "placebo: fewer than 4 months before").to_string(), |p| {
+                        format!(
+                            "{} p={:.2} {}",
+                            l.pick("安慰剂", "placebo"),
+                            p.p_value,
+                            if p.passed { l.pick("通过", "passed") } else { l.pick("未通过", "failed") }
+                        )
+                    })
+                );
+                let chart = json!({
+                    "type": "line",
+                    "labels": e.series.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+                    "series": [
+                        {"name": l.pick("干预组", "Treated"), "data": e.series.iter().map(|x| (x.1 * 100.0).round() / 100.0).collect::<Vec<_>>()},
+                        {"name": l.pick("对照组", "Control"), "data": e.series.iter().map(|x| (x.2 * 100.0).round() / 100.0).collect::<Vec<_>>()},
+                    ]
+                })
+                .to_string();
+                EffectCard {
+                    name: row.name,
+                    start: row.start_date,
+                    treated: row.treated,
+                    metric: e.metric_label.clone(),
+                    verdict_class: match e.verdict.as_str() {
+                        "improved" => "good",
+                        "worsened" => "bad",
+                        _ => "muted",
+                    },
+                    verdict: e.verdict_label.clone(),
+                    summary: e.summary.clone(),
+                    checks,
+                    chart,
+                }
+            }
+            Err(msg) => EffectCard {
+                name: row.name,
+                start: row.start_date,
+                treated: row.treated,
+                metric: row.metric,
+                verdict: l.pick("无法评估", "Cannot evaluate").into(),
+                verdict_class: "muted",
+                summary: msg,
+                checks: String::new(),
+                chart: String::new(),
+            },
+        })
+        .collect();
+    let metrics = vec![
+        ("contribution", l.pick("贡献额", "Contribution")),
+        ("lead_conversion_rate", l.pick("线索转化率", "Lead conversion")),
+        ("followups_per_week", l.pick("周均跟进次数", "Follow-ups per week")),
+        (
+            "contacted_within_24h_rate",
+            l.pick("24小时触达率", "Contacted within 24h"),
+        ),
+        ("win_rate", l.pick("赢单率", "Win rate")),
+        ("quota_attainment", l.pick("目标达成率", "Quota attainment")),
+    ];
+    Ok(EffectsPage {
+        c: chrome(c, "effects", "/insights/effects"),
+        may_evaluate: may_evaluate(&c.principal),
+        message,
+        error,
+        effects,
+        metrics,
+        form,
+    })
+}
+
+async fn effects_page(
+    State(s): State<AppState>,
+    c: Caller,
+    uri: axum::http::Uri,
+    Query(q): Query<EffectsParams>,
+) -> Result<Response, WebError> {
+    c.principal.require(has_overview(&c.principal)).map_err(err(&c))?;
+    let message = q
+        .saved
+        .map(|n| format!("{}：{n}", c.lang.pick("已评估并保存", "Evaluated and saved")));
+    let form = EffectForm {
+        metric: "contribution".into(),
+        ..Default::default()
+    };
+    let t = effects_view(&s, &c, form, message, None).await?;
+    page(t, &c, has_lang_param(&uri))
+}
+
+async fn effects_create(State(s): State<AppState>, c: Caller, Form(f): Form<EffectForm>) -> Result<Response, WebError> {
+    c.principal.require(may_evaluate(&c.principal)).map_err(err(&c))?;
+    c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
+    let l = c.lang;
+    let start = match f.start.trim().parse::<chrono::NaiveDate>() {
+        Ok(d) => Some(d),
+        Err(_) => {
+            let msg = format!(
+                "{}: {}",
+                l.pick("开始日期格式应为 2026-03-01", "start: expected a date like 2026-03-01"),
+                f.start
+            );
+            let t = effects_view(&s, &c, f.clone(), None, Some(msg)).await?;
+            let mut r = page(t, &c, false)?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(r);
+        }
+    };
+    let q = EffectQuery {
+        name: f.name.trim().to_string(),
+        treated: Some(f.treated.trim().to_string()).filter(|t| !t.is_empty()),
+        control: Some(f.control.trim().to_string()).filter(|t| !t.is_empty()),
+        start,
+        metric: Some(f.metric.clone()).filter(|m| !m.is_empty()),
+    };
+    match evaluate(&s.store, &c.principal.scope, &q, &c.principal.actor, l).await {
+        Ok(e) => Ok(Redirect::to(&format!("/insights/effects?saved={}", url_encode(&e.name))).into_response()),
+        Err(AppError::Invalid(msg)) | Err(AppError::NotFound(msg)) => {
+            let t = effects_view(&s, &c, f.clone(), None, Some(msg)).await?;
+            let mut r = page(t, &c, false)?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(err(&c)(e)),
+    }
+}
+
+/// The overview's list of saved interventions with their running verdicts (loaded after the page).
+async fn effects_summary(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
+    c.principal.require(has_overview(&c.principal)).map_err(err(&c))?;
+    let l = c.lang;
+    let list = running(&s.store, &c.principal.scope, l).await.map_err(err(&c))?;
+    if list.is_empty() {
+        return Ok(Html(format!(
+            "<p class=\"muted\" id=\"effects-none\">{} <a href=\"/insights/effects\">{}</a></p>",
+            l.pick("还没有评估过的干预。", "No interventions evaluated yet."),
+            l.pick("评估一项", "Evaluate one")
+        ))
+        .into_response());
+    }
+    let mut h = String::from("<ul id=\"effects-summary\">");
+    for (row, r) in &list {
+        let (verdict, class, text) = match r {
+            Ok(e) => (
+                e.verdict_label.clone(),
+                match e.verdict.as_str() {
+                    "improved" => "good",
+                    "worsened" => "bad",
+                    _ => "muted",
+                },
+                e.summary.clone(),
+            ),
+            Err(m) => (l.pick("无法评估", "Cannot evaluate").to_string(), "muted", m.clone()),
+        };
+        h.push_str(&format!(
+            "<li><a href=\"/insights/effects\"><strong>{}</strong></a> · <span class=\"verdict {class}\">{}</span><br><span class=\"muted\">{}</span></li>",
+            escape(&row.name),
+            escape(&verdict),
+            escape(&text)
+        ));
+    }
+    h.push_str("</ul>");
+    Ok(Html(h).into_response())
+}
