@@ -73,6 +73,7 @@ pub async fn alerts(store: &Store, scope: &Scope, q: &AlertsQuery, lang: Lang) -
         &ForecastQuery {
             month: q.month,
             department: q.department.clone(),
+            lang,
         },
     )
     .await?;
@@ -190,7 +191,8 @@ pub async fn alerts(store: &Store, scope: &Scope, q: &AlertsQuery, lang: Lang) -
             evidence: format!("/people/{}?month={based_on}", p.employee_no),
         });
     }
-    out.sort_by(|a, b| b.gap.total_cmp(&a.gap));
+    // Lowest forecast attainment first, as the forecast page lists people.
+    out.sort_by(|a, b| a.attainment.total_cmp(&b.attainment).then(b.gap.total_cmp(&a.gap)));
     Ok(AlertsResult {
         month: fc.month,
         based_on: based_on.to_string(),

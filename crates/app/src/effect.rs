@@ -100,18 +100,28 @@ pub async fn evaluate(
         (Some(treated), Some(start), _) => {
             let metric = q.metric.clone().unwrap_or_else(|| "contribution".into());
             metric_of(&metric, lang)?;
+            // Without a named control, a director compares with the rest of their own
+            // departments: the saved groups then mean the same thing to everyone who reads them.
+            let control = match (q.control.as_deref().map(normalise).filter(|c| !c.is_empty()), scope) {
+                (Some(c), _) => Some(c),
+                (None, Scope::Departments(paths)) => Some(paths.join(", ")),
+                (None, _) => None,
+            };
             let row = InterventionRow {
                 id: 0,
                 name: name.to_string(),
-                treated: treated.trim().to_string(),
-                control: q.control.clone().filter(|c| !c.trim().is_empty()),
+                treated: normalise(treated),
+                control,
                 start_date: start.to_string(),
                 metric,
                 created_by: actor.to_string(),
                 updated_ts: chrono::Utc::now().timestamp(),
             };
+            if !visible(store, scope, &row, lang).await? {
+                return Err(AppError::Forbidden);
+            }
             // Checked before it is saved: a saved intervention must evaluate.
-            let result = run(store, scope, &row, lang).await?;
+            let result = run(store, &row, lang).await?;
             store.save_intervention(&row).await?;
             crate::access::audit(
                 store,
@@ -125,7 +135,8 @@ pub async fn evaluate(
             .await?;
             return Ok(result);
         }
-        (None, None, Some(saved)) => saved,
+        (None, None, Some(saved)) if visible(store, scope, &saved, lang).await? => saved,
+        (None, None, Some(_)) => return Err(AppError::Forbidden),
         (None, None, None) => {
             return Err(AppError::NotFound(format!(
                 "{} {name:?}{}",
@@ -146,7 +157,51 @@ pub async fn evaluate(
             ));
         }
     };
-    run(store, scope, &row, lang).await
+    run(store, &row, lang).await
+}
+
+/// Deletes a saved intervention the caller may see; `false` when there is none of that name.
+pub async fn delete(store: &Store, scope: &Scope, name: &str, actor: &str, lang: Lang) -> Result<bool, AppError> {
+    let Some(row) = store.intervention(name.trim()).await? else {
+        return Ok(false);
+    };
+    if !visible(store, scope, &row, lang)
+        .await
+        .unwrap_or(matches!(scope, Scope::All))
+    {
+        return Err(AppError::Forbidden);
+    }
+    let gone = store.delete_intervention(&row.name).await?;
+    crate::access::audit(store, actor, None, "intervention.delete", Some(&row.name), None, None).await?;
+    Ok(gone)
+}
+
+/// The groups as the user wrote them, tidied: tokens trimmed, one separator.
+fn normalise(spec: &str) -> String {
+    spec.split([',', '，', ';'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether everyone an intervention compares lies inside `scope` (a company-wide comparison only
+/// for company-wide roles).
+async fn visible(store: &Store, scope: &Scope, row: &InterventionRow, lang: Lang) -> Result<bool, AppError> {
+    if matches!(scope, Scope::All) {
+        return Ok(true);
+    }
+    let Some(control) = &row.control else { return Ok(false) };
+    let roster = store.forecast_people().await?;
+    let inside = |nos: Vec<String>| {
+        nos.iter().all(|no| {
+            roster
+                .iter()
+                .find(|r| &r.employee_no == no)
+                .is_some_and(|r| scope.contains(no, r.department.as_deref()))
+        })
+    };
+    Ok(inside(resolve_group(&row.treated, &roster, lang)?) && inside(resolve_group(control, &roster, lang)?))
 }
 
 /// Every saved intervention with its result on today's data (or why it cannot be evaluated).
@@ -157,13 +212,21 @@ pub async fn running(
 ) -> Result<Vec<(InterventionRow, Result<EffectResult, String>)>, AppError> {
     let mut out = Vec::new();
     for row in store.interventions().await? {
-        let r = run(store, scope, &row, lang).await.map_err(|e| e.render(lang));
+        // An intervention whose groups cannot be resolved any more is listed company-wide only.
+        if !visible(store, scope, &row, lang)
+            .await
+            .unwrap_or(matches!(scope, Scope::All))
+        {
+            continue;
+        }
+        let r = run(store, &row, lang).await.map_err(|e| e.render(lang));
         out.push((row, r));
     }
     Ok(out)
 }
 
-async fn run(store: &Store, scope: &Scope, row: &InterventionRow, lang: Lang) -> Result<EffectResult, AppError> {
+/// Evaluates a saved (or about to be saved) intervention: the same groups and numbers whoever asks.
+async fn run(store: &Store, row: &InterventionRow, lang: Lang) -> Result<EffectResult, AppError> {
     let metric = metric_of(&row.metric, lang)?;
     let start: NaiveDate = row.start_date.parse().map_err(|_| {
         AppError::Invalid(format!(
@@ -172,12 +235,7 @@ async fn run(store: &Store, scope: &Scope, row: &InterventionRow, lang: Lang) ->
             row.start_date
         ))
     })?;
-    let roster: Vec<ForecastPerson> = store
-        .forecast_people()
-        .await?
-        .into_iter()
-        .filter(|r| scope.contains(&r.employee_no, r.department.as_deref()))
-        .collect();
+    let roster: Vec<ForecastPerson> = store.forecast_people().await?;
     let treated = resolve_group(&row.treated, &roster, lang)?;
     let control = match &row.control {
         Some(spec) => resolve_group(spec, &roster, lang)?,
@@ -187,15 +245,11 @@ async fn run(store: &Store, scope: &Scope, row: &InterventionRow, lang: Lang) ->
             .map(|r| r.employee_no.clone())
             .collect(),
     };
-    if let Some(both) = treated.iter().find(|t| control.binary_search(t).is_ok()) {
-        return Err(AppError::Invalid(format!(
-            "{}: {both}",
-            lang.pick(
-                "同一人不能既在干预组又在对照组",
-                "in both the treated and the control group"
-            )
-        )));
-    }
+    // The control never includes the treated (a department control may contain the treated team).
+    let control: Vec<String> = control
+        .into_iter()
+        .filter(|c| treated.binary_search(c).is_err())
+        .collect();
     // A start after the 1st leaves its month half treated: that month is left out.
     let first = Month::of(start);
     let first_treated = if start.day0() == 0 { first } else { first.next() };
@@ -205,7 +259,6 @@ async fn run(store: &Store, scope: &Scope, row: &InterventionRow, lang: Lang) ->
         .employee_metrics(&MetricFilter {
             from: Some(from),
             to: Some(last),
-            scope: scope.clone(),
             ..Default::default()
         })
         .await?;
@@ -294,7 +347,8 @@ fn amount(metric: MetricId, v: f64, lang: Lang) -> String {
     match metric.unit() {
         MetricUnit::Money => {
             let s = crate::forecast::money_text(v.abs());
-            format!("{}{}{s}", if v < 0.0 { "-" } else { "" }, lang.pick("¥", ""))
+            let _ = lang;
+            format!("{}¥{s}", if v < 0.0 { "-" } else { "" })
         }
         MetricUnit::Rate => format!("{:.1}{}", v * 100.0, lang.pick(" 个百分点", " pp")),
         _ => format!("{v:.1}"),
@@ -302,7 +356,15 @@ fn amount(metric: MetricId, v: f64, lang: Lang) -> String {
 }
 
 fn summary(r: &EffectReport, id: MetricId, lang: Lang) -> String {
-    let metric = id.label(lang);
+    let metric = match lang {
+        Lang::Zh => id.label(lang).to_string(),
+        Lang::En => id.label(lang).to_lowercase(),
+    };
+    let p = if r.p_value < 0.001 {
+        "p<0.001".to_string()
+    } else {
+        format!("p={:.3}", r.p_value)
+    };
     let n = |v: f64| amount(id, v, lang);
     let checks = match (lang, r.pre_trend.parallel, r.placebo.as_ref().map(|p| p.passed)) {
         (Lang::Zh, true, Some(false)) => "；安慰剂检验未通过（开始前就出现了“效果”），结论不可靠",
@@ -315,21 +377,19 @@ fn summary(r: &EffectReport, id: MetricId, lang: Lang) -> String {
     };
     match lang {
         Lang::Zh => format!(
-            "相对对照组，干预组{metric}（人月平均）{}{}（95% 区间 {} 至 {}，p={:.3}，干预组 {} 人、对照组 {} 人）{checks}。",
+            "相对对照组，干预组{metric}（人月平均）{}{}（95% 区间 {} 至 {}，{p}，干预组 {} 人、对照组 {} 人）{checks}。",
             if r.estimate >= 0.0 { "高 " } else { "低 " },
             n(r.estimate.abs()),
             n(r.ci_low),
             n(r.ci_high),
-            r.p_value,
             r.treated_n,
             r.control_n
         ),
         Lang::En => format!(
-            "Against the control group, the treated group's {metric} changed by {} per person-month (95% interval {} to {}, p={:.3}, {} treated, {} control){checks}.",
+            "Against the control group, the treated group's {metric} changed by {} per person-month (95% interval {} to {}, {p}, {} treated, {} control){checks}.",
             n(r.estimate),
             n(r.ci_low),
             n(r.ci_high),
-            r.p_value,
             r.treated_n,
             r.control_n
         ),

@@ -25,6 +25,8 @@ pub struct ForecastQuery {
     pub month: Option<Month>,
     /// Only this department (path) and its sub-departments.
     pub department: Option<String>,
+    /// The language of error messages.
+    pub lang: Lang,
 }
 
 /// One person's forecast.
@@ -151,11 +153,44 @@ async fn today(store: &Store) -> Result<NaiveDate, AppError> {
 
 /// The forecast of `q.month` for the people in `scope`.
 pub async fn forecast(store: &Store, scope: &Scope, q: &ForecastQuery) -> Result<ForecastResult, AppError> {
-    let month = match q.month {
-        Some(m) => m,
-        None => crate::views::latest_month(store).await?.next(),
-    };
+    let l = q.lang;
+    let latest = crate::views::latest_month(store).await?;
+    let month = q.month.unwrap_or_else(|| latest.next());
+    // Beyond the month after the newest results there is nothing to forecast from; before the
+    // third month of history there is too little to learn from.
+    if month > latest.next() {
+        return Err(AppError::Invalid(match l {
+            Lang::Zh => format!("数据截至 {latest}，最多只能预测 {}", latest.next()),
+            Lang::En => format!(
+                "data ends with {latest}: the latest month that can be forecast is {}",
+                latest.next()
+            ),
+        }));
+    }
+    if let Some(first) = crate::views::metric_months(store).await?.first().copied()
+        && month < first.next().next().next()
+    {
+        return Err(AppError::Invalid(match l {
+            Lang::Zh => format!(
+                "数据从 {first} 开始，至少需要 3 个月的历史：最早可预测 {}",
+                first.next().next().next()
+            ),
+            Lang::En => format!(
+                "data starts with {first}; three months of history are needed: the earliest month that can be forecast is {}",
+                first.next().next().next()
+            ),
+        }));
+    }
     let data = load(store, month).await?;
+    if let Some(d) = &q.department
+        && !data.roster.iter().any(|r| {
+            r.department
+                .as_deref()
+                .is_some_and(|p| uplift_domain::access::path_within(p, d))
+        })
+    {
+        return Err(AppError::NotFound(format!("{}: {d}", l.pick("部门", "department"))));
+    }
     let f = forecast_month(&ForecastInput {
         people: &data.people,
         deals: &data.deals,
@@ -240,9 +275,10 @@ pub async fn forecast(store: &Store, scope: &Scope, q: &ForecastQuery) -> Result
 
 /// Totals of a group; spreads add as independent variances.
 fn group(department: Option<String>, lines: &[&ForecastLine]) -> GroupForecast {
-    let forecast: f64 = lines.iter().map(|l| l.forecast).sum();
+    // `+ 0.0`: an empty float sum is -0.0, which would print as "-0".
+    let forecast: f64 = lines.iter().map(|l| l.forecast).sum::<f64>() + 0.0;
     let var: f64 = lines.iter().map(|l| ((l.high - l.forecast) / Z80).powi(2)).sum();
-    let fte: f64 = lines.iter().map(|l| l.active_share).sum();
+    let fte: f64 = lines.iter().map(|l| l.active_share).sum::<f64>() + 0.0;
     let targets: Vec<f64> = lines.iter().filter_map(|l| l.target).collect();
     GroupForecast {
         department,
@@ -266,13 +302,23 @@ pub struct BacktestResult {
 
 /// Replays the last `months` months with results for the people in `scope`.
 pub async fn backtest(store: &Store, scope: &Scope, months: u32) -> Result<BacktestResult, AppError> {
+    backtest_in(store, scope, None, months).await
+}
+
+/// [`backtest`] for one department (with its sub-departments) of the scope.
+pub async fn backtest_in(
+    store: &Store,
+    scope: &Scope,
+    department: Option<&str>,
+    months: u32,
+) -> Result<BacktestResult, AppError> {
     if !(1..=36).contains(&months) {
         return Err(AppError::Invalid("--months: 1–36".into()));
     }
     let last = crate::views::latest_month(store).await?;
     let first = last.span_start(months);
     let data = load(store, first).await?;
-    let include: Vec<bool> = data.roster.iter().map(|r| in_scope(r, scope, None)).collect();
+    let include: Vec<bool> = data.roster.iter().map(|r| in_scope(r, scope, department)).collect();
     let bt = replay(&data.people, &data.deals, last, months, &include);
     Ok(BacktestResult {
         from: first.to_string(),
@@ -427,12 +473,20 @@ impl ForecastResult {
     }
 }
 
+/// A forecast line's method in words.
+pub fn method_text(method: &str, lang: Lang) -> &'static str {
+    match method {
+        "pipeline+ets" => lang.pick("在途商机 + 指数平滑", "pipeline + exponential smoothing"),
+        _ => lang.pick("在途商机 + 新人爬坡曲线", "pipeline + ramp curve"),
+    }
+}
+
 impl BacktestResult {
     pub fn method_label(method: &str, lang: Lang) -> &'static str {
         match method {
             "uplift" => lang.pick("Uplift 预测", "Uplift forecast"),
-            "last_month" => lang.pick("上月值", "last month"),
-            _ => lang.pick("近3月均值", "mean of last 3"),
+            "last_month" => lang.pick("上月值", "Last month"),
+            _ => lang.pick("近3月均值", "Mean of last 3"),
         }
     }
 

@@ -29,7 +29,12 @@ pub struct DriverLine {
     /// The feature's name in the user's language.
     pub label: String,
     pub rank: usize,
+    /// Combined score 0–1 (regression |t| and forest permutation importance, each scaled to its
+    /// largest value, averaged).
     pub importance: f64,
+    pub linear_importance: f64,
+    pub tree_importance: f64,
+    pub nonlinear: bool,
     pub effect_per_unit: f64,
     pub effect_per_sd: f64,
     pub ci_low: f64,
@@ -147,7 +152,7 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
         from: from.to_string(),
         to: to.to_string(),
         r_squared: report.r_squared,
-        method: "OLS with tenure, department and month controls; HC1 robust 95% intervals",
+        method: "OLS with tenure, department and month controls, HC1 robust 95% intervals; random forest permutation importance; ranked by the mean of both, each scaled to its maximum",
         drivers: report
             .drivers
             .iter()
@@ -156,6 +161,9 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
                 label: feature_label(&d.feature, lang),
                 rank: d.rank,
                 importance: d.importance,
+                linear_importance: d.linear_importance,
+                tree_importance: d.tree_importance,
+                nonlinear: d.nonlinear,
                 effect_per_unit: d.effect_per_unit,
                 effect_per_sd: d.effect_per_sd,
                 ci_low: d.ci_low,
@@ -188,21 +196,27 @@ impl DriversResult {
             lang.pick("人", "people"),
             self.r_squared,
             lang.pick(
-                "方法：控制司龄、部门、月份的回归（稳健标准误）；“相关”不等于“因果”。",
-                "Method: regression controlling for tenure, department and month (robust errors); association, not causation."
+                "方法：控制司龄、部门、月份的回归（稳健标准误）+ 随机森林置换重要性，按两者各自归一后的平均排序；“相关”不等于“因果”。",
+                "Method: regression controlling for tenure, department and month (robust errors) + random-forest permutation importance, ranked by the mean of both (each scaled to its maximum); association, not causation."
             )
         );
         for d in &self.drivers {
+            let mark = if let Some(c) = &d.confounded_by {
+                format!(" [{} {c}]", lang.pick("混杂：", "confounded by"))
+            } else if d.nonlinear {
+                format!(" [{}]", lang.pick("非线性", "non-linear"))
+            } else {
+                String::new()
+            };
             out.push_str(&format!(
-                "{:>2}. {:<28} {:>8.2}  p={:<7.4} {}\n    {}\n",
+                "{:>2}. {:<28} {:>5.2} {:>8.2}  p={:<7.4} {} {:.1}%{mark}\n    {}\n",
                 d.rank,
                 d.feature,
+                d.importance,
                 d.effect_per_sd,
                 d.p_value,
-                d.confounded_by
-                    .as_ref()
-                    .map(|c| format!("[{} {c}]", lang.pick("混杂：", "confounded by")))
-                    .unwrap_or_default(),
+                lang.pick("树", "tree"),
+                d.tree_importance * 100.0,
                 d.explanation
             ));
         }

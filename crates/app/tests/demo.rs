@@ -271,7 +271,7 @@ async fn forecast_of_the_demo_beats_naive_baselines_and_adds_up() {
     assert!(a.note.is_none(), "{:?}", a.note);
     assert!(!a.drivers.is_empty());
     assert!(!a.alerts.is_empty() && a.alerts.len() < r.people.len());
-    assert!(a.alerts.windows(2).all(|w| w[0].gap >= w[1].gap));
+    assert!(a.alerts.windows(2).all(|w| w[0].attainment <= w[1].attainment));
     for al in &a.alerts {
         assert!(al.attainment < 0.9 && al.forecast < al.reference, "{al:?}");
         assert_eq!(al.evidence, format!("/people/{}?month=2026-06", al.employee_no));

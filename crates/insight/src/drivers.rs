@@ -42,8 +42,17 @@ pub struct FeatureInfo {
 pub struct Driver {
     pub feature: String,
     pub rank: usize,
-    /// |t| of the controlled effect: how clearly the data separate it from zero.
+    /// The combined ranking score, 0–1: the mean of `linear_importance` and `tree_importance`,
+    /// each divided by its largest value among the drivers.
     pub importance: f64,
+    /// |t| of the controlled effect: how clearly the regression separates it from zero.
+    pub linear_importance: f64,
+    /// Permutation importance in the random forest: the share of the (department- and
+    /// month-adjusted) target's variance lost when the feature is shuffled.
+    pub tree_importance: f64,
+    /// The forest finds it matters though the straight-line effect is unclear: a threshold or a
+    /// curve (look at the data before acting on it).
+    pub nonlinear: bool,
     /// Target change per one unit of the feature, controls held fixed.
     pub effect_per_unit: f64,
     /// Target change per one standard deviation of the feature.
@@ -304,91 +313,125 @@ pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError>
     }
     let y_both = absorb(&y, &both);
     let t_both = absorb(&tenure, &both);
-    let z_both: Vec<Vec<f64>> = kept.iter().map(|(_, z, _, _)| absorb(z, &both)).collect();
-    let mut cols: Vec<&[f64]> = z_both.iter().map(|c| c.as_slice()).collect();
-    cols.push(&t_both);
-    let full = ols(&cols, &y_both, absorbed).ok_or(DriverError::TooFewRows {
-        rows: n,
-        params,
-        needed,
-    })?;
-    let tc = t_crit(full.df);
-    let ones = vec![1.0; n];
+    // The forest sees the features and tenure against the target net of department and month, as
+    // the regression does; it runs beside the regression.
+    let forest_cols: Vec<Vec<f64>> = kept
+        .iter()
+        .map(|(_, z, _, _)| z.clone())
+        .chain(std::iter::once(tenure.clone()))
+        .collect();
+    let (tree, ols_part) = std::thread::scope(|scope| {
+        let forest = scope.spawn(|| crate::forest::permutation_importance(&forest_cols, kept.len(), &y_both, 17));
+        let rest = (|| -> Result<(Vec<Driver>, Fit), DriverError> {
+            let z_both: Vec<Vec<f64>> = kept.iter().map(|(_, z, _, _)| absorb(z, &both)).collect();
+            let mut cols: Vec<&[f64]> = z_both.iter().map(|c| c.as_slice()).collect();
+            cols.push(&t_both);
+            let full = ols(&cols, &y_both, absorbed).ok_or(DriverError::TooFewRows {
+                rows: n,
+                params,
+                needed,
+            })?;
+            let tc = t_crit(full.df);
+            let ones = vec![1.0; n];
 
-    let mut drivers = Vec::new();
-    for (pos, (j, z, sd, missing)) in kept.iter().enumerate() {
-        let b = full.beta[pos];
-        let se = full.se[pos];
-        let t = if se > 0.0 { b / se } else { 0.0 };
-        let p = p_value(t, full.df);
-        // Raw association: the feature alone.
-        let (raw_b, raw_p) = ols(&[&ones, z], &y, 0).map(|f| coef(&f, 1)).unwrap_or((0.0, 1.0));
-        // Confounded: clearly associated alone, not distinguishable from zero under the controls
-        // alone; then the control that, added by itself, takes most of it away is named. Clear
-        // alone and under the controls but not beside the other drivers: it overlaps with the
-        // driver it is most correlated with. (An effect that shrinks but stays clear is reported
-        // as it is.)
-        let confounded_by = if raw_p < 0.05 && p >= 0.05 {
-            let with_controls = ols(&[&z_both[pos], &t_both], &y_both, absorbed).map(|f| coef(&f, 0).1);
-            if with_controls.is_some_and(|pc| pc >= 0.05) {
-                ALL_CONTROLS
-                    .iter()
-                    .filter_map(|c| {
-                        let fit = match c {
-                            Control::Tenure => ols(&[&ones, z, &tenure], &y, 0),
-                            Control::Department => ols(&[&absorb(z, &[&dept])], &absorb(&y, &[&dept]), dept.levels),
-                            Control::Month => ols(&[&absorb(z, &[&month])], &absorb(&y, &[&month]), month.levels),
-                        }?;
-                        let idx = if *c == Control::Tenure { 1 } else { 0 };
-                        Some((c.name(), fit.beta[idx].abs()))
-                    })
-                    .min_by(|a, b| a.1.total_cmp(&b.1))
-                    .map(|(name, _)| name.to_string())
-            } else {
-                kept.iter()
-                    .enumerate()
-                    .filter(|(other, _)| *other != pos)
-                    .map(|(_, (k, zk, _, _))| (*k, correlation(zk, z).abs()))
-                    .max_by(|a, b| a.1.total_cmp(&b.1))
-                    .map(|(k, _)| input.features[k].id.clone())
+            let mut drivers = Vec::new();
+            for (pos, (j, z, sd, missing)) in kept.iter().enumerate() {
+                let b = full.beta[pos];
+                let se = full.se[pos];
+                let t = if se > 0.0 { b / se } else { 0.0 };
+                let p = p_value(t, full.df);
+                // Raw association: the feature alone.
+                let (raw_b, raw_p) = ols(&[&ones, z], &y, 0).map(|f| coef(&f, 1)).unwrap_or((0.0, 1.0));
+                // Confounded: clearly associated alone, not distinguishable from zero under the controls
+                // alone; then the control that, added by itself, takes most of it away is named. Clear
+                // alone and under the controls but not beside the other drivers: it overlaps with the
+                // driver it is most correlated with. (An effect that shrinks but stays clear is reported
+                // as it is.)
+                let confounded_by = if raw_p < 0.05 && p >= 0.05 {
+                    let with_controls = ols(&[&z_both[pos], &t_both], &y_both, absorbed).map(|f| coef(&f, 0).1);
+                    if with_controls.is_some_and(|pc| pc >= 0.05) {
+                        ALL_CONTROLS
+                            .iter()
+                            .filter_map(|c| {
+                                let fit = match c {
+                                    Control::Tenure => ols(&[&ones, z, &tenure], &y, 0),
+                                    Control::Department => {
+                                        ols(&[&absorb(z, &[&dept])], &absorb(&y, &[&dept]), dept.levels)
+                                    }
+                                    Control::Month => {
+                                        ols(&[&absorb(z, &[&month])], &absorb(&y, &[&month]), month.levels)
+                                    }
+                                }?;
+                                let idx = if *c == Control::Tenure { 1 } else { 0 };
+                                Some((c.name(), fit.beta[idx].abs()))
+                            })
+                            .min_by(|a, b| a.1.total_cmp(&b.1))
+                            .map(|(name, _)| name.to_string())
+                    } else {
+                        kept.iter()
+                            .enumerate()
+                            .filter(|(other, _)| *other != pos)
+                            .map(|(_, (k, zk, _, _))| (*k, correlation(zk, z).abs()))
+                            .max_by(|a, b| a.1.total_cmp(&b.1))
+                            .map(|(k, _)| input.features[k].id.clone())
+                    }
+                } else {
+                    None
+                };
+                let lo = b - tc * se;
+                let hi = b + tc * se;
+                drivers.push(Driver {
+                    feature: input.features[*j].id.clone(),
+                    rank: 0,
+                    importance: t.abs(),
+                    linear_importance: t.abs(),
+                    tree_importance: 0.0,
+                    nonlinear: false,
+                    effect_per_unit: b / sd,
+                    effect_per_sd: b,
+                    ci_low: lo,
+                    ci_high: hi,
+                    p_value: p,
+                    direction: if lo > 0.0 {
+                        "positive".into()
+                    } else if hi < 0.0 {
+                        "negative".into()
+                    } else {
+                        "unclear".into()
+                    },
+                    raw_effect_per_sd: raw_b,
+                    raw_p_value: raw_p,
+                    confounded_by,
+                    missing_share: *missing,
+                });
             }
+            Ok((drivers, full))
+        })();
+        (forest.join().ok().flatten(), rest)
+    });
+    let (mut drivers, full): (Vec<Driver>, Fit) = ols_part?;
+    // Combined score: each side divided by its largest value, then averaged (the regression alone
+    // when the forest could not run).
+    let max_t = drivers.iter().map(|d| d.linear_importance).fold(0.0, f64::max);
+    let tree = tree.filter(|t| t.len() == drivers.len());
+    let max_tree = tree.as_ref().map_or(0.0, |t| t.iter().copied().fold(0.0, f64::max));
+    for (pos, d) in drivers.iter_mut().enumerate() {
+        let lin = if max_t > 0.0 { d.linear_importance / max_t } else { 0.0 };
+        d.tree_importance = tree.as_ref().map_or(0.0, |t| t[pos]);
+        let tr = if max_tree > 0.0 {
+            d.tree_importance / max_tree
         } else {
-            None
+            0.0
         };
-        let lo = b - tc * se;
-        let hi = b + tc * se;
-        drivers.push(Driver {
-            feature: input.features[*j].id.clone(),
-            rank: 0,
-            importance: t.abs(),
-            effect_per_unit: b / sd,
-            effect_per_sd: b,
-            ci_low: lo,
-            ci_high: hi,
-            p_value: p,
-            direction: if lo > 0.0 {
-                "positive".into()
-            } else if hi < 0.0 {
-                "negative".into()
-            } else {
-                "unclear".into()
-            },
-            raw_effect_per_sd: raw_b,
-            raw_p_value: raw_p,
-            confounded_by,
-            missing_share: *missing,
-        });
+        d.importance = if tree.is_some() { (lin + tr) / 2.0 } else { lin };
+        d.nonlinear = d.direction == "unclear" && d.confounded_by.is_none() && tr >= 0.5 && d.tree_importance >= 0.01;
     }
-    // Clear effects first (interval excludes zero), by size; then the rest by |t|.
+    // Unconfounded first, by the combined score; confounded ones after, by the same score.
     drivers.sort_by(|a, b| {
-        let clear = |d: &Driver| d.direction != "unclear" && d.confounded_by.is_none();
-        clear(b).cmp(&clear(a)).then_with(|| {
-            if clear(a) {
-                b.effect_per_sd.abs().total_cmp(&a.effect_per_sd.abs())
-            } else {
-                b.importance.total_cmp(&a.importance)
-            }
-        })
+        a.confounded_by
+            .is_some()
+            .cmp(&b.confounded_by.is_some())
+            .then_with(|| b.importance.total_cmp(&a.importance))
     });
     for (i, d) in drivers.iter_mut().enumerate() {
         d.rank = i + 1;
@@ -524,6 +567,39 @@ mod tests {
             assert!(d.p_value > 0.001, "{noise} p = {}", d.p_value);
         }
         assert!(r.dropped.iter().any(|(f, why)| f == "constant" && why == "constant"));
+    }
+
+    #[test]
+    fn the_forest_catches_a_threshold_the_regression_misses() {
+        // A U-shaped driver: very low or very high values go with 40,000 more, the middle with
+        // nothing, so its straight-line slope is zero.
+        let mut input = planted(5);
+        let mut rng = SmallRng::seed_from_u64(99);
+        input.features.push(FeatureInfo {
+            id: "u_shaped".into(),
+            zh: "u_shaped".into(),
+            en: "u_shaped".into(),
+        });
+        for r in &mut input.rows {
+            let x: f64 = rng.random();
+            r.features.push(Some(x));
+            if (x - 0.5).abs() > 0.3 {
+                r.target = r.target.map(|t| t + 40_000.0);
+            }
+        }
+        let r = analyse_drivers(&input).unwrap();
+        let u = r.drivers.iter().find(|d| d.feature == "u_shaped").unwrap();
+        assert_eq!(u.direction, "unclear", "no straight-line effect: {u:?}");
+        assert!(u.nonlinear, "{u:?}");
+        for noise in ["noise_a", "noise_b"] {
+            let d = r.drivers.iter().find(|d| d.feature == noise).unwrap();
+            assert!(u.tree_importance > 5.0 * d.tree_importance, "{u:?} vs {d:?}");
+            assert!(u.rank < d.rank, "u_shaped {} vs {noise} {}", u.rank, d.rank);
+        }
+        // The planted linear drivers still lead, and scores are on the documented 0–1 scale.
+        assert_eq!(r.drivers[0].feature, "followups_per_week");
+        assert!(r.drivers.iter().all(|d| (0.0..=1.0).contains(&d.importance)));
+        assert!(r.drivers[0].importance >= 0.5, "{:?}", r.drivers[0]);
     }
 
     #[test]

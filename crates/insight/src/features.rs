@@ -317,6 +317,18 @@ pub fn explain(d: &Driver, target: &str, rows: usize, lang: Lang) -> String {
             }
         };
     }
+    if d.nonlinear {
+        return match lang {
+            Lang::Zh => format!(
+                "{fname}与{tname}的关系不是一条直线：线性模型看不出平均效应，但树模型认为它重要（打乱后损失 {:.0}% 的解释力）；可能存在门槛或拐点，先看数据再行动",
+                d.tree_importance * 100.0
+            ),
+            Lang::En => format!(
+                "{fname} relates to {tname} but not in a straight line: no average effect in the regression, yet the forest relies on it ({:.0}% of the variance lost when shuffled); look for a threshold before acting",
+                d.tree_importance * 100.0
+            ),
+        };
+    }
     if d.direction == "unclear" {
         return match lang {
             Lang::Zh => format!(
@@ -361,6 +373,9 @@ mod tests {
             feature: "followups_per_week".into(),
             rank: 1,
             importance: 9.0,
+            linear_importance: 9.0,
+            tree_importance: 0.1,
+            nonlinear: false,
             effect_per_unit: 8_200.0,
             effect_per_sd: 16_400.0,
             ci_low: 12_200.0,

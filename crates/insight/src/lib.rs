@@ -8,6 +8,7 @@ pub mod drivers;
 pub mod effect;
 pub mod features;
 pub mod forecast;
+pub mod forest;
 pub mod metric_table;
 pub mod peers;
 

@@ -177,6 +177,9 @@ pub struct EffectArgs {
     /// List the saved interventions with their results on today's data.
     #[arg(long, conflicts_with_all = ["name", "treated"])]
     pub list: bool,
+    /// Delete the saved intervention --name.
+    #[arg(long, requires = "name", conflicts_with_all = ["treated", "list"])]
+    pub delete: bool,
     #[arg(long, value_enum, default_value_t = TextFormat::Table)]
     pub format: TextFormat,
 }
@@ -570,7 +573,16 @@ pub async fn run(cli: Cli) -> Result<i32> {
             let store = open(&cli, "uplift.db").await?;
             let all = uplift_domain::access::Scope::All;
             let fail = |e: uplift_app::AppError| anyhow::anyhow!(e.render(lang));
-            let text = if a.list {
+            let text = if a.delete {
+                let name = a.name.clone().unwrap_or_default();
+                if !uplift_app::effect::delete(&store, &all, &name, "cli", lang)
+                    .await
+                    .map_err(fail)?
+                {
+                    bail!("{}: {name}", lang.pick("没有这个干预", "no such intervention"));
+                }
+                format!("{} {name}\n", lang.pick("已删除", "deleted"))
+            } else if a.list {
                 let list = uplift_app::effect::running(&store, &all, lang).await.map_err(fail)?;
                 match a.format {
                     TextFormat::Table => uplift_app::effect::render_running(&list, lang),
@@ -658,6 +670,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                     let q = uplift_app::forecast::ForecastQuery {
                         month: month_arg(&a.month, "month")?,
                         department: a.department.clone(),
+                        lang,
                     };
                     let r = uplift_app::forecast::forecast(&store, &all, &q)
                         .await

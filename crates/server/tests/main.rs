@@ -281,6 +281,13 @@ async fn forecast_backtest_and_effect_from_the_command_line() {
     let out = uplift(db.dir(), &db.url, &["forecast", "--month", "2026-13"]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("--month 2026-13"), "{}", text(&out.stderr));
+    // Months without data before them, and departments that do not exist, are refused in words.
+    let out = uplift(db.dir(), &db.url, &["forecast", "--month", "2030-01"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("最多只能预测"), "{}", text(&out.stderr));
+    let out = uplift(db.dir(), &db.url, &["forecast", "--department", "火星分部"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("火星分部"), "{}", text(&out.stderr));
 
     // Alerts on a company too small for a driver analysis: still made, with the reason why not.
     let out = uplift(db.dir(), &db.url, &["alerts", "--format", "json"]);

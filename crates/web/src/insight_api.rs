@@ -67,6 +67,7 @@ pub async fn get_forecast(State(s): State<AppState>, c: Caller, Q(q): Q<Forecast
     let query = uplift_app::forecast::ForecastQuery {
         month: month_param(&q.month, "month")?,
         department: q.department.clone(),
+        lang: lang_of(&q.lang),
     };
     let r = uplift_app::forecast::forecast(&s.store, &c.principal.scope, &query)
         .await

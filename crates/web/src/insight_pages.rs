@@ -13,7 +13,7 @@ use serde_json::json;
 use uplift_app::access::Principal;
 use uplift_app::alerts::{AlertsQuery, alerts};
 use uplift_app::effect::{EffectQuery, evaluate, running};
-use uplift_app::forecast::{ForecastQuery, backtest, forecast};
+use uplift_app::forecast::{ForecastQuery, forecast, method_text};
 use uplift_app::views::has_overview;
 use uplift_app::{AppError, access};
 use uplift_domain::access::Role;
@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/forecast/export.xlsx", get(forecast_export))
         .route("/insights/effects", get(effects_page).post(effects_create))
         .route("/insights/effects/summary", get(effects_summary))
+        .route("/insights/effects/delete", axum::routing::post(effects_delete))
 }
 
 /// Everyone who leads or supports people sees forecasts of their scope; reps do not.
@@ -96,6 +97,8 @@ struct ForecastPage {
     people: Vec<PersonRow>,
     shown: usize,
     total_people: usize,
+    min_month: String,
+    max_month: String,
 }
 
 fn query_string(month: &str, department: Option<&str>) -> String {
@@ -119,6 +122,7 @@ async fn forecast_page(
     let query = ForecastQuery {
         month: parse_month(q.month.as_deref(), l)?,
         department: department.clone(),
+        lang: l,
     };
     let r = forecast(&s.store, &c.principal.scope, &query).await.map_err(err(&c))?;
     let month =
@@ -149,7 +153,8 @@ async fn forecast_page(
         "type": "bar",
         "horizontal": true,
         "money": sym,
-        "labels": r.teams.iter().map(|g| g.department.clone().unwrap_or_else(|| "—".into())).collect::<Vec<_>>(),
+        // The team's own name: full paths crowd a phone.
+        "labels": r.teams.iter().map(|g| g.department.as_deref().and_then(|d| d.rsplit('/').next()).unwrap_or("—").to_string()).collect::<Vec<_>>(),
         "series": [
             {"name": l.pick("预测", "Forecast"), "format": "money", "data": r.teams.iter().map(|g| g.forecast.round()).collect::<Vec<_>>()},
             {"name": l.pick("目标", "Target"), "format": "money", "data": r.teams.iter().map(|g| g.target.map(f64::round)).collect::<Vec<_>>()},
@@ -201,7 +206,14 @@ async fn forecast_page(
             risk: p.target.is_some_and(|t| p.high < t),
         })
         .collect();
+    let months = uplift_app::views::metric_months(&s.store).await.map_err(err(&c))?;
+    let (min_month, max_month) = match (months.first(), months.last()) {
+        (Some(a), Some(b)) => (a.next().next().next().to_string(), b.next().to_string()),
+        _ => (String::new(), String::new()),
+    };
     let t = ForecastPage {
+        min_month,
+        max_month,
         c: chrome(&c, "forecast", &uri.to_string()),
         month_label: crate::format::month_label(month, l),
         based_on: r.based_on.clone(),
@@ -232,10 +244,13 @@ async fn alerts_fragment(
         department: q.department.clone().filter(|d| !d.is_empty()),
     };
     let r = alerts(&s.store, &c.principal.scope, &query, l).await.map_err(err(&c))?;
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let limit = q.limit.unwrap_or(10).clamp(1, 500);
     let high = r.alerts.iter().filter(|a| a.severity == "high").count();
+    let month =
+        uplift_domain::Month::parse(&r.month).map_err(|_| WebError::new(Failure::Internal(r.month.clone()), l))?;
     let mut h = format!(
-        "<p id=\"alerts-summary\"><strong>{}</strong> / {} {} · {} <strong>{high}</strong> {}</p>",
+        "<p id=\"alerts-summary\">{} · <strong>{}</strong> / {} {} · {} <strong>{high}</strong> {}</p>",
+        crate::format::month_label(month, l),
         r.alerts.len(),
         r.checked,
         l.pick("人预计未达标", "people forecast to miss"),
@@ -284,22 +299,31 @@ async fn alerts_fragment(
     }
     h.push_str("</ul>");
     if r.alerts.len() > limit {
+        let query = query_string(&r.month, query.department.as_deref());
         h.push_str(&format!(
-            "<p class=\"muted\">{} {} {}</p>",
-            l.pick("另有", "and"),
-            r.alerts.len() - limit,
-            l.pick("人，见导出表", "more in the export")
+            "<p><button type=\"button\" class=\"link\" id=\"alerts-all\" hx-get=\"/forecast/alerts?{}&limit=500\" hx-target=\"closest .alerts-box\" hx-swap=\"innerHTML\">{} {} {}</button></p>",
+            escape(&query),
+            l.pick("显示全部", "Show all"),
+            r.alerts.len(),
+            l.pick("人", "people")
         ));
     }
     Ok(Html(h).into_response())
 }
 
 /// How good the forecast has been: the last six months replayed, loaded after the page.
-async fn quality_fragment(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
+async fn quality_fragment(
+    State(s): State<AppState>,
+    c: Caller,
+    Query(q): Query<ForecastParams>,
+) -> Result<Response, WebError> {
     c.principal.require(may_forecast(&c.principal)).map_err(err(&c))?;
     let l = c.lang;
     let sym = symbol(&s).await?;
-    let b = backtest(&s.store, &c.principal.scope, 6).await.map_err(err(&c))?;
+    let department = q.department.filter(|d| !d.is_empty());
+    let b = uplift_app::forecast::backtest_in(&s.store, &c.principal.scope, department.as_deref(), 6)
+        .await
+        .map_err(err(&c))?;
     let mut h = format!(
         "<p class=\"muted\">{} {} – {}</p><div class=\"scroll\"><table id=\"quality\"><thead><tr><th>{}</th><th class=\"num\">{}</th><th class=\"num\">MAPE</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead><tbody>",
         l.pick("按当时已知的数据重放", "Replayed from what was known at the time:"),
@@ -308,7 +332,7 @@ async fn quality_fragment(State(s): State<AppState>, c: Caller) -> Result<Respon
         l.pick("方法", "Method"),
         l.pick("人月平均误差", "MAE per person-month"),
         l.pick("偏差", "Bias"),
-        l.pick("公司合计误差", "Company total error"),
+        l.pick("合计误差", "Total error"),
         l.pick("80% 区间覆盖", "80% coverage"),
     );
     for a in &b.accuracy {
@@ -351,6 +375,7 @@ async fn forecast_export(
     let query = ForecastQuery {
         month: parse_month(q.month.as_deref(), l)?,
         department: department.clone(),
+        lang: l,
     };
     let r = forecast(&s.store, &c.principal.scope, &query).await.map_err(err(&c))?;
     let headers: Vec<String> = [
@@ -390,7 +415,7 @@ async fn forecast_export(
                 p.target.map(Cell::Money).unwrap_or(Cell::Empty),
                 p.attainment.map(Cell::Percent).unwrap_or(Cell::Empty),
                 Cell::Percent(p.active_share),
-                Cell::Text(p.method.clone()),
+                Cell::Text(method_text(&p.method, l).to_string()),
             ]
         })
         .collect();
@@ -460,6 +485,26 @@ struct EffectForm {
 #[derive(Deserialize)]
 struct EffectsParams {
     saved: Option<String>,
+    deleted: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    name: String,
+}
+
+async fn effects_delete(State(s): State<AppState>, c: Caller, Form(f): Form<DeleteForm>) -> Result<Response, WebError> {
+    c.principal.require(may_evaluate(&c.principal)).map_err(err(&c))?;
+    c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
+    if !uplift_app::effect::delete(&s.store, &c.principal.scope, &f.name, &c.principal.actor, c.lang)
+        .await
+        .map_err(err(&c))?
+    {
+        return Err(err(&c)(AppError::NotFound(f.name)));
+    }
+    Ok(Redirect::to(&format!("/insights/effects?deleted={}", url_encode(&f.name))).into_response())
 }
 
 async fn effects_view(
@@ -557,14 +602,21 @@ async fn effects_page(
     Query(q): Query<EffectsParams>,
 ) -> Result<Response, WebError> {
     c.principal.require(has_overview(&c.principal)).map_err(err(&c))?;
-    let message = q
-        .saved
-        .map(|n| format!("{}：{n}", c.lang.pick("已评估并保存", "Evaluated and saved")));
     let form = EffectForm {
         metric: "contribution".into(),
         ..Default::default()
     };
-    let t = effects_view(&s, &c, form, message, None).await?;
+    let mut t = effects_view(&s, &c, form, None, None).await?;
+    // Only a notice about something that is really there.
+    t.message = q
+        .saved
+        .filter(|n| t.effects.iter().any(|e| &e.name == n))
+        .map(|n| format!("{}：{n}", c.lang.pick("已评估并保存", "Evaluated and saved")))
+        .or_else(|| {
+            q.deleted
+                .filter(|n| t.effects.iter().all(|e| &e.name != n))
+                .map(|n| format!("{}：{n}", c.lang.pick("已删除", "Deleted")))
+        });
     page(t, &c, has_lang_param(&uri))
 }
 

@@ -1783,6 +1783,8 @@ struct DriverRow {
     effect: String,
     interval: String,
     p: String,
+    score: String,
+    tree: String,
     explanation: String,
 }
 
@@ -1895,8 +1897,11 @@ async fn drivers_page(
                             format!("{}（{}）", d.label, l.pick("混杂", "confounded"))
                         }
                         Some(_) => format!("{}（{}）", d.label, l.pick("重叠", "overlaps")),
+                        None if d.nonlinear => format!("{}（{}）", d.label, l.pick("非线性", "non-linear")),
                         None => d.label.clone(),
                     },
+                    score: format!("{:.2}", d.importance),
+                    tree: format!("{:.1}%", d.tree_importance * 100.0),
                     effect: show(d.effect_per_sd),
                     interval: format!("{} … {}", show(d.ci_low), show(d.ci_high)),
                     p: if d.p_value < 0.001 {

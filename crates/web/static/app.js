@@ -15,13 +15,26 @@
       if (kind === "money") return (spec.money || "") + Number(v).toLocaleString("zh-CN", { maximumFractionDigits: 0 });
       return Number(v).toLocaleString("zh-CN");
     };
+    // Axis numbers kept short (万/亿 in Chinese, k/M in English) so they never overlap or clip.
+    var zh = (document.documentElement.lang || "zh").indexOf("zh") === 0;
+    var compact = function (v) {
+      var a = Math.abs(v);
+      if (zh) {
+        if (a >= 1e8) return +(v / 1e8).toFixed(1) + "亿";
+        if (a >= 1e4) return +(v / 1e4).toFixed(1) + "万";
+      } else {
+        if (a >= 1e6) return +(v / 1e6).toFixed(1) + "M";
+        if (a >= 1e3) return +(v / 1e3).toFixed(1) + "k";
+      }
+      return String(v);
+    };
     chart.setOption({
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
       grid: spec.horizontal ? { left: 8, right: 24, top: 36, bottom: 28, containLabel: true } : { left: 56, right: two ? 56 : 16, top: 36, bottom: 28 },
-      xAxis: spec.horizontal ? { type: "value" } : { type: "category", data: spec.labels },
+      xAxis: spec.horizontal ? { type: "value", axisLabel: { formatter: compact, hideOverlap: true } } : { type: "category", data: spec.labels },
       yAxis: spec.horizontal ? { type: "category", data: spec.labels, inverse: true, axisLabel: { interval: 0 } }
-        : two ? [{ type: "value" }, { type: "value", axisLabel: { formatter: function (v) { return Math.round(v * 100) + "%"; } } }] : { type: "value" },
+        : two ? [{ type: "value", axisLabel: { formatter: compact } }, { type: "value", axisLabel: { formatter: function (v) { return Math.round(v * 100) + "%"; } } }] : { type: "value", axisLabel: { formatter: compact } },
       series: spec.series.map(function (s) {
         return {
           name: s.name, type: s.type || spec.type || "line", data: s.data, yAxisIndex: s.axis || 0, smooth: true, connectNulls: true,

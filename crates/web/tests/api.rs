@@ -269,6 +269,45 @@ async fn forecast_alerts_and_interventions_over_the_api_keep_to_the_callers_scop
         .map(|x| x["intervention"]["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["一部试点"]);
+    // A director's intervention is compared within their own departments, and reads the same to HR.
+    let director = signed_in(app, "director").await;
+    let dcsrf = csrf_of(&director, &app.url("/leaderboard")).await;
+    let r = director
+        .post(app.url("/api/v1/interventions"))
+        .header("x-csrf-token", dcsrf.clone())
+        .json(&json!({"name": "总监试点", "treated": "销售中心/华东大区/销售一部", "start": "2026-09-01", "metric": "followups_per_week"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let mine: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(mine["control"], "销售中心");
+    let (_, list) = json_of(hr.clone(), app.url("/api/v1/interventions")).await;
+    let seen = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["intervention"]["name"] == "总监试点")
+        .unwrap();
+    assert_eq!(seen["result"]["estimate"], mine["estimate"]);
+    // Outside the director's departments: refused, and HR's company-wide one is not listed for them.
+    let r = director
+        .post(app.url("/api/v1/interventions"))
+        .header("x-csrf-token", dcsrf)
+        .json(&json!({"name": "越权", "treated": "客户成功部", "start": "2026-09-01"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (_, dlist) = json_of(director.clone(), app.url("/api/v1/interventions")).await;
+    let dnames: Vec<&str> = dlist
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["intervention"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(dnames, ["总监试点"]);
+
     let audit = app
         .db
         .store
@@ -279,5 +318,5 @@ async fn forecast_alerts_and_interventions_over_the_api_keep_to_the_callers_scop
         })
         .await
         .unwrap();
-    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit.len(), 2, "{audit:?}");
 }

@@ -1,0 +1,110 @@
+//! The tree side of driver analysis: a random forest (smartcore) on a sample of the rows, and each
+//! feature's permutation importance on held-out rows — how much worse the predictions get when the
+//! feature's values are shuffled. Catches thresholds and curves a straight line misses.
+
+use rand::rngs::SmallRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use smartcore::ensemble::random_forest_regressor::{RandomForestRegressor, RandomForestRegressorParameters};
+use smartcore::linalg::basic::matrix::DenseMatrix;
+
+/// Rows the forest trains on at most; more adds time, not insight, for a ranking.
+const MAX_TRAIN: usize = 20_000;
+/// Held-out rows the importances are measured on at most.
+const MAX_HOLDOUT: usize = 5_000;
+/// Below this many rows there is no forest.
+pub const MIN_ROWS: usize = 200;
+
+/// Permutation importance of each of `columns` for predicting `y`: the rise in held-out mean squared
+/// error when the column is shuffled, as a share of the held-out variance of `y` (0 = no use; may be
+/// slightly negative by chance, reported as 0). `columns[j][i]` is row i of feature j; only the first
+/// `scored` columns are scored (the rest are controls the forest may use). `None` when there are
+/// too few rows or the forest cannot be fitted.
+pub fn permutation_importance(columns: &[Vec<f64>], scored: usize, y: &[f64], seed: u64) -> Option<Vec<f64>> {
+    let n = y.len();
+    if n < MIN_ROWS || columns.is_empty() || columns.iter().any(|c| c.len() != n) {
+        return None;
+    }
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut rng);
+    let hold_n = (n / 4).clamp(50, MAX_HOLDOUT);
+    let (hold, rest) = order.split_at(hold_n);
+    let train = &rest[..rest.len().min(MAX_TRAIN)];
+    let matrix = |rows: &[usize], cols: &[Vec<f64>]| {
+        let mut values = Vec::with_capacity(rows.len() * cols.len());
+        for c in cols {
+            values.extend(rows.iter().map(|&i| c[i]));
+        }
+        DenseMatrix::new(rows.len(), cols.len(), values, true).ok()
+    };
+    let p = columns.len();
+    let params = RandomForestRegressorParameters {
+        max_depth: Some(8),
+        min_samples_leaf: 10,
+        min_samples_split: 20,
+        n_trees: 60,
+        m: Some((p / 3).max(1)),
+        keep_samples: false,
+        seed,
+    };
+    let y_train: Vec<f64> = train.iter().map(|&i| y[i]).collect();
+    let forest = RandomForestRegressor::fit(&matrix(train, columns)?, &y_train, params).ok()?;
+    let y_hold: Vec<f64> = hold.iter().map(|&i| y[i]).collect();
+    let mean = y_hold.iter().sum::<f64>() / hold_n as f64;
+    let var = y_hold.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / hold_n as f64;
+    if var <= 0.0 {
+        return None;
+    }
+    let mse = |cols: &[Vec<f64>]| -> Option<f64> {
+        let pred = forest.predict(&matrix(hold, cols)?).ok()?;
+        Some(pred.iter().zip(&y_hold).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / hold_n as f64)
+    };
+    let base = mse(columns)?;
+    let mut out = Vec::with_capacity(scored);
+    let mut shuffled: Vec<Vec<f64>> = columns.to_vec();
+    for j in 0..scored.min(p) {
+        // Shuffle feature j among the held-out rows only (the others stay as they are).
+        let mut vals: Vec<f64> = hold.iter().map(|&i| columns[j][i]).collect();
+        for i in (1..vals.len()).rev() {
+            vals.swap(i, rng.random_range(0..=i));
+        }
+        let mut col = columns[j].clone();
+        for (k, &i) in hold.iter().enumerate() {
+            col[i] = vals[k];
+        }
+        shuffled[j] = col;
+        let worse = mse(&shuffled)?;
+        shuffled[j] = columns[j].clone();
+        out.push(((worse - base) / var).max(0.0));
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_threshold_a_straight_line_misses_and_ignores_noise() {
+        let mut rng = SmallRng::seed_from_u64(3);
+        let n = 3_000;
+        let cols: Vec<Vec<f64>> = (0..4).map(|_| (0..n).map(|_| rng.random::<f64>()).collect()).collect();
+        // Column 0: a U shape (no linear slope at all); column 1: linear; 2 and 3: noise.
+        let y: Vec<f64> = (0..n)
+            .map(|i| 8.0 * (cols[0][i] - 0.5).powi(2) * 4.0 + 3.0 * cols[1][i] + 0.3 * rng.random::<f64>())
+            .collect();
+        let imp = permutation_importance(&cols, 4, &y, 1).expect("forest");
+        assert!(imp[0] > 0.3, "{imp:?}");
+        assert!(imp[1] > 0.1, "{imp:?}");
+        assert!(imp[2] < 0.02 && imp[3] < 0.02, "{imp:?}");
+    }
+
+    #[test]
+    fn too_few_rows_or_no_variance_is_none() {
+        let cols = vec![vec![1.0; 50]];
+        assert!(permutation_importance(&cols, 1, &[0.0; 50], 1).is_none());
+        let cols = vec![(0..500).map(f64::from).collect::<Vec<_>>()];
+        assert!(permutation_importance(&cols, 1, &[2.0; 500], 1).is_none());
+    }
+}
