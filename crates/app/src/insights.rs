@@ -76,20 +76,37 @@ async fn person_months(
     from: Month,
     to: Month,
     department: Option<String>,
+    with_extras: bool,
 ) -> Result<Vec<PersonMonth>, AppError> {
-    let rows = store
-        .employee_metrics(&MetricFilter {
-            from: Some(from),
-            to: Some(to),
-            department,
-            employee_no: None,
-            scope: scope.clone(),
-            page: None,
-        })
-        .await?;
+    // The extras and the metric rows are read at the same time (two connections).
+    let t = std::time::Instant::now();
+    let filter = MetricFilter {
+        from: Some(from),
+        to: Some(to),
+        department,
+        employee_no: None,
+        scope: scope.clone(),
+        page: None,
+    };
+    let (extras, rows) = tokio::join!(
+        async {
+            if with_extras {
+                crate::features::Extras::load(store, from, to).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+        store.employee_metrics(&filter)
+    );
+    let (extras, rows) = (extras?, rows?);
+    tracing::debug!(elapsed = ?t.elapsed(), "person-months and extras loaded");
     Ok(rows
         .into_iter()
         .map(|r| PersonMonth {
+            extra: extras
+                .as_ref()
+                .map(|x| x.of(&r.employee_no, r.metrics.month))
+                .unwrap_or_default(),
             employee_no: r.employee_no,
             department: r.department,
             metrics: r.metrics,
@@ -117,9 +134,35 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
             lang.pick("起始月份晚于结束月份", "from is after to").into(),
         ));
     }
-    let people = person_months(store, scope, from, to, q.department.clone()).await?;
+    let started = std::time::Instant::now();
+    let people = person_months(store, scope, from, to, q.department.clone(), true).await?;
+    let loaded = started.elapsed();
     let input = driver_input(&q.target, &people);
-    let report = analyse_drivers(&input).map_err(|e| match e {
+    let built = started.elapsed();
+    let mut report = analyse_drivers(&input);
+    // A small company or department cannot carry the wider feature table: the metric-table
+    // drivers alone, and the rest listed as left out for that reason.
+    let mut skipped: Vec<String> = Vec::new();
+    if matches!(report, Err(DriverError::TooFewRows { .. })) && people.iter().any(|p| !p.extra.is_empty()) {
+        let basic: Vec<PersonMonth> = people
+            .iter()
+            .map(|p| PersonMonth {
+                extra: Vec::new(),
+                ..p.clone()
+            })
+            .collect();
+        let narrow = driver_input(&q.target, &basic);
+        skipped = input
+            .features
+            .iter()
+            .filter(|f| !narrow.features.iter().any(|g| g.id == f.id))
+            .map(|f| f.id.clone())
+            .collect();
+        report = analyse_drivers(&narrow);
+    }
+    drop(people);
+    tracing::debug!(?loaded, ?built, analysed = ?started.elapsed(), "driver analysis");
+    let report = report.map_err(|e| match e {
         DriverError::TooFewRows { rows, params, needed } => AppError::Invalid(match lang {
             Lang::Zh => format!(
                 "样本太少，无法可靠分析：{rows} 个人月，{params} 个参数，至少需要 {needed} 个人月。请扩大月份范围或部门。"
@@ -144,6 +187,11 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
         label: feature_label(f, lang),
         feature: f.clone(),
         reason: r.clone(),
+    }));
+    excluded.extend(skipped.into_iter().map(|f| Excluded {
+        label: feature_label(&f, lang),
+        feature: f,
+        reason: "too few person-months for the wider feature table (attributes, lead mix, skills)".into(),
     }));
     Ok(DriversResult {
         target: q.target.clone(),
@@ -257,7 +305,7 @@ pub async fn why_low(store: &Store, employee_no: &str, month: Option<Month>, lan
         Some(m) => m,
         None => crate::views::latest_month(store).await?,
     };
-    let people = person_months(store, &Scope::All, month.span_start(12), month, None).await?;
+    let people = person_months(store, &Scope::All, month.span_start(12), month, None, false).await?;
     let report = analyse_drivers(&driver_input("contribution", &people))
         .map_err(|e| AppError::Invalid(format!("{}: {e}", lang.pick("无法做驱动分析", "no driver analysis"))))?;
     let (records, _) = store

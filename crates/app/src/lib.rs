@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod demo;
 pub mod effect;
 pub mod error;
+pub mod features;
 pub mod forecast;
 pub mod identity;
 pub mod import;

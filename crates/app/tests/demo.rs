@@ -155,6 +155,29 @@ async fn driver_analysis_finds_the_demo_companys_planted_drivers() {
                 || (d.feature == "first_response_hours" && d.direction == "negative")
         })
         .unwrap_or_else(|| panic!("contact speed not found: {}", r.render(uplift_domain::Lang::En)));
+    // The wider feature table is there: the lead mix (kept with the metric table, on both
+    // databases), skills trained and the roster's own columns.
+    let all: Vec<&str> = r
+        .drivers
+        .iter()
+        .map(|d| d.feature.as_str())
+        .chain(r.excluded.iter().map(|e| e.feature.as_str()))
+        .collect();
+    for prefix in [
+        "source:",
+        "industry:",
+        "skill:",
+        "attr:学历=",
+        "attr:出勤率",
+        "industry_match_rate",
+        "age",
+    ] {
+        assert!(
+            all.iter().any(|f| f.starts_with(prefix)),
+            "{prefix} missing from {all:?}"
+        );
+    }
+    assert!(all.len() >= 30, "{} features", all.len());
     for noise in r.drivers.iter().filter(|d| d.feature.starts_with("training")) {
         assert!(
             speed.rank < noise.rank,

@@ -181,6 +181,22 @@ fn absorb(col: &[f64], factors: &[&Factor]) -> Vec<f64> {
     out
 }
 
+/// [`absorb`] of many columns, spread over the machine's cores (each column is independent).
+fn absorb_all(cols: &[&[f64]], factors: &[&Factor]) -> Vec<Vec<f64>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let chunk = cols.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = cols
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|c| absorb(c, factors)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// An OLS fit with HC1 robust standard errors.
 struct Fit {
     beta: DVector<f64>,
@@ -313,6 +329,49 @@ pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError>
     }
     let y_both = absorb(&y, &both);
     let t_both = absorb(&tenure, &both);
+    // Columns the fixed effects, tenure or the drivers before them explain entirely (a city that
+    // is one department, a full set of shares) leave nothing to estimate and would make the
+    // regression singular: Gram–Schmidt in order, dropping what leaves no residual.
+    let raw_cols: Vec<&[f64]> = kept.iter().map(|(_, z, _, _)| z.as_slice()).collect();
+    let mut z_both_all: Vec<Vec<f64>> = absorb_all(&raw_cols, &both);
+    {
+        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+        let mut basis: Vec<Vec<f64>> = Vec::new();
+        let tn = dot(&t_both, &t_both).sqrt();
+        if tn > 1e-9 {
+            basis.push(t_both.iter().map(|v| v / tn).collect());
+        }
+        let mut keep = vec![true; kept.len()];
+        for (i, col) in z_both_all.iter().enumerate() {
+            let norm0 = dot(col, col);
+            let mut r = col.clone();
+            for b in &basis {
+                let c = dot(&r, b);
+                r.iter_mut().zip(b).for_each(|(x, y)| *x -= c * y);
+            }
+            let res = dot(&r, &r);
+            // z-scores have a raw sum of squares of n − 1: compare with that.
+            if norm0 < 1e-6 * n as f64 || res < 1e-6 * norm0 {
+                keep[i] = false;
+                let why = if norm0 < 1e-6 * n as f64 {
+                    "no variation within departments and months"
+                } else {
+                    "collinear with other drivers and the controls"
+                };
+                dropped.push((input.features[kept[i].0].id.clone(), why.into()));
+            } else {
+                let rn = res.sqrt();
+                basis.push(r.iter().map(|v| v / rn).collect());
+            }
+        }
+        let mut it = keep.iter();
+        kept.retain(|_| *it.next().unwrap_or(&true));
+        let mut it = keep.iter();
+        z_both_all.retain(|_| *it.next().unwrap_or(&true));
+    }
+    if kept.is_empty() {
+        return Err(DriverError::NoFeatures);
+    }
     // The forest sees the features and tenure against the target net of department and month, as
     // the regression does; it runs beside the regression.
     let forest_cols: Vec<Vec<f64>> = kept
@@ -323,7 +382,7 @@ pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError>
     let (tree, ols_part) = std::thread::scope(|scope| {
         let forest = scope.spawn(|| crate::forest::permutation_importance(&forest_cols, kept.len(), &y_both, 17));
         let rest = (|| -> Result<(Vec<Driver>, Fit), DriverError> {
-            let z_both: Vec<Vec<f64>> = kept.iter().map(|(_, z, _, _)| absorb(z, &both)).collect();
+            let z_both = &z_both_all;
             let mut cols: Vec<&[f64]> = z_both.iter().map(|c| c.as_slice()).collect();
             cols.push(&t_both);
             let full = ols(&cols, &y_both, absorbed).ok_or(DriverError::TooFewRows {
@@ -600,6 +659,36 @@ mod tests {
         assert_eq!(r.drivers[0].feature, "followups_per_week");
         assert!(r.drivers.iter().all(|d| (0.0..=1.0).contains(&d.importance)));
         assert!(r.drivers[0].importance >= 0.5, "{:?}", r.drivers[0]);
+    }
+
+    #[test]
+    fn features_the_controls_or_other_features_explain_are_dropped_not_fatal() {
+        // A city that is the department, and lead shares that add up to one with another feature.
+        let mut input = planted(8);
+        let mut rng = SmallRng::seed_from_u64(4);
+        for id in ["city_is_dept_a", "share_web", "share_rest"] {
+            input.features.push(FeatureInfo {
+                id: id.into(),
+                zh: id.into(),
+                en: id.into(),
+            });
+        }
+        for r in &mut input.rows {
+            let web: f64 = rng.random();
+            r.features
+                .push(Some(if r.department.as_deref() == Some("A") { 1.0 } else { 0.0 }));
+            r.features.push(Some(web));
+            // Collinear with share_web and the constant absorbed by the fixed effects.
+            r.features.push(Some(1.0 - web));
+        }
+        let r = analyse_drivers(&input).expect("still analysed");
+        let why = |f: &str| r.dropped.iter().find(|(x, _)| x == f).map(|(_, w)| w.clone());
+        assert_eq!(
+            why("city_is_dept_a").as_deref(),
+            Some("no variation within departments and months")
+        );
+        assert!(why("share_rest").is_some(), "{:?}", r.dropped);
+        assert_eq!(r.drivers[0].feature, "followups_per_week");
     }
 
     #[test]

@@ -12,6 +12,11 @@ pub struct PersonMonth {
     pub employee_no: String,
     pub department: Option<String>,
     pub metrics: EmployeeMonthMetrics,
+    /// Features beyond the metric table, by id (see [`extra_label`]): attributes (`age`,
+    /// `gender:女`, `education:硕士`, `city:杭州`), lead mix (`source:Web`, `industry:制造业`,
+    /// `industry_match_rate`), skills trained (`skill:negotiation`). Absent = missing.
+    /// Sorted by id; ids are shared (`Arc`) across the rows.
+    pub extra: Vec<(std::sync::Arc<str>, f64)>,
 }
 
 /// Targets a driver analysis can explain.
@@ -137,9 +142,71 @@ pub fn candidate_value(id: &str, m: &EmployeeMonthMetrics) -> Option<f64> {
 pub fn feature_label(id: &str, lang: Lang) -> String {
     match CANDIDATES.iter().find(|c| c.id == id) {
         Some(c) => lang.pick(c.zh, c.en).to_string(),
+        None if is_extra(id) => extra_label(id, lang),
         None => uplift_domain::MetricId::parse(id)
             .map(|m| m.label(lang).to_string())
             .unwrap_or_else(|| id.to_string()),
+    }
+}
+
+fn is_extra(id: &str) -> bool {
+    id == "age" || id == "industry_match_rate" || id.contains(':')
+}
+
+/// The name of an extra feature (see [`PersonMonth::extra`]).
+pub fn extra_label(id: &str, lang: Lang) -> String {
+    let (kind, value) = id.split_once(':').unwrap_or((id, ""));
+    match (kind, lang) {
+        ("age", _) => lang.pick("年龄", "age").into(),
+        ("industry_match_rate", _) => lang.pick("线索行业与经验匹配率", "leads in own industry").into(),
+        ("source", Lang::Zh) => format!("线索来源占比·{value}"),
+        ("source", Lang::En) => format!("share of leads from {value}"),
+        ("industry", Lang::Zh) => format!("线索行业占比·{value}"),
+        ("industry", Lang::En) => format!("share of {value} leads"),
+        ("skill", Lang::Zh) => format!("已完成培训·{value}"),
+        ("skill", Lang::En) => format!("trained in {value}"),
+        ("gender", Lang::Zh) => format!("性别·{value}"),
+        ("gender", Lang::En) => format!("gender {value}"),
+        ("education", Lang::Zh) => format!("学历·{value}"),
+        ("education", Lang::En) => format!("education {value}"),
+        ("city", Lang::Zh) => format!("城市·{value}"),
+        ("city", Lang::En) => format!("based in {value}"),
+        // A roster column of the customer's own: `attr:出勤率`, or one value of it `attr:学历=硕士`.
+        ("attr", Lang::Zh) => value.replacen('=', "·", 1),
+        ("attr", Lang::En) => value.replacen('=', " ", 1),
+        _ => id.to_string(),
+    }
+}
+
+/// The step an explanation speaks of for an extra feature: shares by 10 points, yes/no features
+/// by having it, age by a year.
+fn extra_step(id: &str, lang: Lang) -> (f64, String, bool) {
+    let name = extra_label(id, lang);
+    let (kind, value) = id.split_once(':').unwrap_or((id, ""));
+    match (kind, lang) {
+        ("age", _) => (1.0, lang.pick("年长1岁", "one year older").into(), false),
+        ("source" | "industry" | "industry_match_rate", Lang::Zh) => (0.1, format!("{name}提高10个百分点"), true),
+        ("source" | "industry" | "industry_match_rate", Lang::En) => (0.1, format!("10 points more {name}"), true),
+        ("skill", Lang::Zh) => (1.0, format!("完成过「{value}」相关培训"), false),
+        ("skill", Lang::En) => (1.0, format!("having been trained in {value}"), false),
+        ("attr", _) if !value.contains('=') && (value.contains('率') || value.to_lowercase().contains("rate")) => (
+            0.1,
+            match lang {
+                Lang::Zh => format!("{name}提高10个百分点"),
+                Lang::En => format!("10 points higher {name}"),
+            },
+            true,
+        ),
+        ("attr", _) if !value.contains('=') => (
+            1.0,
+            match lang {
+                Lang::Zh => format!("{name}每高1"),
+                Lang::En => format!("one unit more {name}"),
+            },
+            false,
+        ),
+        (_, Lang::Zh) => (1.0, format!("{name}（相对其他）"), false),
+        (_, Lang::En) => (1.0, format!("{name} (against the others)"), false),
     }
 }
 
@@ -195,28 +262,51 @@ pub fn driver_input(target: &str, rows: &[PersonMonth]) -> DriverInput {
         .iter()
         .filter(|c| !excluded.iter().any(|(f, _)| f == c.id))
         .collect();
+    // The extra features present anywhere, in a stable order.
+    let extra_ids: Vec<String> = rows
+        .iter()
+        .flat_map(|r| r.extra.iter().map(|(k, _)| k.clone()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|k| k.to_string())
+        .collect();
     let observations = rows
         .iter()
         .filter(|r| r.metrics.fte >= 0.5)
-        .map(|r| Observation {
-            employee: r.employee_no.clone(),
-            department: r.department.clone(),
-            month: r.metrics.month,
-            tenure_months: r.metrics.tenure_months.map(|t| t as f64),
-            target: target_value(target, &r.metrics),
-            features: candidates.iter().map(|c| (c.value)(&r.metrics)).collect(),
+        .map(|r| {
+            let mut features: Vec<Option<f64>> = candidates.iter().map(|c| (c.value)(&r.metrics)).collect();
+            features.extend(extra_ids.iter().map(|id| {
+                r.extra
+                    .binary_search_by(|(k, _)| k.as_ref().cmp(id.as_str()))
+                    .ok()
+                    .map(|i| r.extra[i].1)
+            }));
+            Observation {
+                employee: r.employee_no.clone(),
+                department: r.department.clone(),
+                month: r.metrics.month,
+                tenure_months: r.metrics.tenure_months.map(|t| t as f64),
+                target: target_value(target, &r.metrics),
+                features,
+            }
         })
         .collect();
+    let mut features: Vec<FeatureInfo> = candidates
+        .iter()
+        .map(|c| FeatureInfo {
+            id: c.id.into(),
+            zh: c.zh.into(),
+            en: c.en.into(),
+        })
+        .collect();
+    features.extend(extra_ids.iter().map(|id| FeatureInfo {
+        id: id.clone(),
+        zh: extra_label(id, Lang::Zh),
+        en: extra_label(id, Lang::En),
+    }));
     DriverInput {
         target: target.to_string(),
-        features: candidates
-            .iter()
-            .map(|c| FeatureInfo {
-                id: c.id.into(),
-                zh: c.zh.into(),
-                en: c.en.into(),
-            })
-            .collect(),
+        features,
         rows: observations,
     }
 }
@@ -274,11 +364,20 @@ fn range(lo: f64, hi: f64, rate: bool, lang: Lang) -> String {
 /// One sentence a sales director can read: the effect of the feature's step on the target with its
 /// 95% interval and sample size, or why it is not a driver.
 pub fn explain(d: &Driver, target: &str, rows: usize, lang: Lang) -> String {
-    let Some(c) = CANDIDATES.iter().find(|c| c.id == d.feature) else {
-        return String::new();
+    let (step, step_text, fname) = match CANDIDATES.iter().find(|c| c.id == d.feature) {
+        Some(c) => (
+            c.step,
+            lang.pick(c.step_zh, c.step_en).to_string(),
+            lang.pick(c.zh, c.en).to_string(),
+        ),
+        None if is_extra(&d.feature) => {
+            let (step, text, _) = extra_step(&d.feature, lang);
+            (step, text, extra_label(&d.feature, lang))
+        }
+        None => return String::new(),
     };
     let (tname, rate) = target_words(target, lang);
-    let per_step = |v: f64| v * c.step;
+    let per_step = |v: f64| v * step;
     let eff = per_step(d.effect_per_unit);
     let scale = if d.effect_per_sd != 0.0 {
         d.effect_per_unit / d.effect_per_sd
@@ -286,7 +385,7 @@ pub fn explain(d: &Driver, target: &str, rows: usize, lang: Lang) -> String {
         0.0
     };
     let (lo, hi) = (per_step(d.ci_low * scale), per_step(d.ci_high * scale));
-    let fname = lang.pick(c.zh, c.en);
+    let fname = fname.as_str();
     if let Some(control) = &d.confounded_by {
         let cz = match control.as_str() {
             "tenure" => lang.pick("司龄", "tenure"),
@@ -333,12 +432,12 @@ pub fn explain(d: &Driver, target: &str, rows: usize, lang: Lang) -> String {
         return match lang {
             Lang::Zh => format!(
                 "{fname}与{tname}没有可确认的关联（{}：95% 区间 {} 含 0，n={rows}）",
-                c.step_zh,
+                step_text,
                 range(lo, hi, rate, lang)
             ),
             Lang::En => format!(
                 "no clear association between {fname} and {tname} ({}: 95% interval {} includes 0, n={rows})",
-                c.step_en,
+                step_text,
                 range(lo, hi, rate, lang)
             ),
         };
@@ -348,14 +447,14 @@ pub fn explain(d: &Driver, target: &str, rows: usize, lang: Lang) -> String {
     match lang {
         Lang::Zh => format!(
             "{}，{tname}平均{} {}（95% 区间 {}，n={rows}）",
-            c.step_zh,
+            step_text,
             if up { "高" } else { "低" },
             amount(eff.abs(), rate, lang),
             range(a, b, rate, lang),
         ),
         Lang::En => format!(
             "{}: {tname} {} by {} on average (95% interval {}, n={rows})",
-            c.step_en,
+            step_text,
             if up { "higher" } else { "lower" },
             amount(eff.abs(), rate, lang),
             range(a, b, rate, lang),

@@ -110,6 +110,8 @@ pub struct Forecast {
 const MAX_AGE: usize = 12;
 /// Pseudo-deals pulling a rep's win rate toward the company rate.
 const WIN_PRIOR: f64 = 10.0;
+/// Pseudo-deals pulling a rep's typical deal size toward the company's.
+const SIZE_PRIOR: f64 = 5.0;
 /// Pseudo-months pulling a short run-rate history toward the ramp curve.
 const RAMP_PRIOR: f64 = 3.0;
 /// History the run-rate looks at.
@@ -230,19 +232,41 @@ pub fn forecast_month(input: &ForecastInput) -> Forecast {
         }
     };
 
+    // A deal without an amount (some CRMs only record the value of won deals) counts with the
+    // owner's typical won deal of the last year, shrunk toward the company's.
+    let (mut won_sum, mut won_n) = (vec![0f64; n], vec![0f64; n]);
+    for d in input.deals {
+        if d.owner < n
+            && d.amount.is_finite()
+            && d.amount > 0.0
+            && d.close >= cutoff - 12
+            && state_at(d, cutoff) == Some(DealState::Won)
+        {
+            won_sum[d.owner] += d.amount;
+            won_n[d.owner] += 1.0;
+        }
+    }
+    let company_deal = won_sum.iter().sum::<f64>() / won_n.iter().sum::<f64>().max(1.0);
+    let typical = |i: usize| (won_sum[i] + SIZE_PRIOR * company_deal) / (won_n[i] + SIZE_PRIOR);
+
     // Open pipeline per person.
     let mut pipe = vec![(0f64, 0f64, 0usize, 0f64); n];
     for d in input.deals {
-        if d.owner >= n || !d.amount.is_finite() || state_at(d, cutoff) != Some(DealState::Open) {
+        if d.owner >= n || state_at(d, cutoff) != Some(DealState::Open) {
             continue;
         }
+        let amount = if d.amount.is_finite() && d.amount > 0.0 {
+            d.amount
+        } else {
+            typical(d.owner)
+        };
         let h = d.created.map_or(pooled, |c| hazard[age_slot(cutoff - c)]);
         let q = (h * win_rate(d.owner)).clamp(0.0, 1.0);
         let e = &mut pipe[d.owner];
-        e.0 += d.amount * q;
-        e.1 += d.amount * d.amount * q * (1.0 - q);
+        e.0 += amount * q;
+        e.1 += amount * amount * q * (1.0 - q);
         e.2 += 1;
-        e.3 += d.amount;
+        e.3 += amount;
     }
 
     // One ETS fit per person dominates the cost: people are split over the machine's cores.
@@ -618,6 +642,57 @@ mod tests {
             month,
         });
         assert_eq!(before, after);
+    }
+
+    #[test]
+    fn deals_without_an_amount_count_with_the_owners_typical_deal() {
+        // Two reps who win ¥10,000 deals; rep 1's open deal has no amount (as in CRMs that only
+        // record the value of won deals): it must count like rep 0's ¥10,000 one.
+        let people = vec![
+            Person {
+                hire: date(2024, 1, 1),
+                leave: None
+            };
+            2
+        ];
+        let m = month_index(Month::new(2026, 3).unwrap());
+        let mut deals = Vec::new();
+        for owner in 0..2 {
+            for k in 1..=10 {
+                deals.push(Deal {
+                    owner,
+                    created: Some(m - k - 1),
+                    close: m - k,
+                    state: DealState::Won,
+                    amount: 10_000.0,
+                });
+            }
+        }
+        deals.push(Deal {
+            owner: 0,
+            created: Some(m - 1),
+            close: m + 1,
+            state: DealState::Open,
+            amount: 10_000.0,
+        });
+        deals.push(Deal {
+            owner: 1,
+            created: Some(m - 1),
+            close: m + 1,
+            state: DealState::Open,
+            amount: 0.0,
+        });
+        let f = forecast_month(&ForecastInput {
+            people: &people,
+            deals: &deals,
+            month: Month::new(2026, 3).unwrap(),
+        });
+        assert!(f.people[0].pipeline > 0.0);
+        assert!(
+            (f.people[0].pipeline - f.people[1].pipeline).abs() < 1e-6,
+            "{:?}",
+            f.people
+        );
     }
 
     #[test]

@@ -133,6 +133,7 @@ mod tests {
 
     fn pm(no: &str, contribution_yuan: i64, fpw: f64, conv: f64) -> PersonMonth {
         PersonMonth {
+            extra: Vec::new(),
             employee_no: no.into(),
             department: None,
             metrics: EmployeeMonthMetrics {

@@ -9,9 +9,21 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use chrono::NaiveDate;
 use uplift_app::import::{files_in_dir, import_files};
 use uplift_app::metrics::recompute;
 use uplift_domain::{Lang, Month};
+
+const INDUSTRIES: [&str; 8] = [
+    "Manufacturing",
+    "Retail",
+    "Finance",
+    "Healthcare",
+    "Technology",
+    "Education",
+    "Logistics",
+    "Energy",
+];
 use uplift_store::AffectedMonths;
 
 #[derive(Subcommand, Debug)]
@@ -274,7 +286,13 @@ fn generate(
 
     let mut w = file("roster.csv")?;
     // 200 teams of 50 under 10 regions; the first 200 people lead their teams.
-    writeln!(w, "工号,姓名,部门,入职日期,离职日期,CRM用户ID,直属上级工号")?;
+    // Attributes for the wider feature table of driver analysis (40 candidate features in all).
+    writeln!(
+        w,
+        "工号,姓名,部门,入职日期,离职日期,CRM用户ID,直属上级工号,出生日期,性别,城市,行业经验,学历,出勤率"
+    )?;
+    let cities = ["上海", "北京", "深圳", "杭州", "成都"];
+    let educations = ["大专", "本科", "本科", "硕士", "博士"];
     for i in 0..employees {
         let hire = start.first_day() - chrono::Duration::days(rng.random_range(0..1500));
         let leave = if rng.random::<f64>() < 0.1 {
@@ -287,14 +305,60 @@ fn generate(
         } else {
             String::new()
         };
+        let birth = NaiveDate::from_ymd_opt(
+            1970 + rng.random_range(0..32),
+            rng.random_range(1..13),
+            rng.random_range(1..29),
+        )
+        .unwrap_or_default();
         writeln!(
             w,
-            "B{:06},员工{i},销售中心/大区{}/团队{},{hire},{leave},{},{manager}",
+            "B{:06},员工{i},销售中心/大区{}/团队{},{hire},{leave},{},{manager},{birth},{},{},{},{},{:.3}",
             i,
             i % 10,
             i % 200,
-            user(i)
+            user(i),
+            if rng.random::<f64>() < 0.45 { "女" } else { "男" },
+            cities[rng.random_range(0..cities.len())],
+            INDUSTRIES[rng.random_range(0..INDUSTRIES.len())],
+            educations[rng.random_range(0..educations.len())],
+            0.85 + 0.15 * rng.random::<f64>()
         )?;
+    }
+    w.flush()?;
+    // Eight courses, one skill each; about three completions per person at random dates.
+    let skills = [
+        "negotiation",
+        "product",
+        "follow-up",
+        "key-account",
+        "industry",
+        "onboarding",
+        "demo",
+        "pricing",
+    ];
+    let mut w = file("courses.csv")?;
+    writeln!(w, "课程编号,课程名称,技能,形式,时长")?;
+    for (k, skill) in skills.iter().enumerate() {
+        writeln!(w, "K{k:02},课程{k},{skill},online,4")?;
+    }
+    w.flush()?;
+    let mut w = file("enrollments.csv")?;
+    writeln!(w, "工号,课程编号,分配日期,完成日期,成绩")?;
+    let days = (end.last_day() - start.first_day()).num_days().max(2);
+    for i in 0..employees {
+        for k in 0..skills.len() {
+            if rng.random::<f64>() < 0.4 {
+                let assigned = start.first_day() + chrono::Duration::days(rng.random_range(0..days - 1));
+                let done = assigned + chrono::Duration::days(rng.random_range(3..40));
+                let done = if done <= end.last_day() {
+                    done.to_string()
+                } else {
+                    String::new()
+                };
+                writeln!(w, "B{i:06},K{k:02},{assigned},{done},{}", rng.random_range(60..100))?;
+            }
+        }
     }
     w.flush()?;
     let mut w = file("User.csv")?;
@@ -307,8 +371,16 @@ fn generate(
     let mut lead_times = Vec::with_capacity(leads);
     let mut w = file("Lead.csv")?;
     writeln!(w, "Id,OwnerId,CreatedDate,LeadSource,Industry,Status,IsConverted")?;
-    let sources = ["Web", "Partner Referral", "Trade Show", "Cold Call"];
-    let industries = ["Manufacturing", "Retail", "Finance", "Healthcare", "Technology"];
+    let sources = [
+        "Web",
+        "Partner Referral",
+        "Trade Show",
+        "Cold Call",
+        "Purchased List",
+        "Webinar",
+        "Employee Referral",
+    ];
+    let industries = INDUSTRIES;
     for i in 0..leads {
         let ts = t0 + rng.random_range(0..span);
         let owner = rng.random_range(0..employees.max(1));
@@ -320,8 +392,8 @@ fn generate(
             i,
             user(owner),
             sf_time(ts),
-            sources[i % 4],
-            industries[i % 5],
+            sources[i % sources.len()],
+            industries[(i / 7) % industries.len()],
             if conv {
                 "Closed - Converted"
             } else {

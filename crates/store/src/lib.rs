@@ -8,6 +8,7 @@ mod auth;
 mod browse;
 mod conn;
 mod error;
+mod features;
 mod forecast;
 mod import;
 mod metrics;
@@ -21,6 +22,7 @@ pub use browse::{
 };
 pub use conn::{Dialect, Store};
 pub use error::StoreError;
+pub use features::{CompletedCourse, LeadMixRow, PersonAttributes};
 pub use forecast::{ForecastDeal, ForecastPerson, InterventionRow};
 pub use import::{AffectedMonths, ImportCounts, ImportTx};
 pub use metrics::{EmployeeMetricRow, MetricFilter, UnitMetricRow};

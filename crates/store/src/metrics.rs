@@ -334,7 +334,7 @@ impl Store {
     /// months that no longer have data must not keep old figures.
     pub async fn delete_metrics_outside(&self, range: Option<(i32, i32)>) -> Result<(), StoreError> {
         let (lo, hi) = range.map(|(a, b)| (a as i64, b as i64)).unwrap_or((i64::MAX, i64::MIN));
-        for table in ["employee_metrics", "department_metrics"] {
+        for table in ["employee_metrics", "department_metrics", "employee_lead_mix"] {
             let sql = format!("DELETE FROM {table} WHERE month < $1 OR month > $2");
             on_pool!(self, |p| {
                 sqlx::query(AssertSqlSafe(sql)).bind(lo).bind(hi).execute(p).await?;
@@ -358,9 +358,39 @@ impl Store {
             let list = in_list(months);
             let d1 = format!("DELETE FROM employee_metrics WHERE month IN ({list})");
             let d2 = format!("DELETE FROM department_metrics WHERE month IN ({list})");
+            let d3 = format!("DELETE FROM employee_lead_mix WHERE month IN ({list})");
+            // The lead mix is counted and concatenated in the database (a tab and a newline
+            // separate the parts; both dialects take them literally inside a string).
+            let concat = match self.dialect() {
+                crate::Dialect::Sqlite => "group_concat",
+                crate::Dialect::Postgres => "string_agg",
+            };
+            let branch = |kind: &str, col: &str| {
+                format!(
+                    "SELECT u.employee_id, l.created_month AS month, '{kind}' AS kind, {col} AS value, COUNT(*) AS n \
+                     FROM leads l JOIN crm_users u ON u.source_id = l.owner_id \
+                     WHERE u.employee_id IS NOT NULL AND l.created_month IN ({list}) \
+                     GROUP BY u.employee_id, l.created_month, {col}"
+                )
+            };
+            let d4 = format!(
+                "INSERT INTO employee_lead_mix (employee_id, month, mix) \
+                 SELECT employee_id, month, {concat}(kind || '\t' || value || '\t' || CAST(n AS TEXT), '\n') FROM ( \
+                   {} UNION ALL {} UNION ALL \
+                   SELECT u.employee_id, l.created_month AS month, 'o' AS kind, '' AS value, \
+                     SUM(CASE WHEN l.industry = e.industry_experience THEN 1 ELSE 0 END) AS n \
+                   FROM leads l JOIN crm_users u ON u.source_id = l.owner_id JOIN employees e ON e.id = u.employee_id \
+                   WHERE l.created_month IN ({list}) AND e.industry_experience IS NOT NULL \
+                   GROUP BY u.employee_id, l.created_month \
+                 ) t GROUP BY employee_id, month",
+                branch("s", "COALESCE(l.lead_source, '')"),
+                branch("i", "COALESCE(l.industry, '')"),
+            );
             on_tx_impl!(&mut tx, |c| {
                 sqlx::query(AssertSqlSafe(d1)).execute(&mut *c).await?;
                 sqlx::query(AssertSqlSafe(d2)).execute(&mut *c).await?;
+                sqlx::query(AssertSqlSafe(d3)).execute(&mut *c).await?;
+                sqlx::query(AssertSqlSafe(d4)).execute(&mut *c).await?;
             });
         }
         for chunk in employees.chunks(20_000) {
