@@ -96,10 +96,26 @@ pub async fn evaluate(
         ));
     }
     let saved = store.intervention(name).await?;
-    let row = match (&q.treated, q.start, saved) {
+    let row = match (&q.treated, q.start, &saved) {
         (Some(treated), Some(start), _) => {
             let metric = q.metric.clone().unwrap_or_else(|| "contribution".into());
-            metric_of(&metric, lang)?;
+            // Appraisals are read under their own rule and audit trail; group means of them are
+            // not published through saved interventions.
+            if metric_of(&metric, lang)? == MetricId::AppraisalScore {
+                return Err(AppError::Invalid(
+                    lang.pick(
+                        "绩效得分不能用作干预评估指标",
+                        "appraisal scores cannot be the metric of an intervention",
+                    )
+                    .into(),
+                ));
+            }
+            // A name already taken by an intervention the caller may not see is not theirs to replace.
+            if let Some(existing) = saved.as_ref()
+                && !visible(store, scope, existing, lang).await.unwrap_or(false)
+            {
+                return Err(AppError::Forbidden);
+            }
             // Without a named control, a director compares with the rest of their own
             // departments: the saved groups then mean the same thing to everyone who reads them.
             let control = match (q.control.as_deref().map(normalise).filter(|c| !c.is_empty()), scope) {
@@ -135,7 +151,7 @@ pub async fn evaluate(
             .await?;
             return Ok(result);
         }
-        (None, None, Some(saved)) if visible(store, scope, &saved, lang).await? => saved,
+        (None, None, Some(saved)) if visible(store, scope, saved, lang).await? => saved.clone(),
         (None, None, Some(_)) => return Err(AppError::Forbidden),
         (None, None, None) => {
             return Err(AppError::NotFound(format!(

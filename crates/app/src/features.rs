@@ -1,5 +1,6 @@
-//! The wider feature table of driver analysis: people's attributes (age, gender, city, the
-//! roster's own columns such as 学历 or 出勤率), the mix of leads they received (by source, by
+//! The wider feature table of driver analysis: people's attributes (age, city, the roster's own
+//! columns such as 学历 or 出勤率 — never pay, identity, contact or protected attributes such as
+//! gender), the mix of leads they received (by source, by
 //! industry, and how much of it is in their own industry) and the skills they have been trained
 //! in, per person-month. Categorical values become yes/no columns against the most common value
 //! (which is left out, so the columns are not collinear); at most [`MAX_LEVELS`] per attribute.
@@ -15,6 +16,40 @@ use crate::{AppError, Store};
 
 /// Values per categorical attribute or lead dimension turned into columns (besides the reference).
 const MAX_LEVELS: usize = 6;
+
+/// Roster columns never used as drivers: pay (a result of output, and confidential), identity
+/// numbers and contact details, and attributes it is unlawful to judge people by (gender, ethnicity,
+/// marital or pregnancy status, religion, health, household registration — 就业促进法, 妇女权益保障法).
+fn is_sensitive(column: &str) -> bool {
+    const WORDS: [&str; 24] = [
+        "薪",
+        "工资",
+        "奖金",
+        "salary",
+        "pay",
+        "wage",
+        "bonus",
+        "身份证",
+        "证件",
+        "手机",
+        "电话",
+        "邮箱",
+        "mobile",
+        "phone",
+        "email",
+        "性别",
+        "gender",
+        "民族",
+        "婚",
+        "孕",
+        "宗教",
+        "健康",
+        "户籍",
+        "户口",
+    ];
+    let c = column.to_lowercase();
+    WORDS.iter().any(|w| c.contains(w))
+}
 
 /// Per person: the features that do not change by month, and what does.
 #[derive(Default)]
@@ -85,7 +120,6 @@ impl Extras {
         };
         let attrs = store.person_attributes().await?;
         // Categorical levels over the roster.
-        let genders = levels(attrs.iter().filter_map(|a| a.gender.as_deref()).map(|g| (g, 1)));
         let cities = levels(attrs.iter().filter_map(|a| a.city.as_deref()).map(|c| (c, 1)));
         let parsed: Vec<BTreeMap<String, String>> = attrs
             .iter()
@@ -95,7 +129,7 @@ impl Extras {
         // A roster column is numeric when every value it has parses as a number.
         let mut numeric: BTreeSet<String> = BTreeSet::new();
         let mut categorical: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for k in keys {
+        for k in keys.into_iter().filter(|k| !is_sensitive(k)) {
             let vals: Vec<&str> = parsed
                 .iter()
                 .filter_map(|m| m.get(k))
@@ -113,12 +147,6 @@ impl Extras {
         }
         for (a, map) in attrs.iter().zip(&parsed) {
             let mut fixed = Vec::new();
-            if let Some(g) = a.gender.as_deref().filter(|g| !g.trim().is_empty()) {
-                for level in &genders {
-                    let id = x.id(format!("gender:{level}"));
-                    fixed.push((id, f64::from(u8::from(g == level))));
-                }
-            }
             if let Some(c) = a.city.as_deref().filter(|c| !c.trim().is_empty()) {
                 for level in &cities {
                     let id = x.id(format!("city:{level}"));
@@ -269,5 +297,28 @@ impl Extras {
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pay_identity_and_protected_columns_are_never_drivers() {
+        for c in [
+            "月薪",
+            "基本工资",
+            "Salary",
+            "身份证号",
+            "手机号",
+            "性别",
+            "婚姻状况",
+            "民族",
+            "户籍",
+        ] {
+            assert!(super::is_sensitive(c), "{c}");
+        }
+        for c in ["学历", "出勤率", "职级", "城市"] {
+            assert!(!super::is_sensitive(c), "{c}");
+        }
     }
 }

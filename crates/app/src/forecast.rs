@@ -69,6 +69,8 @@ pub struct GroupForecast {
     pub high: f64,
     pub per_capita: Option<f64>,
     pub target: Option<f64>,
+    /// Forecast of the people who have a target / their targets (like with like).
+    pub attainment: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -181,7 +183,7 @@ pub async fn forecast(store: &Store, scope: &Scope, q: &ForecastQuery) -> Result
             ),
         }));
     }
-    let data = load(store, month).await?;
+    let data = std::sync::Arc::new(load(store, month).await?);
     if let Some(d) = &q.department
         && !data.roster.iter().any(|r| {
             r.department
@@ -191,11 +193,17 @@ pub async fn forecast(store: &Store, scope: &Scope, q: &ForecastQuery) -> Result
     {
         return Err(AppError::NotFound(format!("{}: {d}", l.pick("部门", "department"))));
     }
-    let f = forecast_month(&ForecastInput {
-        people: &data.people,
-        deals: &data.deals,
-        month,
-    });
+    let f = {
+        let data = data.clone();
+        crate::heavy(move || {
+            forecast_month(&ForecastInput {
+                people: &data.people,
+                deals: &data.deals,
+                month,
+            })
+        })
+        .await?
+    };
     // The month's target; where none is set yet, the latest of the three months before carries on
     // (quotas are often entered late), flagged as carried.
     let mut targets: FxHashMap<i64, (f64, bool)> = FxHashMap::default();
@@ -218,7 +226,12 @@ pub async fn forecast(store: &Store, scope: &Scope, q: &ForecastQuery) -> Result
             }
         }
     }
-    let left = (month.days() - today.day() + 1) as f64 / month.days() as f64;
+    // Share of the month still ahead (only used for the current month).
+    let left = if current {
+        f64::from(month.days().saturating_sub(today.day()) + 1) / f64::from(month.days())
+    } else {
+        0.0
+    };
 
     let mut people = Vec::new();
     let (mut joiners, mut leavers) = (0, 0);
@@ -280,6 +293,8 @@ fn group(department: Option<String>, lines: &[&ForecastLine]) -> GroupForecast {
     let var: f64 = lines.iter().map(|l| ((l.high - l.forecast) / Z80).powi(2)).sum();
     let fte: f64 = lines.iter().map(|l| l.active_share).sum::<f64>() + 0.0;
     let targets: Vec<f64> = lines.iter().filter_map(|l| l.target).collect();
+    let with_target: f64 = lines.iter().filter(|l| l.target.is_some()).map(|l| l.forecast).sum();
+    let target_sum: f64 = targets.iter().sum();
     GroupForecast {
         department,
         people: lines.len(),
@@ -288,7 +303,8 @@ fn group(department: Option<String>, lines: &[&ForecastLine]) -> GroupForecast {
         low: (forecast - Z80 * var.sqrt()).max(0.0),
         high: forecast + Z80 * var.sqrt(),
         per_capita: (fte > 0.0).then(|| forecast / fte),
-        target: (!targets.is_empty()).then(|| targets.iter().sum()),
+        target: (!targets.is_empty()).then_some(target_sum),
+        attainment: (target_sum > 0.0).then(|| with_target / target_sum),
     }
 }
 
@@ -319,7 +335,7 @@ pub async fn backtest_in(
     let first = last.span_start(months);
     let data = load(store, first).await?;
     let include: Vec<bool> = data.roster.iter().map(|r| in_scope(r, scope, department)).collect();
-    let bt = replay(&data.people, &data.deals, last, months, &include);
+    let bt = crate::heavy(move || replay(&data.people, &data.deals, last, months, &include)).await?;
     Ok(BacktestResult {
         from: first.to_string(),
         to: last.to_string(),
@@ -386,7 +402,7 @@ impl ForecastResult {
             lang.pick("人均", "per capita"),
             t.per_capita.map_or("—".into(), money_text),
             t.target
-                .map(|g| format!(" · {} {} ({})", lang.pick("目标", "target"), money_text(g), pct(Some(t.forecast / g))))
+                .map(|g| format!(" · {} {} ({})", lang.pick("目标", "target"), money_text(g), pct(t.attainment)))
                 .unwrap_or_default(),
             lang.pick(
                 "方法：期初在途商机 × 按商机存续月数的成交时点 × 个人赢单率（向公司收缩）+ 月内新增成交的指数平滑；入离职按在岗天数折算。",
@@ -413,7 +429,7 @@ impl ForecastResult {
                     &money_text(g.forecast),
                     &g.per_capita.map_or("—".into(), money_text),
                     &g.target.map_or("—".into(), money_text),
-                    &pct(g.target.map(|x| g.forecast / x)),
+                    &pct(g.attainment),
                 ],
                 &TEAM,
             ));

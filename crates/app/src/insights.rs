@@ -137,30 +137,34 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
     let started = std::time::Instant::now();
     let people = person_months(store, scope, from, to, q.department.clone(), true).await?;
     let loaded = started.elapsed();
-    let input = driver_input(&q.target, &people);
-    let built = started.elapsed();
-    let mut report = analyse_drivers(&input);
-    // A small company or department cannot carry the wider feature table: the metric-table
-    // drivers alone, and the rest listed as left out for that reason.
-    let mut skipped: Vec<String> = Vec::new();
-    if matches!(report, Err(DriverError::TooFewRows { .. })) && people.iter().any(|p| !p.extra.is_empty()) {
-        let basic: Vec<PersonMonth> = people
-            .iter()
-            .map(|p| PersonMonth {
-                extra: Vec::new(),
-                ..p.clone()
-            })
-            .collect();
-        let narrow = driver_input(&q.target, &basic);
-        skipped = input
-            .features
-            .iter()
-            .filter(|f| !narrow.features.iter().any(|g| g.id == f.id))
-            .map(|f| f.id.clone())
-            .collect();
-        report = analyse_drivers(&narrow);
-    }
-    drop(people);
+    let target = q.target.clone();
+    let (report, skipped) = crate::heavy(move || {
+        let input = driver_input(&target, &people);
+        let mut report = analyse_drivers(&input);
+        // A small company or department cannot carry the wider feature table: the metric-table
+        // drivers alone, and the rest listed as left out for that reason.
+        let mut skipped: Vec<String> = Vec::new();
+        if matches!(report, Err(DriverError::TooFewRows { .. })) && people.iter().any(|p| !p.extra.is_empty()) {
+            let basic: Vec<PersonMonth> = people
+                .iter()
+                .map(|p| PersonMonth {
+                    extra: Vec::new(),
+                    ..p.clone()
+                })
+                .collect();
+            let narrow = driver_input(&target, &basic);
+            skipped = input
+                .features
+                .iter()
+                .filter(|f| !narrow.features.iter().any(|g| g.id == f.id))
+                .map(|f| f.id.clone())
+                .collect();
+            report = analyse_drivers(&narrow);
+        }
+        (report, skipped)
+    })
+    .await?;
+    let built = loaded;
     tracing::debug!(?loaded, ?built, analysed = ?started.elapsed(), "driver analysis");
     let report = report.map_err(|e| match e {
         DriverError::TooFewRows { rows, params, needed } => AppError::Invalid(match lang {
@@ -305,8 +309,11 @@ pub async fn why_low(store: &Store, employee_no: &str, month: Option<Month>, lan
         Some(m) => m,
         None => crate::views::latest_month(store).await?,
     };
-    let people = person_months(store, &Scope::All, month.span_start(12), month, None, false).await?;
-    let report = analyse_drivers(&driver_input("contribution", &people))
+    let people =
+        std::sync::Arc::new(person_months(store, &Scope::All, month.span_start(12), month, None, false).await?);
+    let all = people.clone();
+    let report = crate::heavy(move || analyse_drivers(&driver_input("contribution", &all)))
+        .await?
         .map_err(|e| AppError::Invalid(format!("{}: {e}", lang.pick("无法做驱动分析", "no driver analysis"))))?;
     let (records, _) = store
         .employee_records(&Scope::All, None, None, None, i64::MAX, 0)

@@ -20,6 +20,19 @@ pub mod views;
 
 pub use error::AppError;
 
+/// CPU-heavy analyses (forecasts, backtests, driver analysis) run on the blocking pool one at a
+/// time, so page loads that trigger them never stall the request workers (sign-in, health checks).
+pub(crate) async fn heavy<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+    let _permit = ONE_AT_A_TIME
+        .acquire()
+        .await
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Invalid(format!("analysis failed: {e}")))
+}
+
 /// The store types handlers and the CLI pass around (rows, filters); `web` reaches the database
 /// only through them and the use cases here.
 pub use uplift_store::{self as store, Store};

@@ -380,7 +380,17 @@ pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError>
         .chain(std::iter::once(tenure.clone()))
         .collect();
     let (tree, ols_part) = std::thread::scope(|scope| {
-        let forest = scope.spawn(|| crate::forest::permutation_importance(&forest_cols, kept.len(), &y_both, 17));
+        let forest = scope.spawn(|| {
+            let mut ids: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+            let groups: Vec<usize> = owned
+                .iter()
+                .map(|r| {
+                    let next = ids.len();
+                    *ids.entry(r.employee.as_str()).or_insert(next)
+                })
+                .collect();
+            crate::forest::permutation_importance(&forest_cols, kept.len(), &y_both, &groups, 17)
+        });
         let rest = (|| -> Result<(Vec<Driver>, Fit), DriverError> {
             let z_both = &z_both_all;
             let mut cols: Vec<&[f64]> = z_both.iter().map(|c| c.as_slice()).collect();
@@ -483,13 +493,18 @@ pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError>
             0.0
         };
         d.importance = if tree.is_some() { (lin + tr) / 2.0 } else { lin };
-        d.nonlinear = d.direction == "unclear" && d.confounded_by.is_none() && tr >= 0.5 && d.tree_importance >= 0.01;
+        d.nonlinear = d.direction == "unclear" && d.confounded_by.is_none() && tr >= 0.5 && d.tree_importance >= 0.02;
     }
-    // Unconfounded first, by the combined score; confounded ones after, by the same score.
+    // Clear, unconfounded drivers first; then the unconfounded rest (non-linear ones among them
+    // rise by their forest score); confounded ones last — each group by the combined score.
+    let group = |d: &Driver| match (d.confounded_by.is_some(), d.direction == "unclear") {
+        (false, false) => 0,
+        (false, true) => 1,
+        (true, _) => 2,
+    };
     drivers.sort_by(|a, b| {
-        a.confounded_by
-            .is_some()
-            .cmp(&b.confounded_by.is_some())
+        group(a)
+            .cmp(&group(b))
             .then_with(|| b.importance.total_cmp(&a.importance))
     });
     for (i, d) in drivers.iter_mut().enumerate() {

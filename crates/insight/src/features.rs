@@ -13,7 +13,7 @@ pub struct PersonMonth {
     pub department: Option<String>,
     pub metrics: EmployeeMonthMetrics,
     /// Features beyond the metric table, by id (see [`extra_label`]): attributes (`age`,
-    /// `gender:女`, `education:硕士`, `city:杭州`), lead mix (`source:Web`, `industry:制造业`,
+    /// `attr:学历=硕士`, `city:杭州`), lead mix (`source:Web`, `industry:制造业`,
     /// `industry_match_rate`), skills trained (`skill:negotiation`). Absent = missing.
     /// Sorted by id; ids are shared (`Arc`) across the rows.
     pub extra: Vec<(std::sync::Arc<str>, f64)>,

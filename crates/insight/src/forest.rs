@@ -18,18 +18,42 @@ pub const MIN_ROWS: usize = 200;
 /// Permutation importance of each of `columns` for predicting `y`: the rise in held-out mean squared
 /// error when the column is shuffled, as a share of the held-out variance of `y` (0 = no use; may be
 /// slightly negative by chance, reported as 0). `columns[j][i]` is row i of feature j; only the first
-/// `scored` columns are scored (the rest are controls the forest may use). `None` when there are
-/// too few rows or the forest cannot be fitted.
-pub fn permutation_importance(columns: &[Vec<f64>], scored: usize, y: &[f64], seed: u64) -> Option<Vec<f64>> {
+/// `scored` columns are scored (the rest are controls the forest may use). `groups[i]` is row i's
+/// person: a quarter of the people are held out whole, so a feature that is constant per person
+/// (age, a roster column) cannot score by letting the forest recognise people it trained on.
+/// `None` when there are too few rows or people, or the forest cannot be fitted.
+pub fn permutation_importance(
+    columns: &[Vec<f64>],
+    scored: usize,
+    y: &[f64],
+    groups: &[usize],
+    seed: u64,
+) -> Option<Vec<f64>> {
     let n = y.len();
-    if n < MIN_ROWS || columns.is_empty() || columns.iter().any(|c| c.len() != n) {
+    if n < MIN_ROWS || columns.is_empty() || columns.iter().any(|c| c.len() != n) || groups.len() != n {
         return None;
     }
     let mut rng = SmallRng::seed_from_u64(seed);
-    let mut order: Vec<usize> = (0..n).collect();
-    order.shuffle(&mut rng);
-    let hold_n = (n / 4).clamp(50, MAX_HOLDOUT);
-    let (hold, rest) = order.split_at(hold_n);
+    let people = groups.iter().copied().max().map_or(0, |g| g + 1);
+    if people < 8 {
+        return None;
+    }
+    let mut held = vec![false; people];
+    let mut ids: Vec<usize> = (0..people).collect();
+    ids.shuffle(&mut rng);
+    for &g in ids.iter().take(people.div_ceil(4)) {
+        held[g] = true;
+    }
+    let mut hold: Vec<usize> = (0..n).filter(|&i| held[groups[i]]).collect();
+    let mut rest: Vec<usize> = (0..n).filter(|&i| !held[groups[i]]).collect();
+    hold.shuffle(&mut rng);
+    rest.shuffle(&mut rng);
+    hold.truncate(MAX_HOLDOUT);
+    let hold_n = hold.len();
+    if hold_n < 50 || rest.len() < 50 {
+        return None;
+    }
+    let hold = hold.as_slice();
     let train = &rest[..rest.len().min(MAX_TRAIN)];
     let matrix = |rows: &[usize], cols: &[Vec<f64>]| {
         let mut values = Vec::with_capacity(rows.len() * cols.len());
@@ -94,7 +118,8 @@ mod tests {
         let y: Vec<f64> = (0..n)
             .map(|i| 8.0 * (cols[0][i] - 0.5).powi(2) * 4.0 + 3.0 * cols[1][i] + 0.3 * rng.random::<f64>())
             .collect();
-        let imp = permutation_importance(&cols, 4, &y, 1).expect("forest");
+        let groups: Vec<usize> = (0..n).map(|i| i / 10).collect();
+        let imp = permutation_importance(&cols, 4, &y, &groups, 1).expect("forest");
         assert!(imp[0] > 0.3, "{imp:?}");
         assert!(imp[1] > 0.1, "{imp:?}");
         assert!(imp[2] < 0.02 && imp[3] < 0.02, "{imp:?}");
@@ -103,8 +128,21 @@ mod tests {
     #[test]
     fn too_few_rows_or_no_variance_is_none() {
         let cols = vec![vec![1.0; 50]];
-        assert!(permutation_importance(&cols, 1, &[0.0; 50], 1).is_none());
+        let groups: Vec<usize> = (0..500).map(|i| i / 10).collect();
+        assert!(permutation_importance(&cols, 1, &[0.0; 50], &groups[..50], 1).is_none());
         let cols = vec![(0..500).map(f64::from).collect::<Vec<_>>()];
-        assert!(permutation_importance(&cols, 1, &[2.0; 500], 1).is_none());
+        assert!(permutation_importance(&cols, 1, &[2.0; 500], &groups, 1).is_none());
+        // A feature that only identifies the person (constant per person, no effect) scores
+        // nothing when people are held out whole, though the target differs by person.
+        let mut rng = SmallRng::seed_from_u64(9);
+        let person_level: Vec<f64> = (0..50).map(|_| rng.random::<f64>() * 10.0).collect();
+        let id_like: Vec<f64> = (0..50).map(|_| rng.random::<f64>()).collect();
+        let rows = 50 * 12;
+        let g: Vec<usize> = (0..rows).map(|i| i / 12).collect();
+        let noise: Vec<f64> = (0..rows).map(|_| rng.random::<f64>()).collect();
+        let cols = vec![g.iter().map(|&p| id_like[p]).collect::<Vec<_>>(), noise];
+        let y: Vec<f64> = g.iter().map(|&p| person_level[p] + rng.random::<f64>()).collect();
+        let imp = permutation_importance(&cols, 2, &y, &g, 3).expect("forest");
+        assert!(imp[0] < 0.05, "an id-like feature must not look important: {imp:?}");
     }
 }

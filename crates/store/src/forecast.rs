@@ -82,7 +82,7 @@ impl Store {
         let sql = "INSERT INTO interventions (name, treated, control, start_date, metric, created_by, updated_ts) \
             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO UPDATE SET treated = excluded.treated, \
             control = excluded.control, start_date = excluded.start_date, metric = excluded.metric, \
-            updated_ts = excluded.updated_ts";
+            created_by = excluded.created_by, updated_ts = excluded.updated_ts";
         on_pool!(self, |p| {
             sqlx::query(sql)
                 .bind(&r.name)

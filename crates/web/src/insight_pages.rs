@@ -146,7 +146,7 @@ async fn forecast_page(
     if let Some(g) = t.target {
         cards.push((
             l.pick("目标 · 预计达成", "Target · forecast attainment"),
-            format!("{} · {}", yuan(g, sym), percent(Some(t.forecast / g))),
+            format!("{} · {}", yuan(g, sym), percent(t.attainment)),
         ));
     }
     let chart = json!({
@@ -174,7 +174,7 @@ async fn forecast_page(
                 interval: format!("{} – {}", yuan(g.low, sym), yuan(g.high, sym)),
                 per_capita: g.per_capita.map_or("—".into(), |v| yuan(v, sym)),
                 target: g.target.map_or("—".into(), |v| yuan(v, sym)),
-                attainment: percent(g.target.map(|x| g.forecast / x)),
+                attainment: percent(g.attainment),
             }
         })
         .collect();

@@ -299,6 +299,19 @@ async fn forecast_alerts_and_interventions_over_the_api_keep_to_the_callers_scop
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Nor may a director replace HR's company-wide intervention by reusing its name.
+    let r = director
+        .post(app.url("/api/v1/interventions"))
+        .header("x-csrf-token", csrf_of(&director, &app.url("/leaderboard")).await)
+        .json(&json!({"name": "一部试点", "treated": "销售中心/华东大区/销售一部", "start": "2026-09-01"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Appraisals are not published as group means through interventions.
+    let (s, v) =
+        post(json!({"name": "绩效", "treated": "销售中心", "start": "2026-09-01", "metric": "appraisal_score"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     let (_, dlist) = json_of(director.clone(), app.url("/api/v1/interventions")).await;
     let dnames: Vec<&str> = dlist
         .as_array()

@@ -7,3 +7,8 @@ CREATE TABLE employee_lead_mix (
     mix TEXT NOT NULL,
     PRIMARY KEY (employee_id, month)
 );
+
+-- Databases that already have a metric table get their lead mix at the next recompute: every
+-- month is marked pending (a fresh database has no months, so nothing is done there).
+INSERT INTO settings (key, value) SELECT 'metrics_pending', 'all' WHERE EXISTS (SELECT 1 FROM employee_metrics)
+ON CONFLICT (key) DO UPDATE SET value = 'all';
