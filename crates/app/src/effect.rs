@@ -7,7 +7,9 @@ use serde::Serialize;
 use uplift_domain::access::{Scope, path_within};
 use uplift_domain::metric::MetricId;
 use uplift_domain::{Lang, Month};
-use uplift_insight::effect::{EffectError, EffectInput, EffectReport, PanelRow, evaluate_effect};
+use uplift_insight::effect::{
+    EffectError, EffectInput, EffectReport, PanelRow, SpacePlacebo, Verdict, evaluate_effect, space_placebo,
+};
 use uplift_insight::forecast::{month_index, month_of_index};
 use uplift_store::{ForecastPerson, InterventionRow, MetricFilter, Store};
 
@@ -46,6 +48,8 @@ pub struct EffectResult {
     pub from: String,
     pub to: String,
     pub report: EffectReport,
+    /// For programmes given to whole departments: the same evaluation for each other department.
+    pub space_placebo: Option<SpacePlacebo>,
     /// (month, treated mean, control mean) for charts.
     pub series: Vec<(String, f64, f64)>,
     /// The finding in one plain sentence.
@@ -301,18 +305,60 @@ async fn run(store: &Store, row: &InterventionRow, lang: Lang) -> Result<EffectR
             treated: is_treated,
         });
     }
-    let report = evaluate_effect(&EffectInput {
+    let start_index = month_index(first_treated);
+    let control_rows: Vec<PanelRow> = panel.iter().filter(|r| !r.treated).cloned().collect();
+    let mut report = evaluate_effect(&EffectInput {
         rows: panel,
-        start: month_index(first_treated),
+        start: start_index,
     })
     .map_err(|e| AppError::Invalid(effect_error(&e, lang)))?;
+    // A programme given to whole departments must stand out from what other departments did.
+    let whole_departments = row
+        .treated
+        .split([',', '，', ';'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .all(|t| {
+            roster
+                .iter()
+                .any(|r| r.department.as_deref().is_some_and(|d| path_within(d, t)))
+        });
+    let space = if whole_departments {
+        let dept: std::collections::HashMap<&str, &str> = roster
+            .iter()
+            .filter_map(|r| Some((r.employee_no.as_str(), r.department.as_deref()?)))
+            .collect();
+        space_placebo(
+            &control_rows,
+            &|unit: &str| dept.get(unit).map(|d| d.to_string()),
+            start_index,
+            report.estimate,
+        )
+    } else {
+        None
+    };
+    if space.as_ref().is_some_and(|sp| !sp.passed) {
+        report.verdict = Verdict::Inconclusive;
+    }
     let label = metric.label(lang).to_string();
     let verdict_label = match lang {
         Lang::Zh => report.verdict.label_zh(),
         Lang::En => report.verdict.label_en(),
     }
     .to_string();
-    let summary = summary(&report, metric, lang);
+    let mut summary = summary(&report, metric, lang);
+    if let Some(sp) = space.as_ref().filter(|sp| !sp.passed) {
+        summary.push_str(&match lang {
+            Lang::Zh => format!(
+                "其他 {} 个部门中有 {} 个同期变化同样大，不能归因于这项干预。",
+                sp.departments, sp.as_large
+            ),
+            Lang::En => format!(
+                " {} of {} other departments changed as much over the same months: it cannot be credited to the intervention.",
+                sp.as_large, sp.departments
+            ),
+        });
+    }
     Ok(EffectResult {
         name: row.name.clone(),
         metric: row.metric.clone(),
@@ -339,6 +385,7 @@ async fn run(store: &Store, row: &InterventionRow, lang: Lang) -> Result<EffectR
             .map(|&(m, t, c)| (month_of_index(m).to_string(), t, c))
             .collect(),
         report,
+        space_placebo: space,
         summary,
     })
 }
@@ -454,6 +501,20 @@ impl EffectResult {
                     )
                     .into())
         ));
+        if let Some(sp) = &self.space_placebo {
+            out.push_str(&format!(
+                "{}: {}/{} {} ({})\n",
+                lang.pick("部门安慰剂检验", "placebo in space"),
+                sp.as_large,
+                sp.departments,
+                lang.pick("个其他部门同期变化同样大", "other departments changed as much"),
+                if sp.passed {
+                    lang.pick("通过", "passed")
+                } else {
+                    lang.pick("未通过", "failed")
+                }
+            ));
+        }
         out.push_str(&crate::forecast::line(
             &[
                 lang.pick("月份", "month"),

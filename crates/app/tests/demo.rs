@@ -363,6 +363,12 @@ async fn effect_evaluation_finds_the_planted_programme_and_not_a_null_one() {
         r.control_n
     );
     assert!(r.summary.contains("周均跟进次数"), "{}", r.summary);
+    // A whole department was treated: it must also stand out from the other departments.
+    let sp = r
+        .space_placebo
+        .as_ref()
+        .expect("placebo in space for a department programme");
+    assert!(sp.passed && sp.departments >= 3, "{sp:?}");
 
     // Another team, compared with teams that had no programme: nothing to find.
     let null = EffectQuery {

@@ -340,6 +340,62 @@ pub fn evaluate_effect(input: &EffectInput) -> Result<EffectReport, EffectError>
     })
 }
 
+/// Placebo in space: when a whole department was treated, the same difference-in-differences with
+/// each other department as the "treated" one (against the remaining control). A department-wide
+/// programme is only credited when its change stands out from what other departments did over the
+/// same months — person-clustered errors alone cannot see department-wide shocks.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SpacePlacebo {
+    /// Other departments evaluated.
+    pub departments: usize,
+    /// Of them, how many changed at least as much (in absolute value) as the treated group.
+    pub as_large: usize,
+    /// `as_large / departments` below 0.2.
+    pub passed: bool,
+}
+
+/// Runs the placebo in space over `control` rows (the treated group's rows left out), `group` naming
+/// each unit's department; departments with fewer than 2 units are skipped. `None` when fewer than
+/// 3 departments could be evaluated (too few to say anything).
+pub fn space_placebo(
+    control: &[PanelRow],
+    group: &dyn Fn(&str) -> Option<String>,
+    start: i32,
+    estimate: f64,
+) -> Option<SpacePlacebo> {
+    let mut units: std::collections::BTreeMap<String, std::collections::BTreeSet<&str>> = Default::default();
+    for r in control {
+        if let Some(g) = group(&r.unit) {
+            units.entry(g).or_default().insert(r.unit.as_str());
+        }
+    }
+    let mut estimates = Vec::new();
+    for (g, members) in &units {
+        if members.len() < 2 {
+            continue;
+        }
+        let rows: Vec<PanelRow> = control
+            .iter()
+            .map(|r| PanelRow {
+                treated: group(&r.unit).as_deref() == Some(g.as_str()),
+                ..r.clone()
+            })
+            .collect();
+        if let Ok(rep) = evaluate_effect(&EffectInput { rows, start }) {
+            estimates.push(rep.estimate);
+        }
+    }
+    if estimates.len() < 3 {
+        return None;
+    }
+    let as_large = estimates.iter().filter(|e| e.abs() >= estimate.abs()).count();
+    Some(SpacePlacebo {
+        departments: estimates.len(),
+        as_large,
+        passed: (as_large as f64) / (estimates.len() as f64) < 0.2,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -519,5 +575,67 @@ mod tests {
         assert!(!r.pre_trend.tested && r.placebo.is_none());
         assert_eq!(r.verdict, Verdict::Inconclusive);
         assert_eq!(r.verdict.label_zh(), "无法确认");
+    }
+
+    /// Eight departments of 20 people; each department shifts by its own `shocks[d]` from the start,
+    /// the treated one (D0) by `effect` on top.
+    fn departments(seed: u64, effect: f64, shocks: [f64; 8]) -> (Vec<PanelRow>, Vec<PanelRow>, f64) {
+        let mut rng = SmallRng::seed_from_u64(seed);
+        let mut rows = Vec::new();
+        for u in 0..160 {
+            let d = u / 20;
+            let unit_fx = 5_000.0 * normal(&mut rng);
+            for m in 0..18 {
+                let after = m >= 12;
+                let own = indicator(after) * (shocks[d] + indicator(d == 0) * effect);
+                rows.push(PanelRow {
+                    unit: format!("D{d}-P{u}"),
+                    month: BASE + m,
+                    value: 30_000.0 + unit_fx + own + 2_000.0 * normal(&mut rng),
+                    treated: d == 0,
+                });
+            }
+        }
+        let estimate = evaluate_effect(&EffectInput {
+            rows: rows.clone(),
+            start: START,
+        })
+        .unwrap()
+        .estimate;
+        let control: Vec<PanelRow> = rows.iter().filter(|r| !r.treated).cloned().collect();
+        (rows, control, estimate)
+    }
+
+    fn dept_of(unit: &str) -> Option<String> {
+        unit.split('-').next().map(str::to_string)
+    }
+
+    #[test]
+    fn a_department_programme_must_stand_out_from_other_departments() {
+        // A real +6,000 with small department shocks: it stands out.
+        let (_, control, est) = departments(1, 6_000.0, [0.0, 300.0, -400.0, 200.0, -300.0, 500.0, -200.0, 100.0]);
+        let sp = space_placebo(&control, &dept_of, START, est).expect("7 departments");
+        assert_eq!(sp.departments, 7);
+        assert!(sp.passed, "{sp:?} for {est}");
+        // No programme, but departments swing by thousands on their own and D0's swing is ordinary:
+        // the person-clustered interval excludes zero; the placebo in space sees that
+        // most other departments moved as much.
+        let shocks = [
+            3_000.0, -4_000.0, 5_000.0, -2_500.0, 4_500.0, -3_500.0, 2_000.0, 6_000.0,
+        ];
+        let (rows, control, est) = departments(2, 0.0, shocks);
+        let sp = space_placebo(&control, &dept_of, START, est).expect("7 departments");
+        let naive = evaluate_effect(&EffectInput { rows, start: START }).unwrap();
+        assert!(
+            naive.ci_low > 0.0,
+            "the person-clustered interval alone excludes zero: {naive:?}"
+        );
+        assert!(!sp.passed && sp.as_large >= 3, "{sp:?}");
+        // Too few departments: no verdict from it.
+        let few: Vec<PanelRow> = control
+            .into_iter()
+            .filter(|r| r.unit.starts_with("D1") || r.unit.starts_with("D2"))
+            .collect();
+        assert!(space_placebo(&few, &dept_of, START, est).is_none());
     }
 }

@@ -535,6 +535,16 @@ async fn effects_view(
                         )
                     })
                 );
+                let checks = match &e.space_placebo {
+                    Some(sp) => format!(
+                        "{checks} · {} {}/{} {}",
+                        l.pick("部门安慰剂", "placebo in space"),
+                        sp.as_large,
+                        sp.departments,
+                        if sp.passed { l.pick("通过", "passed") } else { l.pick("未通过", "failed") }
+                    ),
+                    None => checks,
+                };
                 let chart = json!({
                     "type": "line",
                     "labels": e.series.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
