@@ -100,6 +100,7 @@ pub async fn evaluate(
         ));
     }
     let saved = store.intervention(name).await?;
+    let roster = store.forecast_people().await?;
     let row = match (&q.treated, q.start, &saved) {
         (Some(treated), Some(start), _) => {
             let metric = q.metric.clone().unwrap_or_else(|| "contribution".into());
@@ -116,7 +117,7 @@ pub async fn evaluate(
             }
             // A name already taken by an intervention the caller may not see is not theirs to replace.
             if let Some(existing) = saved.as_ref()
-                && !visible(store, scope, existing, lang).await.unwrap_or(false)
+                && !visible(scope, existing, &roster, lang).unwrap_or(false)
             {
                 return Err(AppError::Forbidden);
             }
@@ -137,11 +138,11 @@ pub async fn evaluate(
                 created_by: actor.to_string(),
                 updated_ts: chrono::Utc::now().timestamp(),
             };
-            if !visible(store, scope, &row, lang).await? {
+            if !visible(scope, &row, &roster, lang)? {
                 return Err(AppError::Forbidden);
             }
             // Checked before it is saved: a saved intervention must evaluate.
-            let result = run(store, &row, lang).await?;
+            let result = run(store, &row, &roster, lang).await?;
             store.save_intervention(&row).await?;
             crate::access::audit(
                 store,
@@ -155,7 +156,7 @@ pub async fn evaluate(
             .await?;
             return Ok(result);
         }
-        (None, None, Some(saved)) if visible(store, scope, saved, lang).await? => saved.clone(),
+        (None, None, Some(saved)) if visible(scope, saved, &roster, lang)? => saved.clone(),
         (None, None, Some(_)) => return Err(AppError::Forbidden),
         (None, None, None) => {
             return Err(AppError::NotFound(format!(
@@ -177,7 +178,7 @@ pub async fn evaluate(
             ));
         }
     };
-    run(store, &row, lang).await
+    run(store, &row, &roster, lang).await
 }
 
 /// Deletes a saved intervention the caller may see; `false` when there is none of that name.
@@ -185,10 +186,8 @@ pub async fn delete(store: &Store, scope: &Scope, name: &str, actor: &str, lang:
     let Some(row) = store.intervention(name.trim()).await? else {
         return Ok(false);
     };
-    if !visible(store, scope, &row, lang)
-        .await
-        .unwrap_or(matches!(scope, Scope::All))
-    {
+    let roster = store.forecast_people().await?;
+    if !visible(scope, &row, &roster, lang).unwrap_or(matches!(scope, Scope::All)) {
         return Err(AppError::Forbidden);
     }
     let gone = store.delete_intervention(&row.name).await?;
@@ -207,12 +206,11 @@ fn normalise(spec: &str) -> String {
 
 /// Whether everyone an intervention compares lies inside `scope` (a company-wide comparison only
 /// for company-wide roles).
-async fn visible(store: &Store, scope: &Scope, row: &InterventionRow, lang: Lang) -> Result<bool, AppError> {
+fn visible(scope: &Scope, row: &InterventionRow, roster: &[ForecastPerson], lang: Lang) -> Result<bool, AppError> {
     if matches!(scope, Scope::All) {
         return Ok(true);
     }
     let Some(control) = &row.control else { return Ok(false) };
-    let roster = store.forecast_people().await?;
     let inside = |nos: Vec<String>| {
         nos.iter().all(|no| {
             roster
@@ -221,7 +219,7 @@ async fn visible(store: &Store, scope: &Scope, row: &InterventionRow, lang: Lang
                 .is_some_and(|r| scope.contains(no, r.department.as_deref()))
         })
     };
-    Ok(inside(resolve_group(&row.treated, &roster, lang)?) && inside(resolve_group(control, &roster, lang)?))
+    Ok(inside(resolve_group(&row.treated, roster, lang)?) && inside(resolve_group(control, roster, lang)?))
 }
 
 /// Every saved intervention with its result on today's data (or why it cannot be evaluated).
@@ -231,22 +229,26 @@ pub async fn running(
     lang: Lang,
 ) -> Result<Vec<(InterventionRow, Result<EffectResult, String>)>, AppError> {
     let mut out = Vec::new();
+    // The roster is read once for the whole list.
+    let roster = store.forecast_people().await?;
     for row in store.interventions().await? {
         // An intervention whose groups cannot be resolved any more is listed company-wide only.
-        if !visible(store, scope, &row, lang)
-            .await
-            .unwrap_or(matches!(scope, Scope::All))
-        {
+        if !visible(scope, &row, &roster, lang).unwrap_or(matches!(scope, Scope::All)) {
             continue;
         }
-        let r = run(store, &row, lang).await.map_err(|e| e.render(lang));
+        let r = run(store, &row, &roster, lang).await.map_err(|e| e.render(lang));
         out.push((row, r));
     }
     Ok(out)
 }
 
 /// Evaluates a saved (or about to be saved) intervention: the same groups and numbers whoever asks.
-async fn run(store: &Store, row: &InterventionRow, lang: Lang) -> Result<EffectResult, AppError> {
+async fn run(
+    store: &Store,
+    row: &InterventionRow,
+    roster: &[ForecastPerson],
+    lang: Lang,
+) -> Result<EffectResult, AppError> {
     let metric = metric_of(&row.metric, lang)?;
     let start: NaiveDate = row.start_date.parse().map_err(|_| {
         AppError::Invalid(format!(
@@ -255,10 +257,9 @@ async fn run(store: &Store, row: &InterventionRow, lang: Lang) -> Result<EffectR
             row.start_date
         ))
     })?;
-    let roster: Vec<ForecastPerson> = store.forecast_people().await?;
-    let treated = resolve_group(&row.treated, &roster, lang)?;
+    let treated = resolve_group(&row.treated, roster, lang)?;
     let control = match &row.control {
-        Some(spec) => resolve_group(spec, &roster, lang)?,
+        Some(spec) => resolve_group(spec, roster, lang)?,
         None => roster
             .iter()
             .filter(|r| treated.binary_search(&r.employee_no).is_err())

@@ -68,8 +68,8 @@ type MonthLeads = (i64, i64, Vec<i64>, Vec<i64>);
 /// Extra features by person and month.
 pub struct Extras {
     people: FxHashMap<String, Person>,
-    /// (employee, month key) → the month's lead counts.
-    leads: FxHashMap<(String, i32), MonthLeads>,
+    /// employee → month key → the month's lead counts.
+    leads: FxHashMap<String, FxHashMap<i32, MonthLeads>>,
     /// Feature ids of the listed sources and industries, in the order of the counts; the first
     /// (most common) of each is the reference and has no column.
     sources: Vec<Arc<str>>,
@@ -228,7 +228,7 @@ impl Extras {
                     _ => own += n,
                 }
             }
-            x.leads.insert((no, month), (total, own, s, i));
+            x.leads.entry(no).or_default().insert(month, (total, own, s, i));
         }
 
         let mut skills = BTreeSet::new();
@@ -280,7 +280,7 @@ impl Extras {
                 out.push((id.clone(), f64::from(u8::from(done))));
             }
         }
-        if let Some((total, own, by_source, by_industry)) = self.leads.get(&(employee_no.to_string(), month))
+        if let Some((total, own, by_source, by_industry)) = self.leads.get(employee_no).and_then(|m| m.get(&month))
             && *total > 0
         {
             let total = *total as f64;

@@ -346,15 +346,7 @@ pub async fn backtest_in(
 
 /// Whole units with thousands separators (1,234,567).
 pub(crate) fn money_text(v: f64) -> String {
-    let s = format!("{:.0}", v.abs());
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < -0.5 { format!("-{out}") } else { out }
+    uplift_domain::money::whole_with_separators(v)
 }
 
 /// One table line: each cell padded to its width (negative = left-aligned), by terminal columns.

@@ -164,8 +164,7 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
         (report, skipped)
     })
     .await?;
-    let built = loaded;
-    tracing::debug!(?loaded, ?built, analysed = ?started.elapsed(), "driver analysis");
+    tracing::debug!(?loaded, analysed = ?started.elapsed(), "driver analysis");
     let report = report.map_err(|e| match e {
         DriverError::TooFewRows { rows, params, needed } => AppError::Invalid(match lang {
             Lang::Zh => format!(

@@ -38,16 +38,33 @@ impl Money {
     pub fn display_cny(self) -> String {
         let neg = self.0 < 0;
         let abs = self.0.unsigned_abs();
-        let yuan = (abs / 100).to_string();
-        let mut grouped = String::new();
-        for (i, c) in yuan.chars().enumerate() {
-            if i > 0 && (yuan.len() - i).is_multiple_of(3) {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        format!("{}¥{}.{:02}", if neg { "-" } else { "" }, grouped, abs % 100)
+        format!(
+            "{}¥{}.{:02}",
+            if neg { "-" } else { "" },
+            group_thousands(abs / 100),
+            abs % 100
+        )
     }
+}
+
+/// A whole number with thousands separators: 1234567 → `1,234,567`.
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    grouped
+}
+
+/// A figure in whole units, rounded, with thousands separators and a sign: -1500.4 → `-1,500`.
+pub fn whole_with_separators(v: f64) -> String {
+    let r = v.round();
+    let s = group_thousands(r.abs() as u64);
+    if r < 0.0 { format!("-{s}") } else { s }
 }
 
 impl fmt::Display for Money {

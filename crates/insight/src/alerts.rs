@@ -32,15 +32,7 @@ fn shown(feature: &str, v: f64) -> String {
     if feature.ends_with("_rate") {
         format!("{:.0}%", v * 100.0)
     } else if feature == "pipeline_value" {
-        let digits = format!("{:.0}", v.abs());
-        let mut grouped = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        format!("¥{grouped}")
+        format!("¥{}", uplift_domain::money::whole_with_separators(v))
     } else {
         format!("{v:.1}")
     }

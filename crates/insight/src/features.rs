@@ -328,16 +328,7 @@ fn number(v: f64, rate: bool) -> String {
     if rate {
         return format!("{:.1}", v * 100.0);
     }
-    let rounded = (v / 100.0).round() * 100.0;
-    let s = format!("{:.0}", rounded.abs());
-    let mut grouped = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    if rounded < 0.0 { format!("-{grouped}") } else { grouped }
+    uplift_domain::money::whole_with_separators((v / 100.0).round() * 100.0)
 }
 
 fn with_unit(n: String, rate: bool, lang: Lang) -> String {

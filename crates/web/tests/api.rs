@@ -332,4 +332,40 @@ async fn forecast_alerts_and_interventions_over_the_api_keep_to_the_callers_scop
         .await
         .unwrap();
     assert_eq!(audit.len(), 2, "{audit:?}");
+
+    // The page's delete button removes one (audited); a second delete finds nothing (404).
+    let form = [("_csrf", csrf.as_str()), ("name", "一部试点")];
+    let r = hr
+        .post(app.url("/insights/effects/delete"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, list) = json_of(hr.clone(), app.url("/api/v1/interventions")).await;
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["intervention"]["name"] != "一部试点"),
+        "{list}"
+    );
+    let r = hr
+        .post(app.url("/insights/effects/delete"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let deleted = app
+        .db
+        .store
+        .audit(&uplift_store::AuditQuery {
+            action: Some("intervention.delete".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(deleted.len(), 1, "{deleted:?}");
 }
