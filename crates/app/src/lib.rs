@@ -15,6 +15,7 @@ pub mod identity;
 pub mod import;
 pub mod insights;
 pub mod metrics;
+pub mod routing;
 pub mod settings;
 pub mod views;
 

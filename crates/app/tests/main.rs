@@ -5,5 +5,6 @@ mod bad_input;
 mod demo;
 mod golden;
 mod mapping;
+mod routing;
 mod store_contract;
 mod support;

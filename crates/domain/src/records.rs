@@ -24,6 +24,8 @@ pub enum ImportKind {
     Enrollment,
     Appraisal,
     Capacity,
+    /// New leads to route (`uplift leads assign --input`); read for routing, never imported.
+    NewLead,
 }
 
 impl ImportKind {
@@ -57,6 +59,7 @@ impl ImportKind {
             ImportKind::Enrollment => "enrollment",
             ImportKind::Appraisal => "appraisal",
             ImportKind::Capacity => "capacity",
+            ImportKind::NewLead => "new_lead",
         }
     }
 
@@ -116,6 +119,7 @@ impl ImportKind {
             ImportKind::Enrollment => "培训记录",
             ImportKind::Appraisal => "绩效",
             ImportKind::Capacity => "线索上限",
+            ImportKind::NewLead => "待分配线索",
         }
     }
 }
@@ -340,6 +344,18 @@ pub struct Capacity {
     pub max_leads_per_month: i64,
 }
 
+/// A lead waiting for an owner, as read from a routing input file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewLead {
+    pub source_id: String,
+    pub lead_source: Option<String>,
+    pub industry: Option<String>,
+    pub rating: Option<String>,
+    pub company: Option<String>,
+    pub city: Option<String>,
+    pub number_of_employees: Option<i64>,
+}
+
 /// One parsed row of any kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Record {
@@ -354,6 +370,7 @@ pub enum Record {
     Enrollment(Enrollment),
     Appraisal(Appraisal),
     Capacity(Capacity),
+    NewLead(NewLead),
 }
 
 impl Record {
@@ -373,6 +390,7 @@ impl Record {
             }
             Record::Appraisal(r) => format!("{} {}", r.employee_no, r.period),
             Record::Capacity(r) => r.employee_no.clone(),
+            Record::NewLead(r) => r.source_id.clone(),
         }
     }
 }

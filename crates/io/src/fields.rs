@@ -163,6 +163,16 @@ const CAPACITY: &[FieldSpec] = &[
     req("max_leads_per_month", &["每月线索上限", "线索上限"]),
 ];
 
+const NEW_LEAD: &[FieldSpec] = &[
+    req("Id", &["lead id", "lead_id", "线索id", "线索 id", "线索编号"]),
+    opt("LeadSource", &["lead source", "source", "线索来源", "来源"]),
+    opt("Industry", &["行业"]),
+    opt("Rating", &["等级", "评级"]),
+    opt("Company", &["公司", "公司名称", "客户名称"]),
+    opt("City", &["城市"]),
+    opt("NumberOfEmployees", &["employees", "员工人数", "公司规模"]),
+];
+
 /// The fields of one import kind.
 pub fn fields(kind: ImportKind) -> &'static [FieldSpec] {
     match kind {
@@ -178,6 +188,7 @@ pub fn fields(kind: ImportKind) -> &'static [FieldSpec] {
         ImportKind::Enrollment => ENROLLMENT,
         ImportKind::Appraisal => APPRAISAL,
         ImportKind::Capacity => CAPACITY,
+        ImportKind::NewLead => NEW_LEAD,
     }
 }
 

@@ -413,6 +413,15 @@ pub fn parse_record(map: &ColumnMap, row: &RawRow, ctx: ParseContext) -> Result<
                 max_leads_per_month: max,
             })
         }
+        ImportKind::NewLead => Record::NewLead(NewLead {
+            source_id: c.req("Id")?,
+            lead_source: c.opt("LeadSource"),
+            industry: c.opt("Industry"),
+            rating: c.opt("Rating"),
+            company: c.opt("Company"),
+            city: c.opt("City"),
+            number_of_employees: c.int("NumberOfEmployees")?,
+        }),
     })
 }
 

@@ -68,6 +68,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = TextFormat::Table)]
         format: TextFormat,
     },
+    /// Lead routing: the lead value model, assigning leads to reps, and the routing simulator.
+    Leads {
+        #[command(subcommand)]
+        what: LeadsCommand,
+    },
     /// Run the web application and the REST API.
     Serve(ServeArgs),
     /// User accounts: add, change a password, disable, list.
@@ -122,6 +127,83 @@ pub enum InsightsCommand {
     /// Did an intervention work? Difference-in-differences against a comparison group, with a
     /// pre-trend check and a placebo test; saved by name.
     Effect(EffectArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LeadsCommand {
+    /// The lead value model: its calibration on recent leads it did not learn from (a reliability
+    /// table by decile and Brier scores).
+    Model {
+        /// Print the calibration report (what `leads model` shows; the flag is accepted for scripts).
+        #[arg(long)]
+        report: bool,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
+    },
+    /// Assign a file of new leads (Id, LeadSource, Industry, Rating, …), or with --pending the
+    /// open leads in the database without a working owner, to the reps most likely to win them.
+    Assign(AssignArgs),
+    /// Replay the last months under each strategy: what optimal routing would have gained over
+    /// round robin and over current practice.
+    Simulate {
+        #[arg(long, default_value_t = 3)]
+        months: u32,
+        #[command(flatten)]
+        limits: LimitArgs,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LimitArgs {
+    /// Every available rep gets at least this many leads (within capacity).
+    #[arg(long, default_value_t = 2)]
+    pub min_per_rep: u32,
+    /// No rep gets more than this share of the premium leads (0.1 = 10%; 1 = no cap).
+    #[arg(long, default_value_t = 0.1)]
+    pub premium_cap: f64,
+    /// The top share of leads by expected value that counts as premium.
+    #[arg(long, default_value_t = 0.2)]
+    pub premium_share: f64,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> uplift_routing::Limits {
+        uplift_routing::Limits {
+            min_per_rep: self.min_per_rep,
+            premium_top_share: self.premium_share.clamp(0.0, 1.0),
+            premium_rep_cap: self.premium_cap.clamp(0.0, 1.0),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct AssignArgs {
+    /// CSV or XLSX of new leads: Id (线索ID) required; LeadSource, Industry, Rating, Company, City,
+    /// NumberOfEmployees used when present.
+    #[arg(long, conflicts_with = "pending", required_unless_present = "pending")]
+    pub input: Option<PathBuf>,
+    /// Assign the open leads in the database owned by a queue, an inactive user or someone who left.
+    #[arg(long)]
+    pub pending: bool,
+    /// Capacities for this run (工号, 每月线索上限) instead of the imported ones.
+    #[arg(long)]
+    pub capacity: Option<PathBuf>,
+    /// optimal, round-robin or load-balanced.
+    #[arg(long, default_value = "optimal")]
+    pub strategy: String,
+    /// Write the assignments here as CSV (lead_id, employee_no, owner_id, expected_conversion,
+    /// expected_value, reason).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Decide and report without recording anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+    pub format: TextFormat,
 }
 
 #[derive(Args, Debug)]
@@ -679,6 +761,75 @@ pub async fn run(cli: Cli) -> Result<i32> {
                         ForecastFormat::Table => r.render(lang),
                         ForecastFormat::Csv => r.to_csv().map_err(|e| anyhow::anyhow!(e.render(lang)))?,
                         ForecastFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
+                    }
+                }
+            };
+            emit(&text)?;
+            store.close().await;
+            Ok(0)
+        }
+        Command::Leads { what } => {
+            let store = open(&cli, "uplift.db").await?;
+            let fail = |e: uplift_app::AppError| anyhow::anyhow!(e.render(lang));
+            let text = match what {
+                LeadsCommand::Model { format, .. } => {
+                    let pb = spinner();
+                    pb.set_message(lang.pick("拟合并检验模型…", "fitting and checking the model…"));
+                    let r = uplift_app::routing::model_report(&store, lang).await.map_err(fail)?;
+                    pb.finish_and_clear();
+                    match format {
+                        TextFormat::Table => r.render(lang),
+                        TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
+                    }
+                }
+                LeadsCommand::Simulate { months, limits, format } => {
+                    let pb = spinner();
+                    pb.set_message(lang.pick("按各策略重放历史…", "replaying history under each strategy…"));
+                    let r = uplift_app::routing::simulate(&store, *months, limits.limits(), lang)
+                        .await
+                        .map_err(fail)?;
+                    pb.finish_and_clear();
+                    match format {
+                        TextFormat::Table => r.render(lang),
+                        TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
+                    }
+                }
+                LeadsCommand::Assign(a) => {
+                    let Some(strategy) = uplift_routing::Strategy::parse(&a.strategy) else {
+                        bail!(
+                            "--strategy {}: {}",
+                            a.strategy,
+                            lang.pick(
+                                "应为 optimal、round-robin 或 load-balanced",
+                                "expected optimal, round-robin or load-balanced"
+                            )
+                        );
+                    };
+                    let opts = uplift_app::routing::AssignOptions {
+                        strategy,
+                        limits: a.limits.limits(),
+                        capacity_file: a.capacity.clone(),
+                        dry_run: a.dry_run,
+                        as_of: None,
+                        by: "cli".into(),
+                        role: None,
+                        lang,
+                    };
+                    let pb = spinner();
+                    pb.set_message(lang.pick("分配线索…", "assigning leads…"));
+                    let r = match &a.input {
+                        Some(input) => uplift_app::routing::assign_file(&store, input, &opts).await,
+                        None => uplift_app::routing::assign_pending(&store, &opts).await,
+                    }
+                    .map_err(fail)?;
+                    pb.finish_and_clear();
+                    if let Some(out) = &a.output {
+                        let csv = uplift_app::routing::to_csv(&r).map_err(fail)?;
+                        std::fs::write(out, csv).with_context(|| out.display().to_string())?;
+                    }
+                    match a.format {
+                        TextFormat::Table => r.render(lang, if a.output.is_some() { 20 } else { 200 }),
+                        TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
                     }
                 }
             };

@@ -326,3 +326,88 @@ async fn forecast_backtest_and_effect_from_the_command_line() {
     );
     assert!(!out.status.success(), "--start without --treated is refused");
 }
+
+#[tokio::test]
+async fn leads_are_routed_from_the_command_line_with_reasons_and_a_csv() {
+    let db = test_db().await;
+    let golden = shared_dir().join("spec/golden");
+    let out = uplift(db.dir(), &db.url, &["import", "dir", golden.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    let input = db.dir().join("new.csv");
+    std::fs::write(
+        &input,
+        "Id,LeadSource,Industry\nN1,Web,Retail\nN2,Partner Referral,Finance\nN3,Cold Call,\n",
+    )
+    .unwrap();
+    let output = db.dir().join("out.csv");
+    let args = [
+        "leads",
+        "assign",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+        "--dry-run",
+    ];
+    let out = uplift(db.dir(), &db.url, &args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("试运行"), "{}", text(&out.stdout));
+    let csv = std::fs::read_to_string(&output).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("lead_id,employee_no,owner_id,expected_conversion,expected_value,reason")
+    );
+    let rows: Vec<Vec<String>> = lines.map(|l| l.split(',').map(str::to_string).collect()).collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    for r in &rows {
+        let p: f64 = r[3].parse().unwrap();
+        assert!(p > 0.0 && p < 1.0, "{r:?}");
+        assert!(r[1].starts_with('E') && !r[2].is_empty(), "{r:?}");
+        assert!(r[5].contains("本月剩余容量"), "{r:?}");
+    }
+
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &["--lang", "en", "leads", "simulate", "--format", "json"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["strategy"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["current", "round-robin", "load-balanced", "optimal"]);
+
+    let out = uplift(db.dir(), &db.url, &["leads", "model", "--report"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout)
+            .lines()
+            .filter(|l| l.trim_start().starts_with(char::is_numeric))
+            .count(),
+        10,
+        "ten deciles: {}",
+        text(&out.stdout)
+    );
+
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &[
+            "leads",
+            "assign",
+            "--input",
+            input.to_str().unwrap(),
+            "--strategy",
+            "fastest",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("round-robin"), "{}", text(&out.stderr));
+    let out = uplift(db.dir(), &db.url, &["leads", "assign"]);
+    assert!(!out.status.success(), "--input or --pending is required");
+}

@@ -13,6 +13,7 @@ mod forecast;
 mod import;
 mod metrics;
 mod people;
+mod routing;
 mod value;
 
 pub use auth::{AuditQuery, AuditRow, SessionRow, TokenRow, UserRow};
@@ -27,3 +28,4 @@ pub use forecast::{ForecastDeal, ForecastPerson, InterventionRow};
 pub use import::{AffectedMonths, ImportCounts, ImportTx};
 pub use metrics::{EmployeeMetricRow, MetricFilter, UnitMetricRow};
 pub use people::{CrmUserKey, EmployeeKey, ImportHistory, LinkCandidate};
+pub use routing::{AssignmentRow, PendingLead, RoutingLead, RoutingRep};

@@ -1,0 +1,206 @@
+//! What lead routing reads (reps, lead history, leads waiting for an owner, leads received this
+//! month) and writes (assignments, and new owners for leads already in the database).
+
+use sqlx::FromRow;
+
+use crate::StoreError;
+use crate::conn::{Store, on_pool};
+
+/// A person who may receive leads, with what routing needs.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct RoutingRep {
+    pub id: i64,
+    pub employee_no: String,
+    pub name: String,
+    pub department: Option<String>,
+    pub role_family: Option<String>,
+    pub hire_date: String,
+    pub leave_date: Option<String>,
+    /// The rep's CRM user id (owner id written on routed leads), an active one if any.
+    pub crm_user_id: Option<String>,
+    /// Whether that CRM user is active (a rep without one cannot receive leads).
+    pub crm_active: bool,
+    pub industry_experience: Option<String>,
+    pub capacity: Option<i64>,
+}
+
+/// A past lead of an employee with its outcome.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct RoutingLead {
+    pub employee_id: i64,
+    pub created_month: i64,
+    pub lead_source: Option<String>,
+    pub industry: Option<String>,
+    pub rating: Option<String>,
+    pub number_of_employees: Option<i64>,
+    pub is_converted: bool,
+    /// State of the opportunity the lead became: -1 none, 0 open, 1 won, 2 lost.
+    pub opportunity_state: i16,
+    pub won_fen: Option<i64>,
+}
+
+/// A lead in the database that has no working owner.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct PendingLead {
+    pub source_id: String,
+    pub owner_id: String,
+    pub lead_source: Option<String>,
+    pub industry: Option<String>,
+    pub rating: Option<String>,
+    pub company: Option<String>,
+    pub city: Option<String>,
+    pub number_of_employees: Option<i64>,
+}
+
+/// One routing decision to record.
+#[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
+pub struct AssignmentRow {
+    pub lead_id: String,
+    pub employee_id: i64,
+    pub assigned_ts: i64,
+    pub month: i64,
+    pub strategy: String,
+    pub origin: String,
+    pub expected_conversion: f64,
+    pub expected_value: f64,
+    pub reason: String,
+    pub previous_owner: Option<String>,
+    pub assigned_by: String,
+}
+
+impl Store {
+    /// Everyone on the roster with a CRM user or a capacity, by employee number.
+    pub async fn routing_reps(&self) -> Result<Vec<RoutingRep>, StoreError> {
+        let sql = "SELECT e.id, e.employee_no, e.name, d.path AS department, e.role_family, e.hire_date, e.leave_date, \
+            COALESCE((SELECT MIN(u.source_id) FROM crm_users u WHERE u.employee_id = e.id AND u.is_active), \
+            (SELECT MIN(u.source_id) FROM crm_users u WHERE u.employee_id = e.id)) AS crm_user_id, \
+            EXISTS (SELECT 1 FROM crm_users u WHERE u.employee_id = e.id AND u.is_active) AS crm_active, \
+            e.industry_experience, c.max_leads_per_month AS capacity \
+            FROM employees e LEFT JOIN departments d ON d.id = e.department_id \
+            LEFT JOIN capacities c ON c.employee_id = e.id ORDER BY e.employee_no";
+        Ok(on_pool!(self, |p| sqlx::query_as(sql).fetch_all(p).await?))
+    }
+
+    /// The newest month (key) with any lead.
+    pub async fn newest_lead_month(&self) -> Result<Option<i64>, StoreError> {
+        let sql = "SELECT MAX(created_month) FROM leads";
+        Ok(on_pool!(self, |p| sqlx::query_scalar(sql).fetch_one(p).await?))
+    }
+
+    /// Leads created in months `from..=to` (keys) owned by employees, with the outcome of the
+    /// opportunity each became.
+    pub async fn routing_history(&self, from: i32, to: i32) -> Result<Vec<RoutingLead>, StoreError> {
+        let sql = "SELECT u.employee_id, l.created_month, l.lead_source, l.industry, l.rating, l.number_of_employees, \
+            l.is_converted, CAST(CASE o.state WHEN 'open' THEN 0 WHEN 'won' THEN 1 WHEN 'lost' THEN 2 ELSE -1 END AS SMALLINT) \
+            AS opportunity_state, CASE WHEN o.state = 'won' THEN o.amount_fen END AS won_fen \
+            FROM leads l JOIN crm_users u ON u.source_id = l.owner_id \
+            LEFT JOIN opportunities o ON o.source_id = l.converted_opportunity_id \
+            WHERE u.employee_id IS NOT NULL AND l.created_month >= $1 AND l.created_month <= $2";
+        Ok(on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(from as i64)
+            .bind(to as i64)
+            .fetch_all(p)
+            .await?))
+    }
+
+    /// Open leads created in `since` (a month key) or later without a working owner: owned by a
+    /// queue or an unknown id, by an inactive CRM user, or by someone who left on or before
+    /// `today` (ISO date). Oldest first.
+    pub async fn pending_leads(&self, today: &str, since: i32) -> Result<Vec<PendingLead>, StoreError> {
+        let sql = "SELECT l.source_id, l.owner_id, l.lead_source, l.industry, l.rating, l.company, l.city, \
+            l.number_of_employees FROM leads l \
+            LEFT JOIN crm_users u ON u.source_id = l.owner_id \
+            LEFT JOIN employees e ON e.id = u.employee_id \
+            WHERE NOT l.is_converted AND (l.status IS NULL OR l.status NOT LIKE 'Closed%') AND l.created_month >= $2 \
+            AND (u.id IS NULL OR NOT u.is_active OR (e.leave_date IS NOT NULL AND e.leave_date <= $1)) \
+            ORDER BY l.created_ts, l.source_id";
+        Ok(on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(today)
+            .bind(since as i64)
+            .fetch_all(p)
+            .await?))
+    }
+
+    /// Leads each employee received in `month` (key): leads created that month that they own, not
+    /// routed by Uplift, plus the leads Uplift routed to them that month.
+    pub async fn leads_received(&self, month: i32) -> Result<Vec<(i64, i64)>, StoreError> {
+        let sql = "SELECT employee_id, CAST(SUM(n) AS BIGINT) FROM ( \
+            SELECT u.employee_id AS employee_id, COUNT(*) AS n FROM leads l JOIN crm_users u ON u.source_id = l.owner_id \
+            WHERE l.created_month = $1 AND u.employee_id IS NOT NULL \
+            AND NOT EXISTS (SELECT 1 FROM lead_assignments a WHERE a.lead_id = l.source_id) GROUP BY u.employee_id \
+            UNION ALL SELECT employee_id, COUNT(*) AS n FROM lead_assignments WHERE month = $1 GROUP BY employee_id \
+            ) t GROUP BY employee_id";
+        let rows: Vec<(i64, i64)> = on_pool!(self, |p| sqlx::query_as(sql).bind(month as i64).fetch_all(p).await?);
+        Ok(rows)
+    }
+
+    /// Earlier decisions for these lead ids (re-running an assignment keeps them).
+    pub async fn assignments_of(&self, lead_ids: &[String]) -> Result<Vec<AssignmentRow>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in lead_ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT lead_id, employee_id, assigned_ts, month, strategy, origin, expected_conversion, expected_value, \
+                 reason, previous_owner, assigned_by FROM lead_assignments WHERE lead_id IN ({})",
+                marks.join(",")
+            );
+            let rows: Vec<AssignmentRow> = on_pool!(self, |p| {
+                // Only numbered placeholders are formatted in; the ids are bound.
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                q.fetch_all(p).await?
+            });
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// Records decisions in one transaction; with `owners`, also sets each lead's owner id (leads
+    /// already in the database). Leads already decided are left as they were.
+    pub async fn record_assignments(
+        &self,
+        rows: &[AssignmentRow],
+        owners: &[(String, String)],
+    ) -> Result<usize, StoreError> {
+        let insert = "INSERT INTO lead_assignments (lead_id, employee_id, assigned_ts, month, strategy, origin, \
+            expected_conversion, expected_value, reason, previous_owner, assigned_by) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (lead_id) DO NOTHING";
+        let update = "UPDATE leads SET owner_id = $1 WHERE source_id = $2";
+        let n = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let mut n = 0usize;
+            for r in rows {
+                n += sqlx::query(insert)
+                    .bind(&r.lead_id)
+                    .bind(r.employee_id)
+                    .bind(r.assigned_ts)
+                    .bind(r.month)
+                    .bind(&r.strategy)
+                    .bind(&r.origin)
+                    .bind(r.expected_conversion)
+                    .bind(r.expected_value)
+                    .bind(&r.reason)
+                    .bind(&r.previous_owner)
+                    .bind(&r.assigned_by)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected() as usize;
+            }
+            for (lead, owner) in owners {
+                sqlx::query(update).bind(owner).bind(lead).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            n
+        });
+        Ok(n)
+    }
+
+    /// The latest decisions, newest first (for the routing page).
+    pub async fn recent_assignments(&self, limit: i64) -> Result<Vec<AssignmentRow>, StoreError> {
+        let sql = "SELECT lead_id, employee_id, assigned_ts, month, strategy, origin, expected_conversion, expected_value, \
+            reason, previous_owner, assigned_by FROM lead_assignments ORDER BY assigned_ts DESC, id DESC LIMIT $1";
+        Ok(on_pool!(self, |p| sqlx::query_as(sql).bind(limit).fetch_all(p).await?))
+    }
+}
