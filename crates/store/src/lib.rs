@@ -28,4 +28,4 @@ pub use forecast::{ForecastDeal, ForecastPerson, InterventionRow};
 pub use import::{AffectedMonths, ImportCounts, ImportTx};
 pub use metrics::{EmployeeMetricRow, MetricFilter, UnitMetricRow};
 pub use people::{CrmUserKey, EmployeeKey, ImportHistory, LinkCandidate};
-pub use routing::{AssignmentRow, PendingLead, RoutingLead, RoutingRep};
+pub use routing::{AssignmentRow, NewLeadRow, PendingLead, RoutingLead, RoutingRep};

@@ -68,6 +68,21 @@ pub struct AssignmentRow {
     pub assigned_by: String,
 }
 
+/// A lead that arrived through the API, as recorded with its first owner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLeadRow {
+    pub source_id: String,
+    pub owner_id: String,
+    pub created_ts: i64,
+    pub created_month: i64,
+    pub lead_source: Option<String>,
+    pub industry: Option<String>,
+    pub rating: Option<String>,
+    pub company: Option<String>,
+    pub city: Option<String>,
+    pub number_of_employees: Option<i64>,
+}
+
 impl Store {
     /// Everyone on the roster with a CRM user or a capacity, by employee number.
     pub async fn routing_reps(&self) -> Result<Vec<RoutingRep>, StoreError> {
@@ -195,6 +210,51 @@ impl Store {
             n
         });
         Ok(n)
+    }
+
+    /// Records one online decision and the lead: a lead already in the database gets the new
+    /// owner; an unknown one is added as open and not yet contacted (so its first-contact clock
+    /// runs). One transaction.
+    pub async fn record_routed_lead(&self, a: &AssignmentRow, lead: &NewLeadRow) -> Result<(), StoreError> {
+        let insert_assignment = "INSERT INTO lead_assignments (lead_id, employee_id, assigned_ts, month, strategy, origin, \
+            expected_conversion, expected_value, reason, previous_owner, assigned_by) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (lead_id) DO NOTHING";
+        let upsert_lead = "INSERT INTO leads (source_id, owner_id, created_ts, created_month, lead_source, industry, status, \
+            rating, is_converted, company, city, number_of_employees) \
+            VALUES ($1, $2, $3, $4, $5, $6, 'Open - Not Contacted', $7, FALSE, $8, $9, $10) \
+            ON CONFLICT (source_id) DO UPDATE SET owner_id = excluded.owner_id";
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(insert_assignment)
+                .bind(&a.lead_id)
+                .bind(a.employee_id)
+                .bind(a.assigned_ts)
+                .bind(a.month)
+                .bind(&a.strategy)
+                .bind(&a.origin)
+                .bind(a.expected_conversion)
+                .bind(a.expected_value)
+                .bind(&a.reason)
+                .bind(&a.previous_owner)
+                .bind(&a.assigned_by)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(upsert_lead)
+                .bind(&lead.source_id)
+                .bind(&lead.owner_id)
+                .bind(lead.created_ts)
+                .bind(lead.created_month)
+                .bind(&lead.lead_source)
+                .bind(&lead.industry)
+                .bind(&lead.rating)
+                .bind(&lead.company)
+                .bind(&lead.city)
+                .bind(lead.number_of_employees)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// The latest decisions, newest first (for the routing page).

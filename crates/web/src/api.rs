@@ -46,7 +46,8 @@ pub fn routes() -> Router<AppState> {
     info(title = "Uplift API", version = "1", description = "Per-capita contribution: people, metrics and CRM records, limited to the caller's scope. Authenticate with `Authorization: Bearer <token>` (create one with `uplift token create`)."),
     paths(me, list_employees, get_employee, list_departments, list_metrics, leaderboard, list_leads, list_opportunities, list_followups, list_imports, create_import, get_import, insight_drivers,
         crate::insight_api::get_forecast, crate::insight_api::get_backtest, crate::insight_api::get_alerts,
-        crate::insight_api::list_interventions, crate::insight_api::create_intervention),
+        crate::insight_api::list_interventions, crate::insight_api::create_intervention,
+        crate::routing_api::route_lead, crate::routing_api::lead_webhook),
     components(schemas(ErrorBody, Me, Employee, EmployeePage, Department, MetricRow, MetricPage, BoardLine, Lead, LeadPage, Opportunity, OpportunityPage, Followup, FollowupPage, ImportEntry, ImportResult, ImportFileResult, crate::insight_api::NewIntervention)),
     modifiers(&BearerAuth),
     security(("bearer" = []))

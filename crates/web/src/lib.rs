@@ -13,6 +13,7 @@ mod format;
 mod insight_api;
 mod insight_pages;
 mod pages;
+mod routing_api;
 mod uploads;
 
 use std::net::SocketAddr;
@@ -41,6 +42,8 @@ pub struct AppState {
     /// Send cookies with `Secure` (behind HTTPS).
     pub secure_cookies: bool,
     pub(crate) limiter: Arc<auth::SignInLimiter>,
+    /// This process's online lead router (its month plan and what is left of it).
+    pub online: Arc<uplift_app::routing::OnlineRouter>,
 }
 
 impl AppState {
@@ -50,6 +53,7 @@ impl AppState {
             upload_dir,
             secure_cookies,
             limiter: Arc::new(auth::SignInLimiter::default()),
+            online: Arc::new(uplift_app::routing::OnlineRouter::default()),
         }
     }
 }
@@ -60,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(insight_pages::routes())
         .merge(insight_api::routes())
+        .merge(routing_api::routes())
         .merge(api::routes())
         .route("/healthz", get(healthz))
         .route("/static/{*path}", get(assets::serve))

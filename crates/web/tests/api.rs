@@ -32,6 +32,8 @@ async fn the_openapi_document_lists_every_endpoint_and_a_token_reads_metrics() {
         "/api/v1/forecast/backtest",
         "/api/v1/alerts",
         "/api/v1/interventions",
+        "/api/v1/leads/route",
+        "/api/v1/webhooks/leads",
     ] {
         assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
     }
@@ -368,4 +370,75 @@ async fn forecast_alerts_and_interventions_over_the_api_keep_to_the_callers_scop
         .await
         .unwrap();
     assert_eq!(deleted.len(), 1, "{deleted:?}");
+}
+
+#[tokio::test]
+async fn leads_are_routed_one_at_a_time_and_by_webhook_by_admins_only() {
+    let d = demo().await;
+    let app = &d.app;
+    let token = |role| {
+        let store = app.db.store.clone();
+        async move {
+            uplift_app::access::create_token(&store, "crm", role, None, None, "test", uplift_domain::Lang::En)
+                .await
+                .unwrap()
+                .1
+        }
+    };
+    let admin = token(uplift_domain::access::Role::Admin).await;
+    let hr = token(uplift_domain::access::Role::Hr).await;
+    let post = |token: String, path: &'static str, body: serde_json::Value| {
+        let url = app.url(path);
+        async move {
+            let r = client().post(url).bearer_auth(token).json(&body).send().await.unwrap();
+            let s = r.status();
+            (s, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let lead = json!({"id": "WEB-1", "source": "Partner Referral", "industry": "Manufacturing", "rating": "Hot"});
+    let (s, _) = post(hr.clone(), "/api/v1/leads/route", lead.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "only admins route leads");
+
+    let (s, v) = post(admin.clone(), "/api/v1/leads/route", lead.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let rep = v["employee_no"].as_str().unwrap().to_string();
+    assert!(v["reason"].as_str().unwrap().contains("本月剩余容量"), "{v}");
+    assert!(v["expected_conversion"].as_f64().unwrap() > 0.0);
+    assert_eq!(v["kept"], false);
+    // The same lead again keeps its rep; the lead is now in the database, owned by that rep.
+    let (s, again) = post(admin.clone(), "/api/v1/leads/route", lead).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (again["employee_no"].as_str().unwrap(), again["kept"].as_bool()),
+        (rep.as_str(), Some(true))
+    );
+    let roster = app.db.store.routing_reps().await.unwrap();
+    let owner = roster.iter().find(|r| r.employee_no == rep).unwrap();
+    assert!(owner.leave_date.is_none(), "a rep who left got a lead");
+    let audit = app
+        .db
+        .store
+        .audit(&uplift_store::AuditQuery {
+            action: Some("leads.route".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+
+    // A Salesforce-style webhook with two leads; a bad body is a 400 naming the lead.
+    let (s, v) = post(
+        admin.clone(),
+        "/api/v1/webhooks/leads",
+        json!({"leads": [{"Id": "00Q-NEW-1", "LeadSource": "Web", "Industry": "Retail"}, {"Id": "00Q-NEW-2", "LeadSource": "Cold Call"}]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    let (s, v) = post(admin.clone(), "/api/v1/webhooks/leads", json!([{"LeadSource": "Web"}])).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(v.to_string().contains("lead 1"), "{v}");
+    let (s, _) = post(admin, "/api/v1/leads/route", json!({"id": " "})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
 }
