@@ -14,9 +14,12 @@ pub mod forecast;
 pub mod identity;
 pub mod import;
 pub mod insights;
+pub mod jobs;
 pub mod metrics;
+pub mod notify;
 pub mod routing;
 pub mod settings;
+pub mod sla;
 pub mod views;
 
 pub use error::AppError;

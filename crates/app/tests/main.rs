@@ -5,6 +5,7 @@ mod bad_input;
 mod demo;
 mod golden;
 mod mapping;
+mod notify;
 mod routing;
 mod store_contract;
 mod support;

@@ -2,6 +2,7 @@
 //! Pure code: no I/O, so everything here is easy to test.
 
 pub mod access;
+pub mod calendar;
 pub mod lang;
 pub mod metric;
 pub mod metric_data;

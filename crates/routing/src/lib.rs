@@ -12,6 +12,7 @@ pub mod model;
 pub mod online;
 pub mod reason;
 pub mod simulate;
+pub mod sla;
 
 pub use allocate::{Allocation, Limits, Scorer, Slot, Strategy, allocate};
 pub use model::{Estimate, LeadFacts, LeadModel, PastLead, RepFacts, TenureBand};

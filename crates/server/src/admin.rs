@@ -204,3 +204,212 @@ pub async fn audit(store: &Store, a: &AuditArgs, lang: Lang) -> Result<i32> {
     crate::cli::emit(&out)?;
     Ok(0)
 }
+
+/// `uplift jobs run|list`.
+pub async fn jobs(store: &Store, what: &crate::cli::JobsCommand, lang: Lang) -> Result<i32> {
+    use crate::cli::JobsCommand;
+    match what {
+        JobsCommand::Run => {
+            let t = uplift_app::jobs::tick(store, &format!("cli-{}", std::process::id()), chrono::Utc::now())
+                .await
+                .map_err(|e| anyhow!(e.render(lang)))?;
+            if t.ran.is_empty() {
+                println!("{}", lang.pick("没有到期的任务", "no job was due"));
+            }
+            for (kind, slot, r) in &t.ran {
+                match r {
+                    Ok(s) => println!("{kind} {slot}: {s}"),
+                    Err(e) => println!("{kind} {slot}: {} {e}", lang.pick("失败", "failed")),
+                }
+            }
+            println!(
+                "{}: {} / {} / {}",
+                lang.pick("通知 已发送/重试中/失败", "notifications sent/retrying/failed"),
+                t.delivered.sent,
+                t.delivered.retrying,
+                t.delivered.failed
+            );
+            Ok(0)
+        }
+        JobsCommand::List { limit } => {
+            for j in store.recent_jobs(*limit).await? {
+                println!(
+                    "{:<8} {:<17} {:<8} {} {}",
+                    j.kind,
+                    j.slot,
+                    j.status,
+                    j.attempts,
+                    j.last_error.or(j.result).unwrap_or_default()
+                );
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// `uplift notify …`.
+pub async fn notify(store: &Store, what: &crate::cli::NotifyCommand, lang: Lang) -> Result<i32> {
+    use crate::cli::NotifyCommand;
+    let fail = |e: uplift_app::AppError| anyhow!(e.render(lang));
+    match what {
+        NotifyCommand::ChannelAdd {
+            name,
+            kind,
+            url,
+            secret,
+            department,
+        } => {
+            let c = uplift_store::ChannelRow {
+                id: 0,
+                name: name.clone(),
+                kind: kind.trim().to_ascii_lowercase(),
+                url: url.clone(),
+                secret: secret.clone(),
+                department_path: department.clone(),
+                enabled: true,
+            };
+            uplift_app::notify::save_channel(store, &c, &cli_actor(), lang)
+                .await
+                .map_err(fail)?;
+            println!("{} {name}", lang.pick("已保存机器人", "saved robot"));
+        }
+        NotifyCommand::Channels => {
+            let list = store.channels().await?;
+            if list.is_empty() {
+                println!(
+                    "{}",
+                    lang.pick(
+                        "还没有机器人（uplift notify channel-add）",
+                        "no robots yet (uplift notify channel-add)"
+                    )
+                );
+            }
+            for c in list {
+                println!(
+                    "{:<16} {:<9} {} {} {}",
+                    c.name,
+                    c.kind,
+                    c.department_path.as_deref().unwrap_or("*"),
+                    if c.secret.is_some() {
+                        lang.pick("加签", "signed")
+                    } else {
+                        ""
+                    },
+                    c.url
+                );
+            }
+        }
+        NotifyCommand::ChannelRemove { name } => {
+            if !store.delete_channel(name).await? {
+                bail!("{}: {name}", lang.pick("没有这个机器人", "no such robot"));
+            }
+            access::audit(
+                store,
+                &cli_actor(),
+                None,
+                "notify.channel.remove",
+                Some(name),
+                None,
+                None,
+            )
+            .await
+            .map_err(fail)?;
+            println!("{} {name}", lang.pick("已删除", "removed"));
+        }
+        NotifyCommand::Test { name } => {
+            uplift_app::notify::test_channel(store, name, lang)
+                .await
+                .map_err(fail)?;
+            println!(
+                "{}",
+                lang.pick(
+                    "已排队，下一次调度（uplift jobs run）发送",
+                    "queued; the next tick (uplift jobs run) sends it"
+                )
+            );
+        }
+        NotifyCommand::Smtp { url, from } => {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                bail!(
+                    "--url {url}: {}",
+                    lang.pick("应以 smtp:// 或 smtps:// 开头", "must start with smtp:// or smtps://")
+                );
+            }
+            store.set_setting("smtp.url", url).await?;
+            store.set_setting("smtp.from", from).await?;
+            access::audit(store, &cli_actor(), None, "settings.smtp", None, Some(from), None)
+                .await
+                .map_err(fail)?;
+            println!("{}", lang.pick("已保存 SMTP 设置", "SMTP settings saved"));
+        }
+        NotifyCommand::Status { limit } => {
+            let list = store.outbox(*limit).await?;
+            if list.is_empty() {
+                println!("{}", lang.pick("发件箱是空的", "the outbox is empty"));
+            }
+            for n in list {
+                println!(
+                    "{:<8} {:<9} {:<14} {} {} {}",
+                    n.status,
+                    n.channel,
+                    n.recipient,
+                    n.attempts,
+                    n.title,
+                    n.last_error.unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// The SLA rule and the leads waiting for a first contact, for the terminal.
+pub fn render_sla(r: &uplift_routing::sla::SlaRule, list: &[uplift_app::sla::WaitingLead], lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    let mut t = if zh {
+        format!(
+            "首次联系时限：{} 小时{}；{}\n",
+            r.hours,
+            if r.business_hours {
+                "（工作时间，含法定节假日与调休）"
+            } else {
+                ""
+            },
+            r.reassign_after_hours.map_or("超时不自动改派".to_string(), |h| format!(
+                "超时 {h} 小时后自动改派"
+            ))
+        )
+    } else {
+        format!(
+            "First contact within {} hours{}; {}\n",
+            r.hours,
+            if r.business_hours {
+                " (business hours, official holidays)"
+            } else {
+                ""
+            },
+            r.reassign_after_hours
+                .map_or("no automatic reassignment".to_string(), |h| format!(
+                    "reassigned {h} h after a miss"
+                ))
+        )
+    };
+    if list.is_empty() {
+        t.push_str(lang.pick("没有待首次联系的线索。\n", "No lead is waiting for a first contact.\n"));
+    }
+    for w in list {
+        let h = w.seconds_left as f64 / 3600.0;
+        t.push_str(&format!(
+            "{:<20} {:<8} {:<6} {}\n",
+            w.lead_id,
+            w.employee_no,
+            w.name,
+            if h >= 0.0 {
+                format!("{} {h:.1} h", lang.pick("剩余", "left"))
+            } else {
+                format!("{} {:.1} h", lang.pick("已超时", "overdue"), -h)
+            }
+        ));
+    }
+    t
+}

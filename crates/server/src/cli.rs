@@ -73,6 +73,17 @@ pub enum Command {
         #[command(subcommand)]
         what: LeadsCommand,
     },
+    /// Background jobs: run one scheduler tick now (SLA check, daily alerts, digest, sending), or
+    /// list recent runs.
+    Jobs {
+        #[command(subcommand)]
+        what: JobsCommand,
+    },
+    /// Notifications: group robots (DingTalk, WeCom, Feishu), the SMTP server, and the outbox.
+    Notify {
+        #[command(subcommand)]
+        what: NotifyCommand,
+    },
     /// Run the web application and the REST API.
     Serve(ServeArgs),
     /// User accounts: add, change a password, disable, list.
@@ -143,6 +154,21 @@ pub enum LeadsCommand {
     /// Assign a file of new leads (Id, LeadSource, Industry, Rating, …), or with --pending the
     /// open leads in the database without a working owner, to the reps most likely to win them.
     Assign(AssignArgs),
+    /// The first-contact SLA: change it (--hours, --business-hours, --reassign-hours) and list
+    /// the leads waiting for a first contact.
+    Sla {
+        /// Hours allowed for the first contact.
+        #[arg(long)]
+        hours: Option<f64>,
+        /// Count business hours only (09:00–18:00 on working days of the official calendar): true or false.
+        #[arg(long)]
+        business_hours: Option<bool>,
+        /// Reassign a lead this many hours after a missed deadline (0: never).
+        #[arg(long)]
+        reassign_hours: Option<f64>,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
+    },
     /// Replay the last months under each strategy: what optimal routing would have gained over
     /// round robin and over current practice.
     Simulate {
@@ -152,6 +178,57 @@ pub enum LeadsCommand {
         limits: LimitArgs,
         #[arg(long, value_enum, default_value_t = TextFormat::Table)]
         format: TextFormat,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum JobsCommand {
+    /// Schedule the current slots, run what is due and send due notifications, once.
+    Run,
+    /// The latest job runs.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NotifyCommand {
+    /// Add or replace a group robot.
+    ChannelAdd {
+        #[arg(long)]
+        name: String,
+        /// dingtalk, wecom or feishu.
+        #[arg(long)]
+        kind: String,
+        /// The robot's webhook URL.
+        #[arg(long)]
+        url: String,
+        /// The signing secret (DingTalk 加签 / Feishu 签名校验).
+        #[arg(long)]
+        secret: Option<String>,
+        /// Only messages about this department (and below); default: everything.
+        #[arg(long)]
+        department: Option<String>,
+    },
+    /// List the group robots.
+    Channels,
+    /// Remove a group robot.
+    ChannelRemove { name: String },
+    /// Queue a test message to a robot (sent by the next tick: `uplift jobs run`).
+    Test { name: String },
+    /// Set the SMTP server for email, e.g. smtps://user:password@smtp.exmail.qq.com:465.
+    Smtp {
+        #[arg(long)]
+        url: String,
+        /// The sender address, e.g. "Uplift <uplift@example.com>".
+        #[arg(long)]
+        from: String,
+    },
+    /// Outgoing messages: failed and pending first, with their errors.
+    Status {
+        #[arg(long, default_value_t = 30)]
+        limit: i64,
     },
 }
 
@@ -280,6 +357,13 @@ pub struct ServeArgs {
     /// Mark cookies Secure (set this when users reach Uplift over HTTPS).
     #[arg(long, env = "UPLIFT_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Do not run the background scheduler (SLA checks, daily alerts and digest, sending
+    /// notifications) in this process. Several processes may run it safely.
+    #[arg(long, env = "UPLIFT_NO_SCHEDULER")]
+    pub no_scheduler: bool,
+    /// Seconds between scheduler ticks.
+    #[arg(long, default_value_t = 30)]
+    pub tick_seconds: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -782,6 +866,37 @@ pub async fn run(cli: Cli) -> Result<i32> {
                         TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
                     }
                 }
+                LeadsCommand::Sla {
+                    hours,
+                    business_hours,
+                    reassign_hours,
+                    format,
+                } => {
+                    if hours.is_some() || business_hours.is_some() || reassign_hours.is_some() {
+                        let mut r = uplift_app::sla::rule(&store).await.map_err(fail)?;
+                        if let Some(h) = hours {
+                            r.hours = *h;
+                        }
+                        if let Some(b) = business_hours {
+                            r.business_hours = *b;
+                        }
+                        if let Some(h) = reassign_hours {
+                            r.reassign_after_hours = (*h > 0.0).then_some(*h);
+                        }
+                        uplift_app::sla::set_rule(&store, &r, "cli").await.map_err(fail)?;
+                    }
+                    let r = uplift_app::sla::rule(&store).await.map_err(fail)?;
+                    let now = chrono::Utc::now();
+                    let list = uplift_app::sla::waiting_leads(&store, &uplift_domain::access::Scope::All, None, now)
+                        .await
+                        .map_err(fail)?;
+                    match format {
+                        TextFormat::Json => {
+                            serde_json::to_string_pretty(&serde_json::json!({"rule": r, "waiting": list}))? + "\n"
+                        }
+                        TextFormat::Table => crate::admin::render_sla(&r, &list, lang),
+                    }
+                }
                 LeadsCommand::Simulate { months, limits, format } => {
                     let pb = spinner();
                     pb.set_message(lang.pick("按各策略重放历史…", "replaying history under each strategy…"));
@@ -836,6 +951,14 @@ pub async fn run(cli: Cli) -> Result<i32> {
             emit(&text)?;
             store.close().await;
             Ok(0)
+        }
+        Command::Jobs { what } => {
+            let store = open(&cli, "uplift.db").await?;
+            crate::admin::jobs(&store, what, lang).await
+        }
+        Command::Notify { what } => {
+            let store = open(&cli, "uplift.db").await?;
+            crate::admin::notify(&store, what, lang).await
         }
         Command::Serve(a) => {
             let store = open(&cli, "uplift.db").await?;

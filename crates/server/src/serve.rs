@@ -26,9 +26,23 @@ pub async fn serve(store: Store, a: &ServeArgs, data_dir: &Path, lang: Lang, int
         lang.pick("按 Ctrl-C 停止", "Ctrl-C stops it")
     );
     tracing::info!(%addr, "listening");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let scheduler = (!a.no_scheduler).then(|| {
+        let worker = format!("{}-{}", addr, std::process::id());
+        tokio::spawn(uplift_app::jobs::run_scheduler(
+            store.clone(),
+            worker,
+            std::time::Duration::from_secs(a.tick_seconds.max(1)),
+            stop_rx,
+        ))
+    });
     uplift_web::serve(state, listener, shutdown_signal())
         .await
         .context("serving")?;
+    let _ = stop_tx.send(true);
+    if let Some(s) = scheduler {
+        let _ = s.await;
+    }
     store.close().await;
     eprintln!("{}", lang.pick("已停止", "stopped"));
     Ok(0)

@@ -22,6 +22,7 @@ pub struct RoutingRep {
     pub crm_active: bool,
     pub industry_experience: Option<String>,
     pub capacity: Option<i64>,
+    pub manager_no: Option<String>,
 }
 
 /// A past lead of an employee with its outcome.
@@ -83,14 +84,115 @@ pub struct NewLeadRow {
     pub number_of_employees: Option<i64>,
 }
 
+/// An open lead not yet contacted, with its owner (for the first-contact SLA).
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct AwaitingContact {
+    pub lead_id: String,
+    pub employee_id: i64,
+    pub employee_no: String,
+    pub name: String,
+    pub department: Option<String>,
+    pub manager_no: Option<String>,
+    pub created_ts: i64,
+    /// When Uplift routed it (the clock starts at the later of this and creation).
+    pub assigned_ts: Option<i64>,
+    pub lead_source: Option<String>,
+    pub industry: Option<String>,
+    pub company: Option<String>,
+}
+
 impl Store {
+    /// Open leads created at `since_ts` or later that nobody has followed up yet, owned by
+    /// employees (one employee's when `employee_no` is given), oldest first.
+    pub async fn awaiting_first_contact(
+        &self,
+        since_ts: i64,
+        employee_no: Option<&str>,
+    ) -> Result<Vec<AwaitingContact>, StoreError> {
+        let sql = "SELECT l.source_id AS lead_id, e.id AS employee_id, e.employee_no, e.name, d.path AS department, \
+            e.manager_no, l.created_ts, a.assigned_ts, l.lead_source, l.industry, l.company \
+            FROM leads l JOIN crm_users u ON u.source_id = l.owner_id JOIN employees e ON e.id = u.employee_id \
+            LEFT JOIN departments d ON d.id = e.department_id LEFT JOIN lead_assignments a ON a.lead_id = l.source_id \
+            WHERE l.created_ts >= $1 AND NOT l.is_converted AND (l.status IS NULL OR l.status NOT LIKE 'Closed%') \
+            AND ($2 IS NULL OR e.employee_no = $2) \
+            AND NOT EXISTS (SELECT 1 FROM activities t WHERE t.who_id = l.source_id AND t.is_followup) \
+            ORDER BY l.created_ts, l.source_id";
+        Ok(on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(since_ts)
+            .bind(employee_no)
+            .fetch_all(p)
+            .await?))
+    }
+
+    /// Records a follow-up logged in Uplift (the rep's one-click log) as a completed task.
+    pub async fn log_followup(
+        &self,
+        source_id: &str,
+        owner_id: &str,
+        lead_id: &str,
+        subject: &str,
+        ts: i64,
+        month: i64,
+    ) -> Result<(), StoreError> {
+        let sql = "INSERT INTO activities (source_id, kind, owner_id, who_id, subject, subtype, status, ts, month, is_followup) \
+            VALUES ($1, 'task', $2, $3, $4, 'Call', 'Completed', $5, $6, TRUE)";
+        on_pool!(self, |p| {
+            sqlx::query(sql)
+                .bind(source_id)
+                .bind(owner_id)
+                .bind(lead_id)
+                .bind(subject)
+                .bind(ts)
+                .bind(month)
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Moves a lead to another rep after a missed first contact: the new owner id, and the
+    /// assignment row rewritten (the audit log keeps the old one).
+    pub async fn reassign_lead(&self, a: &AssignmentRow, owner_id: &str) -> Result<(), StoreError> {
+        let upsert = "INSERT INTO lead_assignments (lead_id, employee_id, assigned_ts, month, strategy, origin, \
+            expected_conversion, expected_value, reason, previous_owner, assigned_by) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (lead_id) DO UPDATE SET \
+            employee_id = excluded.employee_id, assigned_ts = excluded.assigned_ts, month = excluded.month, \
+            strategy = excluded.strategy, origin = excluded.origin, expected_conversion = excluded.expected_conversion, \
+            expected_value = excluded.expected_value, reason = excluded.reason, previous_owner = excluded.previous_owner, \
+            assigned_by = excluded.assigned_by";
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(upsert)
+                .bind(&a.lead_id)
+                .bind(a.employee_id)
+                .bind(a.assigned_ts)
+                .bind(a.month)
+                .bind(&a.strategy)
+                .bind(&a.origin)
+                .bind(a.expected_conversion)
+                .bind(a.expected_value)
+                .bind(&a.reason)
+                .bind(&a.previous_owner)
+                .bind(&a.assigned_by)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE leads SET owner_id = $1 WHERE source_id = $2")
+                .bind(owner_id)
+                .bind(&a.lead_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// Everyone on the roster with a CRM user or a capacity, by employee number.
     pub async fn routing_reps(&self) -> Result<Vec<RoutingRep>, StoreError> {
         let sql = "SELECT e.id, e.employee_no, e.name, d.path AS department, e.role_family, e.hire_date, e.leave_date, \
             COALESCE((SELECT MIN(u.source_id) FROM crm_users u WHERE u.employee_id = e.id AND u.is_active), \
             (SELECT MIN(u.source_id) FROM crm_users u WHERE u.employee_id = e.id)) AS crm_user_id, \
             EXISTS (SELECT 1 FROM crm_users u WHERE u.employee_id = e.id AND u.is_active) AS crm_active, \
-            e.industry_experience, c.max_leads_per_month AS capacity \
+            e.industry_experience, c.max_leads_per_month AS capacity, e.manager_no \
             FROM employees e LEFT JOIN departments d ON d.id = e.department_id \
             LEFT JOIN capacities c ON c.employee_id = e.id ORDER BY e.employee_no";
         Ok(on_pool!(self, |p| sqlx::query_as(sql).fetch_all(p).await?))

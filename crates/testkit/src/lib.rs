@@ -1,6 +1,8 @@
 //! Test support: a fresh database per test — a temporary SQLite file, or, when
 //! `TEST_DATABASE_URL` names a PostgreSQL server, a new database created on it and dropped after.
 
+pub mod fakes;
+
 use rand::{Rng, SeedableRng};
 use sqlx::{Connection, PgConnection};
 use std::path::{Path, PathBuf};
