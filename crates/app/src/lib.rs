@@ -24,6 +24,12 @@ pub mod views;
 
 pub use error::AppError;
 
+/// Chooses ring as the process's TLS crypto provider (HTTPS to robots, SMTP over TLS, and any
+/// reqwest client in the process need one). Safe to call more than once.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// CPU-heavy analyses (forecasts, backtests, driver analysis) run on the blocking pool one at a
 /// time, so page loads that trigger them never stall the request workers (sign-in, health checks).
 pub(crate) async fn heavy<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {

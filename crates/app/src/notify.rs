@@ -129,8 +129,7 @@ async fn send_email(url: &str, from: &str, to: &str, subject: &str, body: &str) 
 }
 
 fn http_client() -> Result<reqwest::Client, String> {
-    // The process may not have chosen a TLS crypto provider yet; ring is the one we build.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::install_crypto();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(15))
         .build()

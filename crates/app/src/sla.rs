@@ -7,7 +7,8 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 use uplift_domain::access::Scope;
 use uplift_domain::{Lang, Month};
-use uplift_routing::sla::{SlaRule, SlaState, state};
+use uplift_routing::sla::state;
+pub use uplift_routing::sla::{SlaRule, SlaState};
 use uplift_store::{AssignmentRow, AwaitingContact, NewNotification, Store};
 
 use crate::AppError;
@@ -303,4 +304,84 @@ async fn reassign(store: &Store, leads: &[WaitingLead], now: DateTime<Utc>, lang
     }
     store.enqueue_notifications(&notes, now.timestamp()).await?;
     Ok(n)
+}
+
+/// A lead whose follow-up is due (no touch for a week).
+#[derive(Debug, Clone, Serialize)]
+pub struct DueFollowup {
+    pub lead_id: String,
+    pub company: Option<String>,
+    pub status: Option<String>,
+    pub last_touch: DateTime<Utc>,
+    pub days_since: i64,
+}
+
+/// Days without a touch after which an open lead's follow-up is due.
+pub const FOLLOWUP_EVERY_DAYS: i64 = 7;
+
+/// A rep's open leads of the last 90 days not touched for [`FOLLOWUP_EVERY_DAYS`] days.
+pub async fn due_followups(store: &Store, employee_no: &str, now: DateTime<Utc>) -> Result<Vec<DueFollowup>, AppError> {
+    let t = now.timestamp();
+    Ok(store
+        .stale_leads(employee_no, t - 90 * 86_400, t - FOLLOWUP_EVERY_DAYS * 86_400, 50)
+        .await?
+        .into_iter()
+        .map(|(lead_id, company, status, last)| DueFollowup {
+            lead_id,
+            company,
+            status,
+            last_touch: DateTime::from_timestamp(last, 0).unwrap_or(now),
+            days_since: (t - last) / 86_400,
+        })
+        .collect())
+}
+
+/// Logs a follow-up on one of the caller's own leads (the Today page's one click), audited.
+pub async fn log_followup(
+    store: &Store,
+    p: &crate::access::Principal,
+    lead_id: &str,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let me = p.employee_no.as_deref().ok_or(AppError::Forbidden)?;
+    let owner = store
+        .lead_owner(lead_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(lead_id.to_string()))?;
+    let roster = store.routing_reps().await?;
+    let mine = roster
+        .iter()
+        .find(|r| r.employee_no == me)
+        .and_then(|r| r.crm_user_id.clone())
+        .ok_or(AppError::Forbidden)?;
+    if owner != mine {
+        return Err(AppError::Invalid(
+            lang.pick(
+                "只能记录自己名下线索的跟进",
+                "you can log follow-ups only on your own leads",
+            )
+            .to_string(),
+        ));
+    }
+    let now = Utc::now();
+    let nonce: u32 = {
+        use rand::{Rng, SeedableRng};
+        rand::rngs::SmallRng::seed_from_u64(now.timestamp_nanos_opt().unwrap_or_default() as u64).random()
+    };
+    let id = format!("uplift-{}-{nonce:08x}", now.timestamp_millis());
+    let month = Month::of(
+        now.with_timezone(&crate::settings::company_tz(store).await?)
+            .date_naive(),
+    );
+    store
+        .log_followup(
+            &id,
+            &mine,
+            lead_id,
+            lang.pick("跟进（Uplift 记录）", "Follow-up (logged in Uplift)"),
+            now.timestamp(),
+            month.to_key() as i64,
+        )
+        .await?;
+    crate::access::audit_by(store, p, "leads.followup", Some(lead_id), None, None).await
 }

@@ -16,6 +16,7 @@ use clap::Parser;
 fn main() -> Result<()> {
     #[allow(unreachable_code)]
     let args = cli::Cli::parse();
+    uplift_app::install_crypto();
     // Human-readable lines by default; `UPLIFT_LOG_FORMAT=json` gives one JSON object per line for
     // log collectors. `UPLIFT_LOG=info` adds one line per HTTP request.
     let filter = tracing_subscriber::EnvFilter::try_from_env("UPLIFT_LOG").unwrap_or_else(|_| "warn,sqlx=error".into());

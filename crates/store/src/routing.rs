@@ -124,6 +124,39 @@ impl Store {
             .await?))
     }
 
+    /// One rep's open leads created at `since_ts` or later whose last follow-up is older than
+    /// `before_ts` (the cadence's "potential" stage: a touch a week), longest untouched first.
+    pub async fn stale_leads(
+        &self,
+        employee_no: &str,
+        since_ts: i64,
+        before_ts: i64,
+        limit: i64,
+    ) -> Result<Vec<(String, Option<String>, Option<String>, i64)>, StoreError> {
+        let sql = "SELECT l.source_id, l.company, l.status, MAX(t.ts) AS last_ts FROM leads l \
+            JOIN crm_users u ON u.source_id = l.owner_id JOIN employees e ON e.id = u.employee_id \
+            JOIN activities t ON t.who_id = l.source_id AND t.is_followup \
+            WHERE e.employee_no = $1 AND l.created_ts >= $2 AND NOT l.is_converted \
+            AND (l.status IS NULL OR l.status NOT LIKE 'Closed%') \
+            GROUP BY l.source_id, l.company, l.status HAVING MAX(t.ts) < $3 ORDER BY last_ts LIMIT $4";
+        Ok(on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(employee_no)
+            .bind(since_ts)
+            .bind(before_ts)
+            .bind(limit)
+            .fetch_all(p)
+            .await?))
+    }
+
+    /// The owner id of a lead, if it exists.
+    pub async fn lead_owner(&self, lead_id: &str) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT owner_id FROM leads WHERE source_id = $1";
+        Ok(on_pool!(self, |p| sqlx::query_scalar(sql)
+            .bind(lead_id)
+            .fetch_optional(p)
+            .await?))
+    }
+
     /// Records a follow-up logged in Uplift (the rep's one-click log) as a completed task.
     pub async fn log_followup(
         &self,

@@ -37,6 +37,7 @@ pub fn postgres_url() -> Option<String> {
 
 /// Opens a fresh, migrated store.
 pub async fn test_db() -> TestDb {
+    uplift_app::install_crypto();
     let dir = tempfile::tempdir().expect("temp dir");
     match postgres_url() {
         None => {

@@ -12,6 +12,7 @@ mod error;
 mod format;
 mod insight_api;
 mod insight_pages;
+mod lead_pages;
 mod pages;
 mod routing_api;
 mod uploads;
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(insight_pages::routes())
+        .merge(lead_pages::routes())
         .merge(insight_api::routes())
         .merge(routing_api::routes())
         .merge(api::routes())

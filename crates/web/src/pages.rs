@@ -124,11 +124,18 @@ pub(crate) fn chrome(c: &Caller, active: &str, path_and_query: &str) -> Chrome {
         add("team", "/team", "团队", "Team");
     }
     if p.employee_no.is_some() {
+        add("today", "/today", "今日", "Today");
         add("me", "/people/me", "我的", "Me");
     }
     add("leaderboard", "/leaderboard", "排行榜", "Leaderboard");
     if crate::insight_pages::may_forecast(p) {
         add("forecast", "/forecast", "预测预警", "Forecast");
+    }
+    if crate::lead_pages::may_see_board(p) {
+        add("sla", "/leads/sla", "首联时效", "SLA");
+    }
+    if crate::lead_pages::may_route(p) {
+        add("routing", "/leads/routing", "线索分配", "Routing");
     }
     if has_overview(p) {
         add("drivers", "/insights/drivers", "驱动因素", "Drivers");
@@ -143,6 +150,7 @@ pub(crate) fn chrome(c: &Caller, active: &str, path_and_query: &str) -> Chrome {
     if p.role.is_admin() {
         add("settings", "/settings", "设置", "Settings");
     }
+    add("inbox", "/inbox", "消息", "Messages");
     add("api", "/api/docs", "API", "API");
     let (other, other_label) = match l {
         Lang::Zh => ("en", "English"),

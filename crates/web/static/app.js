@@ -69,3 +69,30 @@
   });
   document.addEventListener("htmx:afterSwap", function (e) { all(e.target); });
 })();
+// First-contact countdowns: [data-deadline] holds the deadline in Unix seconds; the text is
+// refreshed every 30 s in the page's language.
+(function () {
+  function text(left) {
+    var zh = (document.documentElement.lang || "zh").indexOf("zh") === 0;
+    var m = Math.floor(Math.abs(left) / 60), h = Math.floor(m / 60);
+    m = m % 60;
+    var span = zh ? (h > 0 ? h + " 小时 " + m + " 分" : m + " 分钟") : (h > 0 ? h + " h " + m + " min" : m + " min");
+    if (left >= 0) return zh ? "剩余 " + span : span + " left";
+    return zh ? "已超时 " + span : "overdue by " + span;
+  }
+  function tick() {
+    var now = Date.now() / 1000;
+    document.querySelectorAll("[data-deadline]").forEach(function (el) {
+      var left = Number(el.dataset.deadline) - now;
+      el.textContent = text(left);
+      var row = el.closest("tr");
+      if (row) {
+        row.classList.toggle("sla-late", left < 0);
+        row.classList.toggle("sla-ok", left >= 0 && !row.classList.contains("sla-soon"));
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    if (document.querySelector("[data-deadline]")) { tick(); setInterval(tick, 30000); }
+  });
+})();

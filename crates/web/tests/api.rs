@@ -442,3 +442,147 @@ async fn leads_are_routed_one_at_a_time_and_by_webhook_by_admins_only() {
     let (s, _) = post(admin, "/api/v1/leads/route", json!({"id": " "})).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_rep_sees_todays_leads_with_countdowns_and_logs_a_contact_in_one_click() {
+    let d = demo().await;
+    let app = &d.app;
+    let store = &app.db.store;
+    // A lead routed to the rep a moment ago (as the CRM webhook would).
+    let rep = store
+        .routing_reps()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.employee_no == d.rep_no)
+        .unwrap();
+    let crm = rep.crm_user_id.clone().expect("the demo rep has a CRM user");
+    let now = chrono::Utc::now().timestamp();
+    let row = uplift_store::AssignmentRow {
+        lead_id: "TODAY-1".into(),
+        employee_id: rep.id,
+        assigned_ts: now,
+        month: 202611,
+        strategy: "optimal".into(),
+        origin: "online".into(),
+        expected_conversion: 0.2,
+        expected_value: 1000.0,
+        reason: "测试".into(),
+        previous_owner: None,
+        assigned_by: "test".into(),
+    };
+    let lead = uplift_store::NewLeadRow {
+        source_id: "TODAY-1".into(),
+        owner_id: crm,
+        created_ts: now,
+        created_month: 202611,
+        lead_source: Some("Web".into()),
+        industry: Some("Retail".into()),
+        rating: None,
+        company: Some("今日测试公司".into()),
+        city: None,
+        number_of_employees: None,
+    };
+    store.record_routed_lead(&row, &lead).await.unwrap();
+
+    let c = signed_in(app, "rep").await;
+    let (s, html) = get(&c, &app.url("/today")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("今日测试公司") && html.contains("data-deadline"),
+        "{html}"
+    );
+    // The manager's board counts it for the team.
+    let m = signed_in(app, "manager").await;
+    let (_, board) = get(&m, &app.url("/leads/sla")).await;
+    assert!(board.contains("sla-teams"), "{board}");
+
+    // One click logs the contact; the lead leaves the list; the change is audited.
+    let csrf = csrf_of(&c, &app.url("/today")).await;
+    let r = c
+        .post(app.url("/today/followup"))
+        .form(&[("_csrf", csrf.as_str()), ("lead_id", "TODAY-1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let (_, html) = get(&c, &app.url(&to)).await;
+    assert!(!html.contains("data-deadline="), "{html}");
+    assert!(html.contains("已记录跟进") && html.contains("TODAY-1"), "{html}");
+    // Without the CSRF token, or on someone else's lead, nothing is logged.
+    let r = c
+        .post(app.url("/today/followup"))
+        .form(&[("lead_id", "TODAY-1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let mate_lead = uplift_store::NewLeadRow {
+        source_id: "MATE-1".into(),
+        owner_id: store
+            .routing_reps()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.employee_no == d.teammate_no)
+            .and_then(|r| r.crm_user_id)
+            .unwrap(),
+        ..lead.clone()
+    };
+    store
+        .record_routed_lead(
+            &uplift_store::AssignmentRow {
+                lead_id: "MATE-1".into(),
+                ..row.clone()
+            },
+            &mate_lead,
+        )
+        .await
+        .unwrap();
+    let csrf = csrf_of(&c, &app.url("/today")).await;
+    let r = c
+        .post(app.url("/today/followup"))
+        .form(&[("_csrf", csrf.as_str()), ("lead_id", "MATE-1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let audit = store
+        .audit(&uplift_store::AuditQuery {
+            action: Some("leads.followup".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+
+    // The admin changes the SLA on the routing page.
+    let a = signed_in(app, "admin").await;
+    let csrf = csrf_of(&a, &app.url("/leads/routing")).await;
+    let r = a
+        .post(app.url("/leads/routing/sla"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("hours", "8"),
+            ("business_hours", "1"),
+            ("reassign", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let rule = uplift_app::sla::rule(store).await.unwrap();
+    assert_eq!(
+        (rule.hours, rule.business_hours, rule.reassign_after_hours),
+        (8.0, true, None)
+    );
+    let r = a
+        .post(app.url("/leads/routing/sla"))
+        .form(&[("_csrf", csrf.as_str()), ("hours", "-1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}

@@ -65,6 +65,7 @@ pub async fn demo() -> Demo {
 
 /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
 pub fn client() -> Client {
+    uplift_app::install_crypto();
     Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())

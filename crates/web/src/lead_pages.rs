@@ -1,0 +1,597 @@
+//! Pages of lead routing and follow-up discipline: a rep's Today (new leads with their
+//! first-contact countdown, follow-ups due, one-click log), the inbox, the manager's SLA board,
+//! and the routing page (simulator, calibration, recent assignments with reasons, SLA settings).
+
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::Utc;
+use serde::Deserialize;
+use uplift_app::access::Principal;
+use uplift_app::sla::SlaState;
+use uplift_app::sla::{WaitingLead, due_followups, waiting_leads};
+use uplift_domain::Lang;
+use uplift_domain::access::{Role, Scope};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::WebError;
+use crate::format::url_encode;
+use crate::pages::{Chrome, chrome, err, page};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/today", get(today_page))
+        .route("/today/followup", post(log_followup))
+        .route("/inbox", get(inbox_page))
+        .route("/inbox/read", post(inbox_read))
+        .route("/leads/sla", get(sla_board))
+        .route("/leads/routing", get(routing_page))
+        .route("/leads/routing/simulation", get(simulation_fragment))
+        .route("/leads/routing/sla", post(save_sla))
+}
+
+/// Who sees the SLA board: everyone who leads people.
+pub fn may_see_board(p: &Principal) -> bool {
+    !matches!(p.role, Role::Employee | Role::Payroll)
+}
+
+/// Who sees the routing page: admins and sales directors.
+pub fn may_route(p: &Principal) -> bool {
+    matches!(p.role, Role::Admin | Role::Director)
+}
+
+fn left_text(seconds: i64, l: Lang) -> String {
+    let m = seconds.abs() / 60;
+    let (h, m) = (m / 60, m % 60);
+    let span = match l {
+        Lang::Zh if h > 0 => format!("{h} 小时 {m} 分"),
+        Lang::Zh => format!("{m} 分钟"),
+        Lang::En if h > 0 => format!("{h} h {m} min"),
+        Lang::En => format!("{m} min"),
+    };
+    if seconds >= 0 {
+        format!("{}{span}", l.pick("剩余 ", "")) + if l == Lang::En { " left" } else { "" }
+    } else {
+        format!("{}{span}", l.pick("已超时 ", "overdue by "))
+    }
+}
+
+struct WaitingRow {
+    lead_id: String,
+    company: String,
+    source: String,
+    owner: String,
+    deadline: String,
+    deadline_ts: i64,
+    left: String,
+    class: &'static str,
+}
+
+fn waiting_rows(list: &[WaitingLead], tz: chrono_tz::Tz, l: Lang) -> Vec<WaitingRow> {
+    list.iter()
+        .map(|w| WaitingRow {
+            lead_id: w.lead_id.clone(),
+            company: w.company.clone().unwrap_or_else(|| w.lead_id.clone()),
+            source: [w.lead_source.clone(), w.industry.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · "),
+            owner: format!("{} {}", w.name, w.employee_no),
+            deadline: w
+                .deadline
+                .with_timezone(&tz)
+                .format(l.pick("%m月%d日 %H:%M", "%b %d %H:%M"))
+                .to_string(),
+            deadline_ts: w.deadline.timestamp(),
+            left: left_text(w.seconds_left, l),
+            class: match w.state {
+                SlaState::Open => "ok",
+                SlaState::DueSoon => "soon",
+                SlaState::Breached | SlaState::Reassign => "late",
+            },
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "today.html")]
+struct TodayPage {
+    c: Chrome,
+    has_employee: bool,
+    waiting: Vec<WaitingRow>,
+    due: Vec<(String, String, String, i64)>,
+    sla_hours: f64,
+    message: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct TodayParams {
+    logged: Option<String>,
+}
+
+async fn today_page(State(s): State<AppState>, c: Caller, Query(q): Query<TodayParams>) -> Result<Response, WebError> {
+    let l = c.lang;
+    let now = Utc::now();
+    let tz = uplift_app::settings::company_tz(&s.store).await.map_err(err(&c))?;
+    let rule = uplift_app::sla::rule(&s.store).await.map_err(err(&c))?;
+    let (waiting, due) = match c.principal.employee_no.as_deref() {
+        Some(me) => {
+            let w = waiting_leads(&s.store, &Scope::All, Some(me), now)
+                .await
+                .map_err(err(&c))?;
+            let d = due_followups(&s.store, me, now).await.map_err(err(&c))?;
+            (
+                waiting_rows(&w, tz, l),
+                d.into_iter()
+                    .map(|x| {
+                        (
+                            x.lead_id.clone(),
+                            x.company.unwrap_or(x.lead_id),
+                            x.status.unwrap_or_default(),
+                            x.days_since,
+                        )
+                    })
+                    .collect(),
+            )
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let t = TodayPage {
+        c: chrome(&c, "today", "/today"),
+        has_employee: c.principal.employee_no.is_some(),
+        waiting,
+        due,
+        sla_hours: rule.hours,
+        message: q
+            .logged
+            .map(|id| format!("{} {id}", l.pick("已记录跟进：", "Follow-up logged:"))),
+    };
+    page(t, &c, false)
+}
+
+#[derive(Deserialize)]
+struct FollowupForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    lead_id: String,
+}
+
+async fn log_followup(State(s): State<AppState>, c: Caller, Form(f): Form<FollowupForm>) -> Result<Response, WebError> {
+    c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
+    uplift_app::sla::log_followup(&s.store, &c.principal, &f.lead_id, c.lang)
+        .await
+        .map_err(err(&c))?;
+    Ok(Redirect::to(&format!("/today?logged={}", url_encode(&f.lead_id))).into_response())
+}
+
+struct InboxRow {
+    id: i64,
+    title: String,
+    body: String,
+    link: Option<String>,
+    when: String,
+    unread: bool,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    c: Chrome,
+    rows: Vec<InboxRow>,
+    unread: usize,
+}
+
+/// The caller's messages: addressed to their employee number, or to their user name.
+fn recipient(p: &Principal) -> String {
+    p.employee_no.clone().unwrap_or_else(|| p.actor.clone())
+}
+
+async fn inbox_page(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
+    let tz = uplift_app::settings::company_tz(&s.store).await.map_err(err(&c))?;
+    let list = s
+        .store
+        .inbox(&recipient(&c.principal), 200)
+        .await
+        .map_err(|e| err(&c)(e.into()))?;
+    let rows: Vec<InboxRow> = list
+        .into_iter()
+        .map(|n| InboxRow {
+            id: n.id,
+            unread: n.status == "unread",
+            title: n.title,
+            body: n.body,
+            link: n.link,
+            when: chrono::DateTime::from_timestamp(n.created_ts, 0)
+                .unwrap_or_default()
+                .with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+        })
+        .collect();
+    let t = InboxPage {
+        c: chrome(&c, "inbox", "/inbox"),
+        unread: rows.iter().filter(|r| r.unread).count(),
+        rows,
+    };
+    page(t, &c, false)
+}
+
+#[derive(Deserialize)]
+struct ReadForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    id: Option<i64>,
+}
+
+async fn inbox_read(State(s): State<AppState>, c: Caller, Form(f): Form<ReadForm>) -> Result<Response, WebError> {
+    c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
+    s.store
+        .mark_read(&recipient(&c.principal), f.id)
+        .await
+        .map_err(|e| err(&c)(e.into()))?;
+    Ok(Redirect::to("/inbox").into_response())
+}
+
+struct TeamSla {
+    team: String,
+    waiting: usize,
+    soon: usize,
+    late: usize,
+}
+
+#[derive(Template)]
+#[template(path = "sla_board.html")]
+struct SlaBoard {
+    c: Chrome,
+    teams: Vec<TeamSla>,
+    late: Vec<WaitingRow>,
+    soon: Vec<WaitingRow>,
+    rule: String,
+}
+
+async fn sla_board(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
+    c.principal.require(may_see_board(&c.principal)).map_err(err(&c))?;
+    let l = c.lang;
+    let now = Utc::now();
+    let tz = uplift_app::settings::company_tz(&s.store).await.map_err(err(&c))?;
+    let rule = uplift_app::sla::rule(&s.store).await.map_err(err(&c))?;
+    let list = waiting_leads(&s.store, &c.principal.scope, None, now)
+        .await
+        .map_err(err(&c))?;
+    let mut teams: Vec<TeamSla> = Vec::new();
+    for w in &list {
+        let name = w
+            .department
+            .clone()
+            .unwrap_or_else(|| l.pick("（无部门）", "(no department)").into());
+        let i = match teams.iter().position(|t| t.team == name) {
+            Some(i) => i,
+            None => {
+                teams.push(TeamSla {
+                    team: name,
+                    waiting: 0,
+                    soon: 0,
+                    late: 0,
+                });
+                teams.len() - 1
+            }
+        };
+        teams[i].waiting += 1;
+        match w.state {
+            SlaState::DueSoon => teams[i].soon += 1,
+            SlaState::Breached | SlaState::Reassign => teams[i].late += 1,
+            SlaState::Open => {}
+        }
+    }
+    teams.sort_by(|a, b| b.late.cmp(&a.late).then(a.team.cmp(&b.team)));
+    let late: Vec<WaitingLead> = list
+        .iter()
+        .filter(|w| matches!(w.state, SlaState::Breached | SlaState::Reassign))
+        .cloned()
+        .collect();
+    let soon: Vec<WaitingLead> = list.iter().filter(|w| w.state == SlaState::DueSoon).cloned().collect();
+    let t = SlaBoard {
+        c: chrome(&c, "sla", "/leads/sla"),
+        teams,
+        late: waiting_rows(&late, tz, l),
+        soon: waiting_rows(&soon, tz, l),
+        rule: rule_text(&rule, l),
+    };
+    page(t, &c, false)
+}
+
+fn rule_text(r: &uplift_app::sla::SlaRule, l: Lang) -> String {
+    match l {
+        Lang::Zh => format!(
+            "新线索须在 {} 小时内首次联系{}；{}",
+            r.hours,
+            if r.business_hours {
+                "（按工作时间计，含法定节假日与调休）"
+            } else {
+                ""
+            },
+            r.reassign_after_hours.map_or("超时不自动改派".to_string(), |h| format!(
+                "超时 {h} 小时后自动改派"
+            ))
+        ),
+        Lang::En => format!(
+            "New leads must be contacted within {} hours{}; {}",
+            r.hours,
+            if r.business_hours {
+                " (business hours, official holidays)"
+            } else {
+                ""
+            },
+            r.reassign_after_hours
+                .map_or("no automatic reassignment".to_string(), |h| format!(
+                    "reassigned {h} h after a miss"
+                ))
+        ),
+    }
+}
+
+struct AssignmentView {
+    lead_id: String,
+    employee: String,
+    when: String,
+    origin: String,
+    conversion: String,
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "routing.html")]
+struct RoutingPage {
+    c: Chrome,
+    is_admin: bool,
+    rule: String,
+    hours: f64,
+    business_hours: bool,
+    reassign: String,
+    assignments: Vec<AssignmentView>,
+    message: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct RoutingParams {
+    saved: Option<String>,
+}
+
+async fn routing_page(
+    State(s): State<AppState>,
+    c: Caller,
+    Query(q): Query<RoutingParams>,
+) -> Result<Response, WebError> {
+    c.principal.require(may_route(&c.principal)).map_err(err(&c))?;
+    let l = c.lang;
+    let tz = uplift_app::settings::company_tz(&s.store).await.map_err(err(&c))?;
+    let rule = uplift_app::sla::rule(&s.store).await.map_err(err(&c))?;
+    let roster = s.store.routing_reps().await.map_err(|e| err(&c)(e.into()))?;
+    let recent = s.store.recent_assignments(200).await.map_err(|e| err(&c)(e.into()))?;
+    let assignments = recent
+        .into_iter()
+        .filter_map(|a| {
+            let r = roster.iter().find(|r| r.id == a.employee_id)?;
+            c.principal
+                .scope
+                .contains(&r.employee_no, r.department.as_deref())
+                .then(|| AssignmentView {
+                    lead_id: a.lead_id,
+                    employee: format!("{} {}", r.name, r.employee_no),
+                    when: chrono::DateTime::from_timestamp(a.assigned_ts, 0)
+                        .unwrap_or_default()
+                        .with_timezone(&tz)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
+                    origin: match a.origin.as_str() {
+                        "file" => l.pick("文件", "file"),
+                        "pending" => l.pick("待分配", "pending"),
+                        "online" => l.pick("实时", "online"),
+                        "sla-reassign" => l.pick("超时改派", "SLA reassign"),
+                        _ => "",
+                    }
+                    .to_string(),
+                    conversion: format!("{:.0}%", a.expected_conversion * 100.0),
+                    reason: a.reason,
+                })
+        })
+        .take(50)
+        .collect();
+    let t = RoutingPage {
+        c: chrome(&c, "routing", "/leads/routing"),
+        is_admin: c.principal.role == Role::Admin,
+        rule: rule_text(&rule, l),
+        hours: rule.hours,
+        business_hours: rule.business_hours,
+        reassign: rule.reassign_after_hours.map(|h| h.to_string()).unwrap_or_default(),
+        assignments,
+        message: q.saved.map(|_| l.pick("已保存", "Saved").to_string()),
+    };
+    page(t, &c, false)
+}
+
+#[derive(Template)]
+#[template(path = "routing_simulation.html")]
+struct SimulationFragment {
+    c: Chrome,
+    rows: Vec<(String, usize, String, String, String, String, bool)>,
+    note: String,
+    check: String,
+    chart: String,
+    error: Option<String>,
+    deciles: Vec<(usize, String, String, usize)>,
+    calibration: String,
+}
+
+async fn simulation_fragment(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
+    c.principal.require(may_route(&c.principal)).map_err(err(&c))?;
+    let l = c.lang;
+    let sym = crate::pages::symbol(&s).await?;
+    let sim = uplift_app::routing::simulate(&s.store, 3, Default::default(), l).await;
+    let report = uplift_app::routing::model_report(&s.store, l).await;
+    let mut f = SimulationFragment {
+        c: chrome(&c, "routing", "/leads/routing"),
+        rows: Vec::new(),
+        note: String::new(),
+        check: String::new(),
+        chart: String::new(),
+        error: None,
+        deciles: Vec::new(),
+        calibration: String::new(),
+    };
+    match sim {
+        Err(e) => f.error = Some(e.render(l)),
+        Ok(r) => {
+            let base = r.outcome("round-robin").map(|o| o.expected_value).unwrap_or(0.0);
+            for o in &r.outcomes {
+                f.rows.push((
+                    uplift_app::routing::strategy_label(o.strategy, l).to_string(),
+                    o.assigned,
+                    format!("{:.1}", o.expected_conversions),
+                    format!(
+                        "{:.1}%",
+                        if o.assigned > 0 {
+                            o.expected_conversions / o.assigned as f64 * 100.0
+                        } else {
+                            0.0
+                        }
+                    ),
+                    format!("{sym}{}", uplift_domain::money::whole_with_separators(o.expected_value)),
+                    if base > 0.0 {
+                        format!("{:+.1}%", (o.expected_value / base - 1.0) * 100.0)
+                    } else {
+                        "—".into()
+                    },
+                    o.strategy == "optimal",
+                ));
+            }
+            f.note = match l {
+                Lang::Zh => format!(
+                    "{}–{} 的 {} 条线索按各策略重新分配；模型只用模拟期之前的数据，结果由全部历史拟合的模型估计。",
+                    r.from, r.to, r.leads
+                ),
+                Lang::En => format!(
+                    "The {} leads of {}–{} re-dealt by each strategy; the router learns only from earlier months, outcomes are estimated by the model fitted on all history.",
+                    r.leads, r.from, r.to
+                ),
+            };
+            if let Some(cur) = r.outcome("current") {
+                f.check = match l {
+                    Lang::Zh => format!(
+                        "核对：现行分配实际转化 {} 条，模型估计 {:.0} 条。",
+                        r.actual_conversions, cur.expected_conversions
+                    ),
+                    Lang::En => format!(
+                        "Check: current practice actually converted {}; the model estimates {:.0}.",
+                        r.actual_conversions, cur.expected_conversions
+                    ),
+                };
+            }
+            let names: Vec<&str> = r
+                .outcomes
+                .iter()
+                .map(|o| uplift_app::routing::strategy_label(o.strategy, l))
+                .collect();
+            let values: Vec<f64> = r.outcomes.iter().map(|o| o.expected_conversions.round()).collect();
+            f.chart = serde_json::json!({
+                "type": "bar",
+                "labels": names,
+                "series": [{"name": l.pick("预计转化", "expected conversions"), "data": values}],
+            })
+            .to_string();
+        }
+    }
+    if let Ok(m) = report {
+        let r = &m.reliability;
+        f.deciles = r
+            .bins
+            .iter()
+            .map(|b| {
+                (
+                    b.decile,
+                    format!("{:.1}%", b.predicted * 100.0),
+                    format!("{:.1}%", b.actual * 100.0),
+                    b.leads,
+                )
+            })
+            .collect();
+        f.calibration = match l {
+            Lang::Zh => format!(
+                "检验 {}–{} 的 {} 条线索：Brier 分数 {:.4}（只用公司整体转化率为 {:.4}）；预计转化 {:.0} 条，实际 {:.0} 条。",
+                m.tested_from,
+                m.tested_to,
+                r.leads,
+                r.brier,
+                r.baseline_brier,
+                r.predicted_conversions,
+                r.actual_conversions
+            ),
+            Lang::En => format!(
+                "Tested on {} leads of {}–{}: Brier {:.4} (one company rate: {:.4}); predicted {:.0} conversions, actual {:.0}.",
+                r.leads,
+                m.tested_from,
+                m.tested_to,
+                r.brier,
+                r.baseline_brier,
+                r.predicted_conversions,
+                r.actual_conversions
+            ),
+        };
+    }
+    let body = f
+        .render()
+        .map_err(|e| WebError::new(crate::error::Failure::Internal(e.to_string()), l))?;
+    Ok(Html(body).into_response())
+}
+
+#[derive(Deserialize)]
+struct SlaForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    hours: String,
+    business_hours: Option<String>,
+    reassign: Option<String>,
+}
+
+async fn save_sla(State(s): State<AppState>, c: Caller, Form(f): Form<SlaForm>) -> Result<Response, WebError> {
+    c.principal.require(c.principal.role == Role::Admin).map_err(err(&c))?;
+    c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
+    let l = c.lang;
+    let bad = |field: &str| {
+        err(&c)(uplift_app::AppError::Invalid(format!(
+            "{field}: {}",
+            l.pick("应为正数（小时）", "must be a positive number of hours")
+        )))
+    };
+    let hours: f64 = f
+        .hours
+        .trim()
+        .parse()
+        .ok()
+        .filter(|h: &f64| *h > 0.0)
+        .ok_or_else(|| bad("hours"))?;
+    let reassign = match f.reassign.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
+        None => None,
+        Some(x) => Some(
+            x.parse::<f64>()
+                .ok()
+                .filter(|h| *h >= 0.0)
+                .ok_or_else(|| bad("reassign"))?,
+        )
+        .filter(|h| *h > 0.0),
+    };
+    let rule = uplift_app::sla::SlaRule {
+        hours,
+        business_hours: f.business_hours.is_some(),
+        reassign_after_hours: reassign,
+    };
+    uplift_app::sla::set_rule(&s.store, &rule, &c.principal.actor)
+        .await
+        .map_err(err(&c))?;
+    Ok(Redirect::to("/leads/routing?saved=1").into_response())
+}
