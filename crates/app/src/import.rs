@@ -295,6 +295,7 @@ fn check_references(r: &mut Record, known: &Known, how: OwnerMatch) -> Result<()
         Record::Target(t) => employee(&t.employee_no),
         Record::Appraisal(a) => employee(&a.employee_no),
         Record::Capacity(c) => employee(&c.employee_no),
+        Record::Leave(l) => employee(&l.employee_no),
         Record::NewLead(_) => Ok(()),
         Record::Enrollment(e) => {
             employee(&e.employee_no)?;

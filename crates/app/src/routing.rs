@@ -158,8 +158,27 @@ fn is_rep(r: &RoutingRep) -> bool {
     r.crm_user_id.is_some() && r.role_family.as_deref().is_none_or(|f| f != "other")
 }
 
+/// The rep's leave periods (both days included).
+fn leave_periods(r: &RoutingRep) -> impl Iterator<Item = (NaiveDate, NaiveDate)> + '_ {
+    r.leaves.split(';').filter_map(|p| {
+        let (a, b) = p.trim().split_once(' ')?;
+        Some((a.parse().ok()?, b.parse().ok()?))
+    })
+}
+
+/// Whether the rep is on leave on `day`.
+pub fn on_leave(r: &RoutingRep, day: NaiveDate) -> bool {
+    leave_periods(r).any(|(a, b)| a <= day && day <= b)
+}
+
+/// Whether the rep is away for every day from `first` to `last`.
+fn away_throughout(r: &RoutingRep, first: NaiveDate, last: NaiveDate) -> bool {
+    first.iter_days().take_while(|d| *d <= last).all(|d| on_leave(r, d))
+}
+
 fn employed_on(r: &RoutingRep, day: NaiveDate) -> bool {
     r.crm_active
+        && !on_leave(r, day)
         && r.hire_date.parse::<NaiveDate>().is_ok_and(|h| h <= day)
         && r.leave_date.as_deref().and_then(parse_date).is_none_or(|l| l > day)
 }
@@ -742,7 +761,8 @@ pub async fn simulate(store: &Store, months: u32, limits: Limits, lang: Lang) ->
                 let r = &router.roster[i];
                 let facts = rep_facts(r, first);
                 let employed = r.hire_date.parse::<NaiveDate>().is_ok_and(|h| h <= last)
-                    && r.leave_date.as_deref().and_then(parse_date).is_none_or(|l| l > first);
+                    && r.leave_date.as_deref().and_then(parse_date).is_none_or(|l| l > first)
+                    && !away_throughout(r, first, last);
                 let cap = r
                     .capacity
                     .map(|c| c.max(0) as u32)

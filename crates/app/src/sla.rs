@@ -187,6 +187,22 @@ pub async fn check(store: &Store, now: DateTime<Utc>) -> Result<SlaReport, AppEr
                     hours_text(w.seconds_left, lang)
                 );
                 let dedupe = format!("sla.breach:{}:{}", w.lead_id, w.employee_no);
+                // The rep hears it too (and is the only person told when they have no manager).
+                notes.extend(
+                    crate::notify::to_person(
+                        store,
+                        &w.employee_no,
+                        "sla.breach",
+                        &format!("线索已超时未联系：{what}"),
+                        &format!(
+                            "已超时 {}，请立即联系；你的上级已收到提醒。",
+                            hours_text(w.seconds_left, lang)
+                        ),
+                        Some(&link),
+                        &format!("{dedupe}:self"),
+                    )
+                    .await?,
+                );
                 if let Some(Some(m)) = managers.get(&w.employee_no) {
                     notes.extend(
                         crate::notify::to_person(store, m, "sla.breach", &title, &body, Some("/leads/sla"), &dedupe)

@@ -15,6 +15,40 @@ use uplift_testkit::test_db;
 
 use crate::support::no_progress;
 
+/// The Subject header of a message, RFC 2047 encoded words decoded.
+fn subject(data: &str) -> String {
+    use base64::Engine;
+    let mut lines = data.split("\r\n");
+    let mut raw = String::new();
+    while let Some(l) = lines.next() {
+        if let Some(v) = l.strip_prefix("Subject: ") {
+            raw.push_str(v);
+            for more in lines.by_ref() {
+                match more.strip_prefix(' ') {
+                    Some(m) => {
+                        raw.push(' ');
+                        raw.push_str(m);
+                    }
+                    None => break,
+                }
+            }
+            break;
+        }
+    }
+    raw.split(' ')
+        .map(
+            |w| match w.strip_prefix("=?utf-8?b?").and_then(|x| x.strip_suffix("?=")) {
+                Some(b) => String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b).unwrap_or_default())
+                    .unwrap_or_default(),
+                None => format!(" {w} "),
+            },
+        )
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn robot(name: &str, kind: &str, url: String, secret: Option<&str>) -> ChannelRow {
     ChannelRow {
         id: 0,
@@ -129,6 +163,29 @@ async fn a_missed_first_contact_reminds_alerts_reassigns_and_every_message_arriv
     let before_again = hits.len();
     if let Some(m) = &manager {
         assert!(store.inbox(m, 10).await.unwrap().iter().any(|n| n.kind == "sla.breach"));
+    }
+    // The breach is emailed too (to the rep, and the manager when there is one) via the SMTP sink.
+    let subjects_to = |who: &str| -> Vec<String> {
+        sink.mails()
+            .iter()
+            .filter(|x| x.to.iter().any(|t| t.contains(who)))
+            .map(|x| subject(&x.data))
+            .collect()
+    };
+    let rep_subjects = subjects_to(&rep_email);
+    assert!(
+        rep_subjects.iter().any(|s| s.starts_with("新线索待首次联系")),
+        "{rep_subjects:?}"
+    );
+    assert!(
+        rep_subjects.iter().any(|s| s.starts_with("线索已超时未联系")),
+        "{rep_subjects:?}"
+    );
+    if let Some(m) = &manager
+        && let Some(e) = store.email_of(m).await.unwrap()
+    {
+        let s = subjects_to(&e);
+        assert!(s.iter().any(|s| s.starts_with("首次联系超时")), "{s:?}");
     }
     // The same slot again, and another worker: nothing runs or arrives twice.
     let again = tick(store, "w2", t0 + Duration::hours(25)).await.expect("tick");

@@ -105,7 +105,30 @@ async fn demo_routing_is_calibrated_beats_round_robin_and_routes_files_and_pendi
     assert_eq!((dry.lines.len(), dry.recorded), (40, 0));
     assert!(store.recent_assignments(100).await.unwrap().is_empty());
 
+    // The rep who would get the most goes on leave that day (a leave import): they get none.
+    let mut counts: std::collections::HashMap<&str, usize> = Default::default();
+    for l in &dry.lines {
+        *counts.entry(l.employee_no.as_str()).or_default() += 1;
+    }
+    let busiest = counts
+        .iter()
+        .max_by_key(|(no, n)| (**n, std::cmp::Reverse(**no)))
+        .unwrap()
+        .0
+        .to_string();
+    let leave = db.dir().join("请假记录.csv");
+    write_gbk(
+        &leave,
+        &format!("工号,开始日期,结束日期,类型\n{busiest},2026-06-29,2026-07-03,年假\n"),
+    );
+    let rep = crate::support::import_one(store, &leave, uplift_domain::records::ImportKind::Leave, false).await;
+    assert_eq!(rep.files[0].inserted, 1, "{:?}", rep.files[0].issues);
+
     let run = assign_file(store, &input, &options(false)).await.expect("assign");
+    assert!(
+        run.lines.iter().all(|l| l.employee_no != busiest),
+        "{busiest} is on leave"
+    );
     assert_eq!((run.lines.len(), run.recorded, run.unassigned.len()), (40, 40, 0));
     assert!(
         run.expected_value > run.round_robin_value,
@@ -159,7 +182,7 @@ async fn demo_routing_is_calibrated_beats_round_robin_and_routes_files_and_pendi
     // Capacity from a file: only two reps have room (5 each).
     let reps: Vec<&str> = roster
         .iter()
-        .filter(|r| r.crm_user_id.is_some() && r.leave_date.is_none())
+        .filter(|r| r.crm_user_id.is_some() && r.leave_date.is_none() && r.employee_no != busiest)
         .map(|r| r.employee_no.as_str())
         .collect();
     let mut cap = String::from("工号,每月线索上限\n");

@@ -24,12 +24,14 @@ pub enum ImportKind {
     Enrollment,
     Appraisal,
     Capacity,
+    /// Leave periods (请假记录): who is away when, so routing skips them.
+    Leave,
     /// New leads to route (`uplift leads assign --input`); read for routing, never imported.
     NewLead,
 }
 
 impl ImportKind {
-    pub const ALL: [ImportKind; 12] = [
+    pub const ALL: [ImportKind; 13] = [
         ImportKind::Roster,
         ImportKind::User,
         ImportKind::Account,
@@ -42,6 +44,7 @@ impl ImportKind {
         ImportKind::Enrollment,
         ImportKind::Appraisal,
         ImportKind::Capacity,
+        ImportKind::Leave,
     ];
 
     /// The identifier used on the command line (`uplift import lead …`).
@@ -59,6 +62,7 @@ impl ImportKind {
             ImportKind::Enrollment => "enrollment",
             ImportKind::Appraisal => "appraisal",
             ImportKind::Capacity => "capacity",
+            ImportKind::Leave => "leave",
             ImportKind::NewLead => "new_lead",
         }
     }
@@ -90,6 +94,8 @@ impl ImportKind {
             ("培训", ImportKind::Enrollment),
             ("绩效", ImportKind::Appraisal),
             ("线索上限", ImportKind::Capacity),
+            ("请假", ImportKind::Leave),
+            ("休假", ImportKind::Leave),
         ];
         if let Some(k) = ImportKind::parse(&s) {
             return Some(k);
@@ -98,6 +104,7 @@ impl ImportKind {
             "employees" | "employee" => Some(ImportKind::Roster),
             "users" => Some(ImportKind::User),
             "opportunities" => Some(ImportKind::Opportunity),
+            "leaves" | "absences" => Some(ImportKind::Leave),
             "activities" => None,
             _ => None,
         };
@@ -119,6 +126,7 @@ impl ImportKind {
             ImportKind::Enrollment => "培训记录",
             ImportKind::Appraisal => "绩效",
             ImportKind::Capacity => "线索上限",
+            ImportKind::Leave => "请假记录",
             ImportKind::NewLead => "待分配线索",
         }
     }
@@ -344,6 +352,15 @@ pub struct Capacity {
     pub max_leads_per_month: i64,
 }
 
+/// A period someone is away (leave of any type), both days included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Leave {
+    pub employee_no: String,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub leave_type: Option<String>,
+}
+
 /// A lead waiting for an owner, as read from a routing input file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewLead {
@@ -370,6 +387,7 @@ pub enum Record {
     Enrollment(Enrollment),
     Appraisal(Appraisal),
     Capacity(Capacity),
+    Leave(Leave),
     NewLead(NewLead),
 }
 
@@ -390,6 +408,7 @@ impl Record {
             }
             Record::Appraisal(r) => format!("{} {}", r.employee_no, r.period),
             Record::Capacity(r) => r.employee_no.clone(),
+            Record::Leave(r) => format!("{} {}", r.employee_no, r.start_date),
             Record::NewLead(r) => r.source_id.clone(),
         }
     }

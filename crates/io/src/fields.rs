@@ -163,6 +163,13 @@ const CAPACITY: &[FieldSpec] = &[
     req("max_leads_per_month", &["每月线索上限", "线索上限"]),
 ];
 
+const LEAVE: &[FieldSpec] = &[
+    req("employee_no", EMPLOYEE_NO),
+    req("start_date", &["开始日期", "请假开始", "start"]),
+    req("end_date", &["结束日期", "请假结束", "end"]),
+    opt("leave_type", &["类型", "假期类型", "请假类型", "type"]),
+];
+
 const NEW_LEAD: &[FieldSpec] = &[
     req("Id", &["lead id", "lead_id", "线索id", "线索 id", "线索编号"]),
     opt("LeadSource", &["lead source", "source", "线索来源", "来源"]),
@@ -188,6 +195,7 @@ pub fn fields(kind: ImportKind) -> &'static [FieldSpec] {
         ImportKind::Enrollment => ENROLLMENT,
         ImportKind::Appraisal => APPRAISAL,
         ImportKind::Capacity => CAPACITY,
+        ImportKind::Leave => LEAVE,
         ImportKind::NewLead => NEW_LEAD,
     }
 }

@@ -413,6 +413,32 @@ pub fn parse_record(map: &ColumnMap, row: &RawRow, ctx: ParseContext) -> Result<
                 max_leads_per_month: max,
             })
         }
+        ImportKind::Leave => {
+            let start = {
+                let v = c.date("start_date")?;
+                c.required("start_date", v)?
+            };
+            let end = {
+                let v = c.date("end_date")?;
+                c.required("end_date", v)?
+            };
+            if end < start {
+                return Err(c.issue(
+                    "end_date",
+                    Problem::BadValue {
+                        field: "end_date".into(),
+                        value: end.to_string(),
+                        expected: format!("≥ {start}"),
+                    },
+                ));
+            }
+            Record::Leave(Leave {
+                employee_no: c.req("employee_no")?,
+                start_date: start,
+                end_date: end,
+                leave_type: c.opt("leave_type"),
+            })
+        }
         ImportKind::NewLead => Record::NewLead(NewLead {
             source_id: c.req("Id")?,
             lead_source: c.opt("LeadSource"),

@@ -291,6 +291,7 @@ fn secondary_indexes(table: &str) -> &'static [(&'static str, &'static str)] {
         "leads" => &[
             ("leads_month_owner", "leads(created_month, owner_id)"),
             ("leads_owner", "leads(owner_id)"),
+            ("leads_created", "leads(created_ts)"),
         ],
         "opportunities" => &[
             ("opportunities_close", "opportunities(close_month, state)"),
@@ -807,6 +808,30 @@ impl ImportTx {
                 });
                 self.count(n > 0);
                 self.touch(AffectedMonths::From(Month::of(a.period_end).to_key()));
+            }
+            Record::Leave(l) => {
+                let Some(emp) = self.employee_id(&l.employee_no).await? else {
+                    return Ok(());
+                };
+                let exists = "SELECT COUNT(*) FROM employee_leaves WHERE employee_id = $1 AND start_date = $2";
+                let sql = "INSERT INTO employee_leaves (employee_id, start_date, end_date, leave_type) VALUES ($1, $2, $3, $4) \
+                    ON CONFLICT (employee_id, start_date) DO UPDATE SET end_date = excluded.end_date, leave_type = excluded.leave_type";
+                let n: i64 = on_tx_impl!(&mut self.tx, |c| {
+                    let n: i64 = sqlx::query_scalar(exists)
+                        .bind(emp)
+                        .bind(l.start_date.to_string())
+                        .fetch_one(&mut *c)
+                        .await?;
+                    sqlx::query(sql)
+                        .bind(emp)
+                        .bind(l.start_date.to_string())
+                        .bind(l.end_date.to_string())
+                        .bind(&l.leave_type)
+                        .execute(&mut *c)
+                        .await?;
+                    n
+                });
+                self.count(n > 0);
             }
             Record::Capacity(k) => {
                 let Some(emp) = self.employee_id(&k.employee_no).await? else {

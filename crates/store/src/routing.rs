@@ -23,6 +23,8 @@ pub struct RoutingRep {
     pub industry_experience: Option<String>,
     pub capacity: Option<i64>,
     pub manager_no: Option<String>,
+    /// Leave periods as "start end" ISO dates, `;`-separated (empty when none).
+    pub leaves: String,
 }
 
 /// A past lead of an employee with its outcome.
@@ -221,14 +223,23 @@ impl Store {
 
     /// Everyone on the roster with a CRM user or a capacity, by employee number.
     pub async fn routing_reps(&self) -> Result<Vec<RoutingRep>, StoreError> {
-        let sql = "SELECT e.id, e.employee_no, e.name, d.path AS department, e.role_family, e.hire_date, e.leave_date, \
+        let agg = match self.dialect() {
+            crate::conn::Dialect::Sqlite => "group_concat(v.start_date || ' ' || v.end_date, ';')",
+            crate::conn::Dialect::Postgres => "string_agg(v.start_date || ' ' || v.end_date, ';')",
+        };
+        let sql = format!(
+            "SELECT e.id, e.employee_no, e.name, d.path AS department, e.role_family, e.hire_date, e.leave_date, \
             COALESCE((SELECT MIN(u.source_id) FROM crm_users u WHERE u.employee_id = e.id AND u.is_active), \
             (SELECT MIN(u.source_id) FROM crm_users u WHERE u.employee_id = e.id)) AS crm_user_id, \
             EXISTS (SELECT 1 FROM crm_users u WHERE u.employee_id = e.id AND u.is_active) AS crm_active, \
-            e.industry_experience, c.max_leads_per_month AS capacity, e.manager_no \
+            e.industry_experience, c.max_leads_per_month AS capacity, e.manager_no, \
+            COALESCE((SELECT {agg} FROM employee_leaves v WHERE v.employee_id = e.id), '') AS leaves \
             FROM employees e LEFT JOIN departments d ON d.id = e.department_id \
-            LEFT JOIN capacities c ON c.employee_id = e.id ORDER BY e.employee_no";
-        Ok(on_pool!(self, |p| sqlx::query_as(sql).fetch_all(p).await?))
+            LEFT JOIN capacities c ON c.employee_id = e.id ORDER BY e.employee_no"
+        );
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .fetch_all(p)
+            .await?))
     }
 
     /// The newest month (key) with any lead.

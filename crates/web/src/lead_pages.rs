@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/today/followup", post(log_followup))
         .route("/inbox", get(inbox_page))
         .route("/inbox/read", post(inbox_read))
+        .route("/inbox/prefs", post(inbox_prefs))
         .route("/leads/sla", get(sla_board))
         .route("/leads/routing", get(routing_page))
         .route("/leads/routing/simulation", get(simulation_fragment))
@@ -184,6 +185,8 @@ struct InboxPage {
     c: Chrome,
     rows: Vec<InboxRow>,
     unread: usize,
+    email: bool,
+    digest_only: bool,
 }
 
 /// The caller's messages: addressed to their employee number, or to their user name.
@@ -213,10 +216,17 @@ async fn inbox_page(State(s): State<AppState>, c: Caller) -> Result<Response, We
                 .to_string(),
         })
         .collect();
+    let (email, digest_only) = s
+        .store
+        .notification_prefs(&recipient(&c.principal))
+        .await
+        .map_err(|e| err(&c)(e.into()))?;
     let t = InboxPage {
         c: chrome(&c, "inbox", "/inbox"),
         unread: rows.iter().filter(|r| r.unread).count(),
         rows,
+        email,
+        digest_only,
     };
     page(t, &c, false)
 }
@@ -234,6 +244,27 @@ async fn inbox_read(State(s): State<AppState>, c: Caller, Form(f): Form<ReadForm
         .mark_read(&recipient(&c.principal), f.id)
         .await
         .map_err(|e| err(&c)(e.into()))?;
+    Ok(Redirect::to("/inbox").into_response())
+}
+
+#[derive(Deserialize)]
+struct PrefsForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    email: Option<String>,
+    digest_only: Option<String>,
+}
+
+async fn inbox_prefs(State(s): State<AppState>, c: Caller, Form(f): Form<PrefsForm>) -> Result<Response, WebError> {
+    c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
+    let who = recipient(&c.principal);
+    s.store
+        .set_notification_prefs(&who, f.email.is_some(), f.digest_only.is_some())
+        .await
+        .map_err(|e| err(&c)(e.into()))?;
+    uplift_app::access::audit_by(&s.store, &c.principal, "notify.prefs", Some(&who), None, c.ip())
+        .await
+        .map_err(err(&c))?;
     Ok(Redirect::to("/inbox").into_response())
 }
 

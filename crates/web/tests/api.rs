@@ -558,6 +558,17 @@ async fn a_rep_sees_todays_leads_with_countdowns_and_logs_a_contact_in_one_click
         .unwrap();
     assert_eq!(audit.len(), 1);
 
+    // The rep turns email copies off on the messages page.
+    let csrf = csrf_of(&c, &app.url("/inbox")).await;
+    let r = c
+        .post(app.url("/inbox/prefs"))
+        .form(&[("_csrf", csrf.as_str()), ("digest_only", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(store.notification_prefs(&d.rep_no).await.unwrap(), (false, true));
+
     // The admin changes the SLA on the routing page.
     let a = signed_in(app, "admin").await;
     let csrf = csrf_of(&a, &app.url("/leads/routing")).await;

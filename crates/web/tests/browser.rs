@@ -330,3 +330,84 @@ async fn people_use_the_pages_in_a_real_browser() {
     assert!(overflow.as_i64().unwrap_or(0) <= 1, "horizontal overflow {overflow}");
     b.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_rep_works_today_and_a_director_sees_the_routing_page_in_a_real_browser() {
+    let Some(driver) = start_driver() else { return };
+    let d = demo().await;
+    let base = d.app.url("");
+    let store = &d.app.db.store;
+    // A lead routed to the rep 23.5 hours ago: due soon.
+    let rep = store
+        .routing_reps()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.employee_no == d.rep_no)
+        .unwrap();
+    let at = chrono::Utc::now().timestamp() - 23 * 3600 - 1800;
+    store
+        .record_routed_lead(
+            &uplift_store::AssignmentRow {
+                lead_id: "BROWSER-1".into(),
+                employee_id: rep.id,
+                assigned_ts: at,
+                month: 202611,
+                strategy: "optimal".into(),
+                origin: "online".into(),
+                expected_conversion: 0.3,
+                expected_value: 9000.0,
+                reason: "测试".into(),
+                previous_owner: None,
+                assigned_by: "test".into(),
+            },
+            &uplift_store::NewLeadRow {
+                source_id: "BROWSER-1".into(),
+                owner_id: rep.crm_user_id.clone().unwrap(),
+                created_ts: at,
+                created_month: 202611,
+                lead_source: Some("Web".into()),
+                industry: Some("Retail".into()),
+                rating: None,
+                company: Some("浏览器测试公司".into()),
+                city: None,
+                number_of_employees: None,
+            },
+        )
+        .await
+        .unwrap();
+    let b = browser(&driver).await;
+    sign_in(&b, &base, "rep").await;
+    b.goto(&format!("{base}/today")).await.unwrap();
+    wait_for(&b, "td.countdown").await;
+    // app.js keeps the countdown current: about half an hour left, marked due soon.
+    let left = text(&b, "td.countdown").await;
+    assert!(left.contains("剩余") && left.contains("分"), "{left}");
+    let class = b
+        .find(Locator::Css("#new-leads tbody tr"))
+        .await
+        .unwrap()
+        .attr("class")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(class.contains("sla-soon"), "{class}");
+    // One click logs the contact; the lead leaves the list.
+    b.find(Locator::Css("button.log-followup"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&b, "#today-message").await;
+    assert!(text(&b, "#new-leads").await.contains("没有待联系的新线索"));
+    sign_out(&b).await;
+
+    // The director's routing page loads the simulator (or says why it cannot) after the page.
+    sign_in(&b, &base, "director").await;
+    b.goto(&format!("{base}/leads/routing")).await.unwrap();
+    let t = text(&b, "#simulation-table, #simulation-error").await;
+    assert!(t.contains("最优分配") || t.contains("太少"), "{t}");
+    assert!(text(&b, "#assignments").await.contains("BROWSER-1"));
+    b.close().await.unwrap();
+}

@@ -59,3 +59,12 @@ CREATE TABLE notification_prefs (
 
 -- The SLA check reads the last days' leads.
 CREATE INDEX leads_created ON leads(created_ts);
+
+-- Leave periods (import kind `leave`, 请假记录): routing gives no leads to someone away today.
+CREATE TABLE employee_leaves (
+    employee_id BIGINT NOT NULL REFERENCES employees(id) ON DELETE CASCADE,
+    start_date TEXT NOT NULL,
+    end_date TEXT NOT NULL,
+    leave_type TEXT,
+    PRIMARY KEY (employee_id, start_date)
+);
