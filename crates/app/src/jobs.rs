@@ -72,7 +72,7 @@ pub async fn tick(store: &Store, worker: &str, now: DateTime<Utc>) -> Result<Tic
         let Some(job) = store.claim_job(worker, now.timestamp(), 600).await? else {
             break;
         };
-        let result = run(store, &job.kind, now).await;
+        let result = run(store, &job.kind, &job.slot, now).await;
         let outcome = match &result {
             Ok(summary) => Ok(summary.as_str()),
             Err(e) => {
@@ -84,26 +84,37 @@ pub async fn tick(store: &Store, worker: &str, now: DateTime<Utc>) -> Result<Tic
         store.finish_job(job.id, now.timestamp(), outcome).await?;
         out.ran.push((job.kind.clone(), job.slot.clone(), result));
     }
-    out.delivered = crate::notify::deliver_due(store, now.timestamp()).await?;
+    // Small leased batches, several per tick, so a backlog drains without one process holding
+    // many messages for long.
+    for _ in 0..20 {
+        let d = crate::notify::deliver_due(store, now.timestamp()).await?;
+        out.delivered.sent += d.sent;
+        out.delivered.retrying += d.retrying;
+        out.delivered.failed += d.failed;
+        if d.sent + d.retrying + d.failed < crate::notify::BATCH as usize {
+            break;
+        }
+    }
     Ok(out)
 }
 
-async fn run(store: &Store, kind: &str, now: DateTime<Utc>) -> Result<String, String> {
+async fn run(store: &Store, kind: &str, slot: &str, now: DateTime<Utc>) -> Result<String, String> {
     let text = |e: AppError| e.render(Lang::Zh);
     match kind {
         "sla" => {
             let r = crate::sla::check(store, now).await.map_err(text)?;
             Ok(serde_json::to_string(&r).unwrap_or_default())
         }
-        "alerts" => daily_alerts(store, now).await.map_err(text),
-        "digest" => digest(store, now).await.map_err(text),
+        "alerts" => daily_alerts(store, slot, now).await.map_err(text),
+        "digest" => digest(store, slot, now).await.map_err(text),
         other => Err(format!("unknown job {other}")),
     }
 }
 
 /// Issue #4's daily early warnings: each manager gets their people who are forecast below
 /// target (with the first reason), each team robot its team's list.
-async fn daily_alerts(store: &Store, now: DateTime<Utc>) -> Result<String, AppError> {
+/// `day` is the job's slot (the local date), so dedupe keys follow the company's calendar.
+async fn daily_alerts(store: &Store, day: &str, now: DateTime<Utc>) -> Result<String, AppError> {
     let r = crate::alerts::alerts(store, &Scope::All, &Default::default(), Lang::Zh).await?;
     let roster = store.routing_reps().await?;
     let manager_of: FxHashMap<&str, &str> = roster
@@ -129,7 +140,6 @@ async fn daily_alerts(store: &Store, now: DateTime<Utc>) -> Result<String, AppEr
             .or_default()
             .push(line);
     }
-    let day = now.date_naive();
     let mut notes: Vec<NewNotification> = Vec::new();
     for (m, lines) in &by_manager {
         notes.extend(
@@ -161,14 +171,13 @@ async fn daily_alerts(store: &Store, now: DateTime<Utc>) -> Result<String, AppEr
 }
 
 /// The morning digest: each rep with leads waiting for a first contact gets one message.
-async fn digest(store: &Store, now: DateTime<Utc>) -> Result<String, AppError> {
+async fn digest(store: &Store, day: &str, now: DateTime<Utc>) -> Result<String, AppError> {
     let waiting = crate::sla::waiting_leads(store, &Scope::All, None, now).await?;
     let mut by_rep: FxHashMap<&str, Vec<&crate::sla::WaitingLead>> = FxHashMap::default();
     for w in &waiting {
         by_rep.entry(w.employee_no.as_str()).or_default().push(w);
     }
     let tz = crate::settings::company_tz(store).await?;
-    let day = now.date_naive();
     let mut notes = Vec::new();
     for (rep, list) in &by_rep {
         let lines: Vec<String> = list

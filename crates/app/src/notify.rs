@@ -14,7 +14,7 @@ use crate::AppError;
 /// Attempts before a message is marked failed; waits 1, 2, 4, 8 minutes in between.
 pub const MAX_ATTEMPTS: i64 = 5;
 /// Messages sent per delivery round.
-const BATCH: i64 = 50;
+pub const BATCH: i64 = 10;
 
 /// Base64 of HMAC-SHA256(key, message).
 fn hmac_base64(key: &[u8], message: &[u8]) -> String {
@@ -147,7 +147,8 @@ pub struct Delivered {
 /// Sends the messages that are due; failures wait 1, 2, 4, 8 minutes and give up after
 /// [`MAX_ATTEMPTS`], with the error kept for the outbox page and `uplift notify status`.
 pub async fn deliver_due(store: &Store, now: i64) -> Result<Delivered, AppError> {
-    let due = store.claim_deliveries(now, BATCH, 300).await?;
+    // Leased for longer than a batch can take (10 × a 20 s timeout), so no other process resends.
+    let due = store.claim_deliveries(now, BATCH, 600).await?;
     let mut out = Delivered::default();
     if due.is_empty() {
         return Ok(out);

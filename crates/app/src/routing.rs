@@ -272,7 +272,9 @@ pub async fn load(
     }
     let rep_of_employee: FxHashMap<i64, usize> = rep_rows.iter().enumerate().map(|(k, &i)| (roster[i].id, k)).collect();
     let reps: Vec<RepFacts> = rep_rows.iter().map(|&i| rep_facts(&roster[i], today)).collect();
-    let newest = newest_lead_month(store).await?.unwrap_or(month);
+    // The newest month of leads is still converting and is left out; with live data (leads this
+    // month) that newest month is last month, not this one.
+    let newest = newest_lead_month(store).await?.unwrap_or(month).min(month.prev());
     let to = newest.prev();
     let from = to.span_start(HISTORY_MONTHS);
     let history: Vec<PastLead> = past_leads(store, &roster, &rep_of_employee, from, to)
@@ -463,12 +465,20 @@ async fn assign(
         None => None,
     };
     let router = load(store, capacities.as_ref(), opts.as_of, opts.lang).await?;
-    // Earlier decisions stand: re-running the same file changes nothing.
+    // Earlier decisions stand (re-running the same file changes nothing) while their rep can
+    // still work the lead; a lead whose rep has left or is away is routed again.
     let ids: Vec<String> = waiting.iter().map(|w| w.id.clone()).collect();
+    let available_rep: FxHashMap<i64, bool> = router
+        .rep_rows
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| (router.roster[i].id, router.slots[k].available))
+        .collect();
     let earlier: FxHashMap<String, AssignmentRow> = store
         .assignments_of(&ids)
         .await?
         .into_iter()
+        .filter(|a| !set_owner || available_rep.get(&a.employee_id).copied().unwrap_or(false))
         .map(|a| (a.lead_id.clone(), a))
         .collect();
     let fresh: Vec<&Waiting> = waiting.iter().filter(|w| !earlier.contains_key(&w.id)).collect();
@@ -487,12 +497,6 @@ async fn assign(
     })
     .await?;
     let mut left: Vec<u32> = router.slots.iter().map(|s| s.capacity_left).collect();
-    let by_employee: FxHashMap<i64, usize> = router
-        .rep_rows
-        .iter()
-        .enumerate()
-        .map(|(k, &i)| (router.roster[i].id, k))
-        .collect();
     let mut lines = Vec::with_capacity(waiting.len());
     let mut unassigned = Vec::new();
     let mut rows = Vec::new();
@@ -501,8 +505,7 @@ async fn assign(
     let mut fresh_index = 0usize;
     for w in &waiting {
         if let Some(a) = earlier.get(&w.id) {
-            if let Some(&k) = by_employee.get(&a.employee_id) {
-                let r = &router.roster[router.rep_rows[k]];
+            if let Some(r) = router.roster.iter().find(|r| r.id == a.employee_id) {
                 lines.push(AssignmentLine {
                     lead_id: w.id.clone(),
                     employee_no: r.employee_no.clone(),
@@ -1134,6 +1137,30 @@ struct OnlineState {
 /// other processes and new history are picked up then).
 pub const ONLINE_PLAN_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
 
+/// The recorded decision for a lead, if it was routed before.
+async fn stored_decision(store: &Store, id: &str) -> Result<Option<RoutedLead>, AppError> {
+    let Some(a) = store.assignments_of(&[id.to_string()]).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let r = store
+        .routing_reps()
+        .await?
+        .into_iter()
+        .find(|r| r.id == a.employee_id)
+        .ok_or_else(|| AppError::NotFound(id.to_string()))?;
+    Ok(Some(RoutedLead {
+        lead_id: id.to_string(),
+        employee_no: r.employee_no,
+        name: r.name,
+        owner_id: r.crm_user_id.unwrap_or_default(),
+        expected_conversion: a.expected_conversion,
+        expected_value: a.expected_value,
+        reason: a.reason,
+        planned: true,
+        kept: true,
+    }))
+}
+
 /// Routes single leads in real time, consistently with a batch plan for the month: the plan
 /// allocates last month's inflow (by segment) to this month's reps; each lead takes the best open
 /// quota of its segment. Held by the server; one plan per process, rebuilt hourly.
@@ -1156,7 +1183,11 @@ impl OnlineRouter {
             .enumerate()
             .map(|(k, &i)| (router.roster[i].id, k))
             .collect();
-        let newest = newest_lead_month(store).await?.unwrap_or(router.month);
+        // Last complete month's inflow (this month's is partial).
+        let newest = newest_lead_month(store)
+            .await?
+            .unwrap_or(router.month)
+            .min(router.month.prev());
         let expected: Vec<LeadFacts> = past_leads(store, &router.roster, &rep_of_employee, newest, newest)
             .await?
             .into_iter()
@@ -1193,24 +1224,10 @@ impl OnlineRouter {
                 lang.pick("线索缺少 id", "the lead has no id").to_string(),
             ));
         }
-        if let Some(a) = store.assignments_of(&[id.to_string()]).await?.into_iter().next() {
-            let r = store
-                .routing_reps()
-                .await?
-                .into_iter()
-                .find(|r| r.id == a.employee_id)
-                .ok_or_else(|| AppError::NotFound(id.to_string()))?;
-            return Ok(RoutedLead {
-                lead_id: id.to_string(),
-                employee_no: r.employee_no,
-                name: r.name,
-                owner_id: r.crm_user_id.unwrap_or_default(),
-                expected_conversion: a.expected_conversion,
-                expected_value: a.expected_value,
-                reason: a.reason,
-                planned: true,
-                kept: true,
-            });
+        // Under the lock: two deliveries of the same lead (webhook retries) get one decision.
+        let mut guard = self.state.lock().await;
+        if let Some(done) = stored_decision(store, id).await? {
+            return Ok(done);
         }
         let facts = lead_facts(
             lead.source.as_deref(),
@@ -1218,7 +1235,6 @@ impl OnlineRouter {
             lead.rating.as_deref(),
             lead.number_of_employees,
         );
-        let mut guard = self.state.lock().await;
         let today = today(store).await?;
         let stale = guard
             .as_ref()
@@ -1274,7 +1290,7 @@ impl OnlineRouter {
             planned: routed.planned,
             kept: false,
         };
-        drop(guard);
+        // The lock is held until the decision is stored, so the next request sees it.
         let new_lead = uplift_store::NewLeadRow {
             source_id: id.to_string(),
             owner_id,
@@ -1287,7 +1303,12 @@ impl OnlineRouter {
             city: lead.city.clone(),
             number_of_employees: lead.number_of_employees,
         };
-        store.record_routed_lead(&row, &new_lead).await?;
+        if !store.record_routed_lead(&row, &new_lead).await? {
+            // Another process routed it first: its decision stands.
+            return stored_decision(store, id)
+                .await?
+                .ok_or_else(|| AppError::NotFound(id.to_string()));
+        }
         crate::access::audit(store, by, role, "leads.route", Some(id), Some(&out.employee_no), None).await?;
         Ok(out)
     }

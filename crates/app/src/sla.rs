@@ -15,10 +15,17 @@ use crate::AppError;
 
 /// Leads older than this are not chased by the SLA any more (they are the cadence's business).
 pub const LOOKBACK_DAYS: i64 = 14;
+/// The longest allowance or reassignment delay accepted, in hours (30 days).
+pub const MAX_HOURS: f64 = 720.0;
 
 /// The SLA settings (`sla.hours`, `sla.business_hours`, `sla.reassign_hours`).
 pub async fn rule(store: &Store) -> Result<SlaRule, AppError> {
-    let num = |v: Option<String>| v.and_then(|s| s.trim().parse::<f64>().ok()).filter(|h| *h > 0.0);
+    // Values are read back clamped: a stored setting can never make a deadline overflow.
+    let num = |v: Option<String>| {
+        v.and_then(|s| s.trim().parse::<f64>().ok())
+            .filter(|h| h.is_finite() && *h > 0.0)
+            .map(|h| h.min(MAX_HOURS))
+    };
     Ok(SlaRule {
         hours: num(store.setting("sla.hours").await?).unwrap_or(24.0),
         business_hours: store
@@ -31,8 +38,11 @@ pub async fn rule(store: &Store) -> Result<SlaRule, AppError> {
 
 /// Changes the SLA settings (admin), audited.
 pub async fn set_rule(store: &Store, r: &SlaRule, by: &str) -> Result<(), AppError> {
-    if !(r.hours > 0.0 && r.hours <= 24.0 * 30.0) {
-        return Err(AppError::Invalid("sla hours must be between 0 and 720".into()));
+    let ok = |h: f64| h.is_finite() && h > 0.0 && h <= MAX_HOURS;
+    if !ok(r.hours) || r.reassign_after_hours.is_some_and(|h| !ok(h)) {
+        return Err(AppError::Invalid(format!(
+            "SLA hours must be more than 0 and at most {MAX_HOURS} (30 days)"
+        )));
     }
     store.set_setting("sla.hours", &r.hours.to_string()).await?;
     store
@@ -233,6 +243,7 @@ pub async fn check(store: &Store, now: DateTime<Utc>) -> Result<SlaReport, AppEr
 /// Hands overdue leads to the best other available rep with room (the optimal allocation with
 /// the current owner excluded), records and audits it, and tells both reps.
 async fn reassign(store: &Store, leads: &[WaitingLead], now: DateTime<Utc>, lang: Lang) -> Result<usize, AppError> {
+    let tz = crate::settings::company_tz(store).await?;
     let router = crate::routing::load(store, None, None, lang).await?;
     let facts: Vec<uplift_routing::LeadFacts> = leads
         .iter()
@@ -282,7 +293,7 @@ async fn reassign(store: &Store, leads: &[WaitingLead], now: DateTime<Utc>, lang
             lead_id: w.lead_id.clone(),
             employee_id: r.id,
             assigned_ts: now.timestamp(),
-            month: Month::of(now.date_naive()).to_key() as i64,
+            month: Month::of(now.with_timezone(&tz).date_naive()).to_key() as i64,
             strategy: "optimal".into(),
             origin: "sla-reassign".into(),
             expected_conversion: est.conversion,
@@ -360,17 +371,9 @@ pub async fn log_followup(
     lang: Lang,
 ) -> Result<(), AppError> {
     let me = p.employee_no.as_deref().ok_or(AppError::Forbidden)?;
-    let owner = store
-        .lead_owner(lead_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(lead_id.to_string()))?;
-    let roster = store.routing_reps().await?;
-    let mine = roster
-        .iter()
-        .find(|r| r.employee_no == me)
-        .and_then(|r| r.crm_user_id.clone())
-        .ok_or(AppError::Forbidden)?;
-    if owner != mine {
+    // One answer for "no such lead" and "not yours", so ids cannot be probed.
+    let owner = store.lead_owner_of(lead_id, me).await?;
+    let Some(mine) = owner else {
         return Err(AppError::Invalid(
             lang.pick(
                 "只能记录自己名下线索的跟进",
@@ -378,7 +381,7 @@ pub async fn log_followup(
             )
             .to_string(),
         ));
-    }
+    };
     let now = Utc::now();
     let nonce: u32 = {
         use rand::{Rng, SeedableRng};

@@ -226,6 +226,35 @@ async fn demo_routing_is_calibrated_beats_round_robin_and_routes_files_and_pendi
         .await
         .unwrap();
     assert!(after.is_empty(), "{} still pending", after.len());
+
+    // One of those new owners leaves too: their leads are pending again and go to someone else
+    // (the earlier decision is replaced, not kept).
+    let gone = pending.lines[0].employee_no.clone();
+    let gone_row = roster.iter().find(|r| r.employee_no == gone).unwrap();
+    let quit = db.dir().join("roster-update.csv");
+    std::fs::write(
+        &quit,
+        format!(
+            "工号,姓名,入职日期,离职日期\n{gone},{},{},2026-06-30\n",
+            gone_row.name, gone_row.hire_date
+        ),
+    )
+    .unwrap();
+    let r = crate::support::import_one(store, &quit, uplift_domain::records::ImportKind::Roster, false).await;
+    assert_eq!(r.files[0].updated, 1, "{:?}", r.files[0].issues);
+    let again = assign_pending(store, &options(false)).await.expect("pending again");
+    // Their handed-on leads come back (with the leads they owned themselves).
+    let theirs: Vec<&str> = pending
+        .lines
+        .iter()
+        .filter(|l| l.employee_no == gone)
+        .map(|l| l.lead_id.as_str())
+        .collect();
+    assert!(again.recorded >= theirs.len(), "{:?}", again.lines);
+    assert!(theirs.iter().all(|id| again.lines.iter().any(|l| l.lead_id == *id)));
+    assert!(again.lines.iter().all(|l| l.employee_no != gone && !l.kept));
+    let now = store.assignments_of(&[pending.lines[0].lead_id.clone()]).await.unwrap();
+    assert_ne!(now[0].employee_id, gone_row.id);
 }
 
 #[tokio::test]

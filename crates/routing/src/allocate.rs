@@ -209,6 +209,46 @@ fn load_balanced(slots: &[Slot], n: usize) -> Vec<Option<usize>> {
 }
 
 fn optimal(scorer: &dyn Scorer, reps: &[RepFacts], slots: &[Slot], leads: &[LeadFacts], limits: Limits) -> Allocation {
+    // With fewer places than leads, first choose which leads are served (without the premium
+    // cap), then share out just those under the cap: otherwise the cap's penalty would leave the
+    // best leads unserved in favour of worse ones.
+    let places: u64 = slots
+        .iter()
+        .filter(|s| s.available)
+        .map(|s| s.capacity_left as u64)
+        .sum();
+    if limits.premium_rep_cap < 1.0 && (leads.len() as u64) > places {
+        let served = optimal_network(
+            scorer,
+            reps,
+            slots,
+            leads,
+            Limits {
+                premium_rep_cap: 1.0,
+                ..limits
+            },
+        );
+        let keep: Vec<usize> = (0..leads.len()).filter(|&i| served.owner[i].is_some()).collect();
+        let subset: Vec<LeadFacts> = keep.iter().map(|&i| leads[i].clone()).collect();
+        let inner = optimal_network(scorer, reps, slots, &subset, limits);
+        let mut owner = vec![None; leads.len()];
+        let mut premium = vec![false; leads.len()];
+        for (k, &i) in keep.iter().enumerate() {
+            owner[i] = inner.owner[k];
+            premium[i] = inner.premium[k];
+        }
+        return finish(scorer, reps, leads, owner, premium);
+    }
+    optimal_network(scorer, reps, slots, leads, limits)
+}
+
+fn optimal_network(
+    scorer: &dyn Scorer,
+    reps: &[RepFacts],
+    slots: &[Slot],
+    leads: &[LeadFacts],
+    limits: Limits,
+) -> Allocation {
     // Segments of this batch, each with its leads (best lead factor first) and mean factor.
     let mut seg_index: FxHashMap<Segment, usize> = FxHashMap::default();
     let mut seg_leads: Vec<Vec<usize>> = Vec::new();
@@ -264,12 +304,13 @@ fn optimal(scorer: &dyn Scorer, reps: &[RepFacts], slots: &[Slot], leads: &[Lead
     let mut is_premium = vec![false; n_seg];
     let premium_budget = (limits.premium_top_share.clamp(0.0, 1.0) * leads.len() as f64).round() as usize;
     let mut taken = 0usize;
+    // The most valuable segments that fit in the budget (a segment larger than what is left is
+    // skipped, so the cap never covers most of a batch).
     for &s in &order {
-        if taken >= premium_budget || taken + seg_leads[s].len() > premium_budget.max(1) && taken > 0 {
-            break;
+        if taken + seg_leads[s].len() <= premium_budget {
+            is_premium[s] = true;
+            taken += seg_leads[s].len();
         }
-        is_premium[s] = true;
-        taken += seg_leads[s].len();
     }
     let premium_leads: usize = (0..n_seg).filter(|&s| is_premium[s]).map(|s| seg_leads[s].len()).sum();
     // The cap is soft: a lead goes over it (at a penalty larger than any value) only when no

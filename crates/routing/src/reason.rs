@@ -99,9 +99,9 @@ pub fn reason(
     }
     if rep.tenure_band == TenureBand::New {
         parts.push(if zh {
-            "新人保底分配".to_string()
+            "新人（入职3个月内）".to_string()
         } else {
-            "new-rep minimum".to_string()
+            "new rep (first 3 months)".to_string()
         });
     }
     parts.push(if zh {

@@ -31,7 +31,8 @@ const CLOSE: (u32, u32) = (18, 0);
 
 /// The moment `hours` of (business) time have passed since `start`.
 pub fn deadline(start: DateTime<Utc>, rule: &SlaRule, tz: Tz) -> DateTime<Utc> {
-    let total = Duration::seconds((rule.hours.max(0.0) * 3600.0).round() as i64);
+    // Hours are clamped to a year: no setting can overflow a date.
+    let total = Duration::seconds((rule.hours.clamp(0.0, 8760.0) * 3600.0).round() as i64);
     if !rule.business_hours {
         return start + total;
     }
@@ -82,10 +83,10 @@ pub enum SlaState {
 /// The state at `now` of a lead whose clock started at `start`.
 pub fn state(start: DateTime<Utc>, now: DateTime<Utc>, rule: &SlaRule, tz: Tz) -> (SlaState, DateTime<Utc>) {
     let due = deadline(start, rule, tz);
-    let warn = Duration::seconds(((rule.hours * 3600.0) / 4.0).min(4.0 * 3600.0) as i64);
+    let warn = Duration::seconds(((rule.hours.clamp(0.0, 8760.0) * 3600.0) / 4.0).min(4.0 * 3600.0) as i64);
     let s = if now >= due {
         match rule.reassign_after_hours {
-            Some(h) if now >= due + Duration::seconds((h * 3600.0) as i64) => SlaState::Reassign,
+            Some(h) if now >= due + Duration::seconds((h.clamp(0.0, 8760.0) * 3600.0) as i64) => SlaState::Reassign,
             _ => SlaState::Breached,
         }
     } else if due - now <= warn {

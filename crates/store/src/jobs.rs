@@ -96,7 +96,7 @@ impl Store {
         let sql = format!(
             "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, started_ts = $3, attempts = attempts + 1 \
              WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $3) \
-             OR (status = 'running' AND locked_until < $3) ORDER BY run_at, id LIMIT 1{lock}) RETURNING {JOB_COLS}"
+             OR (status = 'running' AND locked_until < $3 AND attempts < 5) ORDER BY run_at, id LIMIT 1{lock}) RETURNING {JOB_COLS}"
         );
         Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(worker)
@@ -279,10 +279,19 @@ impl Store {
 
     /// The email address of a person (employee number) or of a user's employee record.
     pub async fn email_of(&self, recipient: &str) -> Result<Option<String>, StoreError> {
-        let sql = "SELECT e.email FROM employees e WHERE e.employee_no = $1 AND e.email IS NOT NULL AND e.email <> '' \
-            UNION ALL SELECT e.email FROM users u JOIN employees e ON e.employee_no = u.employee_no \
-            WHERE u.username = $1 AND e.email IS NOT NULL AND e.email <> ''";
-        let rows: Vec<String> = on_pool!(self, |p| sqlx::query_scalar(sql).bind(recipient).fetch_all(p).await?);
+        // Person messages go to an employee number; accounts without one are `user:<name>`.
+        let (sql, key) = match recipient.strip_prefix("user:") {
+            Some(name) => (
+                "SELECT e.email FROM users u JOIN employees e ON e.employee_no = u.employee_no \
+                 WHERE u.username = $1 AND e.email IS NOT NULL AND e.email <> ''",
+                name,
+            ),
+            None => (
+                "SELECT e.email FROM employees e WHERE e.employee_no = $1 AND e.email IS NOT NULL AND e.email <> ''",
+                recipient,
+            ),
+        };
+        let rows: Vec<String> = on_pool!(self, |p| sqlx::query_scalar(sql).bind(key).fetch_all(p).await?);
         Ok(rows.into_iter().next())
     }
 

@@ -126,8 +126,8 @@ impl Store {
             .await?))
     }
 
-    /// One rep's open leads created at `since_ts` or later whose last follow-up is older than
-    /// `before_ts` (the cadence's "potential" stage: a touch a week), longest untouched first.
+    /// One rep's open leads created at `since_ts` or later whose last follow-up (or creation, when
+    /// never contacted) is older than `before_ts`, longest untouched first.
     pub async fn stale_leads(
         &self,
         employee_no: &str,
@@ -135,12 +135,13 @@ impl Store {
         before_ts: i64,
         limit: i64,
     ) -> Result<Vec<(String, Option<String>, Option<String>, i64)>, StoreError> {
-        let sql = "SELECT l.source_id, l.company, l.status, MAX(t.ts) AS last_ts FROM leads l \
+        let sql = "SELECT l.source_id, l.company, l.status, COALESCE(MAX(t.ts), l.created_ts) AS last_ts FROM leads l \
             JOIN crm_users u ON u.source_id = l.owner_id JOIN employees e ON e.id = u.employee_id \
-            JOIN activities t ON t.who_id = l.source_id AND t.is_followup \
+            LEFT JOIN activities t ON t.who_id = l.source_id AND t.is_followup \
             WHERE e.employee_no = $1 AND l.created_ts >= $2 AND NOT l.is_converted \
             AND (l.status IS NULL OR l.status NOT LIKE 'Closed%') \
-            GROUP BY l.source_id, l.company, l.status HAVING MAX(t.ts) < $3 ORDER BY last_ts LIMIT $4";
+            GROUP BY l.source_id, l.company, l.status, l.created_ts \
+            HAVING COALESCE(MAX(t.ts), l.created_ts) < $3 ORDER BY last_ts LIMIT $4";
         Ok(on_pool!(self, |p| sqlx::query_as(sql)
             .bind(employee_no)
             .bind(since_ts)
@@ -150,11 +151,13 @@ impl Store {
             .await?))
     }
 
-    /// The owner id of a lead, if it exists.
-    pub async fn lead_owner(&self, lead_id: &str) -> Result<Option<String>, StoreError> {
-        let sql = "SELECT owner_id FROM leads WHERE source_id = $1";
+    /// The owner id of a lead when that owner is one of this employee's CRM users.
+    pub async fn lead_owner_of(&self, lead_id: &str, employee_no: &str) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT l.owner_id FROM leads l JOIN crm_users u ON u.source_id = l.owner_id \
+            JOIN employees e ON e.id = u.employee_id WHERE l.source_id = $1 AND e.employee_no = $2";
         Ok(on_pool!(self, |p| sqlx::query_scalar(sql)
             .bind(lead_id)
+            .bind(employee_no)
             .fetch_optional(p)
             .await?))
     }
@@ -325,9 +328,21 @@ impl Store {
         rows: &[AssignmentRow],
         owners: &[(String, String)],
     ) -> Result<usize, StoreError> {
-        let insert = "INSERT INTO lead_assignments (lead_id, employee_id, assigned_ts, month, strategy, origin, \
+        // With owners (leads in the database handed on), an earlier decision is replaced: the lead
+        // is re-routed because its rep is gone.
+        let insert = if owners.is_empty() {
+            "INSERT INTO lead_assignments (lead_id, employee_id, assigned_ts, month, strategy, origin, \
             expected_conversion, expected_value, reason, previous_owner, assigned_by) \
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (lead_id) DO NOTHING";
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (lead_id) DO NOTHING"
+        } else {
+            "INSERT INTO lead_assignments (lead_id, employee_id, assigned_ts, month, strategy, origin, \
+            expected_conversion, expected_value, reason, previous_owner, assigned_by) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (lead_id) DO UPDATE SET \
+            employee_id = excluded.employee_id, assigned_ts = excluded.assigned_ts, month = excluded.month, \
+            strategy = excluded.strategy, origin = excluded.origin, expected_conversion = excluded.expected_conversion, \
+            expected_value = excluded.expected_value, reason = excluded.reason, previous_owner = excluded.previous_owner, \
+            assigned_by = excluded.assigned_by"
+        };
         let update = "UPDATE leads SET owner_id = $1 WHERE source_id = $2";
         let n = on_pool!(self, |p| {
             let mut tx = p.begin().await?;
@@ -361,7 +376,7 @@ impl Store {
     /// Records one online decision and the lead: a lead already in the database gets the new
     /// owner; an unknown one is added as open and not yet contacted (so its first-contact clock
     /// runs). One transaction.
-    pub async fn record_routed_lead(&self, a: &AssignmentRow, lead: &NewLeadRow) -> Result<(), StoreError> {
+    pub async fn record_routed_lead(&self, a: &AssignmentRow, lead: &NewLeadRow) -> Result<bool, StoreError> {
         let insert_assignment = "INSERT INTO lead_assignments (lead_id, employee_id, assigned_ts, month, strategy, origin, \
             expected_conversion, expected_value, reason, previous_owner, assigned_by) \
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (lead_id) DO NOTHING";
@@ -369,9 +384,9 @@ impl Store {
             rating, is_converted, company, city, number_of_employees) \
             VALUES ($1, $2, $3, $4, $5, $6, 'Open - Not Contacted', $7, FALSE, $8, $9, $10) \
             ON CONFLICT (source_id) DO UPDATE SET owner_id = excluded.owner_id";
-        on_pool!(self, |p| {
+        let inserted = on_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            sqlx::query(insert_assignment)
+            let n = sqlx::query(insert_assignment)
                 .bind(&a.lead_id)
                 .bind(a.employee_id)
                 .bind(a.assigned_ts)
@@ -384,23 +399,31 @@ impl Store {
                 .bind(&a.previous_owner)
                 .bind(&a.assigned_by)
                 .execute(&mut *tx)
-                .await?;
-            sqlx::query(upsert_lead)
-                .bind(&lead.source_id)
-                .bind(&lead.owner_id)
-                .bind(lead.created_ts)
-                .bind(lead.created_month)
-                .bind(&lead.lead_source)
-                .bind(&lead.industry)
-                .bind(&lead.rating)
-                .bind(&lead.company)
-                .bind(&lead.city)
-                .bind(lead.number_of_employees)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
+                .await?
+                .rows_affected();
+            // Routed meanwhile by another request: its decision stands and the lead is not touched.
+            if n == 0 {
+                tx.rollback().await?;
+                false
+            } else {
+                sqlx::query(upsert_lead)
+                    .bind(&lead.source_id)
+                    .bind(&lead.owner_id)
+                    .bind(lead.created_ts)
+                    .bind(lead.created_month)
+                    .bind(&lead.lead_source)
+                    .bind(&lead.industry)
+                    .bind(&lead.rating)
+                    .bind(&lead.company)
+                    .bind(&lead.city)
+                    .bind(lead.number_of_employees)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                true
+            }
         });
-        Ok(())
+        Ok(inserted)
     }
 
     /// The latest decisions, newest first (for the routing page).

@@ -191,7 +191,8 @@ struct InboxPage {
 
 /// The caller's messages: addressed to their employee number, or to their user name.
 fn recipient(p: &Principal) -> String {
-    p.employee_no.clone().unwrap_or_else(|| p.actor.clone())
+    // Accounts without an employee get `user:`-prefixed messages, never another person's.
+    p.employee_no.clone().unwrap_or_else(|| format!("user:{}", p.actor))
 }
 
 async fn inbox_page(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
@@ -460,7 +461,8 @@ struct SimulationFragment {
 }
 
 async fn simulation_fragment(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
-    c.principal.require(may_route(&c.principal)).map_err(err(&c))?;
+    // Company-wide figures (every team's leads and outcomes): admins only.
+    c.principal.require(c.principal.role == Role::Admin).map_err(err(&c))?;
     let l = c.lang;
     let sym = crate::pages::symbol(&s).await?;
     let sim = uplift_app::routing::simulate(&s.store, 3, Default::default(), l).await;

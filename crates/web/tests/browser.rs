@@ -403,8 +403,8 @@ async fn a_rep_works_today_and_a_director_sees_the_routing_page_in_a_real_browse
     assert!(text(&b, "#new-leads").await.contains("没有待联系的新线索"));
     sign_out(&b).await;
 
-    // The director's routing page loads the simulator (or says why it cannot) after the page.
-    sign_in(&b, &base, "director").await;
+    // The admin's routing page loads the simulator (or says why it cannot) after the page.
+    sign_in(&b, &base, "admin").await;
     b.goto(&format!("{base}/leads/routing")).await.unwrap();
     let t = text(&b, "#simulation-table, #simulation-error").await;
     assert!(t.contains("最优分配") || t.contains("太少"), "{t}");
