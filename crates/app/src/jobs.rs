@@ -81,7 +81,7 @@ pub async fn tick(store: &Store, worker: &str, now: DateTime<Utc>) -> Result<Tic
                 Err((e.as_str(), retry))
             }
         };
-        store.finish_job(job.id, now.timestamp(), outcome).await?;
+        store.finish_job(job.id, worker, now.timestamp(), outcome).await?;
         out.ran.push((job.kind.clone(), job.slot.clone(), result));
     }
     // Small leased batches, several per tick, so a backlog drains without one process holding

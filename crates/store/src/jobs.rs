@@ -106,10 +106,12 @@ impl Store {
             .await?))
     }
 
-    /// Records a job's end: done, queued again at `retry_at`, or failed for good.
+    /// Records a job's end: done, queued again at `retry_at`, or failed for good — only while
+    /// `worker` still holds the job (a run whose lease expired and was taken over does not).
     pub async fn finish_job(
         &self,
         id: i64,
+        worker: &str,
         now: i64,
         outcome: Result<&str, (&str, Option<i64>)>,
     ) -> Result<(), StoreError> {
@@ -119,7 +121,7 @@ impl Store {
             Err((e, None)) => ("failed", None, Some(e), None),
         };
         let sql = "UPDATE jobs SET status = $1, result = $2, last_error = $3, finished_ts = $4, \
-            run_at = COALESCE($5, run_at), locked_by = NULL, locked_until = NULL WHERE id = $6";
+            run_at = COALESCE($5, run_at), locked_by = NULL, locked_until = NULL WHERE id = $6 AND locked_by = $7";
         on_pool!(self, |p| {
             sqlx::query(sql)
                 .bind(status)
@@ -128,6 +130,7 @@ impl Store {
                 .bind(now)
                 .bind(run_at)
                 .bind(id)
+                .bind(worker)
                 .execute(p)
                 .await?;
         });
