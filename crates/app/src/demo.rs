@@ -972,3 +972,93 @@ pub async fn ensure_demo_accounts(store: &Store) -> Result<Vec<DemoAccount>, App
     }
     Ok(accounts)
 }
+
+/// Today's new leads for the demo: routed as a CRM webhook would (the real online router, so
+/// each has its reason), spread over the last 30 hours, none contacted yet — reps see
+/// first-contact countdowns on Today and managers see overdue leads on the SLA board. Only for a
+/// demo that ends last month (a fixed `--end` makes a company of the past).
+pub async fn route_live_leads(store: &Store, count: usize, seed: u64) -> Result<usize, AppError> {
+    let router = crate::routing::OnlineRouter::default();
+    let tz = crate::settings::company_tz(store).await?;
+    let mut rng = SmallRng::seed_from_u64(seed ^ 0x11FE);
+    let now = Utc::now();
+    let mut n = 0;
+    for i in 0..count {
+        let mut r = rng.random::<f64>();
+        let mut src = SOURCES[0];
+        for s in SOURCES {
+            if r < s.1 {
+                src = *s;
+                break;
+            }
+            r -= s.1;
+        }
+        let city = CITIES[rng.random_range(0..CITIES.len())];
+        let lead = crate::routing::IncomingLead {
+            id: format!("00QLIVE{:011}", i + 1),
+            source: Some(src.0.to_string()),
+            industry: Some(INDUSTRIES[rng.random_range(0..INDUSTRIES.len())].to_string()),
+            rating: Some(["Hot", "Warm", "Cold"][rng.random_range(0..3)].to_string()),
+            company: Some(format!("{city}新客户{}", i + 1)),
+            city: Some(city.to_string()),
+            number_of_employees: None,
+        };
+        if router.route(store, &lead, "demo", None, Lang::Zh).await.is_err() {
+            continue;
+        }
+        let at = now - Duration::seconds(rng.random_range(0..30 * 3600));
+        let month = Month::of(at.with_timezone(&tz).date_naive());
+        store
+            .backdate_lead(&lead.id, at.timestamp(), month.to_key() as i64)
+            .await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Makes sure the demo's `rep` account has one of today's leads waiting (the router may have given
+/// them none): one more new lead, assigned to them directly and labelled as such.
+pub async fn ensure_rep_has_live_lead(store: &Store, employee_no: &str) -> Result<bool, AppError> {
+    let now = Utc::now();
+    let waiting = crate::sla::waiting_leads(store, &uplift_domain::access::Scope::All, Some(employee_no), now).await?;
+    if !waiting.is_empty() {
+        return Ok(false);
+    }
+    let Some(rep) = store
+        .routing_reps()
+        .await?
+        .into_iter()
+        .find(|r| r.employee_no == employee_no && r.crm_user_id.is_some())
+    else {
+        return Ok(false);
+    };
+    let tz = crate::settings::company_tz(store).await?;
+    let at = now - Duration::hours(3);
+    let month = Month::of(at.with_timezone(&tz).date_naive()).to_key() as i64;
+    let row = uplift_store::AssignmentRow {
+        lead_id: "00QLIVEDEMOREP01".into(),
+        employee_id: rep.id,
+        assigned_ts: at.timestamp(),
+        month,
+        strategy: "demo".into(),
+        origin: "demo".into(),
+        expected_conversion: 0.0,
+        expected_value: 0.0,
+        reason: "演示：直接分配给演示账号 rep，用来展示首联倒计时".into(),
+        previous_owner: None,
+        assigned_by: "demo".into(),
+    };
+    let lead = uplift_store::NewLeadRow {
+        source_id: row.lead_id.clone(),
+        owner_id: rep.crm_user_id.clone().unwrap_or_default(),
+        created_ts: at.timestamp(),
+        created_month: month,
+        lead_source: Some("Web".into()),
+        industry: Some(rep.industry_experience.clone().unwrap_or_else(|| "Technology".into())),
+        rating: Some("Hot".into()),
+        company: Some("杭州演示新客户".into()),
+        city: Some("杭州".into()),
+        number_of_employees: None,
+    };
+    Ok(store.record_routed_lead(&row, &lead).await?)
+}

@@ -310,3 +310,69 @@ async fn bad_files_of_new_leads_are_refused_whole_with_file_line_and_column() {
     let msg = assign_file(store, &path, &o).await.unwrap_err().render(Lang::Zh);
     assert!(msg.contains("NOBODY"), "{msg}");
 }
+
+#[tokio::test]
+async fn a_demo_of_today_has_new_leads_waiting_for_their_first_contact() {
+    let db = test_db().await;
+    create_demo(
+        &db.store,
+        &DemoConfig {
+            seed: 9,
+            staff: 20,
+            months: 4,
+            end: None,
+        },
+        &db.dir().join("demo-source"),
+        &no_progress,
+    )
+    .await
+    .expect("demo");
+    let n = uplift_app::demo::route_live_leads(&db.store, 12, 9)
+        .await
+        .expect("live leads");
+    assert_eq!(n, 12);
+    let now = chrono::Utc::now();
+    let waiting = uplift_app::sla::waiting_leads(&db.store, &uplift_domain::access::Scope::All, None, now)
+        .await
+        .unwrap();
+    assert_eq!(waiting.len(), 12);
+    // Spread over the last 30 hours: every lead is within its first day and a half.
+    assert!(
+        waiting
+            .iter()
+            .all(|w| w.seconds_left > -6 * 3600 - 60 && w.seconds_left <= 24 * 3600)
+    );
+    // Each went to someone at work today, with a reason.
+    let recent = db.store.recent_assignments(20).await.unwrap();
+    assert!(recent.iter().all(|a| a.reason.contains("本月剩余容量")), "{recent:?}");
+    // The demo's rep account always has one to look at (added once, labelled as such).
+    let idle = db
+        .store
+        .routing_reps()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| {
+            r.crm_user_id.is_some() && r.leave_date.is_none() && waiting.iter().all(|w| w.employee_no != r.employee_no)
+        })
+        .expect("someone without a live lead");
+    assert!(
+        uplift_app::demo::ensure_rep_has_live_lead(&db.store, &idle.employee_no)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !uplift_app::demo::ensure_rep_has_live_lead(&db.store, &idle.employee_no)
+            .await
+            .unwrap()
+    );
+    let mine = uplift_app::sla::waiting_leads(
+        &db.store,
+        &uplift_domain::access::Scope::All,
+        Some(&idle.employee_no),
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(mine.len(), 1);
+}

@@ -1317,8 +1317,26 @@ async fn demo(cli: &Cli, a: &DemoArgs, lang: Lang) -> Result<i32> {
     })
     .await
     .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+    // A demo of today also gets today's new leads (a demo with a fixed --end is of the past).
+    let live = if a.end.is_none() {
+        pb.set_message(lang.pick("分配今日新线索…", "routing today's new leads…"));
+        uplift_app::demo::route_live_leads(&store, 40, a.seed)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.render(lang)))?
+    } else {
+        0
+    };
     pb.finish_and_clear();
     println!("{}", summary.render(lang));
+    if live > 0 {
+        println!(
+            "{}",
+            match lang {
+                Lang::Zh => format!("今日新线索 {live} 条已按最优策略分配（销售在“今日”页看到首联倒计时）"),
+                Lang::En => format!("{live} new leads of today routed (reps see first-contact countdowns on Today)"),
+            }
+        );
+    }
     println!("{}: {}", lang.pick("数据库", "database"), redact(&url));
     println!(
         "{}: {}",
@@ -1340,6 +1358,16 @@ async fn demo(cli: &Cli, a: &DemoArgs, lang: Lang) -> Result<i32> {
     let accounts = uplift_app::demo::ensure_demo_accounts(&store)
         .await
         .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+    if live > 0
+        && let Some(no) = accounts
+            .iter()
+            .find(|x| x.username == "rep")
+            .and_then(|x| x.employee_no.clone())
+    {
+        uplift_app::demo::ensure_rep_has_live_lead(&store, &no)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+    }
     if a.no_serve {
         store.close().await;
         return Ok(0);

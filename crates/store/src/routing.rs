@@ -426,6 +426,27 @@ impl Store {
         Ok(inserted)
     }
 
+    /// Moves a routed lead's creation and assignment to `ts` (the demo's leads of the last hours).
+    pub async fn backdate_lead(&self, lead_id: &str, ts: i64, month: i64) -> Result<(), StoreError> {
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE leads SET created_ts = $1, created_month = $2 WHERE source_id = $3")
+                .bind(ts)
+                .bind(month)
+                .bind(lead_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE lead_assignments SET assigned_ts = $1, month = $2 WHERE lead_id = $3")
+                .bind(ts)
+                .bind(month)
+                .bind(lead_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// The latest decisions, newest first (for the routing page).
     pub async fn recent_assignments(&self, limit: i64) -> Result<Vec<AssignmentRow>, StoreError> {
         let sql = "SELECT lead_id, employee_id, assigned_ts, month, strategy, origin, expected_conversion, expected_value, \
