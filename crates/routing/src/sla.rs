@@ -85,8 +85,13 @@ pub fn state(start: DateTime<Utc>, now: DateTime<Utc>, rule: &SlaRule, tz: Tz) -
     let due = deadline(start, rule, tz);
     let warn = Duration::seconds(((rule.hours.clamp(0.0, 8760.0) * 3600.0) / 4.0).min(4.0 * 3600.0) as i64);
     let s = if now >= due {
-        match rule.reassign_after_hours {
-            Some(h) if now >= due + Duration::seconds((h.clamp(0.0, 8760.0) * 3600.0) as i64) => SlaState::Reassign,
+        // The further delay counts the same kind of hours as the allowance (business hours when
+        // those are set), so a miss at Friday 18:00 is not reassigned in the night.
+        let reassign_at = rule
+            .reassign_after_hours
+            .map(|h| deadline(due, &SlaRule { hours: h, ..*rule }, tz));
+        match reassign_at {
+            Some(at) if now >= at => SlaState::Reassign,
             _ => SlaState::Breached,
         }
     } else if due - now <= warn {
@@ -144,5 +149,21 @@ mod tests {
         assert_eq!(state(start, sh(2026, 11, 28, 6, 0), &rule, tz).0, SlaState::DueSoon);
         assert_eq!(state(start, sh(2026, 11, 28, 9, 30), &rule, tz).0, SlaState::Breached);
         assert_eq!(state(start, sh(2026, 11, 28, 17, 0), &rule, tz).0, SlaState::Reassign);
+        // With business hours the delay counts business hours too: a lead of Thursday 10:00 with
+        // 8 h is due Thursday 18:00; reassignment 2 business hours later is Friday 11:00, not
+        // Thursday 20:00.
+        let b = SlaRule {
+            hours: 8.0,
+            business_hours: true,
+            reassign_after_hours: Some(2.0),
+        };
+        let thu = sh(2026, 11, 26, 10, 0);
+        assert_eq!(
+            state(thu, sh(2026, 11, 26, 18, 0), &b, tz),
+            (SlaState::Breached, sh(2026, 11, 26, 18, 0))
+        );
+        assert_eq!(state(thu, sh(2026, 11, 26, 21, 0), &b, tz).0, SlaState::Breached);
+        assert_eq!(state(thu, sh(2026, 11, 27, 10, 59), &b, tz).0, SlaState::Breached);
+        assert_eq!(state(thu, sh(2026, 11, 27, 11, 0), &b, tz).0, SlaState::Reassign);
     }
 }

@@ -484,3 +484,69 @@ fn simulator_ranks_strategies_by_the_judge() {
     assert!(get("optimal") > 1.15 * get("current"));
     assert!(out.iter().all(|o| o.leads == 900));
 }
+
+/// When there are fewer places than leads, the premium cap must not leave a valuable lead
+/// unserved in favour of a cheap one: the cap only decides who gets the premium leads.
+#[test]
+fn the_premium_cap_never_serves_cheap_leads_instead_of_valuable_ones() {
+    struct Flat;
+    impl Scorer for Flat {
+        fn lead_factor(&self, _: &LeadFacts) -> f64 {
+            1.0
+        }
+        fn rep_value(&self, _: usize, _: &RepFacts, l: &LeadFacts) -> f64 {
+            if &*l.source == "A" { 100.0 } else { 10.0 }
+        }
+        fn estimate(&self, r: usize, rep: &RepFacts, l: &LeadFacts) -> Estimate {
+            let v = self.rep_value(r, rep, l);
+            Estimate {
+                conversion: v / 1000.0,
+                value: v,
+            }
+        }
+    }
+    let reps: Vec<RepFacts> = (0..3)
+        .map(|_| RepFacts {
+            team: Arc::from("T"),
+            tenure_band: TenureBand::Growing,
+            industries: vec![],
+        })
+        .collect();
+    let slots = vec![
+        Slot {
+            capacity_left: 2,
+            available: true
+        };
+        3
+    ];
+    let lead = |s: &str| LeadFacts {
+        source: Arc::from(s),
+        industry: Arc::from(""),
+        attributes: vec![],
+    };
+    let leads: Vec<LeadFacts> = (0..4).map(|_| lead("A")).chain((0..6).map(|_| lead("B"))).collect();
+    let limits = Limits {
+        min_per_rep: 0,
+        premium_top_share: 0.4,
+        premium_rep_cap: 0.1,
+    };
+    let a = allocate(&Flat, &reps, &slots, &leads, Strategy::Optimal, limits);
+    // 6 places: all 4 valuable leads and 2 cheap ones.
+    assert_eq!(a.owner.iter().flatten().count(), 6);
+    assert!((a.expected_value() - 420.0).abs() < 1e-9, "{}", a.expected_value());
+    // With room for everyone, the cap spreads the premium leads: nobody holds two while another
+    // holds none.
+    let roomy = vec![
+        Slot {
+            capacity_left: 10,
+            available: true
+        };
+        3
+    ];
+    let b = allocate(&Flat, &reps, &roomy, &leads, Strategy::Optimal, limits);
+    assert!(b.premium.iter().take(4).all(|&p| p), "segment A is premium");
+    let held: Vec<usize> = (0..3)
+        .map(|r| (0..4).filter(|&i| b.owner[i] == Some(r)).count())
+        .collect();
+    assert!(held.iter().max().unwrap() - held.iter().min().unwrap() <= 1, "{held:?}");
+}
