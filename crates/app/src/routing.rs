@@ -503,9 +503,11 @@ async fn assign(
     let mut owners = Vec::new();
     let now = Utc::now().timestamp();
     let mut fresh_index = 0usize;
+    // Looked up per kept lead: an index, not a scan of the roster per lead.
+    let roster_by_id: FxHashMap<i64, &RoutingRep> = router.roster.iter().map(|r| (r.id, r)).collect();
     for w in &waiting {
         if let Some(a) = earlier.get(&w.id) {
-            if let Some(r) = router.roster.iter().find(|r| r.id == a.employee_id) {
+            if let Some(r) = roster_by_id.get(&a.employee_id) {
                 lines.push(AssignmentLine {
                     lead_id: w.id.clone(),
                     employee_no: r.employee_no.clone(),
