@@ -1016,6 +1016,104 @@ pub async fn route_live_leads(store: &Store, count: usize, seed: u64) -> Result<
     Ok(n)
 }
 
+/// A demo of today gets the follow-ups of the time since its history ended (the start of this
+/// month) on the customers still under a cadence, and after-sales care of won customers, each rep
+/// as diligent as a per-rep draw: written as `live/Task.csv` beside the source files and
+/// imported like any CRM export, so the Today page, the cadence board and this month's
+/// `cadence_compliance` look like a working team's.
+pub async fn live_followups(store: &Store, source_dir: &Path, seed: u64) -> Result<usize, AppError> {
+    use uplift_routing::cadence::RecordKind;
+    let now = Utc::now();
+    let tz = crate::settings::company_tz(store).await?;
+    let this_month = Month::of(now.with_timezone(&tz).date_naive());
+    let history_end = uplift_domain::time::month_end_exclusive(this_month.prev(), tz).timestamp();
+    let rules = crate::cadence::rules(store).await?;
+    let records = crate::cadence::all_records(store, &rules, now).await?;
+    let owners: std::collections::HashMap<i64, String> = store
+        .routing_reps()
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r.id, r.crm_user_id?)))
+        .collect();
+    let mut rng = SmallRng::seed_from_u64(seed ^ 0xCADE);
+    let mut diligence: std::collections::HashMap<i64, f64> = std::collections::HashMap::new();
+    let dir = source_dir.join("live");
+    std::fs::create_dir_all(&dir)?;
+    let mut w = csv::Writer::from_path(dir.join("Task.csv")).map_err(|e| AppError::Invalid(e.to_string()))?;
+    w.write_record([
+        "Id",
+        "OwnerId",
+        "WhoId",
+        "WhatId",
+        "Subject",
+        "TaskSubtype",
+        "Status",
+        "ActivityDate",
+        "CreatedDate",
+    ])
+    .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let mut n = 0usize;
+    let mut ordered: Vec<&crate::cadence::CadenceRecord> = records.iter().collect();
+    ordered.sort_by(|a, b| (a.employee_id, &a.id).cmp(&(b.employee_id, &b.id)));
+    for r in ordered {
+        let Some(owner) = owners.get(&r.employee_id) else {
+            continue;
+        };
+        let d = *diligence
+            .entry(r.employee_id)
+            .or_insert_with(|| 0.3 + 0.7 * rng.random::<f64>());
+        // History already has the follow-ups of leads and deals; care was never generated.
+        let from = match r.kind {
+            RecordKind::Account => r.start,
+            _ => r.start.max(history_end),
+        };
+        let end = r.rule_end(&rules, now.timestamp());
+        let gap = rules.rule(r.stage).interval_secs() as f64 / d;
+        let mut t = from as f64 + gap * rng.random_range(0.2..1.2);
+        while (t as i64) < end {
+            n += 1;
+            let at = chrono::DateTime::from_timestamp(t as i64, 0).unwrap_or(now);
+            let (who, what) = match r.kind {
+                RecordKind::Lead => (r.id.as_str(), ""),
+                _ => ("", r.id.as_str()),
+            };
+            w.write_record([
+                format!("00TLIVE{n:011}").as_str(),
+                owner,
+                who,
+                what,
+                if r.kind == RecordKind::Account {
+                    "客户关怀回访"
+                } else {
+                    "跟进"
+                },
+                "Call",
+                "Completed",
+                &(at + Duration::hours(8)).date_naive().to_string(),
+                &sf_time(at),
+            ])
+            .map_err(|e| AppError::Invalid(e.to_string()))?;
+            t += gap * rng.random_range(0.6..1.4);
+        }
+    }
+    w.flush()?;
+    drop(w);
+    let (files, skipped) = files_in_dir(&dir)?;
+    let report = import_files(store, files, skipped, false, &|_, _| {}).await?;
+    if !report.committed {
+        return Err(AppError::Invalid(format!(
+            "the demo's live follow-ups did not import: {}",
+            report
+                .issue_lines(Lang::En)
+                .into_iter()
+                .take(5)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )));
+    }
+    Ok(n)
+}
+
 /// Makes sure the demo's `rep` account has one of today's leads waiting (the router may have given
 /// them none): one more new lead, assigned to them directly and labelled as such.
 pub async fn ensure_rep_has_live_lead(store: &Store, employee_no: &str) -> Result<bool, AppError> {

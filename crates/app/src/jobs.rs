@@ -2,7 +2,8 @@
 //! (one row per task and time slot; claims use SKIP LOCKED on PostgreSQL). Each tick schedules
 //! the current slots, runs what is due, and sends due notifications.
 //!
-//! Tasks: `sla` every 15 minutes (reminders, breaches, reassignment), `alerts` daily at 07:30
+//! Tasks: `sla` every 15 minutes (reminders, breaches, reassignment), `cadence` daily at 07:00
+//! (this month's cadence compliance, each rep's due and overdue follow-ups), `alerts` daily at 07:30
 //! (who is forecast below target, to their managers and team robots), `digest` daily at 08:30
 //! (each rep's leads waiting for a first contact).
 
@@ -26,6 +27,7 @@ pub enum Every {
 /// The recurring tasks.
 pub const SCHEDULE: &[(&str, Every)] = &[
     ("sla", Every::Minutes(15)),
+    ("cadence", Every::DayAt(7, 0)),
     ("alerts", Every::DayAt(7, 30)),
     ("digest", Every::DayAt(8, 30)),
 ];
@@ -103,6 +105,10 @@ async fn run(store: &Store, kind: &str, slot: &str, now: DateTime<Utc>) -> Resul
     match kind {
         "sla" => {
             let r = crate::sla::check(store, now).await.map_err(text)?;
+            Ok(serde_json::to_string(&r).unwrap_or_default())
+        }
+        "cadence" => {
+            let r = crate::cadence::daily(store, slot, now).await.map_err(text)?;
             Ok(serde_json::to_string(&r).unwrap_or_default())
         }
         "alerts" => daily_alerts(store, slot, now).await.map_err(text),

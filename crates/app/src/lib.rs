@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod alerts;
+pub mod cadence;
 pub mod demo;
 pub mod effect;
 pub mod error;

@@ -25,9 +25,12 @@ pub async fn recompute(store: &Store, affected: &AffectedMonths) -> Result<Vec<i
         return Ok(Vec::new());
     };
     let months = affected.within(range);
+    let rules = crate::cadence::rules(store).await?;
+    let now = chrono::Utc::now();
     // Chunks of a year keep memory flat on big companies.
     for chunk in months.chunks(12) {
-        let inputs = store.load_metric_inputs(chunk, tz).await?;
+        let mut inputs = store.load_metric_inputs(chunk, tz).await?;
+        inputs.cadence = crate::cadence::month_compliance(store, &rules, chunk, tz, now).await?;
         let (rows, units) = compute_metric_table(&inputs);
         store.replace_metrics(chunk, &rows, &units).await?;
     }
@@ -53,6 +56,7 @@ pub fn employee_value(r: &EmployeeMonthMetrics, m: MetricId) -> Option<f64> {
         FollowupsPerWeek => r.followups_per_week,
         FirstResponseHours => r.first_response_hours,
         ContactedWithin24hRate => r.contacted_within_24h_rate,
+        CadenceCompliance => r.cadence_compliance,
         TenureMonths => r.tenure_months.map(|t| t as f64),
         TrainingCompletionRate => r.training_completion_rate,
         TrainingsCompleted => Some(r.trainings_completed as f64),
@@ -78,6 +82,7 @@ pub fn unit_value(r: &UnitMonthMetrics, m: MetricId) -> Option<f64> {
         FollowupsPerWeek => r.followups_per_week,
         FirstResponseHours => r.first_response_hours,
         ContactedWithin24hRate => r.contacted_within_24h_rate,
+        CadenceCompliance => r.cadence_compliance,
         TenureMonths => r.tenure_months,
         TrainingCompletionRate => r.training_completion_rate,
         TrainingsCompleted => Some(r.trainings_completed as f64),

@@ -2,6 +2,7 @@
 //! database on the PostgreSQL server named by `TEST_DATABASE_URL`.
 
 mod bad_input;
+mod cadence;
 mod demo;
 mod golden;
 mod mapping;

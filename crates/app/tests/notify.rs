@@ -265,7 +265,8 @@ async fn a_missed_first_contact_reminds_alerts_reassigns_and_every_message_arriv
         .log_followup(
             "uplift-test-1",
             new_rep.crm_user_id.as_deref().unwrap(),
-            "LIVE-1",
+            Some("LIVE-1"),
+            None,
             "电话",
             Utc::now().timestamp(),
             202611,

@@ -59,6 +59,9 @@ async fn metric_rows_round_trip_with_nulls_and_filters() {
         training_completion_rate: Some(0.5),
         trainings_completed: 1,
         appraisal_score: Some(3.7),
+        cadence_required: 12.5,
+        cadence_met: 10.0,
+        cadence_compliance: Some(0.8),
     };
     let empty = EmployeeMonthMetrics {
         employee_id: ids[1],
@@ -80,6 +83,7 @@ async fn metric_rows_round_trip_with_nulls_and_filters() {
         headcount_avg: 1.5,
         members: 2,
         win_rate: Some(0.5),
+        cadence_compliance: Some(0.25),
         ..Default::default()
     };
     db.store

@@ -54,6 +54,8 @@ pub struct MetricInputs {
     pub enrollments: Vec<(i64, NaiveDate, Option<NaiveDate>)>,
     /// (employee, period end, score)
     pub appraisals: Vec<(i64, NaiveDate, f64)>,
+    /// (employee, month, follow-ups required by the cadence rules, follow-ups made toward them)
+    pub cadence: Vec<(i64, i32, f64, f64)>,
 }
 
 /// The metric table row of one employee and month (`shared/spec/metrics.md`). `None` is null.
@@ -87,6 +89,11 @@ pub struct EmployeeMonthMetrics {
     pub training_completion_rate: Option<f64>,
     pub trainings_completed: i64,
     pub appraisal_score: Option<f64>,
+    /// Follow-ups the cadence rules required this month, and those made toward them
+    /// (`cadence_compliance` = met / required; Uplift's metric, beside the contract's).
+    pub cadence_required: f64,
+    pub cadence_met: f64,
+    pub cadence_compliance: Option<f64>,
 }
 
 /// The rolled-up row of a department (with its sub-departments) or the company (`department_id`
@@ -115,4 +122,5 @@ pub struct UnitMonthMetrics {
     pub training_completion_rate: Option<f64>,
     pub trainings_completed: i64,
     pub appraisal_score: Option<f64>,
+    pub cadence_compliance: Option<f64>,
 }

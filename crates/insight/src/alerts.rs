@@ -47,6 +47,16 @@ pub fn action_for(feature: &str, before: f64, lang: Lang) -> String {
                 format!("Set a follow-up cadence: back to at least {before:.0} follow-ups a week, checked weekly")
             }
         },
+        "cadence_compliance" => match lang {
+            Lang::Zh => format!(
+                "按跟进节奏补齐逾期跟进（上月达标率 {:.0}%），在“今日”页逐条处理，主管在跟进节奏看板每周检查",
+                before * 100.0
+            ),
+            Lang::En => format!(
+                "Catch up on overdue follow-ups (compliance was {:.0}% before) from the Today page; the manager checks the cadence board weekly",
+                before * 100.0
+            ),
+        },
         "contacted_within_24h_rate" | "first_response_hours" => lang
             .pick(
                 "新线索 24 小时内首次联系：开启首触提醒，超时由主管跟进",

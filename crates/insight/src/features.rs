@@ -69,6 +69,15 @@ const CANDIDATES: &[Candidate] = &[
         step_en: "10 points more leads contacted within 24h",
     },
     Candidate {
+        id: "cadence_compliance",
+        zh: "跟进节奏达标率",
+        en: "cadence compliance",
+        value: |m| m.cadence_compliance,
+        step: 0.1,
+        step_zh: "跟进节奏达标率提高10个百分点",
+        step_en: "10 points higher cadence compliance",
+    },
+    Candidate {
         id: "lead_conversion_rate",
         zh: "线索转化率",
         en: "lead conversion rate",

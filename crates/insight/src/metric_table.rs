@@ -65,6 +65,8 @@ struct UnitAgg {
     completed: i64,
     appraisal_sum: f64,
     appraisal_n: i64,
+    cadence_required: f64,
+    cadence_met: f64,
 }
 
 /// Computes the employee-month rows and the department/company roll-ups for `inputs.months`.
@@ -91,6 +93,12 @@ pub fn compute_metric_table(inputs: &MetricInputs) -> (Vec<EmployeeMonthMetrics>
     let followups: HashMap<(i64, i32), i64> = sum_by_key(&inputs.followups);
     let pipeline: HashMap<(i64, i32), i64> = sum_by_key(&inputs.pipeline);
     let targets: HashMap<(i64, i32), i64> = sum_by_key(&inputs.targets);
+    let mut cadence: HashMap<(i64, i32), (f64, f64)> = HashMap::new();
+    for &(e, m, required, met) in &inputs.cadence {
+        let c = cadence.entry((e, m)).or_default();
+        c.0 += required;
+        c.1 += met;
+    }
     let mut enrollments: HashMap<i64, Vec<(NaiveDate, Option<NaiveDate>)>> = HashMap::new();
     for &(e, a, c) in &inputs.enrollments {
         enrollments.entry(e).or_default().push((a, c));
@@ -163,6 +171,7 @@ pub fn compute_metric_table(inputs: &MetricInputs) -> (Vec<EmployeeMonthMetrics>
                 .map(|(_, s)| *s);
             let tenure = tenure_months(e.hire_date, month).map(|t| t as i64);
             let mut secs = la.response_secs.clone();
+            let (cadence_required, cadence_met) = cadence.get(&key).copied().unwrap_or_default();
             let row = EmployeeMonthMetrics {
                 employee_id: e.id,
                 month: mk,
@@ -191,6 +200,11 @@ pub fn compute_metric_table(inputs: &MetricInputs) -> (Vec<EmployeeMonthMetrics>
                 training_completion_rate: ratio(done as f64, assigned as f64),
                 trainings_completed: completed,
                 appraisal_score: appraisal,
+                cadence_required,
+                cadence_met,
+                // A tiny requirement (a customer in a monthly stage for an hour) is not a month's
+                // cadence: below 0.01 of a follow-up the rate is empty.
+                cadence_compliance: (cadence_required >= 0.01).then(|| cadence_met / cadence_required),
             };
             for unit in &employee_units[&e.id] {
                 let u = units.entry((*unit, mk)).or_default();
@@ -222,6 +236,8 @@ pub fn compute_metric_table(inputs: &MetricInputs) -> (Vec<EmployeeMonthMetrics>
                     u.appraisal_sum += s;
                     u.appraisal_n += 1;
                 }
+                u.cadence_required += cadence_required;
+                u.cadence_met += cadence_met;
             }
             rows.push(row);
         }
@@ -256,6 +272,7 @@ pub fn compute_metric_table(inputs: &MetricInputs) -> (Vec<EmployeeMonthMetrics>
             training_completion_rate: ratio(u.done as f64, u.assigned as f64),
             trainings_completed: u.completed,
             appraisal_score: ratio(u.appraisal_sum, u.appraisal_n as f64),
+            cadence_compliance: (u.cadence_required >= 0.01).then(|| u.cadence_met / u.cadence_required),
         })
         .collect();
     unit_rows.sort_by_key(|u| (u.department_id, u.month));
@@ -346,6 +363,7 @@ mod tests {
                 (10, d("2025-03-21"), None),
             ],
             appraisals: vec![(11, d("2025-03-31"), 3.5), (11, d("2024-12-31"), 2.0)],
+            cadence: vec![(10, 202503, 4.0, 3.0), (11, 202503, 6.0, 1.5), (10, 202504, 0.001, 0.0)],
         }
     }
 
@@ -379,6 +397,12 @@ mod tests {
         assert_eq!(e2.quota_attainment, None, "zero target is a zero denominator");
         assert_eq!(e2.appraisal_score, Some(3.5));
         assert_eq!(e2.tenure_months, Some(62));
+        assert_eq!(e1.cadence_compliance, Some(0.75));
+        assert_eq!(
+            e1_apr.cadence_compliance, None,
+            "a negligible requirement is no month's cadence"
+        );
+        assert_eq!(e2.cadence_compliance, Some(0.25));
     }
 
     #[test]
@@ -406,6 +430,11 @@ mod tests {
         assert_eq!(centre.first_response_hours, Some(2.0)); // median of 1h, 2h, 30h
         assert_eq!(centre.quota_attainment, Some(15_000.0 / 20_000.0));
         assert_eq!(centre.win_rate, Some(0.75));
+        assert_eq!(
+            centre.cadence_compliance,
+            Some(4.5 / 10.0),
+            "summed met over summed required"
+        );
         let team = units
             .iter()
             .find(|u| u.department_id == Some(2) && u.month == 202503)

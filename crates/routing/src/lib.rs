@@ -6,6 +6,7 @@
 //! No I/O: the app layer loads history and writes assignments.
 
 pub mod allocate;
+pub mod cadence;
 pub mod calibration;
 pub mod flow;
 pub mod model;

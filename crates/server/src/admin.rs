@@ -1,6 +1,6 @@
 //! `uplift user`, `uplift token`, `uplift audit`: accounts and the audit log from the command line.
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use chrono::TimeZone;
 use std::io::BufRead;
 use uplift_app::access::{self, NewUser};
@@ -364,6 +364,133 @@ pub async fn notify(store: &Store, what: &crate::cli::NotifyCommand, lang: Lang)
 }
 
 /// The SLA rule and the leads waiting for a first contact, for the terminal.
+/// `uplift leads cadence`: rules, the board, one rep's list, or the daily job.
+pub async fn cadence(
+    store: &Store,
+    print_rules: bool,
+    set_rules: Option<&std::path::Path>,
+    employee: Option<&str>,
+    run: bool,
+    format: crate::cli::TextFormat,
+    lang: Lang,
+) -> anyhow::Result<String> {
+    use crate::cli::TextFormat;
+    use uplift_app::cadence::{CadenceRules, DueState};
+    let fail = |e: uplift_app::AppError| anyhow::anyhow!(e.render(lang));
+    if let Some(path) = set_rules {
+        let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+        let rules = CadenceRules::from_toml(&text, lang).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        uplift_app::cadence::set_rules(store, &rules, "cli", lang)
+            .await
+            .map_err(fail)?;
+    }
+    let rules = uplift_app::cadence::rules(store).await.map_err(fail)?;
+    if print_rules {
+        return Ok(rules.to_toml());
+    }
+    let now = chrono::Utc::now();
+    if run {
+        let tz = uplift_app::settings::company_tz(store).await.map_err(fail)?;
+        let day = uplift_domain::time::local_date(now, tz).to_string();
+        let r = uplift_app::cadence::daily(store, &day, now).await.map_err(fail)?;
+        return Ok(match format {
+            TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
+            TextFormat::Table => format!(
+                "{} {}，{} {}，{} {}，{} {}\n",
+                lang.pick("在跟客户", "customers under a cadence:"),
+                r.customers,
+                lang.pick("今日到期", "due today:"),
+                r.due_today,
+                lang.pick("已逾期", "overdue:"),
+                r.overdue,
+                lang.pick("已提醒销售", "reps reminded:"),
+                r.reps_reminded
+            ),
+        });
+    }
+    let stage_line = |s: uplift_app::cadence::Stage| {
+        let r = rules.rule(s);
+        let window = r.for_days.map_or(String::new(), |d| match lang {
+            Lang::Zh => format!("，持续 {d} 天"),
+            Lang::En => format!(", for {d} days"),
+        });
+        match lang {
+            Lang::Zh => format!("{}：每 {} 天 {} 次{window}", s.label(lang), r.every_days, r.follow_ups),
+            Lang::En => format!(
+                "{}: {} every {} days{window}",
+                s.label(lang),
+                r.follow_ups,
+                r.every_days
+            ),
+        }
+    };
+    let head = uplift_app::cadence::Stage::ALL
+        .iter()
+        .map(|s| stage_line(*s))
+        .collect::<Vec<_>>()
+        .join(lang.pick("；", "; "))
+        + "\n";
+    if let Some(no) = employee {
+        let list = uplift_app::cadence::my_due(store, no, now).await.map_err(fail)?;
+        if format == TextFormat::Json {
+            return Ok(serde_json::to_string_pretty(&list)? + "\n");
+        }
+        let mut t = head;
+        if list.is_empty() {
+            t.push_str(lang.pick("没有到期的跟进。\n", "Nothing due.\n"));
+        }
+        for d in &list {
+            let when = match d.state {
+                DueState::Overdue => format!(
+                    "{} {} {}",
+                    lang.pick("已逾期", "overdue"),
+                    (now - d.due).num_days().max(1),
+                    lang.pick("天", "d")
+                ),
+                _ => lang.pick("今日到期", "due today").to_string(),
+            };
+            t.push_str(&format!(
+                "{:<20} {:<10} {:<24} {when}\n",
+                d.id,
+                d.stage.label(lang),
+                d.title.as_deref().unwrap_or("")
+            ));
+        }
+        return Ok(t);
+    }
+    let board = uplift_app::cadence::board(store, &uplift_domain::access::Scope::All, now)
+        .await
+        .map_err(fail)?;
+    if format == TextFormat::Json {
+        return Ok(serde_json::to_string_pretty(&serde_json::json!({"rules": rules, "reps": board}))? + "\n");
+    }
+    let pct = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{:.0}%", v * 100.0));
+    let mut t = head;
+    t.push_str(&format!(
+        "{:<8} {:<8} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
+        lang.pick("工号", "No."),
+        lang.pick("姓名", "Name"),
+        lang.pick("在跟客户", "Customers"),
+        lang.pick("今日到期", "Due"),
+        lang.pick("已逾期", "Overdue"),
+        lang.pick("本月达标", "This mo."),
+        lang.pick("上月达标", "Last mo.")
+    ));
+    for r in &board {
+        t.push_str(&format!(
+            "{:<8} {:<8} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
+            r.employee_no,
+            r.name,
+            r.customers,
+            r.due_today,
+            r.overdue,
+            pct(r.this_month),
+            pct(r.last_month)
+        ));
+    }
+    Ok(t)
+}
+
 pub fn render_sla(r: &uplift_routing::sla::SlaRule, list: &[uplift_app::sla::WaitingLead], lang: Lang) -> String {
     let zh = lang == Lang::Zh;
     let mut t = if zh {

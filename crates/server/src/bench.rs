@@ -64,6 +64,10 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 6)]
         months: u32,
     },
+    /// Time the daily follow-up cadence job on the database: every rep's due and overdue
+    /// follow-ups (loading and computing apart), the reminders, and the whole job with its
+    /// recompute of this month's cadence compliance.
+    Cadence,
     /// Time lead routing in process on a synthetic team: fitting the model, the optimal
     /// allocation of a batch, and single leads routed online (p50/p99).
     Routing {
@@ -251,6 +255,40 @@ pub async fn run(cli: &crate::cli::Cli, what: &BenchCommand, lang: Lang) -> Resu
                 a.alerts.len(),
                 a.checked,
                 t.elapsed().as_secs_f64()
+            );
+            store.close().await;
+            Ok(0)
+        }
+        BenchCommand::Cadence => {
+            let store = crate::cli::open(cli, "uplift.db").await?;
+            println!("machine: {}", machine());
+            println!("database: {:?}", store.dialect());
+            let now = chrono::Utc::now();
+            let tz = uplift_app::settings::company_tz(&store).await?;
+            let rules = uplift_app::cadence::rules(&store).await?;
+            let t = Instant::now();
+            let due = uplift_app::cadence::due_followups(&store, &rules, None, now, tz).await?;
+            let found = t.elapsed().as_secs_f64();
+            let reps: std::collections::HashSet<i64> = due.iter().map(|d| d.employee_id).collect();
+            let overdue = due
+                .iter()
+                .filter(|d| d.state == uplift_app::cadence::DueState::Overdue)
+                .count();
+            println!(
+                "due follow-ups: {} customers of {} reps ({overdue} overdue) in {found:.2} s",
+                due.len(),
+                reps.len()
+            );
+            let day = format!("bench-{}", now.timestamp());
+            let t = Instant::now();
+            let r = uplift_app::cadence::reminders(&store, &due, &day, now).await?;
+            println!("reminders: {} queued in {:.2} s", r.queued, t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            let r = uplift_app::cadence::daily(&store, &format!("{day}-job"), now).await?;
+            println!(
+                "daily cadence job end to end (recompute of this month, due follow-ups, reminders): {:.2} s ({} customers)",
+                t.elapsed().as_secs_f64(),
+                r.customers
             );
             store.close().await;
             Ok(0)

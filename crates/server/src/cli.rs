@@ -169,6 +169,25 @@ pub enum LeadsCommand {
         #[arg(long, value_enum, default_value_t = TextFormat::Table)]
         format: TextFormat,
     },
+    /// The follow-up cadence per lifecycle stage: each rep's customers under a cadence, due today
+    /// and overdue, and cadence compliance; --rules prints the rules (TOML), --set-rules FILE
+    /// changes them, --employee lists one rep's due follow-ups, --run runs the daily job now.
+    Cadence {
+        /// Print the rules in force as TOML (a starting point for --set-rules).
+        #[arg(long)]
+        rules: bool,
+        /// Set the rules from a TOML file (and recompute cadence compliance for every month).
+        #[arg(long, value_name = "FILE")]
+        set_rules: Option<std::path::PathBuf>,
+        /// One rep's follow-ups due today and overdue (employee number).
+        #[arg(long)]
+        employee: Option<String>,
+        /// Run the daily cadence job now (recompute this month, queue the reps' reminders).
+        #[arg(long)]
+        run: bool,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
+    },
     /// Replay the last months under each strategy: what optimal routing would have gained over
     /// round robin and over current practice.
     Simulate {
@@ -897,6 +916,24 @@ pub async fn run(cli: Cli) -> Result<i32> {
                         TextFormat::Table => crate::admin::render_sla(&r, &list, lang),
                     }
                 }
+                LeadsCommand::Cadence {
+                    rules,
+                    set_rules,
+                    employee,
+                    run,
+                    format,
+                } => {
+                    crate::admin::cadence(
+                        &store,
+                        *rules,
+                        set_rules.as_deref(),
+                        employee.as_deref(),
+                        *run,
+                        *format,
+                        lang,
+                    )
+                    .await?
+                }
                 LeadsCommand::Simulate { months, limits, format } => {
                     let pb = spinner();
                     pb.set_message(lang.pick("按各策略重放历史…", "replaying history under each strategy…"));
@@ -1320,9 +1357,14 @@ async fn demo(cli: &Cli, a: &DemoArgs, lang: Lang) -> Result<i32> {
     // A demo of today also gets today's new leads (a demo with a fixed --end is of the past).
     let live = if a.end.is_none() {
         pb.set_message(lang.pick("分配今日新线索…", "routing today's new leads…"));
-        uplift_app::demo::route_live_leads(&store, 40, a.seed)
+        let routed = uplift_app::demo::route_live_leads(&store, 40, a.seed)
             .await
-            .map_err(|e| anyhow::anyhow!(e.render(lang)))?
+            .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+        pb.set_message(lang.pick("生成本月跟进记录…", "logging this month's follow-ups…"));
+        uplift_app::demo::live_followups(&store, &source_dir, a.seed)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+        routed
     } else {
         0
     };

@@ -411,3 +411,65 @@ async fn leads_are_routed_from_the_command_line_with_reasons_and_a_csv() {
     let out = uplift(db.dir(), &db.url, &["leads", "assign"]);
     assert!(!out.status.success(), "--input or --pending is required");
 }
+
+#[tokio::test]
+async fn the_follow_up_cadence_from_the_command_line() {
+    let db = test_db().await;
+    let golden = shared_dir().join("spec/golden");
+    let out = uplift(db.dir(), &db.url, &["import", "dir", golden.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    // The metric is in `uplift metrics`, with values for the golden reps.
+    let out = uplift(db.dir(), &db.url, &["metrics", "--format", "csv"]);
+    let csv = text(&out.stdout);
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let col = r
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "cadence_compliance")
+        .expect("cadence_compliance in uplift metrics");
+    let values: Vec<f64> = r.records().filter_map(|x| x.unwrap()[col].parse().ok()).collect();
+    assert!(
+        values.len() > 40 && values.iter().all(|v| (0.0..=1.0).contains(v)),
+        "{values:?}"
+    );
+
+    // The rules as TOML, changed from a file; a bad file names itself and the key.
+    let out = uplift(db.dir(), &db.url, &["leads", "cadence", "--rules"]);
+    let rules = text(&out.stdout);
+    assert!(
+        rules.contains("[intent]") && rules.contains("every_days = 7"),
+        "{rules}"
+    );
+    let bad = db.dir().join("bad.toml");
+    std::fs::write(&bad, rules.replace("follow_ups = 3", "follow_ups = 40")).unwrap();
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &["leads", "cadence", "--set-rules", bad.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("bad.toml") && err.contains("intent.follow_ups"), "{err}");
+    let good = db.dir().join("good.toml");
+    std::fs::write(&good, rules.replace("follow_ups = 3", "follow_ups = 2")).unwrap();
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &["leads", "cadence", "--set-rules", good.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("意向客户：每 7 天 2 次"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = uplift(db.dir(), &db.url, &["leads", "cadence", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["rules"]["intent"]["follow_ups"], 2);
+    assert!(v["reps"].as_array().is_some_and(|a| !a.is_empty()), "{v}");
+    // The daily job by hand.
+    let out = uplift(db.dir(), &db.url, &["--lang", "en", "leads", "cadence", "--run"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("reps reminded"), "{}", text(&out.stdout));
+}

@@ -6,6 +6,7 @@
 
 mod auth;
 mod browse;
+mod cadence;
 mod conn;
 mod error;
 mod features;
@@ -22,6 +23,7 @@ pub use browse::{
     AppraisalRecord, EmployeeRecord, FollowupRecord, LeadRecord, LeaderboardLine, OpportunityRecord, RecordFilter,
     TrainingRecord,
 };
+pub use cadence::{CadenceLeadRow, CadenceOpportunityRow, CadenceQuery};
 pub use conn::{Dialect, Store};
 pub use error::StoreError;
 pub use features::{CompletedCourse, LeadMixRow, PersonAttributes};

@@ -51,6 +51,9 @@ const EMPLOYEE_COLS: &[(&str, ColType)] = &[
     ("training_completion_rate", ColType::Real),
     ("trainings_completed", ColType::Int),
     ("appraisal_score", ColType::Real),
+    ("cadence_required", ColType::Real),
+    ("cadence_met", ColType::Real),
+    ("cadence_compliance", ColType::Real),
 ];
 
 const UNIT_COLS: &[(&str, ColType)] = &[
@@ -76,6 +79,7 @@ const UNIT_COLS: &[(&str, ColType)] = &[
     ("training_completion_rate", ColType::Real),
     ("trainings_completed", ColType::Int),
     ("appraisal_score", ColType::Real),
+    ("cadence_compliance", ColType::Real),
 ];
 
 fn employee_values(r: &EmployeeMonthMetrics) -> Vec<Value> {
@@ -107,6 +111,9 @@ fn employee_values(r: &EmployeeMonthMetrics) -> Vec<Value> {
         r.training_completion_rate.into(),
         r.trainings_completed.into(),
         r.appraisal_score.into(),
+        Value::Real(r.cadence_required),
+        Value::Real(r.cadence_met),
+        r.cadence_compliance.into(),
     ]
 }
 
@@ -134,6 +141,7 @@ fn unit_values(r: &UnitMonthMetrics) -> Vec<Value> {
         r.training_completion_rate.into(),
         r.trainings_completed.into(),
         r.appraisal_score.into(),
+        r.cadence_compliance.into(),
     ]
 }
 
@@ -567,6 +575,9 @@ where
         training_completion_rate: r.try_get(next())?,
         trainings_completed: r.try_get(next())?,
         appraisal_score: r.try_get(next())?,
+        cadence_required: r.try_get(next())?,
+        cadence_met: r.try_get(next())?,
+        cadence_compliance: r.try_get(next())?,
     };
     Ok(EmployeeMetricRow {
         employee_no: r.try_get(0)?,
@@ -615,6 +626,7 @@ where
         training_completion_rate: r.try_get(next())?,
         trainings_completed: r.try_get(next())?,
         appraisal_score: r.try_get(next())?,
+        cadence_compliance: r.try_get(next())?,
     };
     Ok(UnitMetricRow {
         department: r.try_get(0)?,

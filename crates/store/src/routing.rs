@@ -6,6 +6,27 @@ use sqlx::FromRow;
 use crate::StoreError;
 use crate::conn::{Store, on_pool};
 
+/// Writes one assignment row ($1…$11: lead, employee, time, month, strategy, origin, expected
+/// conversion and value, reason, previous owner, by); the two forms differ in what a second
+/// decision on the same lead does.
+macro_rules! insert_assignment {
+    () => {
+        "INSERT INTO lead_assignments (lead_id, employee_id, assigned_ts, month, strategy, origin, \
+         expected_conversion, expected_value, reason, previous_owner, assigned_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (lead_id) "
+    };
+}
+/// Keeps the first decision.
+const KEEP_ASSIGNMENT: &str = concat!(insert_assignment!(), "DO NOTHING");
+/// Replaces the decision (reassignment, re-routing a departed rep's lead).
+const REPLACE_ASSIGNMENT: &str = concat!(
+    insert_assignment!(),
+    "DO UPDATE SET employee_id = excluded.employee_id, assigned_ts = excluded.assigned_ts, \
+     month = excluded.month, strategy = excluded.strategy, origin = excluded.origin, \
+     expected_conversion = excluded.expected_conversion, expected_value = excluded.expected_value, \
+     reason = excluded.reason, previous_owner = excluded.previous_owner, assigned_by = excluded.assigned_by"
+);
+
 /// A person who may receive leads, with what routing needs.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct RoutingRep {
@@ -126,31 +147,6 @@ impl Store {
             .await?))
     }
 
-    /// One rep's open leads created at `since_ts` or later whose last follow-up (or creation, when
-    /// never contacted) is older than `before_ts`, longest untouched first.
-    pub async fn stale_leads(
-        &self,
-        employee_no: &str,
-        since_ts: i64,
-        before_ts: i64,
-        limit: i64,
-    ) -> Result<Vec<(String, Option<String>, Option<String>, i64)>, StoreError> {
-        let sql = "SELECT l.source_id, l.company, l.status, COALESCE(MAX(t.ts), l.created_ts) AS last_ts FROM leads l \
-            JOIN crm_users u ON u.source_id = l.owner_id JOIN employees e ON e.id = u.employee_id \
-            LEFT JOIN activities t ON t.who_id = l.source_id AND t.is_followup \
-            WHERE e.employee_no = $1 AND l.created_ts >= $2 AND NOT l.is_converted \
-            AND (l.status IS NULL OR l.status NOT LIKE 'Closed%') \
-            GROUP BY l.source_id, l.company, l.status, l.created_ts \
-            HAVING COALESCE(MAX(t.ts), l.created_ts) < $3 ORDER BY last_ts LIMIT $4";
-        Ok(on_pool!(self, |p| sqlx::query_as(sql)
-            .bind(employee_no)
-            .bind(since_ts)
-            .bind(before_ts)
-            .bind(limit)
-            .fetch_all(p)
-            .await?))
-    }
-
     /// The owner id of a lead when that owner is one of this employee's CRM users.
     pub async fn lead_owner_of(&self, lead_id: &str, employee_no: &str) -> Result<Option<String>, StoreError> {
         let sql = "SELECT l.owner_id FROM leads l JOIN crm_users u ON u.source_id = l.owner_id \
@@ -162,23 +158,27 @@ impl Store {
             .await?))
     }
 
-    /// Records a follow-up logged in Uplift (the rep's one-click log) as a completed task.
+    /// Records a follow-up logged in Uplift (the rep's one-click log) as a completed task on a lead
+    /// (`who_id`) or an opportunity or account (`what_id`).
+    #[allow(clippy::too_many_arguments)]
     pub async fn log_followup(
         &self,
         source_id: &str,
         owner_id: &str,
-        lead_id: &str,
+        who_id: Option<&str>,
+        what_id: Option<&str>,
         subject: &str,
         ts: i64,
         month: i64,
     ) -> Result<(), StoreError> {
-        let sql = "INSERT INTO activities (source_id, kind, owner_id, who_id, subject, subtype, status, ts, month, is_followup) \
-            VALUES ($1, 'task', $2, $3, $4, 'Call', 'Completed', $5, $6, TRUE)";
+        let sql = "INSERT INTO activities (source_id, kind, owner_id, who_id, what_id, subject, subtype, status, ts, month, is_followup) \
+            VALUES ($1, 'task', $2, $3, $4, $5, 'Call', 'Completed', $6, $7, TRUE)";
         on_pool!(self, |p| {
             sqlx::query(sql)
                 .bind(source_id)
                 .bind(owner_id)
-                .bind(lead_id)
+                .bind(who_id)
+                .bind(what_id)
                 .bind(subject)
                 .bind(ts)
                 .bind(month)
@@ -191,13 +191,7 @@ impl Store {
     /// Moves a lead to another rep after a missed first contact: the new owner id, and the
     /// assignment row rewritten (the audit log keeps the old one).
     pub async fn reassign_lead(&self, a: &AssignmentRow, owner_id: &str) -> Result<(), StoreError> {
-        let upsert = "INSERT INTO lead_assignments (lead_id, employee_id, assigned_ts, month, strategy, origin, \
-            expected_conversion, expected_value, reason, previous_owner, assigned_by) \
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (lead_id) DO UPDATE SET \
-            employee_id = excluded.employee_id, assigned_ts = excluded.assigned_ts, month = excluded.month, \
-            strategy = excluded.strategy, origin = excluded.origin, expected_conversion = excluded.expected_conversion, \
-            expected_value = excluded.expected_value, reason = excluded.reason, previous_owner = excluded.previous_owner, \
-            assigned_by = excluded.assigned_by";
+        let upsert = REPLACE_ASSIGNMENT;
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(upsert)
@@ -331,17 +325,9 @@ impl Store {
         // With owners (leads in the database handed on), an earlier decision is replaced: the lead
         // is re-routed because its rep is gone.
         let insert = if owners.is_empty() {
-            "INSERT INTO lead_assignments (lead_id, employee_id, assigned_ts, month, strategy, origin, \
-            expected_conversion, expected_value, reason, previous_owner, assigned_by) \
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (lead_id) DO NOTHING"
+            KEEP_ASSIGNMENT
         } else {
-            "INSERT INTO lead_assignments (lead_id, employee_id, assigned_ts, month, strategy, origin, \
-            expected_conversion, expected_value, reason, previous_owner, assigned_by) \
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (lead_id) DO UPDATE SET \
-            employee_id = excluded.employee_id, assigned_ts = excluded.assigned_ts, month = excluded.month, \
-            strategy = excluded.strategy, origin = excluded.origin, expected_conversion = excluded.expected_conversion, \
-            expected_value = excluded.expected_value, reason = excluded.reason, previous_owner = excluded.previous_owner, \
-            assigned_by = excluded.assigned_by"
+            REPLACE_ASSIGNMENT
         };
         let update = "UPDATE leads SET owner_id = $1 WHERE source_id = $2";
         let n = on_pool!(self, |p| {
@@ -377,9 +363,7 @@ impl Store {
     /// owner; an unknown one is added as open and not yet contacted (so its first-contact clock
     /// runs). One transaction.
     pub async fn record_routed_lead(&self, a: &AssignmentRow, lead: &NewLeadRow) -> Result<bool, StoreError> {
-        let insert_assignment = "INSERT INTO lead_assignments (lead_id, employee_id, assigned_ts, month, strategy, origin, \
-            expected_conversion, expected_value, reason, previous_owner, assigned_by) \
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (lead_id) DO NOTHING";
+        let insert_assignment = KEEP_ASSIGNMENT;
         let upsert_lead = "INSERT INTO leads (source_id, owner_id, created_ts, created_month, lead_source, industry, status, \
             rating, is_converted, company, city, number_of_employees) \
             VALUES ($1, $2, $3, $4, $5, $6, 'Open - Not Contacted', $7, FALSE, $8, $9, $10) \

@@ -11,8 +11,9 @@ use axum::routing::{get, post};
 use chrono::Utc;
 use serde::Deserialize;
 use uplift_app::access::Principal;
+use uplift_app::cadence::{DueFollowup, DueState, RecordKind};
 use uplift_app::sla::SlaState;
-use uplift_app::sla::{WaitingLead, due_followups, waiting_leads};
+use uplift_app::sla::{WaitingLead, waiting_leads};
 use uplift_domain::Lang;
 use uplift_domain::access::{Role, Scope};
 
@@ -30,9 +31,11 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox/read", post(inbox_read))
         .route("/inbox/prefs", post(inbox_prefs))
         .route("/leads/sla", get(sla_board))
+        .route("/leads/sla/cadence.xlsx", get(cadence_export))
         .route("/leads/routing", get(routing_page))
         .route("/leads/routing/simulation", get(simulation_fragment))
         .route("/leads/routing/sla", post(save_sla))
+        .route("/leads/routing/cadence", post(save_cadence))
 }
 
 /// Who sees the SLA board: everyone who leads people.
@@ -99,13 +102,55 @@ fn waiting_rows(list: &[WaitingLead], tz: chrono_tz::Tz, l: Lang) -> Vec<Waiting
         .collect()
 }
 
+/// A follow-up due on the Today page.
+struct DueRow {
+    kind: &'static str,
+    id: String,
+    title: String,
+    stage: &'static str,
+    due: String,
+    last_touch: String,
+    overdue: bool,
+}
+
+fn due_rows(list: &[DueFollowup], now: chrono::DateTime<Utc>, tz: chrono_tz::Tz, l: Lang) -> Vec<DueRow> {
+    let date = |t: chrono::DateTime<Utc>| t.with_timezone(&tz).format(l.pick("%m月%d日", "%b %d")).to_string();
+    list.iter()
+        .map(|d| DueRow {
+            kind: match d.kind {
+                RecordKind::Lead => "lead",
+                RecordKind::Opportunity => "opportunity",
+                RecordKind::Account => "account",
+            },
+            id: d.id.clone(),
+            title: d.title.clone().unwrap_or_else(|| d.id.clone()),
+            stage: d.stage.label(l),
+            due: match d.state {
+                DueState::Overdue => {
+                    let days = (now - d.due).num_days().max(1);
+                    match l {
+                        Lang::Zh => format!("已逾期 {days} 天"),
+                        Lang::En => format!("overdue {days} d"),
+                    }
+                }
+                _ => l.pick("今日到期", "due today").to_string(),
+            },
+            last_touch: d
+                .last_touch
+                .map(date)
+                .unwrap_or_else(|| l.pick("从未", "never").to_string()),
+            overdue: d.state == DueState::Overdue,
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "today.html")]
 struct TodayPage {
     c: Chrome,
     has_employee: bool,
     waiting: Vec<WaitingRow>,
-    due: Vec<(String, String, String, i64)>,
+    due: Vec<DueRow>,
     sla_hours: f64,
     message: Option<String>,
 }
@@ -125,20 +170,8 @@ async fn today_page(State(s): State<AppState>, c: Caller, Query(q): Query<TodayP
             let w = waiting_leads(&s.store, &Scope::All, Some(me), now)
                 .await
                 .map_err(err(&c))?;
-            let d = due_followups(&s.store, me, now).await.map_err(err(&c))?;
-            (
-                waiting_rows(&w, tz, l),
-                d.into_iter()
-                    .map(|x| {
-                        (
-                            x.lead_id.clone(),
-                            x.company.unwrap_or(x.lead_id),
-                            x.status.unwrap_or_default(),
-                            x.days_since,
-                        )
-                    })
-                    .collect(),
-            )
+            let d = uplift_app::cadence::my_due(&s.store, me, now).await.map_err(err(&c))?;
+            (waiting_rows(&w, tz, l), due_rows(&d, now, tz, l))
         }
         None => (Vec::new(), Vec::new()),
     };
@@ -159,15 +192,19 @@ async fn today_page(State(s): State<AppState>, c: Caller, Query(q): Query<TodayP
 struct FollowupForm {
     #[serde(rename = "_csrf")]
     csrf: Option<String>,
-    lead_id: String,
+    /// lead (default), opportunity or account.
+    kind: Option<String>,
+    #[serde(alias = "lead_id")]
+    id: String,
 }
 
 async fn log_followup(State(s): State<AppState>, c: Caller, Form(f): Form<FollowupForm>) -> Result<Response, WebError> {
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
-    uplift_app::sla::log_followup(&s.store, &c.principal, &f.lead_id, c.lang)
+    let kind = f.kind.as_deref().unwrap_or("lead");
+    uplift_app::cadence::log_followup(&s.store, &c.principal, kind, &f.id, c.lang)
         .await
         .map_err(err(&c))?;
-    Ok(Redirect::to(&format!("/today?logged={}", url_encode(&f.lead_id))).into_response())
+    Ok(Redirect::to(&format!("/today?logged={}", url_encode(&f.id))).into_response())
 }
 
 struct InboxRow {
@@ -284,6 +321,112 @@ struct SlaBoard {
     late: Vec<WaitingRow>,
     soon: Vec<WaitingRow>,
     rule: String,
+    cadence_rule: String,
+    cadence: Vec<CadenceRow>,
+}
+
+/// One rep on the cadence board.
+struct CadenceRow {
+    employee: String,
+    team: String,
+    customers: usize,
+    due_today: usize,
+    overdue: usize,
+    this_month: String,
+    last_month: String,
+    low: bool,
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("—".to_string(), |v| format!("{:.0}%", v * 100.0))
+}
+
+/// The cadence rules in a sentence.
+fn cadence_rule_text(r: &uplift_app::cadence::CadenceRules, l: Lang) -> String {
+    use uplift_app::cadence::Stage;
+    Stage::ALL
+        .iter()
+        .map(|s| {
+            let x = r.rule(*s);
+            let window = x.for_days.map_or(String::new(), |d| match l {
+                Lang::Zh => format!("（{d} 天内）"),
+                Lang::En => format!(" (for {d} days)"),
+            });
+            match l {
+                Lang::Zh => format!("{}每 {} 天跟进 {} 次{window}", s.label(l), x.every_days, x.follow_ups),
+                Lang::En => format!("{}: {} every {} days{window}", s.label(l), x.follow_ups, x.every_days),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(l.pick("；", "; "))
+}
+
+async fn cadence_board(s: &AppState, c: &Caller) -> Result<Vec<uplift_app::cadence::RepCadence>, WebError> {
+    uplift_app::cadence::board(&s.store, &c.principal.scope, Utc::now())
+        .await
+        .map_err(err(c))
+}
+
+/// The cadence board as a workbook (same scope as the page), audited.
+async fn cadence_export(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
+    use uplift_io::xlsx_out::{Cell, xlsx_bytes};
+    c.principal.require(may_see_board(&c.principal)).map_err(err(&c))?;
+    let l = c.lang;
+    let board = cadence_board(&s, &c).await?;
+    let headers: Vec<String> = [
+        ("工号", "Employee no"),
+        ("姓名", "Name"),
+        ("部门", "Department"),
+        ("在跟客户", "Customers under a cadence"),
+        ("今日到期", "Due today"),
+        ("已逾期", "Overdue"),
+        ("本月跟进节奏达标率", "Cadence compliance this month"),
+        ("上月跟进节奏达标率", "Cadence compliance last month"),
+    ]
+    .iter()
+    .map(|(zh, en)| l.pick(zh, en).to_string())
+    .collect();
+    let rows: Vec<Vec<Cell>> = board
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::Text(r.employee_no.clone()),
+                Cell::Text(r.name.clone()),
+                Cell::Text(r.department.clone().unwrap_or_default()),
+                Cell::Number(r.customers as f64),
+                Cell::Number(r.due_today as f64),
+                Cell::Number(r.overdue as f64),
+                r.this_month.map(Cell::Percent).unwrap_or(Cell::Empty),
+                r.last_month.map(Cell::Percent).unwrap_or(Cell::Empty),
+            ]
+        })
+        .collect();
+    let bytes = xlsx_bytes(l.pick("跟进节奏", "Cadence"), &headers, &rows)
+        .map_err(|e| WebError::new(crate::error::Failure::Internal(e.to_string()), l))?;
+    uplift_app::access::audit_by(
+        &s.store,
+        &c.principal,
+        "export.cadence",
+        None,
+        Some(&format!("rows={}", rows.len())),
+        c.ip(),
+    )
+    .await
+    .map_err(err(&c))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"cadence.xlsx\"".to_string(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 async fn sla_board(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
@@ -327,7 +470,24 @@ async fn sla_board(State(s): State<AppState>, c: Caller) -> Result<Response, Web
         .cloned()
         .collect();
     let soon: Vec<WaitingLead> = list.iter().filter(|w| w.state == SlaState::DueSoon).cloned().collect();
+    let rules = uplift_app::cadence::rules(&s.store).await.map_err(err(&c))?;
+    let cadence = cadence_board(&s, &c)
+        .await?
+        .into_iter()
+        .map(|r| CadenceRow {
+            employee: format!("{} {}", r.name, r.employee_no),
+            team: r.department.clone().unwrap_or_default(),
+            customers: r.customers,
+            due_today: r.due_today,
+            overdue: r.overdue,
+            low: r.this_month.is_some_and(|v| v < 0.5),
+            this_month: pct(r.this_month),
+            last_month: pct(r.last_month),
+        })
+        .collect();
     let t = SlaBoard {
+        cadence_rule: cadence_rule_text(&rules, l),
+        cadence,
         c: chrome(&c, "sla", "/leads/sla"),
         teams,
         late: waiting_rows(&late, tz, l),
@@ -387,6 +547,15 @@ struct RoutingPage {
     reassign: String,
     assignments: Vec<AssignmentView>,
     message: Option<String>,
+    cadence_rule: String,
+    /// Per stage (id, label, follow-ups, every days, for days).
+    stages: Vec<(&'static str, &'static str, u32, u32, String)>,
+    lead_map: String,
+    opp_map: String,
+}
+
+fn map_text(m: &std::collections::BTreeMap<String, String>) -> String {
+    m.iter().map(|(k, v)| format!("{k} = {v}\n")).collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -434,7 +603,24 @@ async fn routing_page(
         })
         .take(50)
         .collect();
+    let cadence = uplift_app::cadence::rules(&s.store).await.map_err(err(&c))?;
     let t = RoutingPage {
+        cadence_rule: cadence_rule_text(&cadence, l),
+        stages: uplift_app::cadence::Stage::ALL
+            .iter()
+            .map(|st| {
+                let r = cadence.rule(*st);
+                (
+                    st.id(),
+                    st.label(l),
+                    r.follow_ups,
+                    r.every_days,
+                    r.for_days.map(|d| d.to_string()).unwrap_or_default(),
+                )
+            })
+            .collect(),
+        lead_map: map_text(&cadence.lead_status),
+        opp_map: map_text(&cadence.opportunity_stage),
         c: chrome(&c, "routing", "/leads/routing"),
         is_admin: c.principal.role == Role::Admin,
         rule: rule_text(&rule, l),
@@ -627,4 +813,87 @@ async fn save_sla(State(s): State<AppState>, c: Caller, Form(f): Form<SlaForm>) 
         .await
         .map_err(err(&c))?;
     Ok(Redirect::to("/leads/routing?saved=1").into_response())
+}
+
+#[derive(Deserialize)]
+struct CadenceForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    potential_n: String,
+    potential_every: String,
+    potential_for: Option<String>,
+    intent_n: String,
+    intent_every: String,
+    intent_for: Option<String>,
+    won_n: String,
+    won_every: String,
+    won_for: Option<String>,
+    #[serde(default)]
+    lead_map: String,
+    #[serde(default)]
+    opp_map: String,
+}
+
+/// Reads "value = stage" lines; errors name the field and line.
+fn parse_map(field: &str, text: &str, l: Lang) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((k, v)) = line.rsplit_once('=') else {
+            return Err(format!(
+                "{field} {} {}: {}",
+                l.pick("第", "line"),
+                i + 1,
+                l.pick("应写成“取值 = 阶段”", "expected \"value = stage\"")
+            ));
+        };
+        out.insert(k.trim().to_string(), v.trim().to_string());
+    }
+    Ok(out)
+}
+
+async fn save_cadence(State(s): State<AppState>, c: Caller, Form(f): Form<CadenceForm>) -> Result<Response, WebError> {
+    use uplift_app::cadence::{CadenceRules, StageRule};
+    c.principal.require(c.principal.role == Role::Admin).map_err(err(&c))?;
+    c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
+    let l = c.lang;
+    let num = |field: &str, v: &str| {
+        v.trim().parse::<u32>().map_err(|_| {
+            err(&c)(uplift_app::AppError::Invalid(format!(
+                "{field}: {}",
+                l.pick("应为正整数", "must be a whole number")
+            )))
+        })
+    };
+    let window = |field: &str, v: &Option<String>| match v.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
+        None => Ok(None),
+        Some(x) => num(field, x).map(Some),
+    };
+    let rules = CadenceRules {
+        potential: StageRule {
+            follow_ups: num("potential.follow_ups", &f.potential_n)?,
+            every_days: num("potential.every_days", &f.potential_every)?,
+            for_days: window("potential.for_days", &f.potential_for)?,
+        },
+        intent: StageRule {
+            follow_ups: num("intent.follow_ups", &f.intent_n)?,
+            every_days: num("intent.every_days", &f.intent_every)?,
+            for_days: window("intent.for_days", &f.intent_for)?,
+        },
+        won: StageRule {
+            follow_ups: num("won.follow_ups", &f.won_n)?,
+            every_days: num("won.every_days", &f.won_every)?,
+            for_days: window("won.for_days", &f.won_for)?,
+        },
+        lead_status: parse_map("lead_status", &f.lead_map, l).map_err(|e| err(&c)(uplift_app::AppError::Invalid(e)))?,
+        opportunity_stage: parse_map("opportunity_stage", &f.opp_map, l)
+            .map_err(|e| err(&c)(uplift_app::AppError::Invalid(e)))?,
+    };
+    uplift_app::cadence::set_rules(&s.store, &rules, &c.principal.actor, l)
+        .await
+        .map_err(err(&c))?;
+    Ok(Redirect::to("/leads/routing?saved=1#cadence").into_response())
 }

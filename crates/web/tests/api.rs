@@ -597,3 +597,84 @@ async fn a_rep_sees_todays_leads_with_countdowns_and_logs_a_contact_in_one_click
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn the_cadence_board_exports_and_an_admin_changes_the_rules_with_clear_errors() {
+    let d = demo().await;
+    let app = &d.app;
+    // The demo ends in October: open deals are still intent customers, several overdue by now.
+    let m = signed_in(app, "manager").await;
+    let (s, board) = get(&m, &app.url("/leads/sla")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        board.contains("id=\"cadence-reps\"") && board.contains("意向客户每 7 天跟进 3 次"),
+        "{board}"
+    );
+    let r = m.get(app.url("/leads/sla/cadence.xlsx")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an XLSX (zip) workbook");
+
+    let admin = signed_in(app, "admin").await;
+    let form = |every: &str, lead_map: &str| -> Vec<(&'static str, String)> {
+        [
+            ("potential_n", "1"),
+            ("potential_every", "7"),
+            ("potential_for", "60"),
+            ("intent_n", "2"),
+            ("intent_every", every),
+            ("intent_for", ""),
+            ("won_n", "1"),
+            ("won_every", "30"),
+            ("won_for", "365"),
+            ("lead_map", lead_map),
+            ("opp_map", "Qualification = potential\n"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect()
+    };
+    let send = |fields: Vec<(&'static str, String)>| {
+        let admin = &admin;
+        async move {
+            let csrf = csrf_of(admin, &app.url("/leads/routing")).await;
+            let mut f = fields;
+            f.push(("_csrf", csrf));
+            let r = admin
+                .post(app.url("/leads/routing/cadence"))
+                .form(&f)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (s, body) = send(form("0", "")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body.contains("intent.every_days"), "{body}");
+    let (s, body) = send(form("7", "Nurturing intent\n")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body.contains("lead_status") && body.contains("第 1"), "{body}");
+    let (s, body) = send(form("7", "Nurturing = hot\n")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        body.contains("lead_status.&quot;Nurturing&quot;") && body.contains("hot"),
+        "{body}"
+    );
+    let (s, _) = send(form("7", "Nurturing = intent\n")).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let rules = uplift_app::cadence::rules(&app.db.store).await.unwrap();
+    assert_eq!((rules.intent.follow_ups, rules.potential.for_days), (2, Some(60)));
+    assert_eq!(rules.lead_status.get("Nurturing").map(String::as_str), Some("intent"));
+    let (_, page) = get(&admin, &app.url("/leads/routing")).await;
+    assert!(
+        page.contains("意向客户每 7 天跟进 2 次") && page.contains("Nurturing = intent"),
+        "{page}"
+    );
+    // A manager cannot change them.
+    let csrf = csrf_of(&m, &app.url("/leads/sla")).await;
+    let mut f = form("7", "");
+    f.push(("_csrf", csrf));
+    let r = m.post(app.url("/leads/routing/cadence")).form(&f).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}

@@ -55,6 +55,7 @@ async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
         case("/today", [200; 6], 303),
         case("/inbox", [200; 6], 303),
         case("/leads/sla", [200, 200, 403, 200, 200, 403], 303),
+        case("/leads/sla/cadence.xlsx", [200, 200, 403, 200, 200, 403], 303),
         case("/leads/routing", [200, 403, 403, 200, 403, 403], 303),
         case("/leads/routing/simulation", [200, 403, 403, 403, 403, 403], 303),
         case("/import", [200, 200, 403, 403, 403, 403], 303),

@@ -1,0 +1,205 @@
+//! What the follow-up cadence reads: leads and opportunities with their owners and last
+//! follow-ups, and the follow-ups of a set of months with the record they name.
+
+use sqlx::{AssertSqlSafe, FromRow};
+
+use crate::StoreError;
+use crate::conn::{Store, on_pool};
+
+/// A lead as the cadence needs it.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct CadenceLeadRow {
+    pub id: String,
+    pub employee_id: i64,
+    pub title: Option<String>,
+    pub status: Option<String>,
+    pub created_ts: i64,
+    /// The conversion date (ISO) of a converted lead.
+    pub converted_date: Option<String>,
+    /// The last follow-up on the lead (WhoId) at or after its creation.
+    pub last_ts: Option<i64>,
+}
+
+/// An opportunity as the cadence needs it.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct CadenceOpportunityRow {
+    pub id: String,
+    pub employee_id: i64,
+    pub title: Option<String>,
+    pub account_id: Option<String>,
+    pub stage_name: String,
+    /// `open`, `won` or `lost`.
+    pub state: String,
+    pub created_ts: Option<i64>,
+    pub close_date: String,
+    /// The last follow-up logged on the opportunity (WhatId).
+    pub last_ts: Option<i64>,
+    /// For won deals: the last follow-up logged on the account (WhatId).
+    pub account_last_ts: Option<i64>,
+}
+
+/// Which leads and opportunities to read.
+#[derive(Debug, Clone, Default)]
+pub struct CadenceQuery<'a> {
+    /// Leads created in `[from, to)` (epoch seconds; `None`: no lower bound).
+    pub leads_created_from: Option<i64>,
+    pub leads_created_to: i64,
+    /// Unconverted leads only.
+    pub open_leads_only: bool,
+    /// Opportunities created before this time.
+    pub opportunities_created_to: i64,
+    /// Won deals closed on or after this date (ISO); `None`: none.
+    pub won_since: Option<String>,
+    /// Lost deals closed on or after this date (ISO); `None`: none.
+    pub lost_since: Option<String>,
+    /// Only these employees (`None`: everyone).
+    pub employees: Option<&'a [i64]>,
+}
+
+fn employee_filter(employees: Option<&[i64]>) -> String {
+    match employees {
+        None => String::new(),
+        Some([]) => " AND 1 = 0".into(),
+        Some(ids) => format!(
+            " AND u.employee_id IN ({})",
+            ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+        ),
+    }
+}
+
+impl Store {
+    /// Leads of people with an employee record, with their last follow-up (found through the
+    /// (who_id, is_followup, ts) index).
+    pub async fn cadence_leads(&self, q: &CadenceQuery<'_>) -> Result<Vec<CadenceLeadRow>, StoreError> {
+        let sql = format!(
+            "SELECT l.source_id AS id, u.employee_id, COALESCE(l.company, l.name) AS title, l.status, l.created_ts, \
+               CASE WHEN l.is_converted THEN COALESCE(l.converted_date, '') END AS converted_date, \
+               (SELECT MAX(a.ts) FROM activities a WHERE a.who_id = l.source_id AND a.is_followup = TRUE \
+                  AND a.ts >= l.created_ts) AS last_ts \
+             FROM leads l JOIN crm_users u ON u.source_id = l.owner_id \
+             WHERE u.employee_id IS NOT NULL AND l.created_ts >= $1 AND l.created_ts < $2{}{}",
+            if q.open_leads_only {
+                " AND NOT l.is_converted"
+            } else {
+                ""
+            },
+            employee_filter(q.employees)
+        );
+        Ok(on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(sql))
+            .bind(q.leads_created_from.unwrap_or(i64::MIN))
+            .bind(q.leads_created_to)
+            .fetch_all(p)
+            .await?))
+    }
+
+    /// Open opportunities, and won and lost ones closed since the given dates, with the last
+    /// follow-ups on them and on won deals' accounts (through the (what_id, is_followup, ts) index).
+    pub async fn cadence_opportunities(&self, q: &CadenceQuery<'_>) -> Result<Vec<CadenceOpportunityRow>, StoreError> {
+        let sql = format!(
+            "SELECT o.source_id AS id, u.employee_id, \
+               CASE WHEN o.state = 'won' THEN COALESCE((SELECT ac.name FROM accounts ac WHERE ac.source_id = o.account_id), o.name) \
+                 ELSE o.name END AS title, \
+               o.account_id, o.stage_name, o.state, o.created_ts, o.close_date, \
+               (SELECT MAX(a.ts) FROM activities a WHERE a.what_id = o.source_id AND a.is_followup = TRUE) AS last_ts, \
+               CASE WHEN o.state = 'won' AND o.account_id IS NOT NULL THEN \
+                 (SELECT MAX(a.ts) FROM activities a WHERE a.what_id = o.account_id AND a.is_followup = TRUE) END AS account_last_ts \
+             FROM opportunities o JOIN crm_users u ON u.source_id = o.owner_id \
+             WHERE u.employee_id IS NOT NULL AND (o.created_ts IS NULL OR o.created_ts < $1) \
+               AND (o.state = 'open' OR (o.state = 'won' AND o.close_date >= $2) OR (o.state = 'lost' AND o.close_date >= $3)){}",
+            employee_filter(q.employees)
+        );
+        // '~' sorts after every ISO date: "none since".
+        let never = "~".to_string();
+        Ok(on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(sql))
+            .bind(q.opportunities_created_to)
+            .bind(q.won_since.as_ref().unwrap_or(&never))
+            .bind(q.lost_since.as_ref().unwrap_or(&never))
+            .fetch_all(p)
+            .await?))
+    }
+
+    /// The follow-ups timed in these months that name a lead, opportunity or account:
+    /// (WhoId, WhatId, time).
+    pub async fn cadence_followups(
+        &self,
+        months: &[i32],
+    ) -> Result<Vec<(Option<String>, Option<String>, i64)>, StoreError> {
+        if months.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = months.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(",");
+        let sql = format!(
+            "SELECT who_id, what_id, ts FROM activities WHERE is_followup = TRUE AND month IN ({list}) \
+             AND (who_id IS NOT NULL OR what_id IS NOT NULL)"
+        );
+        Ok(on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(p)
+            .await?))
+    }
+
+    /// The CRM owner id of a lead, opportunity or won account when that owner is one of this
+    /// employee's CRM users (`kind`: lead, opportunity, account).
+    pub async fn cadence_owner_of(
+        &self,
+        kind: &str,
+        id: &str,
+        employee_no: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let from = match kind {
+            "lead" => "leads r JOIN crm_users u ON u.source_id = r.owner_id WHERE r.source_id = $1",
+            "opportunity" => "opportunities r JOIN crm_users u ON u.source_id = r.owner_id WHERE r.source_id = $1",
+            // A won customer is cared for by the owner of a deal won with it.
+            "account" => {
+                "opportunities r JOIN crm_users u ON u.source_id = r.owner_id \
+                 WHERE r.state = 'won' AND (r.account_id = $1 OR (r.account_id IS NULL AND r.source_id = $1))"
+            }
+            _ => return Ok(None),
+        };
+        let sql = format!(
+            "SELECT u.source_id FROM {from} AND u.employee_id = (SELECT id FROM employees WHERE employee_no = $2) LIMIT 1"
+        );
+        Ok(on_pool!(self, |p| sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(id)
+            .bind(employee_no)
+            .fetch_optional(p)
+            .await?))
+    }
+
+    /// Stored `cadence_compliance` of these employees in these months: (employee, month, value).
+    pub async fn cadence_compliance_of(
+        &self,
+        employees: &[i64],
+        months: &[i32],
+    ) -> Result<Vec<(i64, i64, Option<f64>)>, StoreError> {
+        if employees.is_empty() || months.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = |v: Vec<String>| v.join(",");
+        let sql = format!(
+            "SELECT employee_id, month, cadence_compliance FROM employee_metrics WHERE month IN ({}) AND employee_id IN ({})",
+            list(months.iter().map(|m| m.to_string()).collect()),
+            list(employees.iter().map(|e| e.to_string()).collect())
+        );
+        Ok(on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(p)
+            .await?))
+    }
+
+    /// Employee numbers by id.
+    pub async fn employee_numbers(&self) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+        let rows: Vec<(i64, String)> = on_pool!(self, |p| sqlx::query_as("SELECT id, employee_no FROM employees")
+            .fetch_all(p)
+            .await?);
+        Ok(rows.into_iter().collect())
+    }
+
+    /// The id of the employee with this number.
+    pub async fn employee_id_of(&self, employee_no: &str) -> Result<Option<i64>, StoreError> {
+        Ok(on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT id FROM employees WHERE employee_no = $1"
+        )
+        .bind(employee_no)
+        .fetch_optional(p)
+        .await?))
+    }
+}
