@@ -222,7 +222,11 @@ pub async fn due_followups(
     };
     let leads = store.cadence_leads(&q).await?;
     let opps = store.cadence_opportunities(&q).await?;
-    let records = build_records(rules, &lead_facts(&leads, tz), &opportunity_facts(&opps, tz));
+    let mut records = build_records(rules, &lead_facts(&leads, tz), &opportunity_facts(&opps, tz));
+    // Others' wins on the rep's accounts came only to end the rep's care; their records go.
+    if let Some(ids) = employees {
+        records.retain(|r| ids.contains(&r.employee_id));
+    }
     // Last touches and titles by record.
     let mut last: FxHashMap<(RecordKind, &str), i64> = FxHashMap::default();
     let mut title: FxHashMap<(RecordKind, &str), &str> = FxHashMap::default();
@@ -359,12 +363,14 @@ pub struct CadenceRun {
     pub queued: usize,
 }
 
-/// The daily job: brings this month's `cadence_compliance` up to date, counts every rep's due and
-/// overdue follow-ups, and leaves each rep with any a reminder in their inbox (once a day).
+/// The daily job: brings this and last month's `cadence_compliance` up to date (last month's
+/// last day, and follow-ups logged in Uplift since), counts every rep's due and overdue
+/// follow-ups, and leaves each rep with any a reminder in their inbox (once a day).
 pub async fn daily(store: &Store, day: &str, now: DateTime<Utc>) -> Result<CadenceRun, AppError> {
     let tz = crate::settings::company_tz(store).await?;
     let month = Month::of(local_date(now, tz));
-    crate::metrics::recompute(store, &AffectedMonths::Set([month.to_key()].into_iter().collect())).await?;
+    let months = [month.prev().to_key(), month.to_key()].into_iter().collect();
+    crate::metrics::recompute_at(store, &AffectedMonths::Set(months), now).await?;
     let rules = rules(store).await?;
     let due = due_followups(store, &rules, None, now, tz).await?;
     reminders(store, &due, day, now).await
@@ -442,6 +448,10 @@ pub async fn log_followup(
     };
     let source_id = format!("uplift-{}-{nonce:08x}", now.timestamp_millis());
     let month = Month::of(local_date(now, crate::settings::company_tz(store).await?));
+    // The month's follow-ups and compliance change: recomputed by the next import or daily job.
+    store
+        .mark_metrics_pending(&AffectedMonths::Set([month.to_key()].into_iter().collect()))
+        .await?;
     let (who, what) = if kind == "lead" {
         (Some(id), None)
     } else {

@@ -1017,7 +1017,7 @@ pub async fn route_live_leads(store: &Store, count: usize, seed: u64) -> Result<
 }
 
 /// A demo of today gets the follow-ups of the time since its history ended (the start of this
-/// month) on the customers still under a cadence, and after-sales care of won customers, each rep
+/// month) on the customers under a cadence — leads, open deals and won customers' care — each rep
 /// as diligent as a per-rep draw: written as `live/Task.csv` beside the source files and
 /// imported like any CRM export, so the Today page, the cadence board and this month's
 /// `cadence_compliance` look like a working team's.
@@ -1062,11 +1062,9 @@ pub async fn live_followups(store: &Store, source_dir: &Path, seed: u64) -> Resu
         let d = *diligence
             .entry(r.employee_id)
             .or_insert_with(|| 0.3 + 0.7 * rng.random::<f64>());
-        // History already has the follow-ups of leads and deals; care was never generated.
-        let from = match r.kind {
-            RecordKind::Account => r.start,
-            _ => r.start.max(history_end),
-        };
+        // History already has the follow-ups of leads and deals, and no care: the company starts
+        // caring for won customers this month (past months' follow-ups stay as they were).
+        let from = r.start.max(history_end);
         let end = r.rule_end(&rules, now.timestamp());
         let gap = rules.rule(r.stage).interval_secs() as f64 / d;
         let mut t = from as f64 + gap * rng.random_range(0.2..1.2);

@@ -146,20 +146,17 @@ async fn daily_alerts(store: &Store, day: &str, now: DateTime<Utc>) -> Result<St
             .or_default()
             .push(line);
     }
+    let book = crate::notify::Mailbook::load(store).await?;
     let mut notes: Vec<NewNotification> = Vec::new();
     for (m, lines) in &by_manager {
-        notes.extend(
-            crate::notify::to_person(
-                store,
-                m,
-                "alerts",
-                &format!("预警：团队 {} 人预计低于目标", lines.len()),
-                &lines.join("\n"),
-                Some("/forecast"),
-                &format!("alerts:{day}:{m}"),
-            )
-            .await?,
-        );
+        notes.extend(book.to_person(
+            m,
+            "alerts",
+            &format!("预警：团队 {} 人预计低于目标", lines.len()),
+            &lines.join("\n"),
+            Some("/forecast"),
+            &format!("alerts:{day}:{m}"),
+        ));
     }
     let channels = store.channels().await?;
     for (d, lines) in &by_department {
@@ -184,6 +181,7 @@ async fn digest(store: &Store, day: &str, now: DateTime<Utc>) -> Result<String, 
         by_rep.entry(w.employee_no.as_str()).or_default().push(w);
     }
     let tz = crate::settings::company_tz(store).await?;
+    let book = crate::notify::Mailbook::load(store).await?;
     let mut notes = Vec::new();
     for (rep, list) in &by_rep {
         let lines: Vec<String> = list
@@ -198,18 +196,15 @@ async fn digest(store: &Store, day: &str, now: DateTime<Utc>) -> Result<String, 
             })
             .collect();
         // The digest always goes by email too (it is what "digest only" users asked for).
-        let mut n = crate::notify::to_person(
-            store,
+        let mut n = book.to_person(
             rep,
             "digest",
             &format!("今日待办：{} 条新线索待首次联系", list.len()),
             &lines.join("\n"),
             Some("/today"),
             &format!("digest:{day}:{rep}"),
-        )
-        .await?;
-        let (email, _) = store.notification_prefs(rep).await?;
-        if email && !n.iter().any(|x| x.channel == "email") && store.email_of(rep).await?.is_some() {
+        );
+        if book.takes_digest_email(rep) && !n.iter().any(|x| x.channel == "email") {
             let mut e = n[0].clone();
             e.channel = "email".into();
             e.dedupe_key = format!("email:digest:{day}:{rep}");

@@ -14,6 +14,15 @@ use crate::settings::company_tz;
 /// Recomputes the metric rows of the affected months (within the months that have data) and
 /// returns the months recomputed. Months outside the data range lose their rows.
 pub async fn recompute(store: &Store, affected: &AffectedMonths) -> Result<Vec<i32>, AppError> {
+    recompute_at(store, affected, chrono::Utc::now()).await
+}
+
+/// [`recompute`] as of `now`: the current month's `cadence_compliance` counts up to `now`.
+pub async fn recompute_at(
+    store: &Store,
+    affected: &AffectedMonths,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<i32>, AppError> {
     let tz = company_tz(store).await?;
     // Months left over by an import whose recompute did not finish are done now too.
     let pending = store.pending_months().await?;
@@ -26,7 +35,6 @@ pub async fn recompute(store: &Store, affected: &AffectedMonths) -> Result<Vec<i
     };
     let months = affected.within(range);
     let rules = crate::cadence::rules(store).await?;
-    let now = chrono::Utc::now();
     // Chunks of a year keep memory flat on big companies.
     for chunk in months.chunks(12) {
         let mut inputs = store.load_metric_inputs(chunk, tz).await?;

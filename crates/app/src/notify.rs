@@ -216,35 +216,67 @@ async fn deliver_one(
     }
 }
 
-/// A message for a person (an employee number, or a user name for accounts without one): the
-/// inbox always, email too unless they opted out or take the daily digest only.
-pub async fn to_person(
-    store: &Store,
-    recipient: &str,
-    kind: &str,
-    title: &str,
-    body: &str,
-    link: Option<&str>,
-    dedupe: &str,
-) -> Result<Vec<NewNotification>, AppError> {
-    let mut out = vec![NewNotification {
-        recipient: recipient.to_string(),
-        channel: "inbox".into(),
-        kind: kind.into(),
-        title: title.into(),
-        body: body.into(),
-        link: link.map(str::to_string),
-        dedupe_key: format!("inbox:{dedupe}"),
-    }];
-    let (email, digest_only) = store.notification_prefs(recipient).await?;
-    if email && !digest_only && store.email_of(recipient).await?.is_some() {
-        out.push(NewNotification {
-            channel: "email".into(),
-            dedupe_key: format!("email:{dedupe}"),
-            ..out[0].clone()
-        });
+/// Who takes email copies, loaded once per job run: two queries, not two per message.
+#[derive(Debug, Clone, Default)]
+pub struct Mailbook {
+    /// Recipients' choices (email copies on, digest only); absent: on, not digest only.
+    prefs: std::collections::HashMap<String, (bool, bool)>,
+    /// Recipients (employee numbers, `user:` names) with an email address.
+    with_email: std::collections::HashSet<String>,
+}
+
+impl Mailbook {
+    pub async fn load(store: &Store) -> Result<Mailbook, AppError> {
+        Ok(Mailbook {
+            prefs: store
+                .all_notification_prefs()
+                .await?
+                .into_iter()
+                .map(|(u, e, d)| (u, (e, d)))
+                .collect(),
+            with_email: store.recipients_with_email().await?.into_iter().collect(),
+        })
     }
-    Ok(out)
+
+    fn prefs(&self, recipient: &str) -> (bool, bool) {
+        self.prefs.get(recipient).copied().unwrap_or((true, false))
+    }
+
+    /// Whether the daily digest also goes by email (it does unless email is off).
+    pub fn takes_digest_email(&self, recipient: &str) -> bool {
+        self.prefs(recipient).0 && self.with_email.contains(recipient)
+    }
+
+    /// A message for a person (an employee number, or `user:<name>` for accounts without one):
+    /// the inbox always, email too unless they opted out or take the daily digest only.
+    pub fn to_person(
+        &self,
+        recipient: &str,
+        kind: &str,
+        title: &str,
+        body: &str,
+        link: Option<&str>,
+        dedupe: &str,
+    ) -> Vec<NewNotification> {
+        let mut out = vec![NewNotification {
+            recipient: recipient.to_string(),
+            channel: "inbox".into(),
+            kind: kind.into(),
+            title: title.into(),
+            body: body.into(),
+            link: link.map(str::to_string),
+            dedupe_key: format!("inbox:{dedupe}"),
+        }];
+        let (email, digest_only) = self.prefs(recipient);
+        if email && !digest_only && self.with_email.contains(recipient) {
+            out.push(NewNotification {
+                channel: "email".into(),
+                dedupe_key: format!("email:{dedupe}"),
+                ..out[0].clone()
+            });
+        }
+        out
+    }
 }
 
 /// A message to the group robots that cover `department` (those with no department cover all).

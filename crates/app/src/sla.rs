@@ -153,6 +153,7 @@ pub async fn check(store: &Store, now: DateTime<Utc>) -> Result<SlaReport, AppEr
         .collect();
     let list = waiting(rows, &rule, tz, now);
     let channels = store.channels().await?;
+    let book = crate::notify::Mailbook::load(store).await?;
     let mut notes: Vec<NewNotification> = Vec::new();
     let mut report = SlaReport {
         waiting: list.len(),
@@ -170,22 +171,18 @@ pub async fn check(store: &Store, now: DateTime<Utc>) -> Result<SlaReport, AppEr
             SlaState::Open => {}
             SlaState::DueSoon => {
                 report.reminded += 1;
-                notes.extend(
-                    crate::notify::to_person(
-                        store,
-                        &w.employee_no,
-                        "sla.reminder",
-                        &format!("新线索待首次联系：{what}"),
-                        &format!(
-                            "还剩 {}，请尽快联系（截止 {}）。",
-                            hours_text(w.seconds_left, lang),
-                            w.deadline.with_timezone(&tz).format("%m月%d日 %H:%M")
-                        ),
-                        Some(&link),
-                        &format!("sla.reminder:{}:{}", w.lead_id, w.employee_no),
-                    )
-                    .await?,
-                );
+                notes.extend(book.to_person(
+                    &w.employee_no,
+                    "sla.reminder",
+                    &format!("新线索待首次联系：{what}"),
+                    &format!(
+                        "还剩 {}，请尽快联系（截止 {}）。",
+                        hours_text(w.seconds_left, lang),
+                        w.deadline.with_timezone(&tz).format("%m月%d日 %H:%M")
+                    ),
+                    Some(&link),
+                    &format!("sla.reminder:{}:{}", w.lead_id, w.employee_no),
+                ));
             }
             SlaState::Breached | SlaState::Reassign => {
                 report.breached += 1;
@@ -198,26 +195,19 @@ pub async fn check(store: &Store, now: DateTime<Utc>) -> Result<SlaReport, AppEr
                 );
                 let dedupe = format!("sla.breach:{}:{}", w.lead_id, w.employee_no);
                 // The rep hears it too (and is the only person told when they have no manager).
-                notes.extend(
-                    crate::notify::to_person(
-                        store,
-                        &w.employee_no,
-                        "sla.breach",
-                        &format!("线索已超时未联系：{what}"),
-                        &format!(
-                            "已超时 {}，请立即联系；你的上级已收到提醒。",
-                            hours_text(w.seconds_left, lang)
-                        ),
-                        Some(&link),
-                        &format!("{dedupe}:self"),
-                    )
-                    .await?,
-                );
+                notes.extend(book.to_person(
+                    &w.employee_no,
+                    "sla.breach",
+                    &format!("线索已超时未联系：{what}"),
+                    &format!(
+                        "已超时 {}，请立即联系；你的上级已收到提醒。",
+                        hours_text(w.seconds_left, lang)
+                    ),
+                    Some(&link),
+                    &format!("{dedupe}:self"),
+                ));
                 if let Some(Some(m)) = managers.get(&w.employee_no) {
-                    notes.extend(
-                        crate::notify::to_person(store, m, "sla.breach", &title, &body, Some("/leads/sla"), &dedupe)
-                            .await?,
-                    );
+                    notes.extend(book.to_person(m, "sla.breach", &title, &body, Some("/leads/sla"), &dedupe));
                 }
                 notes.extend(crate::notify::to_robots(
                     &channels,
@@ -256,6 +246,7 @@ async fn reassign(store: &Store, leads: &[WaitingLead], now: DateTime<Utc>, lang
         .enumerate()
         .map(|(k, &i)| (router.roster[i].employee_no.as_str(), k))
         .collect();
+    let book = crate::notify::Mailbook::load(store).await?;
     let mut n = 0;
     let mut notes = Vec::new();
     for (w, f) in leads.iter().zip(&facts) {
@@ -315,18 +306,14 @@ async fn reassign(store: &Store, leads: &[WaitingLead], now: DateTime<Utc>, lang
             None,
         )
         .await?;
-        notes.extend(
-            crate::notify::to_person(
-                store,
-                &r.employee_no,
-                "sla.reassigned",
-                &format!("改派给你的新线索：{}", w.company.as_deref().unwrap_or(&w.lead_id)),
-                &reason,
-                Some(&format!("/today?lead={}", w.lead_id)),
-                &format!("sla.reassigned:{}:{}", w.lead_id, r.employee_no),
-            )
-            .await?,
-        );
+        notes.extend(book.to_person(
+            &r.employee_no,
+            "sla.reassigned",
+            &format!("改派给你的新线索：{}", w.company.as_deref().unwrap_or(&w.lead_id)),
+            &reason,
+            Some(&format!("/today?lead={}", w.lead_id)),
+            &format!("sla.reassigned:{}:{}", w.lead_id, r.employee_no),
+        ));
         n += 1;
     }
     store.enqueue_notifications(&notes, now.timestamp()).await?;

@@ -50,7 +50,7 @@ impl Stage {
         match s.trim().to_lowercase().as_str() {
             "potential" | "潜在" | "潜在客户" => Some(Some(Stage::Potential)),
             "intent" | "意向" | "意向客户" => Some(Some(Stage::Intent)),
-            "won" | "成交" | "成交客户" => Some(Some(Stage::Won)),
+            "won" | "成交" | "成交客户" | "成交客户关怀" => Some(Some(Stage::Won)),
             "none" | "无" | "不跟进" => Some(None),
             _ => None,
         }
@@ -233,7 +233,7 @@ pub struct CadenceRecord {
     pub start: i64,
     /// When it ended; `None` while the record is still in the stage.
     pub end: Option<i64>,
-    /// Where the rule's `for_days` are counted from (the stage start, or a won account's latest win).
+    /// Where the rule's `for_days` are counted from (the stage start).
     pub window_from: i64,
 }
 
@@ -283,10 +283,10 @@ pub struct OpportunityCadenceFacts {
 }
 
 /// Builds the cadence records of leads and opportunities: a lead is potential until converted
-/// (a closed lead until its last follow-up, as the CRM does not say when it was closed); an
-/// opportunity is in its mapped stage from creation until closed; a won deal makes its account
-/// (or the deal itself, without an account) a won customer from the first win, with the care
-/// window counted from the latest win.
+/// (a closed lead until just after its last follow-up, as the CRM does not say when it was
+/// closed); an opportunity is in its mapped stage from creation until closed; each won deal makes
+/// its account (or the deal itself, without an account) a won customer of that deal's owner from
+/// the win until the account's next win, the care window counted from the win.
 pub fn build_records(
     rules: &CadenceRules,
     leads: &[LeadCadenceFacts],
@@ -298,8 +298,11 @@ pub fn build_records(
             Some(c) => (Stage::Potential, Some(c)),
             None => match rules.lead_stage(l.status.as_deref()) {
                 Some(s) => (s, None),
-                // A closed lead was potential until its last touch.
-                None => (Stage::Potential, Some(l.last_followup_ts.unwrap_or(l.created_ts))),
+                // A closed lead was potential until its last touch (which still counts).
+                None => (
+                    Stage::Potential,
+                    Some(l.last_followup_ts.map_or(l.created_ts, |t| t.saturating_add(1))),
+                ),
             },
         };
         if end.is_some_and(|e| e <= l.created_ts) {
@@ -315,50 +318,55 @@ pub fn build_records(
             window_from: l.created_ts,
         });
     }
-    // Won customers, merged per account: (first win, latest win, owner of the latest win).
-    let mut won: FxHashMap<String, (i64, i64, i64)> = FxHashMap::default();
     for o in opportunities {
-        if let Some(created) = o.created_ts {
-            let stage = match o.state {
-                DealState::Open => rules.opportunity_stage(&o.stage_name),
-                DealState::Won | DealState::Lost => Some(Stage::Intent),
-            };
-            let end = (o.state != DealState::Open).then_some(o.close_ts);
-            if let Some(stage) = stage
-                && end.is_none_or(|e| e > created)
-            {
-                out.push(CadenceRecord {
-                    kind: RecordKind::Opportunity,
-                    id: o.id.clone(),
-                    employee_id: o.employee_id,
-                    stage,
-                    start: created,
-                    end,
-                    window_from: created,
-                });
-            }
-        }
-        if o.state == DealState::Won {
-            let key = o.account_id.clone().unwrap_or_else(|| o.id.clone());
-            let e = won.entry(key).or_insert((o.close_ts, o.close_ts, o.employee_id));
-            e.0 = e.0.min(o.close_ts);
-            if o.close_ts >= e.1 {
-                e.1 = o.close_ts;
-                e.2 = o.employee_id;
-            }
+        let Some(created) = o.created_ts else { continue };
+        let stage = match o.state {
+            DealState::Open => rules.opportunity_stage(&o.stage_name),
+            DealState::Won | DealState::Lost => Some(Stage::Intent),
+        };
+        let end = (o.state != DealState::Open).then_some(o.close_ts);
+        if let Some(stage) = stage
+            && end.is_none_or(|e| e > created)
+        {
+            out.push(CadenceRecord {
+                kind: RecordKind::Opportunity,
+                id: o.id.clone(),
+                employee_id: o.employee_id,
+                stage,
+                start: created,
+                end,
+                window_from: created,
+            });
         }
     }
-    let mut accounts: Vec<_> = won.into_iter().collect();
-    accounts.sort_by(|a, b| a.0.cmp(&b.0));
-    for (key, (first, latest, employee_id)) in accounts {
+    // Won customers: each win, per account in time order, until the account's next win.
+    let mut wins: Vec<(&str, i64, &str, i64)> = opportunities
+        .iter()
+        .filter(|o| o.state == DealState::Won)
+        .map(|o| {
+            (
+                o.account_id.as_deref().unwrap_or(o.id.as_str()),
+                o.close_ts,
+                o.id.as_str(),
+                o.employee_id,
+            )
+        })
+        .collect();
+    wins.sort_unstable();
+    for (k, &(account, close, _, employee_id)) in wins.iter().enumerate() {
+        let next = wins.get(k + 1).filter(|w| w.0 == account);
+        // Two wins on one day: the later record (by deal id) takes the care.
+        if next.is_some_and(|w| w.1 == close) {
+            continue;
+        }
         out.push(CadenceRecord {
             kind: RecordKind::Account,
-            id: key,
+            id: account.to_string(),
             employee_id,
             stage: Stage::Won,
-            start: first,
-            end: None,
-            window_from: latest,
+            start: close,
+            end: next.map(|w| w.1),
+            window_from: close,
         });
     }
     out
@@ -378,7 +386,7 @@ impl<'a> FollowupIndex<'a> {
     pub fn new(records: &'a [CadenceRecord], won_deals: &'a [(String, Option<String>)]) -> FollowupIndex<'a> {
         let mut by_lead = FxHashMap::default();
         let mut by_what: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-        let mut account_record: FxHashMap<&str, usize> = FxHashMap::default();
+        let mut account_records: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
         for (i, r) in records.iter().enumerate() {
             match r.kind {
                 RecordKind::Lead => {
@@ -387,16 +395,16 @@ impl<'a> FollowupIndex<'a> {
                 RecordKind::Opportunity => by_what.entry(r.id.as_str()).or_default().push(i),
                 RecordKind::Account => {
                     by_what.entry(r.id.as_str()).or_default().push(i);
-                    account_record.insert(r.id.as_str(), i);
+                    account_records.entry(r.id.as_str()).or_default().push(i);
                 }
             }
         }
         for (opp, account) in won_deals {
             let key = account.as_deref().unwrap_or(opp.as_str());
-            if let Some(&i) = account_record.get(key)
-                && key != opp.as_str()
+            if key != opp.as_str()
+                && let Some(v) = account_records.get(key)
             {
-                by_what.entry(opp.as_str()).or_default().push(i);
+                by_what.entry(opp.as_str()).or_default().extend(v.iter().copied());
             }
         }
         FollowupIndex {
@@ -516,8 +524,7 @@ pub fn next_due(
     if window_end.is_some_and(|w| w <= now) {
         return None;
     }
-    // A won account's care restarts at its latest win.
-    let from = last_followup.map_or(record.window_from, |l| l.max(record.window_from));
+    let from = last_followup.map_or(record.start, |l| l.max(record.start));
     let due = from.saturating_add(rule.interval_secs());
     let state = if due < day_start {
         DueState::Overdue
@@ -628,14 +635,21 @@ mod tests {
         let find = |id: &str| r.iter().find(|x| x.id == id).unwrap();
         assert_eq!(find("L1").end, None);
         assert_eq!(find("L2").end, Some(T0 + 5 * DAY));
-        assert_eq!(find("L3").end, Some(T0 + 3 * DAY));
+        assert_eq!(find("L3").end, Some(T0 + 3 * DAY + 1), "its last touch still counts");
         assert!(r.iter().all(|x| x.id != "L4"));
         assert_eq!((find("O1").stage, find("O1").end), (Stage::Intent, Some(T0 + 20 * DAY)));
-        let a = find("A1");
+        // Each win is its owner's care until the account's next win.
+        let care: Vec<_> = r.iter().filter(|x| x.id == "A1").collect();
+        assert_eq!(care.len(), 2);
         assert_eq!(
-            (a.stage, a.start, a.window_from, a.employee_id),
-            (Stage::Won, T0 + 20 * DAY, T0 + 40 * DAY, 2)
+            (care[0].employee_id, care[0].start, care[0].end),
+            (1, T0 + 20 * DAY, Some(T0 + 40 * DAY))
         );
+        assert_eq!(
+            (care[1].employee_id, care[1].start, care[1].end),
+            (2, T0 + 40 * DAY, None)
+        );
+        assert_eq!(care[1].window_from, T0 + 40 * DAY);
     }
 
     #[test]

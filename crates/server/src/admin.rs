@@ -363,7 +363,6 @@ pub async fn notify(store: &Store, what: &crate::cli::NotifyCommand, lang: Lang)
     Ok(0)
 }
 
-/// The SLA rule and the leads waiting for a first contact, for the terminal.
 /// `uplift leads cadence`: rules, the board, one rep's list, or the daily job.
 pub async fn cadence(
     store: &Store,
@@ -396,7 +395,7 @@ pub async fn cadence(
         return Ok(match format {
             TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
             TextFormat::Table => format!(
-                "{} {}，{} {}，{} {}，{} {}\n",
+                "{} {}{sep}{} {}{sep}{} {}{sep}{} {}\n",
                 lang.pick("在跟客户", "customers under a cadence:"),
                 r.customers,
                 lang.pick("今日到期", "due today:"),
@@ -404,7 +403,8 @@ pub async fn cadence(
                 lang.pick("已逾期", "overdue:"),
                 r.overdue,
                 lang.pick("已提醒销售", "reps reminded:"),
-                r.reps_reminded
+                r.reps_reminded,
+                sep = lang.pick("，", ", ")
             ),
         });
     }
@@ -491,6 +491,7 @@ pub async fn cadence(
     Ok(t)
 }
 
+/// The SLA rule and the leads waiting for a first contact, for the terminal.
 pub fn render_sla(r: &uplift_routing::sla::SlaRule, list: &[uplift_app::sla::WaitingLead], lang: Lang) -> String {
     let zh = lang == Lang::Zh;
     let mut t = if zh {

@@ -77,7 +77,7 @@ impl Store {
                (SELECT MAX(a.ts) FROM activities a WHERE a.who_id = l.source_id AND a.is_followup = TRUE \
                   AND a.ts >= l.created_ts) AS last_ts \
              FROM leads l JOIN crm_users u ON u.source_id = l.owner_id \
-             WHERE u.employee_id IS NOT NULL AND l.created_ts >= $1 AND l.created_ts < $2{}{}",
+             WHERE u.employee_id IS NOT NULL AND l.created_ts >= $1 AND l.created_ts < $2{}{} ORDER BY l.source_id",
             if q.open_leads_only {
                 " AND NOT l.is_converted"
             } else {
@@ -94,7 +94,29 @@ impl Store {
 
     /// Open opportunities, and won and lost ones closed since the given dates, with the last
     /// follow-ups on them and on won deals' accounts (through the (what_id, is_followup, ts) index).
+    /// With an employee filter, won deals of others on the same accounts come too: a later win by
+    /// someone else ends a rep's care of that customer.
     pub async fn cadence_opportunities(&self, q: &CadenceQuery<'_>) -> Result<Vec<CadenceOpportunityRow>, StoreError> {
+        // Dates are bound; which branches exist depends only on whether a date is given.
+        let mut states = vec!["o.state = 'open'".to_string()];
+        if q.won_since.is_some() {
+            states.push("(o.state = 'won' AND o.close_date >= $2)".into());
+        }
+        if q.lost_since.is_some() {
+            states.push("(o.state = 'lost' AND o.close_date >= $3)".into());
+        }
+        let owners = match q.employees {
+            None => String::new(),
+            Some(_) => {
+                let mine = employee_filter(q.employees);
+                format!(
+                    " AND (1 = 1{mine} OR (o.state = 'won' AND o.account_id IN ( \
+                       SELECT o2.account_id FROM opportunities o2 JOIN crm_users u2 ON u2.source_id = o2.owner_id \
+                       WHERE o2.state = 'won' AND o2.account_id IS NOT NULL{})))",
+                    mine.replace("u.employee_id", "u2.employee_id")
+                )
+            }
+        };
         let sql = format!(
             "SELECT o.source_id AS id, u.employee_id, \
                CASE WHEN o.state = 'won' THEN COALESCE((SELECT ac.name FROM accounts ac WHERE ac.source_id = o.account_id), o.name) \
@@ -105,17 +127,21 @@ impl Store {
                  (SELECT MAX(a.ts) FROM activities a WHERE a.what_id = o.account_id AND a.is_followup = TRUE) END AS account_last_ts \
              FROM opportunities o JOIN crm_users u ON u.source_id = o.owner_id \
              WHERE u.employee_id IS NOT NULL AND (o.created_ts IS NULL OR o.created_ts < $1) \
-               AND (o.state = 'open' OR (o.state = 'won' AND o.close_date >= $2) OR (o.state = 'lost' AND o.close_date >= $3)){}",
-            employee_filter(q.employees)
+               AND ({}){owners} ORDER BY o.source_id",
+            states.join(" OR ")
         );
-        // '~' sorts after every ISO date: "none since".
-        let never = "~".to_string();
-        Ok(on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(sql))
-            .bind(q.opportunities_created_to)
-            .bind(q.won_since.as_ref().unwrap_or(&never))
-            .bind(q.lost_since.as_ref().unwrap_or(&never))
-            .fetch_all(p)
-            .await?))
+        let none = String::new();
+        Ok(on_pool!(self, |p| {
+            let mut query = sqlx::query_as(AssertSqlSafe(sql)).bind(q.opportunities_created_to);
+            // Unused placeholders are not sent: PostgreSQL refuses parameters it cannot type.
+            if q.won_since.is_some() || q.lost_since.is_some() {
+                query = query.bind(q.won_since.as_ref().unwrap_or(&none));
+            }
+            if q.lost_since.is_some() {
+                query = query.bind(q.lost_since.as_ref().unwrap_or(&none));
+            }
+            query.fetch_all(p).await?
+        }))
     }
 
     /// The follow-ups timed in these months that name a lead, opportunity or account:

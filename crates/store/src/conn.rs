@@ -148,6 +148,12 @@ impl Store {
             .unwrap_or_default())
     }
 
+    /// Adds months to those waiting for a recompute (outside an import).
+    pub async fn mark_metrics_pending(&self, months: &crate::AffectedMonths) -> Result<(), StoreError> {
+        let merged = self.pending_months().await?.union(months.clone());
+        self.set_setting("metrics_pending", &merged.encode()).await
+    }
+
     /// Forgets pending months after a successful recompute of them. Only the value read before
     /// the recompute is cleared, so an import committed meanwhile keeps its months.
     pub async fn clear_pending_months(&self, seen: &crate::AffectedMonths) -> Result<(), StoreError> {

@@ -300,6 +300,7 @@ fn secondary_indexes(table: &str) -> &'static [(&'static str, &'static str)] {
         "activities" => &[
             ("activities_month_owner", "activities(month, is_followup, owner_id)"),
             ("activities_who", "activities(who_id, is_followup, ts)"),
+            ("activities_what", "activities(what_id, is_followup, ts)"),
         ],
         _ => &[],
     }
@@ -512,12 +513,14 @@ impl ImportTx {
             self.inserted = self.staged;
             // The table holds only this load's rows, so they alone decide the affected months.
             let affected = match self.kind {
+                // A lead is under a follow-up cadence for months after its creation, so the months
+                // from its creation on can change.
                 ImportKind::Lead => {
-                    let sql = format!("SELECT DISTINCT created_month FROM {main}");
-                    let months: Vec<i64> = on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(AssertSqlSafe(sql))
-                        .fetch_all(c)
+                    let sql = format!("SELECT MIN(created_month) FROM {main}");
+                    let min: Option<i64> = on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(AssertSqlSafe(sql))
+                        .fetch_one(c)
                         .await?);
-                    AffectedMonths::Set(months.into_iter().map(|m| m as i32).collect())
+                    min.map_or(AffectedMonths::None, |m| AffectedMonths::From(m as i32))
                 }
                 ImportKind::Opportunity => {
                     let sql = format!(
@@ -912,12 +915,8 @@ impl ImportTx {
             "counted rows to replace"
         );
         let months_sql: Option<String> = match self.kind {
-            ImportKind::Lead if !replaced => Some(format!("SELECT DISTINCT created_month FROM {stage}")),
             ImportKind::Task | ImportKind::Event if !replaced => Some(format!(
                 "SELECT month FROM {stage} UNION SELECT l.created_month FROM leads l JOIN {stage} s ON s.who_id = l.source_id"
-            )),
-            ImportKind::Lead => Some(format!(
-                "SELECT created_month FROM {stage} UNION SELECT m.created_month FROM {main} m JOIN {stage} s ON s.source_id = m.source_id"
             )),
             ImportKind::Task | ImportKind::Event => Some(format!(
                 "SELECT month FROM {stage} \
@@ -932,6 +931,21 @@ impl ImportTx {
             ImportKind::Task | ImportKind::Event if self.was_empty => AffectedMonths::All,
             ImportKind::User => AffectedMonths::All,
             ImportKind::Account => AffectedMonths::None,
+            // A lead's follow-up cadence runs on after its creation month: from there on.
+            ImportKind::Lead => {
+                let sql = if replaced {
+                    format!(
+                        "SELECT MIN(x) FROM (SELECT created_month AS x FROM {stage} \
+                         UNION ALL SELECT m.created_month FROM {main} m JOIN {stage} s ON s.source_id = m.source_id) t"
+                    )
+                } else {
+                    format!("SELECT MIN(created_month) FROM {stage}")
+                };
+                let min: Option<i64> = on_tx_impl!(&mut self.tx, |c| sqlx::query_scalar(AssertSqlSafe(sql))
+                    .fetch_one(c)
+                    .await?);
+                min.map_or(AffectedMonths::None, |m| AffectedMonths::From(m as i32))
+            }
             ImportKind::Opportunity => {
                 let sql = format!(
                     "SELECT MIN(x) FROM (SELECT CASE WHEN created_month IS NULL THEN 0 WHEN created_month < close_month THEN created_month ELSE close_month END AS x FROM {stage} \

@@ -337,6 +337,21 @@ impl Store {
     }
 
     /// A user's notification choices: (email copies, digest only); defaults (true, false).
+    /// Every recipient's notification choices: (recipient, email copies, digest only).
+    pub async fn all_notification_prefs(&self) -> Result<Vec<(String, bool, bool)>, StoreError> {
+        let sql = "SELECT username, email, digest_only FROM notification_prefs";
+        Ok(on_pool!(self, |p| sqlx::query_as(sql).fetch_all(p).await?))
+    }
+
+    /// Every person-message recipient with an email address: employee numbers, and `user:<name>`
+    /// for accounts linked to an employee with one (as [`Store::email_of`] resolves them).
+    pub async fn recipients_with_email(&self) -> Result<Vec<String>, StoreError> {
+        let sql = "SELECT employee_no FROM employees WHERE email IS NOT NULL AND email <> '' \
+            UNION SELECT 'user:' || u.username FROM users u JOIN employees e ON e.employee_no = u.employee_no \
+            WHERE e.email IS NOT NULL AND e.email <> ''";
+        Ok(on_pool!(self, |p| sqlx::query_scalar(sql).fetch_all(p).await?))
+    }
+
     pub async fn notification_prefs(&self, username: &str) -> Result<(bool, bool), StoreError> {
         let sql = "SELECT email, digest_only FROM notification_prefs WHERE username = $1";
         let row: Option<(bool, bool)> =
