@@ -105,16 +105,9 @@ fn lead_lookback(rules: &CadenceRules) -> Option<i64> {
         .try_fold(0, |acc, d| d.map(|d| acc.max(d)))
 }
 
-/// `cadence_compliance` inputs of these months: (employee, month, required, met), counted up to
-/// `now` (the current month's requirement grows day by day).
-pub async fn month_compliance(
-    store: &Store,
-    rules: &CadenceRules,
-    months: &[i32],
-    tz: Tz,
-    now: DateTime<Utc>,
-) -> Result<Vec<(i64, i32, f64, f64)>, AppError> {
-    let spans: Vec<(i32, i64, i64)> = months
+/// Each month key's (key, start, end) in epoch seconds, in zone `tz`.
+fn month_spans(months: &[i32], tz: Tz) -> Vec<(i32, i64, i64)> {
+    months
         .iter()
         .filter_map(|&k| {
             let m = Month::from_key(k)?;
@@ -124,35 +117,71 @@ pub async fn month_compliance(
                 month_end_exclusive(m, tz).timestamp(),
             ))
         })
-        .collect();
-    let (Some(t0), Some(t1)) = (spans.iter().map(|s| s.1).min(), spans.iter().map(|s| s.2).max()) else {
-        return Ok(Vec::new());
-    };
+        .collect()
+}
+
+/// What the compliance of the months `spans` needs: leads and deals whose stages can overlap them.
+fn compliance_query<'a>(rules: &CadenceRules, t0: i64, t1: i64, tz: Tz, now: DateTime<Utc>) -> CadenceQuery<'a> {
     let since = |days: Option<u32>| {
         days.map(|d| local_date(DateTime::from_timestamp(t0 - d as i64 * DAY, 0).unwrap_or(now), tz).to_string())
     };
-    let q = CadenceQuery {
+    CadenceQuery {
         leads_created_from: lead_lookback(rules).map(|l| t0 - l),
         leads_created_to: t1,
         open_leads_only: false,
         opportunities_created_to: t1,
-        // Won customers are cared for from the first win; without a window, every win counts.
+        // Without a care window every win counts.
         won_since: Some(since(rules.won.for_days).unwrap_or_default()),
         lost_since: since(Some(0)),
         employees: None,
-    };
-    let leads = store.cadence_leads(&q).await?;
-    let opps = store.cadence_opportunities(&q).await?;
-    let followups = store.cadence_followups(months).await?;
-    let records = build_records(rules, &lead_facts(&leads, tz), &opportunity_facts(&opps, tz));
-    let won = won_deals(&opps);
+        with_titles: false,
+    }
+}
+
+/// Required and made follow-ups per employee and month of `spans`, from loaded leads, deals and
+/// the months' follow-ups.
+fn compliance_of(
+    rules: &CadenceRules,
+    leads: &[CadenceLeadRow],
+    opps: &[CadenceOpportunityRow],
+    followups: &[(Option<String>, Option<String>, i64)],
+    spans: &[(i32, i64, i64)],
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Vec<(i64, i32, f64, f64)> {
+    let records = build_records(rules, &lead_facts(leads, tz), &opportunity_facts(opps, tz));
+    let won = won_deals(opps);
     let index = FollowupIndex::new(&records, &won);
-    Ok(
-        monthly_compliance(rules, &records, &index, &followups, &spans, now.timestamp())
-            .into_iter()
-            .map(|c| (c.employee_id, c.month, c.required, c.met))
-            .collect(),
-    )
+    monthly_compliance(rules, &records, &index, followups, spans, now.timestamp())
+        .into_iter()
+        .map(|c| (c.employee_id, c.month, c.required, c.met))
+        .collect()
+}
+
+/// `cadence_compliance` inputs of these months: (employee, month, required, met), counted up to
+/// `now` (the current month's requirement grows day by day).
+pub async fn month_compliance(
+    store: &Store,
+    rules: &CadenceRules,
+    months: &[i32],
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<Vec<(i64, i32, f64, f64)>, AppError> {
+    let spans = month_spans(months, tz);
+    let (Some(t0), Some(t1)) = (spans.iter().map(|s| s.1).min(), spans.iter().map(|s| s.2).max()) else {
+        return Ok(Vec::new());
+    };
+    let q = compliance_query(rules, t0, t1, tz, now);
+    let t = std::time::Instant::now();
+    let leads = store.cadence_leads(&q).await?;
+    let t_leads = t.elapsed();
+    let opps = store.cadence_opportunities(&q).await?;
+    let t_opps = t.elapsed();
+    let followups = store.cadence_followups(months).await?;
+    let loaded = t.elapsed();
+    let out = compliance_of(rules, &leads, &opps, &followups, &spans, now, tz);
+    tracing::debug!(?t_leads, ?t_opps, ?loaded, total = ?t.elapsed(), leads = leads.len(), followups = followups.len(), "cadence compliance");
+    Ok(out)
 }
 
 /// Every cadence record in the database, whole history (for the demo's live activity).
@@ -170,6 +199,7 @@ pub async fn all_records(
         won_since: Some(String::new()),
         lost_since: Some(String::new()),
         employees: None,
+        with_titles: false,
     };
     let leads = store.cadence_leads(&q).await?;
     let opps = store.cadence_opportunities(&q).await?;
@@ -204,7 +234,6 @@ pub async fn due_followups(
 ) -> Result<Vec<DueFollowup>, AppError> {
     let t = now.timestamp();
     let today = local_date(now, tz);
-    let (ds, de) = (day_start(today, tz), day_start(today + Duration::days(1), tz));
     let q = CadenceQuery {
         leads_created_from: lead_lookback(rules).map(|l| t - l),
         leads_created_to: t + 1,
@@ -219,10 +248,26 @@ pub async fn due_followups(
         ),
         lost_since: None,
         employees,
+        with_titles: true,
     };
     let leads = store.cadence_leads(&q).await?;
     let opps = store.cadence_opportunities(&q).await?;
-    let mut records = build_records(rules, &lead_facts(&leads, tz), &opportunity_facts(&opps, tz));
+    Ok(due_of(rules, &leads, &opps, employees, now, tz))
+}
+
+/// Where every loaded customer under a cadence stands today (of `employees`, or everyone).
+fn due_of(
+    rules: &CadenceRules,
+    leads: &[CadenceLeadRow],
+    opps: &[CadenceOpportunityRow],
+    employees: Option<&[i64]>,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Vec<DueFollowup> {
+    let t = now.timestamp();
+    let today = local_date(now, tz);
+    let (ds, de) = (day_start(today, tz), day_start(today + Duration::days(1), tz));
+    let mut records = build_records(rules, &lead_facts(leads, tz), &opportunity_facts(opps, tz));
     // Others' wins on the rep's accounts came only to end the rep's care; their records go.
     if let Some(ids) = employees {
         records.retain(|r| ids.contains(&r.employee_id));
@@ -230,7 +275,7 @@ pub async fn due_followups(
     // Last touches and titles by record.
     let mut last: FxHashMap<(RecordKind, &str), i64> = FxHashMap::default();
     let mut title: FxHashMap<(RecordKind, &str), &str> = FxHashMap::default();
-    for l in &leads {
+    for l in leads {
         if let Some(ts) = l.last_ts {
             last.insert((RecordKind::Lead, l.id.as_str()), ts);
         }
@@ -238,7 +283,7 @@ pub async fn due_followups(
             title.insert((RecordKind::Lead, l.id.as_str()), t);
         }
     }
-    for o in &opps {
+    for o in opps {
         if let Some(ts) = o.last_ts {
             last.insert((RecordKind::Opportunity, o.id.as_str()), ts);
         }
@@ -276,7 +321,7 @@ pub async fn due_followups(
         })
         .collect();
     out.sort_by_key(|d| (d.employee_id, d.due));
-    Ok(out)
+    out
 }
 
 /// A rep's follow-ups due today or overdue, most overdue first (the Today page).
@@ -364,15 +409,24 @@ pub struct CadenceRun {
 }
 
 /// The daily job: brings this and last month's `cadence_compliance` up to date (last month's
-/// last day, and follow-ups logged in Uplift since), counts every rep's due and overdue
-/// follow-ups, and leaves each rep with any a reminder in their inbox (once a day).
+/// last day, and follow-ups logged in Uplift since) — only those columns, not the whole metric
+/// table — counts every rep's due and overdue follow-ups from the same reading of the CRM, and
+/// leaves each rep with any a reminder in their inbox (once a day).
 pub async fn daily(store: &Store, day: &str, now: DateTime<Utc>) -> Result<CadenceRun, AppError> {
     let tz = crate::settings::company_tz(store).await?;
-    let month = Month::of(local_date(now, tz));
-    let months = [month.prev().to_key(), month.to_key()].into_iter().collect();
-    crate::metrics::recompute_at(store, &AffectedMonths::Set(months), now).await?;
     let rules = rules(store).await?;
-    let due = due_followups(store, &rules, None, now, tz).await?;
+    let month = Month::of(local_date(now, tz));
+    let months = [month.prev().to_key(), month.to_key()];
+    let spans = month_spans(&months, tz);
+    let (t0, t1) = (spans[0].1, spans[1].2);
+    // The compliance reading is a superset of what today's due list needs.
+    let q = compliance_query(&rules, t0, t1, tz, now);
+    let leads = store.cadence_leads(&q).await?;
+    let opps = store.cadence_opportunities(&q).await?;
+    let followups = store.cadence_followups(&months).await?;
+    let rows = compliance_of(&rules, &leads, &opps, &followups, &spans, now, tz);
+    store.write_cadence_compliance(&months, &rows).await?;
+    let due = due_of(&rules, &leads, &opps, None, now, tz);
     reminders(store, &due, day, now).await
 }
 

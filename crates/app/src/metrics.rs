@@ -37,8 +37,11 @@ pub async fn recompute_at(
     let rules = crate::cadence::rules(store).await?;
     // Chunks of a year keep memory flat on big companies.
     for chunk in months.chunks(12) {
+        let t = std::time::Instant::now();
         let mut inputs = store.load_metric_inputs(chunk, tz).await?;
+        let loaded = t.elapsed();
         inputs.cadence = crate::cadence::month_compliance(store, &rules, chunk, tz, now).await?;
+        tracing::debug!(?loaded, with_cadence = ?t.elapsed(), months = chunk.len(), "metric inputs");
         let (rows, units) = compute_metric_table(&inputs);
         store.replace_metrics(chunk, &rows, &units).await?;
     }

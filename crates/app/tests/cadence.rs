@@ -311,3 +311,66 @@ async fn a_rep_logs_a_follow_up_on_their_own_deal_only() {
         .unwrap();
     assert!(due.is_empty(), "{due:?}");
 }
+
+/// The daily job refreshes only the cadence columns; they must equal a full recompute's.
+#[tokio::test]
+async fn the_daily_refresh_matches_a_full_recompute() {
+    let db = test_db().await;
+    write_crm(db.dir());
+    assert!(import_dir(&db.store, db.dir()).await.committed);
+    let now = chrono_tz::Asia::Shanghai
+        .with_ymd_and_hms(2025, 7, 1, 12, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let snapshot = |store: uplift_store::Store| async move {
+        let f = uplift_store::MetricFilter::default();
+        let mut v: Vec<(String, i32, f64, f64, Option<f64>)> = store
+            .employee_metrics(&f)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                let m = r.metrics;
+                (
+                    r.employee_no,
+                    m.month,
+                    m.cadence_required,
+                    m.cadence_met,
+                    m.cadence_compliance,
+                )
+            })
+            .collect();
+        v.extend(store.unit_metrics(&f).await.unwrap().into_iter().map(|u| {
+            (
+                u.department.unwrap_or_default(),
+                u.metrics.month,
+                0.0,
+                0.0,
+                u.metrics.cadence_compliance,
+            )
+        }));
+        v
+    };
+    let imported = snapshot(db.store.clone()).await;
+    let run = uplift_app::cadence::daily(&db.store, "2025-07-01", now).await.unwrap();
+    assert_eq!(run.overdue, 2);
+    let refreshed = snapshot(db.store.clone()).await;
+    uplift_app::metrics::recompute_at(&db.store, &uplift_store::AffectedMonths::All, now)
+        .await
+        .unwrap();
+    let full = snapshot(db.store.clone()).await;
+    assert_eq!(refreshed.len(), full.len());
+    for (a, b) in refreshed.iter().zip(&full) {
+        assert_eq!((&a.0, a.1), (&b.0, b.1));
+        assert!((a.2 - b.2).abs() < 1e-9 && (a.3 - b.3).abs() < 1e-9, "{a:?} vs {b:?}");
+        match (a.4, b.4) {
+            (Some(x), Some(y)) => assert!((x - y).abs() < 1e-9, "{a:?} vs {b:?}"),
+            (x, y) => assert_eq!(x, y, "{a:?} vs {b:?}"),
+        }
+    }
+    // July as of 1 July noon needs far less than the whole of July the import counted.
+    let july = |v: &[(String, i32, f64, f64, Option<f64>)]| {
+        v.iter().find(|r| r.0 == "E2005" && r.1 == 202507).map(|r| r.2).unwrap()
+    };
+    assert!(july(&refreshed) < july(&imported) / 10.0);
+}

@@ -37,15 +37,21 @@ fn workbook(sheet: &str, headers: &[String], rows: &[Vec<Cell>]) -> Result<Workb
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("#,##0.00");
     let percent = Format::new().set_num_format("0.0%");
+    // CJK characters are about twice as wide as Latin ones.
+    let text_width = |t: &str| t.chars().map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 }).sum::<f64>();
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, h, &bold)?;
-        // Wide enough for the header (CJK characters count double) and typical values.
-        let width = h
-            .chars()
-            .map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 })
-            .sum::<f64>()
-            .max(12.0)
-            + 2.0;
+        // Wide enough for the header and the text of the first rows (department paths are long),
+        // at most 60 characters.
+        let widest_text = rows
+            .iter()
+            .take(200)
+            .filter_map(|r| match r.get(c) {
+                Some(Cell::Text(t)) => Some(text_width(t)),
+                _ => None,
+            })
+            .fold(0.0, f64::max);
+        let width = text_width(h).max(widest_text).clamp(12.0, 60.0) + 2.0;
         ws.set_column_width(c as u16, width)?;
     }
     ws.set_freeze_panes(1, 0)?;

@@ -286,7 +286,7 @@ pub async fn run(cli: &crate::cli::Cli, what: &BenchCommand, lang: Lang) -> Resu
             let t = Instant::now();
             let r = uplift_app::cadence::daily(&store, &format!("{day}-job"), now).await?;
             println!(
-                "daily cadence job end to end (recompute of this month, due follow-ups, reminders): {:.2} s ({} customers)",
+                "daily cadence job end to end (one reading of the CRM: compliance of this and last month written, due follow-ups, reminders): {:.2} s ({} customers)",
                 t.elapsed().as_secs_f64(),
                 r.customers
             );
@@ -482,7 +482,10 @@ fn generate(
     for i in 0..employees {
         let hire = start.first_day() - chrono::Duration::days(rng.random_range(0..1500));
         let leave = if rng.random::<f64>() < 0.1 {
-            (end.first_day() - chrono::Duration::days(rng.random_range(0..300))).to_string()
+            // Never before the hire date (short spans have recent hires).
+            (end.first_day() - chrono::Duration::days(rng.random_range(0..300)))
+                .max(hire + chrono::Duration::days(1))
+                .to_string()
         } else {
             String::new()
         };

@@ -4,7 +4,8 @@
 use sqlx::{AssertSqlSafe, FromRow};
 
 use crate::StoreError;
-use crate::conn::{Store, on_pool};
+use crate::conn::{Pool, Store, on_pool};
+use crate::import::{Tx, on_tx_impl};
 
 /// A lead as the cadence needs it.
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -54,6 +55,8 @@ pub struct CadenceQuery<'a> {
     pub lost_since: Option<String>,
     /// Only these employees (`None`: everyone).
     pub employees: Option<&'a [i64]>,
+    /// Read customer names (for lists people read; the metric does not need them).
+    pub with_titles: bool,
 }
 
 fn employee_filter(employees: Option<&[i64]>) -> String {
@@ -71,13 +74,27 @@ impl Store {
     /// Leads of people with an employee record, with their last follow-up (found through the
     /// (who_id, is_followup, ts) index).
     pub async fn cadence_leads(&self, q: &CadenceQuery<'_>) -> Result<Vec<CadenceLeadRow>, StoreError> {
+        // Everyone's leads of a period: leads are mostly stored in creation order, so the scan
+        // starts at the first lead of the period and reads on in row order (an index range over
+        // creation time would fetch rows in random order: 6× slower at 1M leads on SQLite).
+        let window = if q.employees.is_none() {
+            "l.id >= (SELECT COALESCE(MIN(f.id), 0) FROM leads f WHERE f.created_ts >= $1) \
+             AND +l.created_ts >= $1 AND +l.created_ts < $2"
+        } else {
+            "l.created_ts >= $1 AND l.created_ts < $2"
+        };
         let sql = format!(
-            "SELECT l.source_id AS id, u.employee_id, COALESCE(l.company, l.name) AS title, l.status, l.created_ts, \
+            "SELECT l.source_id AS id, u.employee_id, {} AS title, l.status, l.created_ts, \
                CASE WHEN l.is_converted THEN COALESCE(l.converted_date, '') END AS converted_date, \
                (SELECT MAX(a.ts) FROM activities a WHERE a.who_id = l.source_id AND a.is_followup = TRUE \
                   AND a.ts >= l.created_ts) AS last_ts \
              FROM leads l JOIN crm_users u ON u.source_id = l.owner_id \
-             WHERE u.employee_id IS NOT NULL AND l.created_ts >= $1 AND l.created_ts < $2{}{} ORDER BY l.source_id",
+             WHERE u.employee_id IS NOT NULL AND {window}{}{} ORDER BY l.id",
+            if q.with_titles {
+                "COALESCE(l.company, l.name)"
+            } else {
+                "CAST(NULL AS TEXT)"
+            },
             if q.open_leads_only {
                 " AND NOT l.is_converted"
             } else {
@@ -118,16 +135,20 @@ impl Store {
             }
         };
         let sql = format!(
-            "SELECT o.source_id AS id, u.employee_id, \
-               CASE WHEN o.state = 'won' THEN COALESCE((SELECT ac.name FROM accounts ac WHERE ac.source_id = o.account_id), o.name) \
-                 ELSE o.name END AS title, \
+            "SELECT o.source_id AS id, u.employee_id, {} AS title, \
                o.account_id, o.stage_name, o.state, o.created_ts, o.close_date, \
                (SELECT MAX(a.ts) FROM activities a WHERE a.what_id = o.source_id AND a.is_followup = TRUE) AS last_ts, \
                CASE WHEN o.state = 'won' AND o.account_id IS NOT NULL THEN \
                  (SELECT MAX(a.ts) FROM activities a WHERE a.what_id = o.account_id AND a.is_followup = TRUE) END AS account_last_ts \
              FROM opportunities o JOIN crm_users u ON u.source_id = o.owner_id \
              WHERE u.employee_id IS NOT NULL AND (o.created_ts IS NULL OR o.created_ts < $1) \
-               AND ({}){owners} ORDER BY o.source_id",
+               AND ({}){owners} ORDER BY o.id",
+            if q.with_titles {
+                "CASE WHEN o.state = 'won' THEN COALESCE((SELECT ac.name FROM accounts ac WHERE ac.source_id = o.account_id), o.name) \
+                 ELSE o.name END"
+            } else {
+                "CAST(NULL AS TEXT)"
+            },
             states.join(" OR ")
         );
         let none = String::new();
@@ -227,5 +248,77 @@ impl Store {
         .bind(employee_no)
         .fetch_optional(p)
         .await?))
+    }
+
+    /// Replaces the stored cadence figures of these months (`rows`: employee, month, required,
+    /// made) and rolls them up to departments and the company, in one transaction: the daily
+    /// cadence job's refresh without recomputing the rest of the metric table. Ratios follow the
+    /// metric table's rule (empty below 0.01 of a follow-up required).
+    pub async fn write_cadence_compliance(
+        &self,
+        months: &[i32],
+        rows: &[(i64, i32, f64, f64)],
+    ) -> Result<(), StoreError> {
+        if months.is_empty() {
+            return Ok(());
+        }
+        let list = months.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(",");
+        let reset = format!(
+            "UPDATE employee_metrics SET cadence_required = 0, cadence_met = 0, cadence_compliance = NULL WHERE month IN ({list})"
+        );
+        // Computed numbers only (never user text), written in Rust's round-trip form so the stored
+        // doubles are exactly the computed ones.
+        let lit = |x: f64| if x.is_finite() { format!("{x:?}") } else { "0.0".into() };
+        let updates: Vec<String> = rows
+            .chunks(500)
+            .map(|chunk| {
+                let values: Vec<String> = chunk
+                    .iter()
+                    .map(|&(e, m, required, met)| {
+                        let ratio = if required >= 0.01 {
+                            lit(met / required)
+                        } else {
+                            "NULL".into()
+                        };
+                        format!("({e}, {m}, {}, {}, {ratio})", lit(required), lit(met))
+                    })
+                    .collect();
+                format!(
+                    // Cast: on PostgreSQL a column of NULLs only would otherwise be text.
+                    "UPDATE employee_metrics SET cadence_required = CAST(v.column3 AS DOUBLE PRECISION), \
+                     cadence_met = CAST(v.column4 AS DOUBLE PRECISION), \
+                     cadence_compliance = CAST(v.column5 AS DOUBLE PRECISION) FROM (VALUES {}) AS v \
+                     WHERE employee_metrics.employee_id = v.column1 AND employee_metrics.month = v.column2",
+                    values.join(", ")
+                )
+            })
+            .collect();
+        // A department includes its sub-departments (by path); department 0 is the company.
+        let roll_up = format!(
+            "UPDATE department_metrics SET cadence_compliance = ( \
+               SELECT CASE WHEN SUM(m.cadence_required) >= 0.01 THEN SUM(m.cadence_met) / SUM(m.cadence_required) END \
+               FROM employee_metrics m JOIN employees e ON e.id = m.employee_id \
+               LEFT JOIN departments de ON de.id = e.department_id \
+               LEFT JOIN departments d ON d.id = department_metrics.department_id \
+               WHERE m.month = department_metrics.month AND (department_metrics.department_id = 0 \
+                 OR de.path = d.path OR substr(de.path, 1, length(d.path) + 1) = d.path || '/')) \
+             WHERE month IN ({list})"
+        );
+        let mut tx = match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Pg(p) => Tx::Pg(p.begin().await?),
+        };
+        on_tx_impl!(&mut tx, |c| {
+            sqlx::query(AssertSqlSafe(reset)).execute(&mut *c).await?;
+            for u in updates {
+                sqlx::query(AssertSqlSafe(u)).execute(&mut *c).await?;
+            }
+            sqlx::query(AssertSqlSafe(roll_up)).execute(&mut *c).await?;
+        });
+        match tx {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Pg(t) => t.commit().await?,
+        }
+        Ok(())
     }
 }

@@ -28,6 +28,9 @@ pub struct Caller {
     /// The CSRF token forms of this session must carry.
     pub csrf: Option<String>,
     pub lang: Lang,
+    /// The request chose the language (`?lang=`): pages remember it in a cookie, so the switch in
+    /// the header holds for the next pages too.
+    pub lang_chosen: bool,
     pub ip: Option<String>,
 }
 
@@ -90,6 +93,7 @@ fn is_api(parts: &Parts) -> bool {
 /// The caller, if the request carries a valid session cookie or bearer token.
 pub async fn caller_of(parts: &Parts, state: &AppState) -> Result<Option<Caller>, Failure> {
     let lang = lang_of(parts);
+    let lang_chosen = crate::pages::has_lang_param(&parts.uri);
     let ip = ip_of(parts);
     let internal = |e: uplift_app::AppError| Failure::Internal(e.to_string());
     if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
@@ -104,6 +108,7 @@ pub async fn caller_of(parts: &Parts, state: &AppState) -> Result<Option<Caller>
                 session_id: None,
                 csrf: None,
                 lang,
+                lang_chosen,
                 ip,
             })),
             None => Err(Failure::Unauthenticated),
@@ -120,6 +125,7 @@ pub async fn caller_of(parts: &Parts, state: &AppState) -> Result<Option<Caller>
                 session_id: Some(sid.to_string()),
                 csrf: Some(csrf),
                 lang,
+                lang_chosen,
                 ip,
             }))
         }
@@ -235,6 +241,7 @@ mod tests {
             session_id: Some("s".into()),
             csrf: Some("tok".into()),
             lang: Lang::Zh,
+            lang_chosen: false,
             ip: None,
         };
         assert!(c.check_csrf(Some("tok")).is_ok());

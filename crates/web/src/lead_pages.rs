@@ -335,6 +335,7 @@ struct CadenceRow {
     this_month: String,
     last_month: String,
     low: bool,
+    low_last: bool,
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -349,8 +350,8 @@ fn cadence_rule_text(r: &uplift_app::cadence::CadenceRules, l: Lang) -> String {
         .map(|s| {
             let x = r.rule(*s);
             let window = x.for_days.map_or(String::new(), |d| match l {
-                Lang::Zh => format!("（{d} 天内）"),
-                Lang::En => format!(" (for {d} days)"),
+                Lang::Zh => format!("（进入该阶段后 {d} 天内）"),
+                Lang::En => format!(" (for {d} days after entering the stage)"),
             });
             match l {
                 Lang::Zh => format!("{}每 {} 天跟进 {} 次{window}", s.label(l), x.every_days, x.follow_ups),
@@ -480,7 +481,9 @@ async fn sla_board(State(s): State<AppState>, c: Caller) -> Result<Response, Web
             customers: r.customers,
             due_today: r.due_today,
             overdue: r.overdue,
-            low: r.this_month.is_some_and(|v| v < 0.5),
+            // As shown: 49.6% reads 50% and is not flagged.
+            low: r.this_month.is_some_and(|v| (v * 100.0).round() < 50.0),
+            low_last: r.last_month.is_some_and(|v| (v * 100.0).round() < 50.0),
             this_month: pct(r.this_month),
             last_month: pct(r.last_month),
         })
@@ -547,6 +550,7 @@ struct RoutingPage {
     reassign: String,
     assignments: Vec<AssignmentView>,
     message: Option<String>,
+    cadence_message: Option<String>,
     cadence_rule: String,
     /// Per stage (id, label, follow-ups, every days, for days).
     stages: Vec<(&'static str, &'static str, u32, u32, String)>,
@@ -628,7 +632,18 @@ async fn routing_page(
         business_hours: rule.business_hours,
         reassign: rule.reassign_after_hours.map(|h| h.to_string()).unwrap_or_default(),
         assignments,
-        message: q.saved.map(|_| l.pick("已保存", "Saved").to_string()),
+        message: q
+            .saved
+            .as_deref()
+            .filter(|s| *s != "cadence")
+            .map(|_| l.pick("已保存", "Saved").to_string()),
+        cadence_message: q.saved.as_deref().filter(|s| *s == "cadence").map(|_| {
+            l.pick(
+                "已保存，跟进节奏达标率已按新规则重算",
+                "Saved; cadence compliance recomputed under the new rules",
+            )
+            .to_string()
+        }),
     };
     page(t, &c, false)
 }
@@ -844,15 +859,42 @@ fn parse_map(field: &str, text: &str, l: Lang) -> Result<std::collections::BTree
         }
         let Some((k, v)) = line.rsplit_once('=') else {
             return Err(format!(
-                "{field} {} {}: {}",
-                l.pick("第", "line"),
+                "{field} {}{}{}: {}",
+                l.pick("第 ", "line "),
                 i + 1,
+                l.pick(" 行", ""),
                 l.pick("应写成“取值 = 阶段”", "expected \"value = stage\"")
             ));
         };
         out.insert(k.trim().to_string(), v.trim().to_string());
     }
     Ok(out)
+}
+
+/// "intent.follow_ups: …" as the form shows it: "意向客户 · 跟进次数: …".
+fn with_field_labels(message: &str, l: Lang) -> String {
+    use uplift_app::cadence::Stage;
+    let Some((key, rest)) = message.split_once(':') else {
+        return message.to_string();
+    };
+    let Some((stage, field)) = key.split_once('.') else {
+        return message.to_string();
+    };
+    let stage_label = match stage {
+        "potential" => Stage::Potential.label(l),
+        "intent" => Stage::Intent.label(l),
+        "won" => Stage::Won.label(l),
+        "lead_status" => l.pick("线索状态", "lead status"),
+        "opportunity_stage" => l.pick("商机阶段", "opportunity stage"),
+        _ => return message.to_string(),
+    };
+    let field_label = match field {
+        "follow_ups" => l.pick("跟进次数", "follow-ups"),
+        "every_days" => l.pick("每隔（天）", "every (days)"),
+        "for_days" => l.pick("持续天数", "for days"),
+        other => other,
+    };
+    format!("{stage_label} · {field_label}:{rest}")
 }
 
 async fn save_cadence(State(s): State<AppState>, c: Caller, Form(f): Form<CadenceForm>) -> Result<Response, WebError> {
@@ -862,9 +904,9 @@ async fn save_cadence(State(s): State<AppState>, c: Caller, Form(f): Form<Cadenc
     let l = c.lang;
     let num = |field: &str, v: &str| {
         v.trim().parse::<u32>().map_err(|_| {
-            err(&c)(uplift_app::AppError::Invalid(format!(
-                "{field}: {}",
-                l.pick("应为正整数", "must be a whole number")
+            err(&c)(uplift_app::AppError::Invalid(with_field_labels(
+                &format!("{field}: {}", l.pick("应为正整数", "must be a whole number")),
+                l,
             )))
         })
     };
@@ -894,6 +936,9 @@ async fn save_cadence(State(s): State<AppState>, c: Caller, Form(f): Form<Cadenc
     };
     uplift_app::cadence::set_rules(&s.store, &rules, &c.principal.actor, l)
         .await
-        .map_err(err(&c))?;
-    Ok(Redirect::to("/leads/routing?saved=1#cadence").into_response())
+        .map_err(|e| match e {
+            uplift_app::AppError::Invalid(m) => err(&c)(uplift_app::AppError::Invalid(with_field_labels(&m, l))),
+            other => err(&c)(other),
+        })?;
+    Ok(Redirect::to("/leads/routing?saved=cadence#cadence").into_response())
 }

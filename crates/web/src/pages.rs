@@ -132,7 +132,7 @@ pub(crate) fn chrome(c: &Caller, active: &str, path_and_query: &str) -> Chrome {
         add("forecast", "/forecast", "预测预警", "Forecast");
     }
     if crate::lead_pages::may_see_board(p) {
-        add("sla", "/leads/sla", "首联时效", "SLA");
+        add("sla", "/leads/sla", "首联与跟进", "Contact & cadence");
     }
     if crate::lead_pages::may_route(p) {
         add("routing", "/leads/routing", "线索分配", "Routing");
@@ -188,7 +188,7 @@ pub(crate) fn page(t: impl Template, c: &Caller, remember_lang: bool) -> Result<
         .render()
         .map_err(|e| WebError::new(Failure::Internal(e.to_string()), c.lang))?;
     let mut r = Html(body).into_response();
-    if remember_lang {
+    if remember_lang || c.lang_chosen {
         set_lang_cookie(&mut r, c.lang);
     }
     Ok(r)

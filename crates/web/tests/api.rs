@@ -651,14 +651,17 @@ async fn the_cadence_board_exports_and_an_admin_changes_the_rules_with_clear_err
     };
     let (s, body) = send(form("0", "")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(body.contains("intent.every_days"), "{body}");
+    assert!(
+        body.contains("意向客户 · 每隔（天）") && body.contains("1 到 366"),
+        "{body}"
+    );
     let (s, body) = send(form("7", "Nurturing intent\n")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(body.contains("lead_status") && body.contains("第 1"), "{body}");
+    assert!(body.contains("lead_status") && body.contains("第 1 行"), "{body}");
     let (s, body) = send(form("7", "Nurturing = hot\n")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(
-        body.contains("lead_status.&quot;Nurturing&quot;") && body.contains("hot"),
+        body.contains("线索状态 · &quot;Nurturing&quot;") && body.contains("hot"),
         "{body}"
     );
     let (s, _) = send(form("7", "Nurturing = intent\n")).await;
@@ -677,4 +680,22 @@ async fn the_cadence_board_exports_and_an_admin_changes_the_rules_with_clear_err
     f.push(("_csrf", csrf));
     let r = m.post(app.url("/leads/routing/cadence")).form(&f).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_language_switch_holds_for_the_next_pages() {
+    let d = demo().await;
+    let app = &d.app;
+    let m = signed_in(app, "manager").await;
+    let (_, zh) = get(&m, &app.url("/today")).await;
+    assert!(zh.contains("今日待办"), "Chinese by default");
+    let (_, en) = get(&m, &app.url("/leads/sla?lang=en")).await;
+    assert!(en.contains("First contact and follow-up cadence"), "{en}");
+    // The next page, without ?lang=, stays in English.
+    let (_, next) = get(&m, &app.url("/today")).await;
+    assert!(next.contains("Follow-ups due") && !next.contains("今日待办"), "{next}");
+    let (_, back) = get(&m, &app.url("/today?lang=zh")).await;
+    assert!(back.contains("今日待办"));
+    let (_, after) = get(&m, &app.url("/leads/sla")).await;
+    assert!(after.contains("跟进节奏"));
 }
