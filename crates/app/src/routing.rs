@@ -184,7 +184,10 @@ fn employed_on(r: &RoutingRep, day: NaiveDate) -> bool {
 }
 
 fn rep_facts(r: &RoutingRep, on: NaiveDate) -> RepFacts {
-    let tenure = r.hire_date.parse::<NaiveDate>().map_or(0, |h| months_between(h, on));
+    let tenure = r
+        .hire_date
+        .parse::<NaiveDate>()
+        .map_or(0, |h| uplift_domain::people::whole_months(h, on) as i64);
     RepFacts {
         team: Arc::from(r.department.as_deref().unwrap_or("")),
         tenure_band: TenureBand::of_months(tenure),
@@ -218,7 +221,9 @@ async fn past_leads(
         let tenure = by_id
             .get(&l.employee_id)
             .and_then(|r| r.hire_date.parse::<NaiveDate>().ok())
-            .map_or(0, |h| months_between(h, created.first_day()));
+            .map_or(0, |h| {
+                uplift_domain::people::whole_months(h, created.first_day()) as i64
+            });
         let won = l.opportunity_state == 1;
         out.push((
             PastLead {

@@ -40,6 +40,20 @@ pub fn tenure_months(hire: NaiveDate, m: Month) -> Option<u32> {
     Some(k)
 }
 
+/// Whole months from `from` to `to` (0 when `to` is earlier): the largest k with `from` + k months
+/// ≤ `to`, with the contract's month-end clamping (hired 31 January → 1 month on 28 February).
+pub fn whole_months(from: NaiveDate, to: NaiveDate) -> u32 {
+    if to <= from {
+        return 0;
+    }
+    let approx = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32;
+    let mut k = approx.max(0) as u32;
+    while k > 0 && Month::add_months_clamped(from, k) > to {
+        k -= 1;
+    }
+    k
+}
+
 /// Tenure bands used by routing and analysis.
 pub fn tenure_band(months: u32) -> &'static str {
     match months {
@@ -53,6 +67,15 @@ pub fn tenure_band(months: u32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_months_count_the_day_of_month() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(whole_months(d("2026-01-20"), d("2026-03-19")), 1, "not yet two months");
+        assert_eq!(whole_months(d("2026-01-20"), d("2026-03-20")), 2);
+        assert_eq!(whole_months(d("2026-01-31"), d("2026-02-28")), 1, "month-end clamping");
+        assert_eq!(whole_months(d("2026-03-01"), d("2026-02-01")), 0);
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
