@@ -120,6 +120,31 @@ fn month_spans(months: &[i32], tz: Tz) -> Vec<(i32, i64, i64)> {
         .collect()
 }
 
+/// How far before a month its compliance looks for the last follow-up (one interval of the
+/// slowest rule).
+fn rules_back(rules: &CadenceRules) -> i64 {
+    uplift_routing::cadence::longest_interval_secs(rules)
+}
+
+/// The months whose follow-ups the compliance of `months` (starting at `t0`) reads: those months
+/// and the ones reaching `back` seconds before them.
+fn followup_months(back: &i64, t0: i64, months: &[i32], tz: Tz) -> Vec<i32> {
+    let first = Month::of(local_date(
+        DateTime::from_timestamp(t0 - back, 0).unwrap_or_default(),
+        tz,
+    ));
+    let mut out: Vec<i32> = months.to_vec();
+    if let Some(&m0) = months.iter().min()
+        && let Some(m0) = Month::from_key(m0)
+        && first < m0
+    {
+        out.extend(first.through(m0.prev()).into_iter().map(|m| m.to_key()));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// What the compliance of the months `spans` needs: leads and deals whose stages can overlap them.
 fn compliance_query<'a>(rules: &CadenceRules, t0: i64, t1: i64, tz: Tz, now: DateTime<Utc>) -> CadenceQuery<'a> {
     let since = |days: Option<u32>| {
@@ -138,8 +163,8 @@ fn compliance_query<'a>(rules: &CadenceRules, t0: i64, t1: i64, tz: Tz, now: Dat
     }
 }
 
-/// Required and made follow-ups per employee and month of `spans`, from loaded leads, deals and
-/// the months' follow-ups.
+/// Customer-days under a cadence and on time per employee and month of `spans`, from loaded
+/// leads, deals and follow-ups.
 fn compliance_of(
     rules: &CadenceRules,
     leads: &[CadenceLeadRow],
@@ -154,12 +179,12 @@ fn compliance_of(
     let index = FollowupIndex::new(&records, &won);
     monthly_compliance(rules, &records, &index, followups, spans, now.timestamp())
         .into_iter()
-        .map(|c| (c.employee_id, c.month, c.required, c.met))
+        .map(|c| (c.employee_id, c.month, c.days, c.on_time))
         .collect()
 }
 
-/// `cadence_compliance` inputs of these months: (employee, month, required, met), counted up to
-/// `now` (the current month's requirement grows day by day).
+/// `cadence_compliance` inputs of these months: (employee, month, customer-days under a cadence,
+/// of them on time), counted up to `now` (the current month grows day by day).
 pub async fn month_compliance(
     store: &Store,
     rules: &CadenceRules,
@@ -177,7 +202,9 @@ pub async fn month_compliance(
     let t_leads = t.elapsed();
     let opps = store.cadence_opportunities(&q).await?;
     let t_opps = t.elapsed();
-    let followups = store.cadence_followups(months).await?;
+    let followups = store
+        .cadence_followups(&followup_months(&rules_back(rules), t0, months, tz))
+        .await?;
     let loaded = t.elapsed();
     let out = compliance_of(rules, &leads, &opps, &followups, &spans, now, tz);
     tracing::debug!(?t_leads, ?t_opps, ?loaded, total = ?t.elapsed(), leads = leads.len(), followups = followups.len(), "cadence compliance");
@@ -423,7 +450,9 @@ pub async fn daily(store: &Store, day: &str, now: DateTime<Utc>) -> Result<Caden
     let q = compliance_query(&rules, t0, t1, tz, now);
     let leads = store.cadence_leads(&q).await?;
     let opps = store.cadence_opportunities(&q).await?;
-    let followups = store.cadence_followups(&months).await?;
+    let followups = store
+        .cadence_followups(&followup_months(&rules_back(&rules), t0, &months, tz))
+        .await?;
     let rows = compliance_of(&rules, &leads, &opps, &followups, &spans, now, tz);
     store.write_cadence_compliance(&months, &rows).await?;
     let due = due_of(&rules, &leads, &opps, None, now, tz);

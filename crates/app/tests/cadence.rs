@@ -31,7 +31,7 @@ fn shanghai(day: u32, hour: u32) -> DateTime<Utc> {
 
 /// June 2025, in Shanghai time:
 /// - lead L1 (potential, weekly) open all month, touched on the 3rd, 10th and 17th;
-/// - deal O1 (intent, three a week) open from the 16th, touched 7 times (more than required);
+/// - deal O1 (intent, three a week) open from the 16th, touched daily from the 16th to the 22nd;
 /// - deal O2 created on the 5th, won on the 10th (5 days of intent, never touched), its account A2
 ///   then under monthly care, visited once on the 25th.
 fn write_crm(dir: &std::path::Path) {
@@ -86,13 +86,17 @@ fn write_crm(dir: &std::path::Path) {
     write(dir, "Task.csv", &tasks);
 }
 
+/// June's customer-days under a cadence and on time, by hand. Each customer counts from its
+/// first due time (one interval after it began).
 fn june_expected() -> (f64, f64) {
-    // Required: L1 30 days weekly; O1 15 days at 3/7 a day; O2 5 days at 3/7; A2 21 days at 1/30.
-    let required = 30.0 / 7.0 + 15.0 * 3.0 / 7.0 + 5.0 * 3.0 / 7.0 + 21.0 / 30.0;
-    // Made, each capped at its requirement: 3 on L1, 7 on O1 (capped at 45/7), none on O2, 1 on A2
-    // (capped at 0.7).
-    let met = 3.0 + 45.0 / 7.0 + 0.0 + 21.0 / 30.0;
-    (required, met)
+    let h = 1.0 / 24.0;
+    // L1 (weekly) from the 8th, on time until a week after the touch of the 17th at 10:00: 16 d
+    // 10 h of 23 d. O1 (every 56 h) from the 18th 08:00, on time until 56 h after the touch of
+    // the 22nd at 10:00: 6 d 10 h of 12 d 16 h. O2 intent from the 7th 08:00 to the win on the
+    // 10th, never touched: 0 of 2 d 16 h. A2's care is not due before 10 July.
+    let days = 23.0 + (12.0 + 16.0 * h) + (2.0 + 16.0 * h);
+    let on_time = (16.0 + 10.0 * h) + (6.0 + 10.0 * h);
+    (days, on_time)
 }
 
 #[tokio::test]
@@ -112,12 +116,12 @@ async fn cadence_compliance_joins_the_metric_table_and_due_follow_ups_are_found(
         .iter()
         .find(|r| r[0] == "E2005" && r[1] == "2025-06")
         .expect("E2005 June");
-    let (required, met) = june_expected();
+    let (days, on_time) = june_expected();
     let got: f64 = june[col].parse().unwrap();
     assert!(
-        (got - met / required).abs() < 1e-4,
+        (got - on_time / days).abs() < 1e-4,
         "compliance {got}, want {}",
-        met / required
+        on_time / days
     );
     let idle = rows.iter().find(|r| r[0] == "E2004" && r[1] == "2025-06").unwrap();
     assert_eq!(idle[col], "", "no customer under a cadence: empty, never zero");
@@ -131,16 +135,20 @@ async fn cadence_compliance_joins_the_metric_table_and_due_follow_ups_are_found(
         .find(|r| r.employee_no == "E2005" && r.metrics.month == 202506)
         .unwrap()
         .metrics;
-    assert!((m.cadence_required - required).abs() < 1e-6 && (m.cadence_met - met).abs() < 1e-6);
-    // July: L1 all month (31/7 required, none made); O1 all month (31·3/7, none); A2 31 days of care.
+    assert!((m.cadence_days - days).abs() < 1e-6 && (m.cadence_days_on_time - on_time).abs() < 1e-6);
+    // July: L1 and O1 overdue all month; A2 due from 10 July, on time until a month after the
+    // visit of 25 June 15:00.
     let july = &stored
         .iter()
         .find(|r| r.employee_no == "E2005" && r.metrics.month == 202507)
         .unwrap()
         .metrics;
-    assert!((july.cadence_required - (31.0 / 7.0 + 31.0 * 3.0 / 7.0 + 31.0 / 30.0)).abs() < 1e-6);
-    assert_eq!(july.cadence_compliance, Some(0.0));
-    // The department roll-up adds up requirements.
+    assert!((july.cadence_days - 84.0).abs() < 1e-6, "{july:?}");
+    assert!(
+        (july.cadence_days_on_time - (15.0 + 15.0 / 24.0)).abs() < 1e-6,
+        "{july:?}"
+    );
+    // The company roll-up adds up customer-days.
     let units = db
         .store
         .unit_metrics(&uplift_store::MetricFilter::default())
@@ -150,7 +158,7 @@ async fn cadence_compliance_joins_the_metric_table_and_due_follow_ups_are_found(
         .iter()
         .find(|u| u.department.is_none() && u.metrics.month == 202506)
         .unwrap();
-    assert!((company.metrics.cadence_compliance.unwrap() - met / required).abs() < 1e-6);
+    assert!((company.metrics.cadence_compliance.unwrap() - on_time / days).abs() < 1e-6);
 
     // On 1 July at noon: L1 last touched on 17 June → due 24 June → overdue; O1 last touched
     // 22 June 10:00 → due 56 hours later → overdue; A2 visited 25 June → care due 25 July.
@@ -241,11 +249,12 @@ async fn rules_are_validated_saved_audited_and_recompute_the_metric() {
         .find(|r| r.employee_no == "E2005" && r.metrics.month == 202506)
         .unwrap()
         .metrics;
-    // O1 off; O2's 5 intent days stay (a won deal was intent until its win); care at 1 per 60 days.
-    let required = 30.0 / 7.0 + 5.0 * 3.0 / 7.0 + 21.0 / 60.0;
-    let met = 3.0 + 21.0 / 60.0;
-    assert!((june.cadence_required - required).abs() < 1e-6, "{june:?}");
-    assert!((june.cadence_met - met).abs() < 1e-6, "{june:?}");
+    // O1 off; O2's intent days stay (a won deal was intent until its win); care every 60 days is
+    // not due in June.
+    let days = 23.0 + (2.0 + 16.0 / 24.0);
+    let on_time = 16.0 + 10.0 / 24.0;
+    assert!((june.cadence_days - days).abs() < 1e-6, "{june:?}");
+    assert!((june.cadence_days_on_time - on_time).abs() < 1e-6, "{june:?}");
     let audit = db
         .store
         .audit(&uplift_store::AuditQuery {
@@ -334,8 +343,8 @@ async fn the_daily_refresh_matches_a_full_recompute() {
                 (
                     r.employee_no,
                     m.month,
-                    m.cadence_required,
-                    m.cadence_met,
+                    m.cadence_days,
+                    m.cadence_days_on_time,
                     m.cadence_compliance,
                 )
             })

@@ -59,8 +59,8 @@ async fn metric_rows_round_trip_with_nulls_and_filters() {
         training_completion_rate: Some(0.5),
         trainings_completed: 1,
         appraisal_score: Some(3.7),
-        cadence_required: 12.5,
-        cadence_met: 10.0,
+        cadence_days: 12.5,
+        cadence_days_on_time: 10.0,
         cadence_compliance: Some(0.8),
     };
     let empty = EmployeeMonthMetrics {

@@ -54,7 +54,7 @@ pub struct MetricInputs {
     pub enrollments: Vec<(i64, NaiveDate, Option<NaiveDate>)>,
     /// (employee, period end, score)
     pub appraisals: Vec<(i64, NaiveDate, f64)>,
-    /// (employee, month, follow-ups required by the cadence rules, follow-ups made toward them)
+    /// (employee, month, customer-days under a follow-up cadence, of them with nothing overdue)
     pub cadence: Vec<(i64, i32, f64, f64)>,
 }
 
@@ -89,10 +89,10 @@ pub struct EmployeeMonthMetrics {
     pub training_completion_rate: Option<f64>,
     pub trainings_completed: i64,
     pub appraisal_score: Option<f64>,
-    /// Follow-ups the cadence rules required this month, and those made toward them
-    /// (`cadence_compliance` = met / required; Uplift's metric, beside the contract's).
-    pub cadence_required: f64,
-    pub cadence_met: f64,
+    /// Customer-days under a follow-up cadence this month, and of them the days with nothing
+    /// overdue (`cadence_compliance` = on time / days; Uplift's metric, beside the contract's).
+    pub cadence_days: f64,
+    pub cadence_days_on_time: f64,
     pub cadence_compliance: Option<f64>,
 }
 

@@ -134,14 +134,19 @@ struct Factor {
 }
 
 impl Factor {
-    fn new<K: Ord + Clone>(keys: Vec<K>) -> Factor {
-        let mut sorted = keys.clone();
-        sorted.sort();
-        sorted.dedup();
-        let level = keys.iter().map(|k| sorted.binary_search(k).unwrap_or(0)).collect();
+    fn new<K: Ord + std::hash::Hash>(keys: Vec<K>) -> Factor {
+        // Levels numbered in key order (deterministic), found by hashing: one pass over the rows.
+        let mut distinct: Vec<&K> = keys
+            .iter()
+            .collect::<std::collections::HashSet<&K>>()
+            .into_iter()
+            .collect();
+        distinct.sort();
+        let index: std::collections::HashMap<&K, usize> = distinct.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+        let level = keys.iter().map(|k| index[k]).collect();
         Factor {
             level,
-            levels: sorted.len(),
+            levels: distinct.len(),
         }
     }
 
@@ -297,7 +302,9 @@ pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError>
         }
         let z: Vec<f64> = filled.iter().map(|v| (v - m) / sd).collect();
         // Perfectly collinear with a feature already kept: it adds nothing that can be separated.
-        if let Some((k, _, _, _)) = kept.iter().find(|(_, zk, _, _)| correlation(zk, &z).abs() > 0.999) {
+        // (Both are z-scores over the same rows: their correlation is their dot product / (n − 1).)
+        let z_corr = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>() / (n as f64 - 1.0);
+        if let Some((k, _, _, _)) = kept.iter().find(|(_, zk, _, _)| z_corr(zk, &z).abs() > 0.999) {
             dropped.push((f.id.clone(), format!("collinear with {}", input.features[*k].id)));
             continue;
         }
@@ -510,9 +517,7 @@ pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError>
     for (i, d) in drivers.iter_mut().enumerate() {
         d.rank = i + 1;
     }
-    let mut employees: Vec<&str> = owned.iter().map(|r| r.employee.as_str()).collect();
-    employees.sort_unstable();
-    employees.dedup();
+    let employees: std::collections::HashSet<&str> = owned.iter().map(|r| r.employee.as_str()).collect();
     // R² of the whole model, fixed effects included.
     let ybar = mean_of(y.iter().copied());
     let tss: f64 = y.iter().map(|v| (v - ybar).powi(2)).sum();

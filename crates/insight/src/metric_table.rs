@@ -65,8 +65,8 @@ struct UnitAgg {
     completed: i64,
     appraisal_sum: f64,
     appraisal_n: i64,
-    cadence_required: f64,
-    cadence_met: f64,
+    cadence_days: f64,
+    cadence_days_on_time: f64,
 }
 
 /// Computes the employee-month rows and the department/company roll-ups for `inputs.months`.
@@ -94,10 +94,10 @@ pub fn compute_metric_table(inputs: &MetricInputs) -> (Vec<EmployeeMonthMetrics>
     let pipeline: HashMap<(i64, i32), i64> = sum_by_key(&inputs.pipeline);
     let targets: HashMap<(i64, i32), i64> = sum_by_key(&inputs.targets);
     let mut cadence: HashMap<(i64, i32), (f64, f64)> = HashMap::new();
-    for &(e, m, required, met) in &inputs.cadence {
+    for &(e, m, days, on_time) in &inputs.cadence {
         let c = cadence.entry((e, m)).or_default();
-        c.0 += required;
-        c.1 += met;
+        c.0 += days;
+        c.1 += on_time;
     }
     let mut enrollments: HashMap<i64, Vec<(NaiveDate, Option<NaiveDate>)>> = HashMap::new();
     for &(e, a, c) in &inputs.enrollments {
@@ -171,7 +171,7 @@ pub fn compute_metric_table(inputs: &MetricInputs) -> (Vec<EmployeeMonthMetrics>
                 .map(|(_, s)| *s);
             let tenure = tenure_months(e.hire_date, month).map(|t| t as i64);
             let mut secs = la.response_secs.clone();
-            let (cadence_required, cadence_met) = cadence.get(&key).copied().unwrap_or_default();
+            let (cadence_days, cadence_days_on_time) = cadence.get(&key).copied().unwrap_or_default();
             let row = EmployeeMonthMetrics {
                 employee_id: e.id,
                 month: mk,
@@ -200,11 +200,11 @@ pub fn compute_metric_table(inputs: &MetricInputs) -> (Vec<EmployeeMonthMetrics>
                 training_completion_rate: ratio(done as f64, assigned as f64),
                 trainings_completed: completed,
                 appraisal_score: appraisal,
-                cadence_required,
-                cadence_met,
-                // A tiny requirement (a customer in a monthly stage for an hour) is not a month's
-                // cadence: below 0.01 of a follow-up the rate is empty.
-                cadence_compliance: (cadence_required >= 0.01).then(|| cadence_met / cadence_required),
+                cadence_days,
+                cadence_days_on_time,
+                // A quarter of an hour under a cadence is no month's cadence: below 0.01
+                // customer-days the rate is empty.
+                cadence_compliance: (cadence_days >= 0.01).then(|| cadence_days_on_time / cadence_days),
             };
             for unit in &employee_units[&e.id] {
                 let u = units.entry((*unit, mk)).or_default();
@@ -236,8 +236,8 @@ pub fn compute_metric_table(inputs: &MetricInputs) -> (Vec<EmployeeMonthMetrics>
                     u.appraisal_sum += s;
                     u.appraisal_n += 1;
                 }
-                u.cadence_required += cadence_required;
-                u.cadence_met += cadence_met;
+                u.cadence_days += cadence_days;
+                u.cadence_days_on_time += cadence_days_on_time;
             }
             rows.push(row);
         }
@@ -272,7 +272,7 @@ pub fn compute_metric_table(inputs: &MetricInputs) -> (Vec<EmployeeMonthMetrics>
             training_completion_rate: ratio(u.done as f64, u.assigned as f64),
             trainings_completed: u.completed,
             appraisal_score: ratio(u.appraisal_sum, u.appraisal_n as f64),
-            cadence_compliance: (u.cadence_required >= 0.01).then(|| u.cadence_met / u.cadence_required),
+            cadence_compliance: (u.cadence_days >= 0.01).then(|| u.cadence_days_on_time / u.cadence_days),
         })
         .collect();
     unit_rows.sort_by_key(|u| (u.department_id, u.month));
@@ -433,7 +433,7 @@ mod tests {
         assert_eq!(
             centre.cadence_compliance,
             Some(4.5 / 10.0),
-            "summed met over summed required"
+            "summed on-time days over summed days"
         );
         let team = units
             .iter()

@@ -75,11 +75,6 @@ impl StageRule {
     pub fn interval_secs(&self) -> i64 {
         (self.every_days as i64 * DAY) / self.follow_ups.max(1) as i64
     }
-
-    /// Follow-ups required per second in the stage.
-    fn rate(&self) -> f64 {
-        self.follow_ups as f64 / (self.every_days.max(1) as f64 * DAY as f64)
-    }
 }
 
 /// The cadence settings: one rule per stage and the mapping of CRM values to stages.
@@ -430,20 +425,43 @@ impl<'a> FollowupIndex<'a> {
     }
 }
 
-/// Required and made follow-ups of one employee in one month.
+/// Customer-days under a cadence of one employee in one month, and how many of them were on time.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct MonthCompliance {
     pub employee_id: i64,
     pub month: i32,
-    /// Follow-ups the rules required (fractional: a customer in a weekly stage for 10 days needs 1.43).
-    pub required: f64,
-    /// Follow-ups made, each record counting at most its requirement.
-    pub met: f64,
+    /// Days customers spent under a cadence rule in the month (summed over customers).
+    pub days: f64,
+    /// Of those, the days no follow-up was overdue.
+    pub on_time: f64,
 }
 
-/// `cadence_compliance` inputs per employee and month: for every record, the follow-ups its rule
-/// required during the part of the month it was under the rule (up to `now`), and the follow-ups
-/// made on it then, capped at that requirement. `months` are (key, start, end) in epoch seconds.
+/// Seconds of `[a, b)` inside the union of `[start, start + interval)` (nothing is due in the first
+/// interval) and `[t, t + interval)` for each touch `t` (sorted).
+fn covered_secs(start: i64, interval: i64, touches: &[i64], a: i64, b: i64) -> i64 {
+    let overlap = |lo: i64, hi: i64| (hi.min(b) - lo.max(a)).max(0);
+    let (mut lo, mut hi) = (start, start.saturating_add(interval));
+    let mut total = 0;
+    for &t in touches {
+        if t <= hi {
+            hi = hi.max(t.saturating_add(interval));
+        } else {
+            total += overlap(lo, hi);
+            (lo, hi) = (t, t.saturating_add(interval));
+        }
+    }
+    total + overlap(lo, hi)
+}
+
+/// `cadence_compliance` inputs per employee and month: for every customer, the time in the month
+/// it was under its stage's rule once its first follow-up fell due (up to `now`), and the part of
+/// it when its next follow-up was not overdue — the Today page's "overdue", measured over the
+/// month. A customer counts from one interval after entering the stage (before that nothing is
+/// due: counting that grace as "on time" would tie the metric to the month's new leads and wins,
+/// which is what driver analysis must not see), and is on time for one interval after each
+/// follow-up. `followups` must reach one interval (the longest of the rules) before the first
+/// month, so a customer's standing at the start of the month is known. `months` are (key, start,
+/// end) in epoch seconds.
 pub fn monthly_compliance(
     rules: &CadenceRules,
     records: &[CadenceRecord],
@@ -452,17 +470,16 @@ pub fn monthly_compliance(
     months: &[(i32, i64, i64)],
     now: i64,
 ) -> Vec<MonthCompliance> {
-    let month_of = |ts: i64| months.iter().position(|&(_, s, e)| ts >= s && ts < e);
-    let mut done: FxHashMap<(usize, usize), u32> = FxHashMap::default();
+    let mut touches: Vec<Vec<i64>> = vec![Vec::new(); records.len()];
     for (who, what, ts) in followups {
         if *ts >= now {
             continue;
         }
-        if let (Some(m), Some(r)) = (month_of(*ts), index.record_of(who.as_deref(), what.as_deref(), *ts)) {
-            // Only follow-ups while the rule applies count.
-            if *ts < records[r].rule_end(rules, now) {
-                *done.entry((r, m)).or_default() += 1;
-            }
+        // Only follow-ups while the rule applies count.
+        if let Some(r) = index.record_of(who.as_deref(), what.as_deref(), *ts)
+            && *ts < records[r].rule_end(rules, now)
+        {
+            touches[r].push(*ts);
         }
     }
     let mut out: FxHashMap<(i64, usize), MonthCompliance> = FxHashMap::default();
@@ -471,26 +488,37 @@ pub fn monthly_compliance(
         if end <= r.start {
             continue;
         }
-        let rate = rules.rule(r.stage).rate();
+        let interval = rules.rule(r.stage).interval_secs();
+        let first_due = r.start.saturating_add(interval);
+        let t = &mut touches[ri];
+        t.sort_unstable();
         for (mi, &(key, ms, me)) in months.iter().enumerate() {
-            let overlap = end.min(me) - r.start.max(ms);
-            if overlap <= 0 {
+            let (a, b) = (first_due.max(ms), end.min(me));
+            if b <= a {
                 continue;
             }
-            let required = rate * overlap as f64;
-            let made = done.get(&(ri, mi)).copied().unwrap_or(0) as f64;
             let c = out.entry((r.employee_id, mi)).or_insert(MonthCompliance {
                 employee_id: r.employee_id,
                 month: key,
                 ..Default::default()
             });
-            c.required += required;
-            c.met += made.min(required);
+            c.days += (b - a) as f64 / DAY as f64;
+            c.on_time += covered_secs(r.start, interval, t, a, b) as f64 / DAY as f64;
         }
     }
     let mut v: Vec<MonthCompliance> = out.into_values().collect();
     v.sort_by_key(|c| (c.employee_id, c.month));
     v
+}
+
+/// The longest interval between two follow-ups of any stage (how far back the compliance of a
+/// month must look for the last follow-up before it).
+pub fn longest_interval_secs(rules: &CadenceRules) -> i64 {
+    Stage::ALL
+        .iter()
+        .map(|s| rules.rule(*s).interval_secs())
+        .max()
+        .unwrap_or(0)
 }
 
 /// Where a record stands today.
@@ -653,30 +681,51 @@ mod tests {
     }
 
     #[test]
-    fn compliance_counts_required_follow_ups_and_caps_each_record() {
+    fn compliance_is_the_share_of_customer_days_not_overdue() {
         let rules = CadenceRules::default();
-        // Rep 1: one potential lead all of January (31 days: 31/7 = 4.43 required) touched weekly
-        // 4 times, plus 10 touches on a second lead open 14 days (2 required; capped at 2).
-        let mut leads = vec![lead("L1", 1, T0, "Working - Contacted", None)];
-        leads.push(lead("L2", 1, T0, "Closed - Converted", Some(T0 + 14 * DAY)));
+        // Weekly potential leads. L1 open all January, touched on days 3 and 20: counted from day
+        // 7 (its first due day), on time [7, 10) and [20, 27): 10 of 24 days. L2 converted on day
+        // 14, touched daily: 7 of 7 days; a touch after the conversion and a follow-up on an
+        // unknown lead do not count.
+        let leads = vec![
+            lead("L1", 1, T0, "Working - Contacted", None),
+            lead("L2", 1, T0, "Closed - Converted", Some(T0 + 14 * DAY)),
+        ];
         let records = build_records(&rules, &leads, &[]);
         let index = FollowupIndex::new(&records, &[]);
-        let mut fu: Vec<(Option<String>, Option<String>, i64)> = (0..4)
-            .map(|k| (Some("L1".to_string()), None, T0 + (k * 7 + 3) * DAY))
+        let mut fu: Vec<(Option<String>, Option<String>, i64)> = [3, 20]
+            .iter()
+            .map(|d| (Some("L1".to_string()), None, T0 + d * DAY))
             .collect();
         fu.extend((0..10).map(|k| (Some("L2".to_string()), None, T0 + k * DAY + 100)));
-        fu.push((Some("L2".to_string()), None, T0 + 20 * DAY)); // after conversion: not counted
+        fu.push((Some("L2".to_string()), None, T0 + 20 * DAY));
         fu.push((Some("nobody".to_string()), None, T0 + DAY));
         let now = T0 + 31 * DAY; // the end of January
         let c = monthly_compliance(&rules, &records, &index, &fu, &months(), now);
         assert_eq!(c.len(), 1, "February is after now");
-        let want_req = 31.0 / 7.0 + 2.0;
-        assert!((c[0].required - want_req).abs() < 1e-9, "{:?}", c[0]);
-        assert!((c[0].met - 6.0).abs() < 1e-9, "{:?}", c[0]);
+        assert!((c[0].days - 31.0).abs() < 1e-9, "{:?}", c[0]);
+        assert!((c[0].on_time - 17.0).abs() < 1e-9, "10 + 7: {:?}", c[0]);
     }
 
     #[test]
-    fn the_window_and_care_stage_limit_what_is_required() {
+    fn a_month_starts_from_the_last_touch_before_it() {
+        let rules = CadenceRules::default();
+        // Created 40 days before February, last touched 3 days before it: on time for the first
+        // 4 days of February and overdue for the rest.
+        let created = T0 + 31 * DAY - 40 * DAY;
+        let records = build_records(&rules, &[lead("L1", 1, created, "Open", None)], &[]);
+        let index = FollowupIndex::new(&records, &[]);
+        let fu = vec![(Some("L1".to_string()), None, T0 + 28 * DAY)];
+        let c = monthly_compliance(&rules, &records, &index, &fu, &months(), T0 + 59 * DAY);
+        let feb = c.iter().find(|x| x.month == 202602).unwrap();
+        assert!(
+            (feb.days - 28.0).abs() < 1e-9 && (feb.on_time - 4.0).abs() < 1e-9,
+            "{feb:?}"
+        );
+    }
+
+    #[test]
+    fn new_customers_count_once_something_is_due_and_care_follows_a_win() {
         let rules = CadenceRules::default();
         // A potential lead created 80 days before February: its 90-day window ends on 11 February.
         let created = T0 + 31 * DAY - 80 * DAY;
@@ -684,37 +733,61 @@ mod tests {
         let index = FollowupIndex::new(&records, &[]);
         let c = monthly_compliance(&rules, &records, &index, &[], &months(), T0 + 59 * DAY);
         let feb = c.iter().find(|x| x.month == 202602).unwrap();
-        assert!((feb.required - 10.0 / 7.0).abs() < 1e-9, "{feb:?}");
-        assert_eq!(feb.met, 0.0);
+        assert!((feb.days - 10.0).abs() < 1e-9, "{feb:?}");
+        assert_eq!(feb.on_time, 0.0, "never touched: overdue since its first week");
 
-        // A won deal on account A: a visit logged on the deal after the win counts as care.
-        let opps = vec![OpportunityCadenceFacts {
-            id: "O1".into(),
-            employee_id: 3,
-            account_id: Some("A".into()),
-            stage_name: "Closed Won".into(),
-            state: DealState::Won,
-            created_ts: Some(T0),
-            close_ts: T0 + 31 * DAY,
-        }];
+        // Rep 3 won a deal on 1 January: its account is under monthly care, counted from 31
+        // January (nothing is due in the first month), on time after a visit logged on the deal
+        // on day 40: January 0 of 1 day, February 19 of 28. Rep 4's deal opened on 1 January
+        // (three a week: every 56 hours), touched on day 2: counted from 56 hours on, on time
+        // until 56 hours after the touch — 2 of 28⅔ days; overdue all February.
+        let opps = vec![
+            OpportunityCadenceFacts {
+                id: "O1".into(),
+                employee_id: 3,
+                account_id: Some("A".into()),
+                stage_name: "Closed Won".into(),
+                state: DealState::Won,
+                created_ts: Some(T0 - 10 * DAY),
+                close_ts: T0,
+            },
+            OpportunityCadenceFacts {
+                id: "O2".into(),
+                employee_id: 4,
+                account_id: None,
+                stage_name: "Proposal".into(),
+                state: DealState::Open,
+                created_ts: Some(T0),
+                close_ts: T0 + 90 * DAY,
+            },
+        ];
         let records = build_records(&rules, &[], &opps);
         let won = vec![("O1".to_string(), Some("A".to_string()))];
         let index = FollowupIndex::new(&records, &won);
         let fu = vec![
-            (None, Some("O1".to_string()), T0 + 2 * DAY),  // intent, January
-            (None, Some("O1".to_string()), T0 + 40 * DAY), // care, February
+            (None, Some("O1".to_string()), T0 + 40 * DAY),
+            (None, Some("O2".to_string()), T0 + 2 * DAY),
         ];
         let c = monthly_compliance(&rules, &records, &index, &fu, &months(), T0 + 59 * DAY);
-        let jan = c.iter().find(|x| x.month == 202601).unwrap();
-        let feb = c.iter().find(|x| x.month == 202602).unwrap();
+        let get = |e: i64, m: i32| *c.iter().find(|x| x.employee_id == e && x.month == m).unwrap();
+        let close = |x: f64, y: f64| (x - y).abs() < 1e-9;
+        let (care_jan, care_feb) = (get(3, 202601), get(3, 202602));
         assert!(
-            (jan.required - 31.0 * 3.0 / 7.0).abs() < 1e-9 && jan.met == 1.0,
-            "{jan:?}"
+            close(care_jan.days, 1.0) && close(care_jan.on_time, 0.0),
+            "{care_jan:?}"
         );
-        assert!((feb.required - 28.0 / 30.0).abs() < 1e-9, "{feb:?}");
         assert!(
-            (feb.met - 28.0 / 30.0).abs() < 1e-9,
-            "one visit meets the month's care: {feb:?}"
+            close(care_feb.days, 28.0) && close(care_feb.on_time, 19.0),
+            "{care_feb:?}"
+        );
+        let (deal_jan, deal_feb) = (get(4, 202601), get(4, 202602));
+        assert!(
+            close(deal_jan.days, 31.0 - 7.0 / 3.0) && close(deal_jan.on_time, 2.0),
+            "{deal_jan:?}"
+        );
+        assert!(
+            close(deal_feb.days, 28.0) && close(deal_feb.on_time, 0.0),
+            "{deal_feb:?}"
         );
     }
 

@@ -250,10 +250,10 @@ impl Store {
         .await?))
     }
 
-    /// Replaces the stored cadence figures of these months (`rows`: employee, month, required,
-    /// made) and rolls them up to departments and the company, in one transaction: the daily
+    /// Replaces the stored cadence figures of these months (`rows`: employee, month, customer-days
+    /// under a cadence, of them on time) and rolls them up to departments and the company, in one transaction: the daily
     /// cadence job's refresh without recomputing the rest of the metric table. Ratios follow the
-    /// metric table's rule (empty below 0.01 of a follow-up required).
+    /// metric table's rule (empty below 0.01 customer-days).
     pub async fn write_cadence_compliance(
         &self,
         months: &[i32],
@@ -264,7 +264,7 @@ impl Store {
         }
         let list = months.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(",");
         let reset = format!(
-            "UPDATE employee_metrics SET cadence_required = 0, cadence_met = 0, cadence_compliance = NULL WHERE month IN ({list})"
+            "UPDATE employee_metrics SET cadence_days = 0, cadence_days_on_time = 0, cadence_compliance = NULL WHERE month IN ({list})"
         );
         // Computed numbers only (never user text), written in Rust's round-trip form so the stored
         // doubles are exactly the computed ones.
@@ -274,19 +274,19 @@ impl Store {
             .map(|chunk| {
                 let values: Vec<String> = chunk
                     .iter()
-                    .map(|&(e, m, required, met)| {
-                        let ratio = if required >= 0.01 {
-                            lit(met / required)
+                    .map(|&(e, m, days, on_time)| {
+                        let ratio = if days >= 0.01 {
+                            lit(on_time / days)
                         } else {
                             "NULL".into()
                         };
-                        format!("({e}, {m}, {}, {}, {ratio})", lit(required), lit(met))
+                        format!("({e}, {m}, {}, {}, {ratio})", lit(days), lit(on_time))
                     })
                     .collect();
                 format!(
                     // Cast: on PostgreSQL a column of NULLs only would otherwise be text.
-                    "UPDATE employee_metrics SET cadence_required = CAST(v.column3 AS DOUBLE PRECISION), \
-                     cadence_met = CAST(v.column4 AS DOUBLE PRECISION), \
+                    "UPDATE employee_metrics SET cadence_days = CAST(v.column3 AS DOUBLE PRECISION), \
+                     cadence_days_on_time = CAST(v.column4 AS DOUBLE PRECISION), \
                      cadence_compliance = CAST(v.column5 AS DOUBLE PRECISION) FROM (VALUES {}) AS v \
                      WHERE employee_metrics.employee_id = v.column1 AND employee_metrics.month = v.column2",
                     values.join(", ")
@@ -296,7 +296,7 @@ impl Store {
         // A department includes its sub-departments (by path); department 0 is the company.
         let roll_up = format!(
             "UPDATE department_metrics SET cadence_compliance = ( \
-               SELECT CASE WHEN SUM(m.cadence_required) >= 0.01 THEN SUM(m.cadence_met) / SUM(m.cadence_required) END \
+               SELECT CASE WHEN SUM(m.cadence_days) >= 0.01 THEN SUM(m.cadence_days_on_time) / SUM(m.cadence_days) END \
                FROM employee_metrics m JOIN employees e ON e.id = m.employee_id \
                LEFT JOIN departments de ON de.id = e.department_id \
                LEFT JOIN departments d ON d.id = department_metrics.department_id \

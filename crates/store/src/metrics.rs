@@ -51,8 +51,8 @@ const EMPLOYEE_COLS: &[(&str, ColType)] = &[
     ("training_completion_rate", ColType::Real),
     ("trainings_completed", ColType::Int),
     ("appraisal_score", ColType::Real),
-    ("cadence_required", ColType::Real),
-    ("cadence_met", ColType::Real),
+    ("cadence_days", ColType::Real),
+    ("cadence_days_on_time", ColType::Real),
     ("cadence_compliance", ColType::Real),
 ];
 
@@ -111,8 +111,8 @@ fn employee_values(r: &EmployeeMonthMetrics) -> Vec<Value> {
         r.training_completion_rate.into(),
         r.trainings_completed.into(),
         r.appraisal_score.into(),
-        Value::Real(r.cadence_required),
-        Value::Real(r.cadence_met),
+        Value::Real(r.cadence_days),
+        Value::Real(r.cadence_days_on_time),
         r.cadence_compliance.into(),
     ]
 }
@@ -575,8 +575,8 @@ where
         training_completion_rate: r.try_get(next())?,
         trainings_completed: r.try_get(next())?,
         appraisal_score: r.try_get(next())?,
-        cadence_required: r.try_get(next())?,
-        cadence_met: r.try_get(next())?,
+        cadence_days: r.try_get(next())?,
+        cadence_days_on_time: r.try_get(next())?,
         cadence_compliance: r.try_get(next())?,
     };
     Ok(EmployeeMetricRow {
