@@ -71,11 +71,7 @@ fn opportunity_facts(rows: &[CadenceOpportunityRow], tz: Tz) -> Vec<OpportunityC
                 employee_id: r.employee_id,
                 account_id: r.account_id.clone(),
                 stage_name: r.stage_name.clone(),
-                state: match r.state.as_str() {
-                    "won" => DealState::Won,
-                    "lost" => DealState::Lost,
-                    _ => DealState::Open,
-                },
+                state: DealState::parse(&r.state).unwrap_or(DealState::Open),
                 created_ts: r.created_ts,
                 close_ts: day_start(r.close_date.parse().ok()?, tz),
             })
@@ -120,15 +116,11 @@ fn month_spans(months: &[i32], tz: Tz) -> Vec<(i32, i64, i64)> {
         .collect()
 }
 
-/// How far before a month its compliance looks for the last follow-up (one interval of the
-/// slowest rule).
-fn rules_back(rules: &CadenceRules) -> i64 {
-    uplift_routing::cadence::longest_interval_secs(rules)
-}
-
 /// The months whose follow-ups the compliance of `months` (starting at `t0`) reads: those months
-/// and the ones reaching `back` seconds before them.
-fn followup_months(back: &i64, t0: i64, months: &[i32], tz: Tz) -> Vec<i32> {
+/// and the ones reaching one interval of the slowest rule before them (a customer's standing at
+/// the start of a month depends on its last follow-up before it).
+fn followup_months(rules: &CadenceRules, t0: i64, months: &[i32], tz: Tz) -> Vec<i32> {
+    let back = uplift_routing::cadence::longest_interval_secs(rules);
     let first = Month::of(local_date(
         DateTime::from_timestamp(t0 - back, 0).unwrap_or_default(),
         tz,
@@ -163,21 +155,29 @@ fn compliance_query<'a>(rules: &CadenceRules, t0: i64, t1: i64, tz: Tz, now: Dat
     }
 }
 
-/// Customer-days under a cadence and on time per employee and month of `spans`, from loaded
-/// leads, deals and follow-ups.
-fn compliance_of(
+/// The cadence records of loaded leads and deals.
+fn records_of(
     rules: &CadenceRules,
     leads: &[CadenceLeadRow],
+    opps: &[CadenceOpportunityRow],
+    tz: Tz,
+) -> Vec<CadenceRecord> {
+    build_records(rules, &lead_facts(leads, tz), &opportunity_facts(opps, tz))
+}
+
+/// Customer-days under a cadence and on time per employee and month of `spans`, from the
+/// records of loaded deals (`opps`, for won deals' accounts) and follow-ups.
+fn compliance_of(
+    rules: &CadenceRules,
+    records: &[CadenceRecord],
     opps: &[CadenceOpportunityRow],
     followups: &[(Option<String>, Option<String>, i64)],
     spans: &[(i32, i64, i64)],
     now: DateTime<Utc>,
-    tz: Tz,
 ) -> Vec<(i64, i32, f64, f64)> {
-    let records = build_records(rules, &lead_facts(leads, tz), &opportunity_facts(opps, tz));
     let won = won_deals(opps);
-    let index = FollowupIndex::new(&records, &won);
-    monthly_compliance(rules, &records, &index, followups, spans, now.timestamp())
+    let index = FollowupIndex::new(records, &won);
+    monthly_compliance(rules, records, &index, followups, spans, now.timestamp())
         .into_iter()
         .map(|c| (c.employee_id, c.month, c.days, c.on_time))
         .collect()
@@ -202,11 +202,10 @@ pub async fn month_compliance(
     let t_leads = t.elapsed();
     let opps = store.cadence_opportunities(&q).await?;
     let t_opps = t.elapsed();
-    let followups = store
-        .cadence_followups(&followup_months(&rules_back(rules), t0, months, tz))
-        .await?;
+    let followups = store.cadence_followups(&followup_months(rules, t0, months, tz)).await?;
     let loaded = t.elapsed();
-    let out = compliance_of(rules, &leads, &opps, &followups, &spans, now, tz);
+    let records = records_of(rules, &leads, &opps, tz);
+    let out = compliance_of(rules, &records, &opps, &followups, &spans, now);
     tracing::debug!(?t_leads, ?t_opps, ?loaded, total = ?t.elapsed(), leads = leads.len(), followups = followups.len(), "cadence compliance");
     Ok(out)
 }
@@ -230,11 +229,7 @@ pub async fn all_records(
     };
     let leads = store.cadence_leads(&q).await?;
     let opps = store.cadence_opportunities(&q).await?;
-    Ok(build_records(
-        rules,
-        &lead_facts(&leads, tz),
-        &opportunity_facts(&opps, tz),
-    ))
+    Ok(records_of(rules, &leads, &opps, tz))
 }
 
 /// A customer whose next follow-up is due.
@@ -279,26 +274,26 @@ pub async fn due_followups(
     };
     let leads = store.cadence_leads(&q).await?;
     let opps = store.cadence_opportunities(&q).await?;
-    Ok(due_of(rules, &leads, &opps, employees, now, tz))
+    let mut records = records_of(rules, &leads, &opps, tz);
+    // Others' wins on the rep's accounts came only to end the rep's care; their records go.
+    if let Some(ids) = employees {
+        records.retain(|r| ids.contains(&r.employee_id));
+    }
+    Ok(due_of(rules, &records, &leads, &opps, now, tz))
 }
 
-/// Where every loaded customer under a cadence stands today (of `employees`, or everyone).
+/// Where each record stands today, with last touches and names from the loaded leads and deals.
 fn due_of(
     rules: &CadenceRules,
+    records: &[CadenceRecord],
     leads: &[CadenceLeadRow],
     opps: &[CadenceOpportunityRow],
-    employees: Option<&[i64]>,
     now: DateTime<Utc>,
     tz: Tz,
 ) -> Vec<DueFollowup> {
     let t = now.timestamp();
     let today = local_date(now, tz);
     let (ds, de) = (day_start(today, tz), day_start(today + Duration::days(1), tz));
-    let mut records = build_records(rules, &lead_facts(leads, tz), &opportunity_facts(opps, tz));
-    // Others' wins on the rep's accounts came only to end the rep's care; their records go.
-    if let Some(ids) = employees {
-        records.retain(|r| ids.contains(&r.employee_id));
-    }
     // Last touches and titles by record.
     let mut last: FxHashMap<(RecordKind, &str), i64> = FxHashMap::default();
     let mut title: FxHashMap<(RecordKind, &str), &str> = FxHashMap::default();
@@ -451,11 +446,13 @@ pub async fn daily(store: &Store, day: &str, now: DateTime<Utc>) -> Result<Caden
     let leads = store.cadence_leads(&q).await?;
     let opps = store.cadence_opportunities(&q).await?;
     let followups = store
-        .cadence_followups(&followup_months(&rules_back(&rules), t0, &months, tz))
+        .cadence_followups(&followup_months(&rules, t0, &months, tz))
         .await?;
-    let rows = compliance_of(&rules, &leads, &opps, &followups, &spans, now, tz);
+    // One set of records serves both.
+    let records = records_of(&rules, &leads, &opps, tz);
+    let rows = compliance_of(&rules, &records, &opps, &followups, &spans, now);
     store.write_cadence_compliance(&months, &rows).await?;
-    let due = due_of(&rules, &leads, &opps, None, now, tz);
+    let due = due_of(&rules, &records, &leads, &opps, now, tz);
     reminders(store, &due, day, now).await
 }
 
@@ -481,7 +478,12 @@ pub async fn reminders(
     }
     run.due_today = per_rep.values().map(|c| c.0).sum();
     run.overdue = per_rep.values().map(|c| c.1).sum();
-    let numbers = store.employee_numbers().await?;
+    let numbers: FxHashMap<i64, String> = store
+        .employee_keys()
+        .await?
+        .into_iter()
+        .map(|k| (k.id, k.employee_no))
+        .collect();
     let mut notes = Vec::new();
     for (id, (today, overdue)) in &per_rep {
         if today + overdue == 0 {

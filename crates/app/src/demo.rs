@@ -218,6 +218,18 @@ fn poisson(rng: &mut SmallRng, mean: f64) -> u32 {
     }
 }
 
+/// A lead source drawn by its share of leads (one uniform draw).
+fn pick_source(rng: &mut SmallRng) -> (&'static str, f64, f64) {
+    let mut r = rng.random::<f64>();
+    for s in SOURCES {
+        if r < s.1 {
+            return *s;
+        }
+        r -= s.1;
+    }
+    SOURCES[0]
+}
+
 fn sf_time(t: chrono::DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S.000+0000").to_string()
 }
@@ -521,15 +533,7 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
                         .and_hms_opt(rng.random_range(0..24), rng.random_range(0..60), 0)
                         .unwrap_or_default(),
                 ) - Duration::hours(8);
-                let mut r = rng.random::<f64>();
-                let mut src = SOURCES[0];
-                for s in SOURCES {
-                    if r < s.1 {
-                        src = *s;
-                        break;
-                    }
-                    r -= s.1;
-                }
+                let src = pick_source(&mut rng);
                 let industry = INDUSTRIES[rng.random_range(0..INDUSTRIES.len())];
                 let first_delay_h = exponential(&mut rng, p.speed_hours);
                 let n_follow = poisson(&mut rng, habit).min(20);
@@ -984,15 +988,7 @@ pub async fn route_live_leads(store: &Store, count: usize, seed: u64) -> Result<
     let now = Utc::now();
     let mut n = 0;
     for i in 0..count {
-        let mut r = rng.random::<f64>();
-        let mut src = SOURCES[0];
-        for s in SOURCES {
-            if r < s.1 {
-                src = *s;
-                break;
-            }
-            r -= s.1;
-        }
+        let src = pick_source(&mut rng);
         let city = CITIES[rng.random_range(0..CITIES.len())];
         let lead = crate::routing::IncomingLead {
             id: format!("00QLIVE{:011}", i + 1),

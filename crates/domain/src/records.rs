@@ -184,6 +184,22 @@ pub enum DealState {
 }
 
 impl DealState {
+    /// The name stored in the database (`open`, `won`, `lost`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DealState::Open => "open",
+            DealState::Won => "won",
+            DealState::Lost => "lost",
+        }
+    }
+
+    /// Reads [`DealState::as_str`]'s form.
+    pub fn parse(s: &str) -> Option<DealState> {
+        [DealState::Open, DealState::Won, DealState::Lost]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+
     /// Salesforce's rule when IsWon/IsClosed are absent: `Closed Won`, `Closed Lost`, else open.
     pub fn from_stage_name(stage: &str) -> DealState {
         let s = stage.trim().to_ascii_lowercase();
@@ -444,5 +460,9 @@ mod tests {
         assert_eq!(DealState::from_stage_name("Closed Won"), DealState::Won);
         assert_eq!(DealState::from_stage_name("closed lost"), DealState::Lost);
         assert_eq!(DealState::from_stage_name("Negotiation/Review"), DealState::Open);
+        for d in [DealState::Open, DealState::Won, DealState::Lost] {
+            assert_eq!(DealState::parse(d.as_str()), Some(d));
+        }
+        assert_eq!(DealState::parse("closed"), None);
     }
 }

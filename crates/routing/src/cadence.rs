@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use uplift_domain::Lang;
+pub use uplift_domain::records::DealState;
 
 const DAY: i64 = 86_400;
 
@@ -254,14 +255,6 @@ pub struct LeadCadenceFacts {
     pub converted_ts: Option<i64>,
     /// The last follow-up on the lead (WhoId), used as the end of a closed lead's stage.
     pub last_followup_ts: Option<i64>,
-}
-
-/// The outcome of an opportunity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DealState {
-    Open,
-    Won,
-    Lost,
 }
 
 /// An opportunity as the cadence needs it.

@@ -289,13 +289,7 @@ fn a_rep_with_three_leads_is_judged_mostly_on_the_team() {
 
 #[test]
 fn round_robin_and_load_balancing_respect_capacity_and_availability() {
-    let reps: Vec<RepFacts> = (0..4)
-        .map(|_| RepFacts {
-            team: Arc::from("T"),
-            tenure_band: TenureBand::Growing,
-            industries: Vec::new(),
-        })
-        .collect();
+    let reps = plain_reps(4);
     let slots = [
         Slot {
             capacity_left: 1,
@@ -347,13 +341,7 @@ fn optimal_matches_brute_force_on_small_instances() {
     }
     let names: Vec<Arc<str>> = ["a", "b", "c"].iter().map(|s| Arc::from(*s)).collect();
     for _ in 0..200 {
-        let reps: Vec<RepFacts> = (0..3)
-            .map(|_| RepFacts {
-                team: Arc::from("T"),
-                tenure_band: TenureBand::Growing,
-                industries: vec![],
-            })
-            .collect();
+        let reps = plain_reps(3);
         let table = Table(
             (0..3)
                 .map(|_| (0..3).map(|_| rng.random_range(0..100) as f64).collect())
@@ -505,13 +493,7 @@ fn the_premium_cap_never_serves_cheap_leads_instead_of_valuable_ones() {
             }
         }
     }
-    let reps: Vec<RepFacts> = (0..3)
-        .map(|_| RepFacts {
-            team: Arc::from("T"),
-            tenure_band: TenureBand::Growing,
-            industries: vec![],
-        })
-        .collect();
+    let reps = plain_reps(3);
     let slots = vec![
         Slot {
             capacity_left: 2,
@@ -549,4 +531,15 @@ fn the_premium_cap_never_serves_cheap_leads_instead_of_valuable_ones() {
         .map(|r| (0..4).filter(|&i| b.owner[i] == Some(r)).count())
         .collect();
     assert!(held.iter().max().unwrap() - held.iter().min().unwrap() <= 1, "{held:?}");
+}
+
+/// `n` reps of one team and band, with no industry experience.
+fn plain_reps(n: usize) -> Vec<RepFacts> {
+    (0..n)
+        .map(|_| RepFacts {
+            team: Arc::from("T"),
+            tenure_band: TenureBand::Growing,
+            industries: vec![],
+        })
+        .collect()
 }

@@ -232,14 +232,6 @@ impl Store {
             .await?))
     }
 
-    /// Employee numbers by id.
-    pub async fn employee_numbers(&self) -> Result<std::collections::HashMap<i64, String>, StoreError> {
-        let rows: Vec<(i64, String)> = on_pool!(self, |p| sqlx::query_as("SELECT id, employee_no FROM employees")
-            .fetch_all(p)
-            .await?);
-        Ok(rows.into_iter().collect())
-    }
-
     /// The id of the employee with this number.
     pub async fn employee_id_of(&self, employee_no: &str) -> Result<Option<i64>, StoreError> {
         Ok(on_pool!(self, |p| sqlx::query_scalar(

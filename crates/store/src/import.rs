@@ -370,12 +370,7 @@ fn stage_row(r: Record, tz: Tz, out: &mut Vec<Value>) -> bool {
             o.stage_name.into(),
             o.amount.map(|m| m.fen()).into(),
             o.currency.into(),
-            match o.state {
-                DealState::Open => "open",
-                DealState::Won => "won",
-                DealState::Lost => "lost",
-            }
-            .into(),
+            o.state.as_str().into(),
             o.probability.into(),
             o.account_id.into(),
             o.created_at.map(|t| t.timestamp()).into(),

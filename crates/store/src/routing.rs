@@ -147,17 +147,6 @@ impl Store {
             .await?))
     }
 
-    /// The owner id of a lead when that owner is one of this employee's CRM users.
-    pub async fn lead_owner_of(&self, lead_id: &str, employee_no: &str) -> Result<Option<String>, StoreError> {
-        let sql = "SELECT l.owner_id FROM leads l JOIN crm_users u ON u.source_id = l.owner_id \
-            JOIN employees e ON e.id = u.employee_id WHERE l.source_id = $1 AND e.employee_no = $2";
-        Ok(on_pool!(self, |p| sqlx::query_scalar(sql)
-            .bind(lead_id)
-            .bind(employee_no)
-            .fetch_optional(p)
-            .await?))
-    }
-
     /// Records a follow-up logged in Uplift (the rep's one-click log) as a completed task on a lead
     /// (`who_id`) or an opportunity or account (`what_id`).
     #[allow(clippy::too_many_arguments)]
