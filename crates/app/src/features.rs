@@ -178,57 +178,68 @@ impl Extras {
             );
         }
 
-        // The stored mix: parsed once, the most common values listed (the first is the reference).
-        let mut parsed = Vec::new();
-        let (mut by_source, mut by_industry): (BTreeMap<String, i64>, BTreeMap<String, i64>) = Default::default();
-        for r in store.lead_mix(from.to_key(), to.to_key()).await? {
-            let mut lines = Vec::new();
-            for line in r.mix.lines() {
+        // The stored mix: counted once without copying its text, the most common values listed
+        // (the first is the reference), then each person-month's counts placed by value.
+        let mix = store.lead_mix(from.to_key(), to.to_key()).await?;
+        fn lines(text: &str) -> impl Iterator<Item = (&str, &str, i64)> {
+            text.lines().filter_map(|line| {
                 let mut parts = line.split('\t');
-                let (Some(kind), Some(value), Some(n)) = (parts.next(), parts.next(), parts.next()) else {
-                    continue;
-                };
-                let Ok(n) = n.trim().parse::<i64>() else { continue };
+                let (kind, value, n) = (parts.next()?, parts.next()?, parts.next()?);
+                Some((kind, value, n.trim().parse::<i64>().ok()?))
+            })
+        }
+        let (mut by_source, mut by_industry): (FxHashMap<&str, i64>, FxHashMap<&str, i64>) = Default::default();
+        for r in &mix {
+            for (kind, value, n) in lines(&r.mix) {
                 match kind {
-                    "s" => *by_source.entry(value.to_string()).or_default() += n,
-                    "i" => *by_industry.entry(value.to_string()).or_default() += n,
+                    "s" => *by_source.entry(value).or_default() += n,
+                    "i" => *by_industry.entry(value).or_default() += n,
                     _ => {}
                 }
-                lines.push((kind.to_string(), value.to_string(), n));
             }
-            parsed.push((r.employee_no, r.month as i32, lines));
         }
-        let top = |m: &BTreeMap<String, i64>| {
-            let mut v: Vec<(&String, &i64)> = m.iter().filter(|(k, _)| !k.trim().is_empty()).collect();
-            v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let top = |m: &FxHashMap<&str, i64>| {
+            let mut v: Vec<(&str, i64)> = m
+                .iter()
+                .map(|(k, n)| (*k, *n))
+                .filter(|(k, _)| !k.trim().is_empty())
+                .collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
             v.into_iter()
                 .take(MAX_LEVELS + 1)
-                .map(|(k, _)| k.clone())
+                .map(|(k, _)| k.to_string())
                 .collect::<Vec<_>>()
         };
         let (sources, industries) = (top(&by_source), top(&by_industry));
+        let position = |listed: &[String]| -> FxHashMap<String, usize> {
+            listed.iter().enumerate().map(|(i, v)| (v.clone(), i)).collect()
+        };
+        let (source_at, industry_at) = (position(&sources), position(&industries));
         x.sources = sources.iter().map(|v| x.id(format!("source:{v}"))).collect();
         x.industries = industries.iter().map(|v| x.id(format!("industry:{v}"))).collect();
-        for (no, month, lines) in parsed {
+        for r in &mix {
             let (mut total, mut own) = (0, 0);
             let (mut s, mut i) = (vec![0; sources.len()], vec![0; industries.len()]);
-            for (kind, value, n) in lines {
-                match kind.as_str() {
+            for (kind, value, n) in lines(&r.mix) {
+                match kind {
                     "s" => {
                         total += n;
-                        if let Some(k) = sources.iter().position(|v| *v == value) {
+                        if let Some(&k) = source_at.get(value) {
                             s[k] += n;
                         }
                     }
                     "i" => {
-                        if let Some(k) = industries.iter().position(|v| *v == value) {
+                        if let Some(&k) = industry_at.get(value) {
                             i[k] += n;
                         }
                     }
                     _ => own += n,
                 }
             }
-            x.leads.entry(no).or_default().insert(month, (total, own, s, i));
+            x.leads
+                .entry(r.employee_no.clone())
+                .or_default()
+                .insert(r.month as i32, (total, own, s, i));
         }
 
         let mut skills = BTreeSet::new();
@@ -259,7 +270,7 @@ impl Extras {
         Ok(x)
     }
 
-    /// The extra features of one person-month, sorted by id.
+    /// The extra features of one person-month, in the same order for every row (by kind).
     pub fn of(&self, employee_no: &str, month: i32) -> Vec<(Arc<str>, f64)> {
         let mut out = Vec::new();
         let Some(m) = Month::from_key(month) else { return out };
@@ -276,7 +287,8 @@ impl Extras {
             }
             let end = m.last_day();
             for (skill, id) in &self.skills {
-                let done = p.skills.iter().any(|(d, s)| *d <= end && s == skill);
+                // Skills are interned (`Extras::id`): the same skill is the same pointer.
+                let done = p.skills.iter().any(|(d, s)| *d <= end && Arc::ptr_eq(s, skill));
                 out.push((id.clone(), f64::from(u8::from(done))));
             }
         }
@@ -295,7 +307,6 @@ impl Extras {
                 out.push((self.match_id.clone(), *own as f64 / total));
             }
         }
-        out.sort_by(|a, b| a.0.cmp(&b.0));
         out
     }
 }

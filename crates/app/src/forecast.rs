@@ -52,7 +52,9 @@ pub struct ForecastLine {
     pub attainment: Option<f64>,
     /// Won so far, when the month is the current one.
     pub month_to_date: Option<f64>,
-    /// Won so far + the forecast for the days left, when the month is the current one.
+    /// The current month only: won so far + what is still to come (deals open since the month
+    /// began and still open today, with their chance of closing in the days left, and the
+    /// run-rate of the days left). Deals closed since the 1st are not counted twice.
     pub projection: Option<f64>,
     pub method: String,
 }
@@ -193,6 +195,11 @@ pub async fn forecast(store: &Store, scope: &Scope, q: &ForecastQuery) -> Result
     {
         return Err(AppError::NotFound(format!("{}: {d}", l.pick("部门", "department"))));
     }
+    // The current month (company time zone): what is already won, and the rest of the month
+    // forecast from the deals still open today.
+    let today = today(store).await?;
+    let current = Month::of(today) == month;
+    let elapsed = current.then(|| f64::from(today.day() - 1) / f64::from(month.days()));
     let f = {
         let data = data.clone();
         crate::heavy(move || {
@@ -200,6 +207,7 @@ pub async fn forecast(store: &Store, scope: &Scope, q: &ForecastQuery) -> Result
                 people: &data.people,
                 deals: &data.deals,
                 month,
+                month_elapsed: elapsed,
             })
         })
         .await?
@@ -213,10 +221,6 @@ pub async fn forecast(store: &Store, scope: &Scope, q: &ForecastQuery) -> Result
     {
         targets.insert(e, (fen as f64 / 100.0, m as i32 != month.to_key()));
     }
-
-    // The current month: what is already won, and the forecast for the rest of it.
-    let today = today(store).await?;
-    let current = Month::of(today) == month;
     let mut won_so_far = vec![0.0; data.people.len()];
     if current {
         let m = month_index(month);
@@ -226,12 +230,6 @@ pub async fn forecast(store: &Store, scope: &Scope, q: &ForecastQuery) -> Result
             }
         }
     }
-    // Share of the month still ahead (only used for the current month).
-    let left = if current {
-        f64::from(month.days().saturating_sub(today.day()) + 1) / f64::from(month.days())
-    } else {
-        0.0
-    };
 
     let mut people = Vec::new();
     let (mut joiners, mut leavers) = (0, 0);
@@ -264,7 +262,7 @@ pub async fn forecast(store: &Store, scope: &Scope, q: &ForecastQuery) -> Result
             target_carried,
             attainment: target.map(|t| pf.forecast / t),
             month_to_date: current.then_some(won_so_far[pf.person]),
-            projection: current.then(|| won_so_far[pf.person] + pf.forecast * left),
+            projection: pf.rest_of_month.map(|rest| won_so_far[pf.person] + rest),
             method: pf.method.to_string(),
         });
     }

@@ -4,7 +4,9 @@ use serde::Serialize;
 use uplift_domain::access::Scope;
 use uplift_domain::{Lang, Month};
 use uplift_insight::drivers::{DriverError, analyse_drivers};
-use uplift_insight::features::{PersonMonth, TARGETS, driver_input, excluded_for, explain, feature_label};
+use uplift_insight::features::{
+    PersonMonth, TARGETS, driver_input, excluded_for, explain, feature_label, reason_label,
+};
 use uplift_store::{MetricFilter, Store};
 
 use crate::AppError;
@@ -96,11 +98,10 @@ async fn person_months(
                 Ok(None)
             }
         },
-        store.employee_metrics(&filter)
+        store.employee_metrics_for_analysis(&filter)
     );
     let (extras, rows) = (extras?, rows?);
-    tracing::debug!(elapsed = ?t.elapsed(), "person-months and extras loaded");
-    Ok(rows
+    let out: Vec<PersonMonth> = rows
         .into_iter()
         .map(|r| PersonMonth {
             extra: extras
@@ -111,7 +112,9 @@ async fn person_months(
             department: r.department,
             metrics: r.metrics,
         })
-        .collect())
+        .collect();
+    tracing::debug!(elapsed = ?t.elapsed(), "person-months and extras loaded");
+    Ok(out)
 }
 
 /// Ranks what drives the target for the people in `scope`.
@@ -183,18 +186,21 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
         .map(|(feature, reason)| Excluded {
             label: feature_label(&feature, lang),
             feature,
-            reason,
+            reason: reason_label(&reason, lang),
         })
         .collect();
     excluded.extend(report.dropped.iter().map(|(f, r)| Excluded {
         label: feature_label(f, lang),
         feature: f.clone(),
-        reason: r.clone(),
+        reason: reason_label(r, lang),
     }));
     excluded.extend(skipped.into_iter().map(|f| Excluded {
         label: feature_label(&f, lang),
         feature: f,
-        reason: "too few person-months for the wider feature table (attributes, lead mix, skills)".into(),
+        reason: reason_label(
+            "too few person-months for the wider feature table (attributes, lead mix, skills)",
+            lang,
+        ),
     }));
     Ok(DriversResult {
         target: q.target.clone(),
@@ -253,7 +259,13 @@ impl DriversResult {
         );
         for d in &self.drivers {
             let mark = if let Some(c) = &d.confounded_by {
-                format!(" [{} {c}]", lang.pick("混杂：", "confounded by"))
+                let c = match c.as_str() {
+                    "tenure" => lang.pick("司龄", "tenure").to_string(),
+                    "department" => lang.pick("部门", "department").to_string(),
+                    "month" => lang.pick("月份", "month").to_string(),
+                    other => feature_label(other, lang),
+                };
+                format!(" [{}{c}]", lang.pick("混杂：", "confounded by "))
             } else if d.nonlinear {
                 format!(" [{}]", lang.pick("非线性", "non-linear"))
             } else {
@@ -274,7 +286,7 @@ impl DriversResult {
         if !self.excluded.is_empty() {
             out.push_str(&format!("\n{}:\n", lang.pick("未纳入的因素", "left out")));
             for e in &self.excluded {
-                out.push_str(&format!("  {} — {}\n", e.feature, e.reason));
+                out.push_str(&format!("  {} ({}) — {}\n", e.label, e.feature, e.reason));
             }
         }
         out

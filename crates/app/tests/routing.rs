@@ -327,14 +327,26 @@ async fn a_demo_of_today_has_new_leads_waiting_for_their_first_contact() {
     )
     .await
     .expect("demo");
+    // Early in a month the history's last uncontacted leads are still inside the SLA look-back:
+    // only the leads routed now are counted.
+    let history: std::collections::HashSet<String> =
+        uplift_app::sla::waiting_leads(&db.store, &uplift_domain::access::Scope::All, None, chrono::Utc::now())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|w| w.lead_id)
+            .collect();
     let n = uplift_app::demo::route_live_leads(&db.store, 12, 9)
         .await
         .expect("live leads");
     assert_eq!(n, 12);
     let now = chrono::Utc::now();
-    let waiting = uplift_app::sla::waiting_leads(&db.store, &uplift_domain::access::Scope::All, None, now)
+    let waiting: Vec<_> = uplift_app::sla::waiting_leads(&db.store, &uplift_domain::access::Scope::All, None, now)
         .await
-        .unwrap();
+        .unwrap()
+        .into_iter()
+        .filter(|w| !history.contains(&w.lead_id))
+        .collect();
     assert_eq!(waiting.len(), 12);
     // Spread over the last 30 hours: every lead is within its first day and a half.
     assert!(
@@ -374,5 +386,5 @@ async fn a_demo_of_today_has_new_leads_waiting_for_their_first_contact() {
     )
     .await
     .unwrap();
-    assert_eq!(mine.len(), 1);
+    assert_eq!(mine.iter().filter(|w| !history.contains(&w.lead_id)).count(), 1);
 }

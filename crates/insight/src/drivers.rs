@@ -186,14 +186,93 @@ fn absorb(col: &[f64], factors: &[&Factor]) -> Vec<f64> {
     out
 }
 
-/// [`absorb`] of many columns, spread over the machine's cores (each column is independent).
-fn absorb_all(cols: &[&[f64]], factors: &[&Factor]) -> Vec<Vec<f64>> {
+/// Exact removal of two factors' fixed effects at once, for when one of them has few levels (the
+/// month): demean by the large factor, then project out the small factor's dummies (all but the
+/// first) as they look after that demeaning — a (levels − 1)² system solved once for all columns.
+/// Equals [`absorb`] run to convergence, in three passes over a column instead of dozens.
+struct TwoWay<'a> {
+    large: &'a Factor,
+    small: &'a Factor,
+    /// share[l][s]: the share of the large factor's level l in the small factor's level s.
+    share: Vec<Vec<f64>>,
+    /// Pseudo-inverse of the small factor's dummies' Gram matrix after demeaning (levels 1..).
+    gram_inv: DMatrix<f64>,
+}
+
+impl<'a> TwoWay<'a> {
+    fn new(a: &'a Factor, b: &'a Factor) -> Option<TwoWay<'a>> {
+        let (large, small) = if a.levels >= b.levels { (a, b) } else { (b, a) };
+        let (nl, ns) = (large.levels, small.levels);
+        if !(2..=400).contains(&ns) || nl.saturating_mul(ns) > 4_000_000 {
+            return None;
+        }
+        let mut cells = vec![vec![0.0f64; ns]; nl];
+        for (&l, &s) in large.level.iter().zip(&small.level) {
+            cells[l][s] += 1.0;
+        }
+        let size_s: Vec<f64> = (0..ns).map(|s| cells.iter().map(|c| c[s]).sum()).collect();
+        let share: Vec<Vec<f64>> = cells
+            .iter()
+            .map(|c| {
+                let total: f64 = c.iter().sum();
+                c.iter().map(|v| v / total.max(1.0)).collect()
+            })
+            .collect();
+        // G[m][k] = δ n_m − Σ_l n_lm n_lk / n_l, over the small levels 1.. (level 0 is the reference).
+        let g = DMatrix::from_fn(ns - 1, ns - 1, |i, j| {
+            let (m, k) = (i + 1, j + 1);
+            let cross: f64 = cells.iter().zip(&share).map(|(c, sh)| c[m] * sh[k]).sum();
+            if m == k { size_s[m] - cross } else { -cross }
+        });
+        let gram_inv = g.pseudo_inverse(1e-9).ok()?;
+        Some(TwoWay {
+            large,
+            small,
+            share,
+            gram_inv,
+        })
+    }
+
+    fn absorb(&self, col: &[f64]) -> Vec<f64> {
+        let mut out = col.to_vec();
+        self.large.demean(&mut out);
+        let ns = self.small.levels;
+        // The demeaned column against each demeaned dummy: the dummy's own rows suffice, as the
+        // demeaned column sums to zero within every level of the large factor.
+        let mut r = vec![0.0; ns];
+        for (v, &s) in out.iter().zip(&self.small.level) {
+            r[s] += v;
+        }
+        let coef = &self.gram_inv * DVector::from_column_slice(&r[1..]);
+        let c = |s: usize| if s == 0 { 0.0 } else { coef[s - 1] };
+        let adjust: Vec<f64> = self
+            .share
+            .iter()
+            .map(|sh| (1..ns).map(|s| coef[s - 1] * sh[s]).sum())
+            .collect();
+        for ((v, &s), &l) in out.iter_mut().zip(&self.small.level).zip(&self.large.level) {
+            *v -= c(s) - adjust[l];
+        }
+        out
+    }
+}
+
+/// Removes both factors' effects: exactly when one of them is small, by alternating otherwise.
+fn absorb_two(col: &[f64], factors: &[&Factor; 2], exact: Option<&TwoWay>) -> Vec<f64> {
+    match exact {
+        Some(t) => t.absorb(col),
+        None => absorb(col, factors),
+    }
+}
+
+/// [`absorb_two`] of many columns, spread over the machine's cores (each column is independent).
+fn absorb_all(cols: &[&[f64]], factors: &[&Factor; 2], exact: Option<&TwoWay>) -> Vec<Vec<f64>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     let chunk = cols.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let handles: Vec<_> = cols
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|c| absorb(c, factors)).collect::<Vec<_>>()))
+            .map(|part| scope.spawn(move || part.iter().map(|c| absorb_two(c, factors, exact)).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()
@@ -210,31 +289,70 @@ struct Fit {
     r_squared: f64,
 }
 
+/// Σ aᵢbᵢ with four running sums (so the compiler can vectorise it; the order of additions is
+/// fixed, so results are reproducible).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
 /// Least squares of `y` on the columns (add a column of ones for an intercept). `absorbed` counts
 /// parameters already removed by [`absorb`] (for the degrees of freedom). The pseudo-inverse keeps
-/// near-collinear designs solvable; callers drop exact duplicates first.
+/// near-collinear designs solvable; callers drop exact duplicates first. Built from column dot
+/// products (X'X, and the HC1 middle Σ eᵢ² xᵢxᵢ'), never an n × k matrix: at 234,000 rows × 40
+/// columns that matrix and its copies cost more than the arithmetic.
 fn ols(cols: &[&[f64]], y: &[f64], absorbed: usize) -> Option<Fit> {
     let n = y.len();
     let k = cols.len();
-    if n <= k + absorbed || k == 0 {
+    if n <= k + absorbed || k == 0 || cols.iter().any(|c| c.len() != n) {
         return None;
     }
-    let x = DMatrix::from_fn(n, k, |i, j| cols[j][i]);
-    let yv = DVector::from_column_slice(y);
-    let inv = x.tr_mul(&x).pseudo_inverse(1e-10).ok()?;
-    let beta = &inv * x.tr_mul(&yv);
-    let resid = &yv - &x * &beta;
-    // HC1: (X'X)⁻¹ X' diag(e²) X (X'X)⁻¹ · n/(n−k): the middle as (e∘X)'(e∘X).
-    let mut xe = x.clone();
-    for (i, mut row) in xe.row_iter_mut().enumerate() {
-        row *= resid[i];
+    let mut xtx = DMatrix::zeros(k, k);
+    for a in 0..k {
+        for b in a..k {
+            let v = dot(cols[a], cols[b]);
+            xtx[(a, b)] = v;
+            xtx[(b, a)] = v;
+        }
+    }
+    let xty = DVector::from_iterator(k, cols.iter().map(|c| dot(c, y)));
+    let inv = xtx.pseudo_inverse(1e-10).ok()?;
+    let beta = &inv * xty;
+    let mut resid = y.to_vec();
+    for (c, b) in cols.iter().zip(beta.iter()) {
+        resid.iter_mut().zip(c.iter()).for_each(|(e, x)| *e -= b * x);
+    }
+    // HC1: (X'X)⁻¹ X' diag(e²) X (X'X)⁻¹ · n/(n−k).
+    let e2: Vec<f64> = resid.iter().map(|e| e * e).collect();
+    let mut meat = DMatrix::zeros(k, k);
+    let mut weighted = vec![0.0; n];
+    for a in 0..k {
+        weighted
+            .iter_mut()
+            .zip(cols[a].iter().zip(&e2))
+            .for_each(|(w, (x, e))| *w = x * e);
+        for b in a..k {
+            let v = dot(&weighted, cols[b]);
+            meat[(a, b)] = v;
+            meat[(b, a)] = v;
+        }
     }
     let df = (n - k - absorbed) as f64;
-    let cov = &inv * xe.tr_mul(&xe) * &inv * (n as f64 / df);
+    let cov = &inv * meat * &inv * (n as f64 / df);
     let se = DVector::from_iterator(k, (0..k).map(|j| cov[(j, j)].max(0.0).sqrt()));
-    let ybar = yv.mean();
-    let tss: f64 = yv.iter().map(|v| (v - ybar).powi(2)).sum();
-    let rss: f64 = resid.iter().map(|e| e * e).sum();
+    let ybar = mean_of(y.iter().copied());
+    let tss: f64 = y.iter().map(|v| (v - ybar).powi(2)).sum();
+    let rss: f64 = e2.iter().sum();
     Some(Fit {
         beta,
         se,
@@ -303,7 +421,7 @@ pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError>
         let z: Vec<f64> = filled.iter().map(|v| (v - m) / sd).collect();
         // Perfectly collinear with a feature already kept: it adds nothing that can be separated.
         // (Both are z-scores over the same rows: their correlation is their dot product / (n − 1).)
-        let z_corr = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>() / (n as f64 - 1.0);
+        let z_corr = |a: &[f64], b: &[f64]| dot(a, b) / (n as f64 - 1.0);
         if let Some((k, _, _, _)) = kept.iter().find(|(_, zk, _, _)| z_corr(zk, &z).abs() > 0.999) {
             dropped.push((f.id.clone(), format!("collinear with {}", input.features[*k].id)));
             continue;
@@ -334,15 +452,15 @@ pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError>
             needed,
         });
     }
-    let y_both = absorb(&y, &both);
-    let t_both = absorb(&tenure, &both);
+    let exact = TwoWay::new(&dept, &month);
+    let y_both = absorb_two(&y, &both, exact.as_ref());
+    let t_both = absorb_two(&tenure, &both, exact.as_ref());
     // Columns the fixed effects, tenure or the drivers before them explain entirely (a city that
     // is one department, a full set of shares) leave nothing to estimate and would make the
     // regression singular: Gram–Schmidt in order, dropping what leaves no residual.
     let raw_cols: Vec<&[f64]> = kept.iter().map(|(_, z, _, _)| z.as_slice()).collect();
-    let mut z_both_all: Vec<Vec<f64>> = absorb_all(&raw_cols, &both);
+    let mut z_both_all: Vec<Vec<f64>> = absorb_all(&raw_cols, &both, exact.as_ref());
     {
-        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
         let mut basis: Vec<Vec<f64>> = Vec::new();
         let tn = dot(&t_both, &t_both).sqrt();
         if tn > 1e-9 {
@@ -730,6 +848,53 @@ mod tests {
             r.target = Some(5.0);
         }
         assert_eq!(analyse_drivers(&input), Err(DriverError::ConstantTarget));
+    }
+
+    #[test]
+    fn exact_two_way_absorption_equals_alternating_projections_and_the_dot_product_ols() {
+        // An unbalanced panel: 40 departments of uneven size, 15 months, people missing months.
+        let mut rng = SmallRng::seed_from_u64(9);
+        let (mut dept, mut month, mut col) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..3_000 {
+            let d = (i % 40).min(rng.random_range(0..40));
+            let m = rng.random_range(0..15);
+            dept.push(d);
+            month.push(m);
+            col.push(3.0 * d as f64 - 2.0 * (m * m) as f64 + normal(&mut rng) * 5.0);
+        }
+        let (dept, month) = (Factor::new(dept), Factor::new(month));
+        let exact = TwoWay::new(&dept, &month).expect("month is small");
+        let a = exact.absorb(&col);
+        let mut b = col.clone();
+        for _ in 0..5_000 {
+            dept.demean(&mut b);
+            month.demean(&mut b);
+        }
+        let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+        assert!(worst < 1e-8, "exact and alternating differ by {worst}");
+        // The result has no department or month means left.
+        let mut c = a.clone();
+        assert!(dept.demean(&mut c) < 1e-9 && month.demean(&mut c) < 1e-9);
+
+        // OLS from dot products equals the textbook solution on a small design.
+        let x1: Vec<f64> = (0..500).map(|i| (i as f64 * 0.37).sin()).collect();
+        let x2: Vec<f64> = (0..500).map(|i| (i % 7) as f64).collect();
+        let ones = vec![1.0; 500];
+        let y: Vec<f64> = (0..500)
+            .map(|i| 2.0 + 3.0 * x1[i] - 0.5 * x2[i] + normal(&mut rng))
+            .collect();
+        let fit = ols(&[&ones, &x1, &x2], &y, 0).unwrap();
+        let x = DMatrix::from_fn(500, 3, |i, j| [&ones, &x1, &x2][j][i]);
+        let beta = (x.transpose() * &x).try_inverse().unwrap() * x.transpose() * DVector::from_column_slice(&y);
+        for j in 0..3 {
+            assert!((fit.beta[j] - beta[j]).abs() < 1e-9, "{} vs {}", fit.beta[j], beta[j]);
+        }
+        assert!(
+            (fit.beta[1] - 3.0).abs() < 4.0 * fit.se[1],
+            "{} ± {}",
+            fit.beta[1],
+            fit.se[1]
+        );
     }
 
     #[test]

@@ -14,8 +14,8 @@ pub struct PersonMonth {
     pub metrics: EmployeeMonthMetrics,
     /// Features beyond the metric table, by id (see [`extra_label`]): attributes (`age`,
     /// `attr:学历=硕士`, `city:杭州`), lead mix (`source:Web`, `industry:制造业`,
-    /// `industry_match_rate`), skills trained (`skill:negotiation`). Absent = missing.
-    /// Sorted by id; ids are shared (`Arc`) across the rows.
+    /// `industry_match_rate`), skills trained (`skill:negotiation`). Absent = missing. In any
+    /// order; ids should be shared (`Arc`) across the rows, which makes building the table fast.
     pub extra: Vec<(std::sync::Arc<str>, f64)>,
 }
 
@@ -259,8 +259,45 @@ pub fn excluded_for(target: &str) -> Vec<(String, String)> {
         .filter(|(f, _)| *f != target)
         .map(|(f, r)| (f.to_string(), r.to_string()))
         .collect();
+    // Appraisals are written with the month's results in view: ranked as a driver they came
+    // first on every company tried, with the arrow pointing from result to rating. Not a lever.
+    out.push(("appraisal_score".into(), RATING_OF_RESULTS.into()));
     out.push((target.to_string(), "the target itself".into()));
     out
+}
+
+const RATING_OF_RESULTS: &str = "a rating of the results, written with them in view: not a lever";
+
+/// A reason a feature was left out (from [`excluded_for`] or the driver analysis' screens), in
+/// the user's language. Reasons are produced in English by the engines; unknown ones stay as they are.
+pub fn reason_label(reason: &str, lang: Lang) -> String {
+    if lang == Lang::En {
+        return reason.to_string();
+    }
+    let fixed = match reason {
+        "contains the target (the same deals counted another way)" => Some("包含目标本身（同一批成交换一种算法）"),
+        "counts the same won deals as the target" => Some("与目标数的是同一批赢单"),
+        "follows from the target (converted leads become this pipeline)" => {
+            Some("是目标的结果（转化的线索变成这些商机）")
+        }
+        "the target itself" => Some("目标本身"),
+        RATING_OF_RESULTS => Some("绩效评分是看着结果打的：是结果的评价，不是可以拉动的因素"),
+        "missing in more than half the rows" => Some("超过一半的人月缺少该值"),
+        "constant" => Some("没有变化"),
+        "no variation within departments and months" => Some("在同一部门、同一月份内没有差异"),
+        "collinear with other drivers and the controls" => Some("可由其他因素和控制变量完全解释"),
+        "too few person-months for the wider feature table (attributes, lead mix, skills)" => {
+            Some("人月数不足以分析扩展因素（人员属性、线索结构、技能）")
+        }
+        _ => None,
+    };
+    if let Some(t) = fixed {
+        return t.to_string();
+    }
+    match reason.strip_prefix("collinear with ") {
+        Some(other) => format!("与「{}」完全共线", feature_label(other, lang)),
+        None => reason.to_string(),
+    }
 }
 
 /// The driver input for `target` from person-months: months worked below half time (fte < 0.5)
@@ -271,25 +308,46 @@ pub fn driver_input(target: &str, rows: &[PersonMonth]) -> DriverInput {
         .iter()
         .filter(|c| !excluded.iter().any(|(f, _)| f == c.id))
         .collect();
-    // The extra features present anywhere, in a stable order.
-    let extra_ids: Vec<String> = rows
-        .iter()
-        .flat_map(|r| r.extra.iter().map(|(k, _)| k.clone()))
+    // The extra features present anywhere, in a stable order. Rows share their ids (`Arc`s), and
+    // most rows list the same ids as the row before: both are checked by pointer, so placing a
+    // row's extras costs no string comparison (this is per person-month × feature).
+    let ptr = |k: &std::sync::Arc<str>| std::sync::Arc::as_ptr(k) as *const u8 as usize;
+    let mut by_ptr: std::collections::HashMap<usize, std::sync::Arc<str>> = std::collections::HashMap::new();
+    let mut last: Vec<usize> = Vec::new();
+    for r in rows {
+        if r.extra.len() == last.len() && r.extra.iter().zip(&last).all(|((k, _), p)| ptr(k) == *p) {
+            continue;
+        }
+        last = r.extra.iter().map(|(k, _)| ptr(k)).collect();
+        for (k, _) in &r.extra {
+            by_ptr.entry(ptr(k)).or_insert_with(|| k.clone());
+        }
+    }
+    let extra_ids: Vec<String> = by_ptr
+        .values()
+        .map(|k| k.to_string())
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
-        .map(|k| k.to_string())
         .collect();
+    let base = candidates.len();
+    let column: std::collections::HashMap<usize, usize> = by_ptr
+        .iter()
+        .filter_map(|(p, k)| Some((*p, base + extra_ids.binary_search_by(|id| id.as_str().cmp(k)).ok()?)))
+        .collect();
+    let mut last: Vec<(usize, usize)> = Vec::new(); // (pointer, column) of the row before
     let observations = rows
         .iter()
         .filter(|r| r.metrics.fte >= 0.5)
         .map(|r| {
             let mut features: Vec<Option<f64>> = candidates.iter().map(|c| (c.value)(&r.metrics)).collect();
-            features.extend(extra_ids.iter().map(|id| {
-                r.extra
-                    .binary_search_by(|(k, _)| k.as_ref().cmp(id.as_str()))
-                    .ok()
-                    .map(|i| r.extra[i].1)
-            }));
+            features.resize(base + extra_ids.len(), None);
+            let same = r.extra.len() == last.len() && r.extra.iter().zip(&last).all(|((k, _), (p, _))| ptr(k) == *p);
+            if !same {
+                last = r.extra.iter().map(|(k, _)| (ptr(k), column[&ptr(k)])).collect();
+            }
+            for ((_, v), (_, col)) in r.extra.iter().zip(&last) {
+                features[*col] = Some(*v);
+            }
             Observation {
                 employee: r.employee_no.clone(),
                 department: r.department.clone(),
@@ -392,11 +450,7 @@ pub fn explain(d: &Driver, target: &str, rows: usize, lang: Lang) -> String {
             "department" => lang.pick("部门", "department"),
             "month" => lang.pick("月份", "the month"),
             other => {
-                let o = CANDIDATES
-                    .iter()
-                    .find(|c| c.id == other)
-                    .map(|c| lang.pick(c.zh, c.en))
-                    .unwrap_or(other);
+                let o = feature_label(other, lang);
                 return match lang {
                     Lang::Zh => {
                         format!("{fname}与{tname}相关，但与「{o}」高度重叠：同时考虑后不再显著，单独看不出它的作用")

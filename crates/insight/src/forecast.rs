@@ -68,6 +68,9 @@ pub struct ForecastInput<'a> {
     pub people: &'a [Person],
     pub deals: &'a [Deal],
     pub month: Month,
+    /// Share of `month` already past (0–1) when it is under way: the rest of the month is then
+    /// forecast too (`PersonForecast::rest_of_month`) from the deals still open today.
+    pub month_elapsed: Option<f64>,
 }
 
 /// One person's forecast.
@@ -86,6 +89,11 @@ pub struct PersonForecast {
     pub open_amount: f64,
     /// Share of the month the person is employed (0–1).
     pub active_share: f64,
+    /// With `month_elapsed`: what is still to come this month — the deals open at the start and
+    /// still open today, each with its chance of closing (won) in the days left, plus the
+    /// run-rate for the days left. Deals that closed since the month began are not counted again:
+    /// add what was won so far for the month's projection.
+    pub rest_of_month: Option<f64>,
     /// `pipeline+ets`, `pipeline+ramp` (short history) — what the run-rate came from.
     pub method: &'static str,
 }
@@ -250,7 +258,8 @@ pub fn forecast_month(input: &ForecastInput) -> Forecast {
     let typical = |i: usize| (won_sum[i] + SIZE_PRIOR * company_deal) / (won_n[i] + SIZE_PRIOR);
 
     // Open pipeline per person.
-    let mut pipe = vec![(0f64, 0f64, 0usize, 0f64); n];
+    let left = input.month_elapsed.map(|e| 1.0 - e.clamp(0.0, 1.0));
+    let mut pipe = vec![(0f64, 0f64, 0usize, 0f64, 0f64); n];
     for d in input.deals {
         if d.owner >= n || state_at(d, cutoff) != Some(DealState::Open) {
             continue;
@@ -267,6 +276,15 @@ pub fn forecast_month(input: &ForecastInput) -> Forecast {
         e.1 += amount * amount * q * (1.0 - q);
         e.2 += 1;
         e.3 += amount;
+        // Still open today: closing at a steady rate over the month, the chance of closing in the
+        // days left given it has not closed yet is h·left / (1 − h·elapsed).
+        if let Some(left) = left
+            && d.state == DealState::Open
+        {
+            let h = h.clamp(0.0, 1.0);
+            let rest = h * left / (1.0 - h * (1.0 - left)).max(1e-9);
+            e.4 += amount * (rest * win_rate(d.owner)).clamp(0.0, 1.0);
+        }
     }
 
     // One ETS fit per person dominates the cost: people are split over the machine's cores.
@@ -294,7 +312,7 @@ pub fn forecast_month(input: &ForecastInput) -> Forecast {
                 (point, var, "pipeline+ramp")
             }
         };
-        let (pipeline, pipe_var, open_deals, open_amount) = pipe[i];
+        let (pipeline, pipe_var, open_deals, open_amount, still_open) = pipe[i];
         let forecast = (pipeline + run_rate) * share;
         let sd = (pipe_var + run_var).sqrt() * share;
         Some(PersonForecast {
@@ -307,6 +325,7 @@ pub fn forecast_month(input: &ForecastInput) -> Forecast {
             open_deals,
             open_amount,
             active_share: share,
+            rest_of_month: left.map(|left| (still_open + run_rate * left) * share),
             method,
         })
     };
@@ -475,6 +494,7 @@ pub fn backtest(people: &[Person], deals: &[Deal], last: Month, months: u32, inc
             people: &known,
             deals,
             month,
+            month_elapsed: None,
         });
         let now = actual(month);
         let back: Vec<Vec<f64>> = (1..=3)
@@ -588,6 +608,7 @@ mod tests {
             people: &people,
             deals: &deals,
             month: Month::new(2025, 10).unwrap(),
+            month_elapsed: None,
         });
         // 70% close at age 1; of the rest all close at age 2.
         assert!(
@@ -638,6 +659,7 @@ mod tests {
             people: &people,
             deals: &deals,
             month,
+            month_elapsed: None,
         });
         // Deals created in or after the month, and outcomes after it began, must not matter.
         let m = month_index(month);
@@ -657,8 +679,86 @@ mod tests {
             people: &people,
             deals: &deals,
             month,
+            month_elapsed: None,
         });
         assert_eq!(before, after);
+    }
+
+    #[test]
+    fn the_rest_of_the_current_month_counts_only_deals_still_open() {
+        let (people, mut deals) = team(5);
+        let month = Month::new(2025, 12).unwrap();
+        let m = month_index(month);
+        let run = |deals: &[Deal], elapsed: f64| {
+            forecast_month(&ForecastInput {
+                people: &people,
+                deals,
+                month,
+                month_elapsed: Some(elapsed),
+            })
+        };
+        // As on the 1st: everything open at the start is still open, so the rest is the forecast.
+        let start_of_month: Vec<Deal> = deals
+            .iter()
+            .map(|d| Deal {
+                state: if d.close >= m && d.created.is_some_and(|c| c < m) {
+                    DealState::Open
+                } else {
+                    d.state
+                },
+                ..d.clone()
+            })
+            .collect();
+        let first = run(&start_of_month, 0.0);
+        for p in &first.people {
+            let rest = p.rest_of_month.unwrap();
+            assert!(
+                (rest - p.forecast).abs() < 1e-6 * p.forecast.max(1.0),
+                "{rest} vs {}",
+                p.forecast
+            );
+        }
+        // At the month's end nothing is left to come.
+        assert!(
+            run(&start_of_month, 1.0)
+                .people
+                .iter()
+                .all(|p| p.rest_of_month.unwrap().abs() < 1e-9)
+        );
+        // Half-way, with some deals closed since the 1st: those count in won-so-far, not again
+        // in the rest — their amounts and outcomes do not move it.
+        for d in deals
+            .iter_mut()
+            .filter(|d| d.close == m && d.created.is_some_and(|c| c < m))
+        {
+            d.state = DealState::Won;
+        }
+        let closed: usize = deals
+            .iter()
+            .filter(|d| d.close == m && d.state == DealState::Won)
+            .count();
+        assert!(closed > 50, "{closed} deals closed this month");
+        let half = run(&deals, 0.5);
+        for d in deals.iter_mut().filter(|d| d.close == m && d.state == DealState::Won) {
+            d.amount *= 7.0;
+            d.state = DealState::Lost;
+        }
+        let again = run(&deals, 0.5);
+        let half_way = run(&start_of_month, 0.5);
+        for ((a, b), all_open) in half.people.iter().zip(&again.people).zip(&half_way.people) {
+            assert_eq!(a.rest_of_month, b.rest_of_month);
+            // The start-of-month forecast itself does not change with what happened since.
+            assert_eq!(a.forecast, all_open.forecast);
+            assert!(a.rest_of_month.unwrap() <= all_open.rest_of_month.unwrap() + 1e-9);
+            // Half the month left: half the run-rate at least, never more than the whole forecast.
+            assert!(a.rest_of_month.unwrap() >= 0.5 * a.run_rate - 1e-9);
+            assert!(all_open.rest_of_month.unwrap() <= a.forecast + 1e-9);
+        }
+        let (rest, total): (f64, f64) = half
+            .people
+            .iter()
+            .fold((0.0, 0.0), |(r, t), p| (r + p.rest_of_month.unwrap(), t + p.forecast));
+        assert!(rest < 0.6 * total, "rest {rest} of a forecast of {total}");
     }
 
     #[test]
@@ -703,6 +803,7 @@ mod tests {
             people: &people,
             deals: &deals,
             month: Month::new(2026, 3).unwrap(),
+            month_elapsed: None,
         });
         assert!(f.people[0].pipeline > 0.0);
         assert!(
@@ -753,6 +854,7 @@ mod tests {
             people: &people,
             deals: &deals,
             month,
+            month_elapsed: None,
         });
         let by: Vec<usize> = f.people.iter().map(|p| p.person).collect();
         assert_eq!(
@@ -779,6 +881,7 @@ mod tests {
             people: &[],
             deals: &[],
             month,
+            month_elapsed: None,
         });
         assert!(f.people.is_empty());
         let people = vec![Person {
@@ -796,6 +899,7 @@ mod tests {
             people: &people,
             deals: &deals,
             month,
+            month_elapsed: None,
         });
         assert_eq!(f.people.len(), 1);
         assert_eq!(f.people[0].forecast, 0.0);

@@ -225,6 +225,7 @@ pub async fn run(cli: &crate::cli::Cli, what: &BenchCommand, lang: Lang) -> Resu
                 people: &data.people,
                 deals: &data.deals,
                 month,
+                month_elapsed: None,
             });
             println!(
                 "forecast {month}: {} people, {} deals; load {load:.2} s, compute {:.2} s",

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
+use futures_util::TryStreamExt;
 use sqlx::{AssertSqlSafe, FromRow};
 
 use crate::StoreError;
@@ -460,6 +461,36 @@ impl Store {
         })
     }
 
+    /// The columns of stored employee-month rows that analyses read (driver analysis, "why is
+    /// this person low"): who and when, fte, tenure, the targets and the candidate drivers of
+    /// `uplift_insight::features`. The other fields are left at zero / `None`, and `name` empty:
+    /// half the columns and no names halve the read (sqlx copies every value of every row).
+    /// Ordered by employee number and month.
+    pub async fn employee_metrics_for_analysis(&self, f: &MetricFilter) -> Result<Vec<EmployeeMetricRow>, StoreError> {
+        let cols: Vec<String> = ANALYSIS_COLS.iter().map(|c| format!("m.{c}")).collect();
+        let sql = format!(
+            "SELECT e.employee_no, d.path, {} FROM employee_metrics m JOIN employees e ON e.id = m.employee_id \
+             LEFT JOIN departments d ON d.id = e.department_id WHERE 1 = 1",
+            cols.join(", ")
+        );
+        let q = filtered(sql, f, true, " ORDER BY e.employee_no, m.month");
+        macro_rules! run {
+            ($p:expr) => {{
+                // Decoded as they arrive (not all rows held first): fewer and smaller allocations.
+                let mut rows = bind_args!(sqlx::query(AssertSqlSafe(q.text.clone())), &q.args).fetch($p);
+                let mut out = Vec::new();
+                while let Some(r) = rows.try_next().await? {
+                    out.push(decode_analysis(&r)?);
+                }
+                out
+            }};
+        }
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => run!(p),
+            Pool::Pg(p) => run!(p),
+        })
+    }
+
     /// Reads stored department and company rows (company: `department` `None`), by path and month.
     pub async fn unit_metrics(&self, f: &MetricFilter) -> Result<Vec<UnitMetricRow>, StoreError> {
         let cols: Vec<String> = UNIT_COLS.iter().map(|(c, _)| format!("m.{c}")).collect();
@@ -583,6 +614,73 @@ where
         employee_no: r.try_get(0)?,
         name: r.try_get(1)?,
         department: r.try_get(2)?,
+        metrics,
+    })
+}
+
+/// The columns [`Store::employee_metrics_for_analysis`] reads, in [`decode_analysis`]'s order.
+const ANALYSIS_COLS: [&str; 18] = [
+    "employee_id",
+    "month",
+    "fte",
+    "tenure_months",
+    "contribution_fen",
+    "per_capita_contribution",
+    "quota_attainment",
+    "pipeline_fen",
+    "leads_received",
+    "lead_conversion_rate",
+    "win_rate",
+    "followups_per_week",
+    "first_response_hours",
+    "contacted_within_24h_rate",
+    "trainings_done_to_date",
+    "training_completion_rate",
+    "appraisal_score",
+    "cadence_compliance",
+];
+
+fn decode_analysis<'r, R>(r: &'r R) -> Result<EmployeeMetricRow, sqlx::Error>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    f64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<f64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let mut i = 2;
+    let mut next = || {
+        i += 1;
+        i - 1
+    };
+    let metrics = EmployeeMonthMetrics {
+        employee_id: r.try_get(next())?,
+        month: r.try_get::<i64, _>(next())? as i32,
+        fte: r.try_get(next())?,
+        tenure_months: r.try_get(next())?,
+        contribution_fen: r.try_get(next())?,
+        per_capita_contribution: r.try_get(next())?,
+        quota_attainment: r.try_get(next())?,
+        pipeline_fen: r.try_get(next())?,
+        leads_received: r.try_get(next())?,
+        lead_conversion_rate: r.try_get(next())?,
+        win_rate: r.try_get(next())?,
+        followups_per_week: r.try_get(next())?,
+        first_response_hours: r.try_get(next())?,
+        contacted_within_24h_rate: r.try_get(next())?,
+        trainings_done_to_date: r.try_get(next())?,
+        training_completion_rate: r.try_get(next())?,
+        appraisal_score: r.try_get(next())?,
+        cadence_compliance: r.try_get(next())?,
+        ..Default::default()
+    };
+    Ok(EmployeeMetricRow {
+        employee_no: r.try_get(0)?,
+        name: String::new(),
+        department: r.try_get(1)?,
         metrics,
     })
 }

@@ -1923,9 +1923,12 @@ async fn drivers_page(
             t.excluded = r
                 .excluded
                 .iter()
-                .map(|e| e.label.clone())
+                .map(|e| match l {
+                    Lang::Zh => format!("{}（{}）", e.label, e.reason),
+                    Lang::En => format!("{} ({})", e.label, e.reason),
+                })
                 .collect::<Vec<_>>()
-                .join(", ");
+                .join(l.pick("；", "; "));
         }
         Err(AppError::Invalid(msg)) => t.error = Some(msg),
         Err(e) => return Err(err(&c)(e)),
