@@ -571,6 +571,30 @@ pub async fn open(cli: &Cli, default_file: &str) -> Result<Store> {
         .with_context(|| format!("opening database {}", redact(&url)))
 }
 
+/// Opens the database for an analysis command and refuses an empty one with a hint: an analysis of
+/// no metric rows would print zeros (or "too few rows") that read like results. The demo writes
+/// `<data-dir>/demo.db` while the other commands default to `<data-dir>/uplift.db`, the usual way
+/// to get here.
+async fn open_with_metrics(cli: &Cli, lang: Lang) -> Result<Store> {
+    let store = open(cli, "uplift.db").await?;
+    if store.metric_month_range().await?.is_none() {
+        let url = redact(&database_url(cli, "uplift.db"));
+        store.close().await;
+        anyhow::bail!(
+            "{}",
+            match lang {
+                Lang::Zh => format!(
+                    "数据库 {url} 里还没有指标数据：请先导入数据（uplift import dir <文件夹>）；演示公司在 uplift demo 写的 demo.db 里（加 --database-url data/demo.db）。"
+                ),
+                Lang::En => format!(
+                    "database {url} holds no metrics yet: import data first (uplift import dir <folder>); the demo company is in the demo.db that uplift demo writes (add --database-url data/demo.db)."
+                ),
+            }
+        );
+    }
+    Ok(store)
+}
+
 /// Hides a password in a database URL.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -692,7 +716,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                     format,
                 },
         } => {
-            let store = open(&cli, "uplift.db").await?;
+            let store = open_with_metrics(&cli, lang).await?;
             let q = uplift_app::insights::DriversQuery {
                 target: target.clone(),
                 from: month_arg(from, "from")?,
@@ -717,7 +741,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                     format,
                 },
         } => {
-            let store = open(&cli, "uplift.db").await?;
+            let store = open_with_metrics(&cli, lang).await?;
             let w = uplift_app::insights::why_low(&store, employee, month_arg(month, "month")?, lang)
                 .await
                 .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
@@ -755,7 +779,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Insights {
             what: InsightsCommand::Effect(a),
         } => {
-            let store = open(&cli, "uplift.db").await?;
+            let store = open_with_metrics(&cli, lang).await?;
             let all = uplift_domain::access::Scope::All;
             let fail = |e: uplift_app::AppError| anyhow::anyhow!(e.render(lang));
             let text = if a.delete {
@@ -816,7 +840,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             department,
             format,
         } => {
-            let store = open(&cli, "uplift.db").await?;
+            let store = open_with_metrics(&cli, lang).await?;
             let q = uplift_app::alerts::AlertsQuery {
                 month: month_arg(month, "month")?,
                 department: department.clone(),
@@ -836,7 +860,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Forecast(a) => {
-            let store = open(&cli, "uplift.db").await?;
+            let store = open_with_metrics(&cli, lang).await?;
             let all = uplift_domain::access::Scope::All;
             let text = match &a.what {
                 Some(ForecastCommand::Backtest { months, format }) => {

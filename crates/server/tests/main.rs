@@ -244,6 +244,23 @@ async fn serve_answers_logs_json_and_stops_gracefully() {
 #[tokio::test]
 async fn forecast_backtest_and_effect_from_the_command_line() {
     let db = test_db().await;
+    // Before any import the analyses refuse in words (naming the database and the way out)
+    // instead of printing a forecast of zeros or "too few rows".
+    for args in [
+        &["forecast"][..],
+        &["forecast", "backtest", "--months", "2"],
+        &["alerts"],
+        &["insights", "drivers"],
+    ] {
+        let out = uplift(db.dir(), &db.url, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stdout));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("还没有指标数据") && err.contains("uplift import dir"),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out.stdout));
+    }
     let golden = shared_dir().join("spec/golden");
     let out = uplift(db.dir(), &db.url, &["import", "dir", golden.to_str().unwrap()]);
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
