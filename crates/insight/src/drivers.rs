@@ -224,7 +224,10 @@ impl<'a> TwoWay<'a> {
             let cross: f64 = cells.iter().zip(&share).map(|(c, sh)| c[m] * sh[k]).sum();
             if m == k { size_s[m] - cross } else { -cross }
         });
-        let gram_inv = g.pseudo_inverse(1e-9).ok()?;
+        // Relative tolerance: G's entries grow with the row count, and so do the rounding errors
+        // of the zero singular values a disconnected department × month design has.
+        let scale = (0..ns - 1).map(|i| g[(i, i)].abs()).fold(1.0, f64::max);
+        let gram_inv = g.pseudo_inverse(1e-12 * scale).ok()?;
         Some(TwoWay {
             large,
             small,

@@ -138,6 +138,23 @@ pub fn active_share(p: &Person, month: Month) -> f64 {
     ((to - from).num_days() + 1) as f64 / month.days() as f64
 }
 
+/// Share of the days still ahead in `month` (the last `left` of it, whole days) that the person is
+/// employed: someone who left on the 5th has nothing more to come on the 20th, someone joining on
+/// the 25th has all their days still ahead.
+fn ahead_share(p: &Person, month: Month, left: f64) -> f64 {
+    let ahead = (left.clamp(0.0, 1.0) * month.days() as f64).round() as i64;
+    if ahead <= 0 {
+        return 0.0;
+    }
+    let last = month.last_day();
+    let from = p.hire.max(last - chrono::Duration::days(ahead - 1));
+    let to = p.leave.map_or(last, |l| l.min(last));
+    if to < from {
+        return 0.0;
+    }
+    ((to - from).num_days() + 1) as f64 / ahead as f64
+}
+
 /// State of a deal as it was when month `cutoff` began, or `None` when it did not exist yet.
 fn state_at(d: &Deal, cutoff: i32) -> Option<DealState> {
     match d.created {
@@ -325,7 +342,7 @@ pub fn forecast_month(input: &ForecastInput) -> Forecast {
             open_deals,
             open_amount,
             active_share: share,
-            rest_of_month: left.map(|left| (still_open + run_rate * left) * share),
+            rest_of_month: left.map(|left| (still_open + run_rate * left) * ahead_share(p, input.month, left)),
             method,
         })
     };
@@ -759,6 +776,64 @@ mod tests {
             .iter()
             .fold((0.0, 0.0), |(r, t), p| (r + p.rest_of_month.unwrap(), t + p.forecast));
         assert!(rest < 0.6 * total, "rest {rest} of a forecast of {total}");
+    }
+
+    #[test]
+    fn the_rest_of_the_month_counts_only_the_days_a_person_is_still_employed() {
+        // December 2025, on the 21st (20 of 31 days past, 11 ahead): one rep who left on the 5th,
+        // one who joins on the 25th, one employed throughout. The two who were there won a deal a
+        // month; nothing is open, so only the run-rate is left.
+        let people = vec![
+            Person {
+                hire: date(2023, 1, 1),
+                leave: Some(date(2025, 12, 5)),
+            },
+            Person {
+                hire: date(2025, 12, 25),
+                leave: None,
+            },
+            Person {
+                hire: date(2023, 1, 1),
+                leave: None,
+            },
+        ];
+        let month = Month::new(2025, 12).unwrap();
+        let deals: Vec<Deal> = (month_index(Month::new(2024, 1).unwrap())..month_index(month))
+            .flat_map(|m| {
+                [0, 2].map(|owner| Deal {
+                    owner,
+                    created: Some(m),
+                    close: m,
+                    state: DealState::Won,
+                    amount: 10_000.0 + 1_000.0 * (m % 3) as f64,
+                })
+            })
+            .collect();
+        let f = forecast_month(&ForecastInput {
+            people: &people,
+            deals: &deals,
+            month,
+            month_elapsed: Some(20.0 / 31.0),
+        });
+        let of = |i: usize| f.people.iter().find(|p| p.person == i).unwrap();
+        assert_eq!(of(0).rest_of_month, Some(0.0));
+        // The joiner's 7 days (25th–31st) are all ahead: the rest is their whole month's run-rate.
+        let joiner = of(1);
+        assert!((joiner.active_share - 7.0 / 31.0).abs() < 1e-12);
+        let rest = joiner.rest_of_month.unwrap();
+        assert!(
+            rest > 0.0 && (rest - joiner.run_rate).abs() < 1e-9 * rest,
+            "{rest} vs {}",
+            joiner.run_rate
+        );
+        // Employed throughout: 11 of the 31 days' run-rate.
+        let stayer = of(2);
+        assert!(stayer.run_rate > 5_000.0, "{}", stayer.run_rate);
+        let rest = stayer.rest_of_month.unwrap();
+        assert!(
+            (rest - stayer.run_rate * 11.0 / 31.0).abs() < 1e-9 * rest.max(1.0),
+            "{rest}"
+        );
     }
 
     #[test]

@@ -80,7 +80,9 @@ pub fn permutation_importance(
         RandomForestRegressor::fit(&train_x, &y_train, params).ok()
     };
     let forests = std::thread::scope(|scope| {
-        let other = scope.spawn(|| fit(seed.wrapping_add(1)));
+        // smartcore seeds tree i with `seed + i`: the second half starts past the first's seeds,
+        // so the 60 trees draw as one forest would.
+        let other = scope.spawn(|| fit(seed.wrapping_add((TREES / 2) as u64)));
         let first = fit(seed);
         Some([first?, other.join().ok()??])
     })?;
