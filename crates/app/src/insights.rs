@@ -257,6 +257,18 @@ impl DriversResult {
                 "Method: regression controlling for tenure, department and month (robust errors) + random-forest permutation importance, ranked by the mean of both (each scaled to its maximum); association, not causation."
             )
         );
+        let widths = [4, -30, 6, 12, 8, 8];
+        out.push_str(&crate::forecast::line(
+            &[
+                "#",
+                lang.pick("因素", "driver"),
+                lang.pick("综合", "score"),
+                lang.pick("每SD效应", "effect/SD"),
+                "p",
+                lang.pick("树重要性", "tree"),
+            ],
+            &widths,
+        ));
         for d in &self.drivers {
             let mark = if let Some(c) = &d.confounded_by {
                 let c = match c.as_str() {
@@ -271,17 +283,17 @@ impl DriversResult {
             } else {
                 String::new()
             };
-            out.push_str(&format!(
-                "{:>2}. {:<28} {:>5.2} {:>8.2}  p={:<7.4} {} {:.1}%{mark}\n    {}\n",
-                d.rank,
-                d.feature,
-                d.importance,
-                d.effect_per_sd,
-                d.p_value,
-                lang.pick("树", "tree"),
-                d.tree_importance * 100.0,
-                d.explanation
-            ));
+            let cells = [
+                format!("{}.", d.rank),
+                d.label.clone(),
+                format!("{:.2}", d.importance),
+                format!("{:.2}", d.effect_per_sd),
+                format!("{:.4}", d.p_value),
+                format!("{:.1}%", d.tree_importance * 100.0),
+            ];
+            let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+            out.push_str(crate::forecast::line(&cells, &widths).trim_end());
+            out.push_str(&format!("{mark}\n    {}\n", d.explanation));
         }
         if !self.excluded.is_empty() {
             out.push_str(&format!("\n{}:\n", lang.pick("未纳入的因素", "left out")));
