@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use uplift_domain::access::Scope;
+use uplift_domain::metric_data::CadenceDays;
 use uplift_domain::time::{from_local, local_date, month_end_exclusive};
 use uplift_domain::{Lang, Month};
 pub use uplift_routing::cadence::{CadenceRecord, CadenceRules, DueState, RecordKind, Stage, StageRule};
@@ -174,24 +175,31 @@ fn compliance_of(
     followups: &[(Option<String>, Option<String>, i64)],
     spans: &[(i32, i64, i64)],
     now: DateTime<Utc>,
-) -> Vec<(i64, i32, f64, f64)> {
+) -> Vec<CadenceDays> {
     let won = won_deals(opps);
     let index = FollowupIndex::new(records, &won);
     monthly_compliance(rules, records, &index, followups, spans, now.timestamp())
         .into_iter()
-        .map(|c| (c.employee_id, c.month, c.days, c.on_time))
+        .map(|c| CadenceDays {
+            employee_id: c.employee_id,
+            month: c.month,
+            days: c.days,
+            on_time: c.on_time,
+            presale_days: c.presale_days,
+            presale_on_time: c.presale_on_time,
+        })
         .collect()
 }
 
-/// `cadence_compliance` inputs of these months: (employee, month, customer-days under a cadence,
-/// of them on time), counted up to `now` (the current month grows day by day).
+/// `cadence_compliance` inputs of these months (customer-days under a cadence and of them on
+/// time, all stages and pre-sale alone), counted up to `now` (the current month grows day by day).
 pub async fn month_compliance(
     store: &Store,
     rules: &CadenceRules,
     months: &[i32],
     tz: Tz,
     now: DateTime<Utc>,
-) -> Result<Vec<(i64, i32, f64, f64)>, AppError> {
+) -> Result<Vec<CadenceDays>, AppError> {
     let spans = month_spans(months, tz);
     let (Some(t0), Some(t1)) = (spans.iter().map(|s| s.1).min(), spans.iter().map(|s| s.2).max()) else {
         return Ok(Vec::new());

@@ -136,6 +136,9 @@ async fn cadence_compliance_joins_the_metric_table_and_due_follow_ups_are_found(
         .unwrap()
         .metrics;
     assert!((m.cadence_days - days).abs() < 1e-6 && (m.cadence_days_on_time - on_time).abs() < 1e-6);
+    // No care was due in June: pre-sale is all of it.
+    assert!((m.presale_cadence_days - days).abs() < 1e-6, "{m:?}");
+    assert!((m.presale_cadence_days_on_time - on_time).abs() < 1e-6, "{m:?}");
     // July: L1 and O1 overdue all month; A2 due from 10 July, on time until a month after the
     // visit of 25 June 15:00.
     let july = &stored
@@ -148,6 +151,10 @@ async fn cadence_compliance_joins_the_metric_table_and_due_follow_ups_are_found(
         (july.cadence_days_on_time - (15.0 + 15.0 / 24.0)).abs() < 1e-6,
         "{july:?}"
     );
+    // Pre-sale alone (L1 and O1, not A2's care): 62 days, none on time.
+    assert!((july.presale_cadence_days - 62.0).abs() < 1e-6, "{july:?}");
+    assert_eq!(july.presale_cadence_days_on_time, 0.0, "{july:?}");
+    assert_eq!(july.presale_cadence_compliance, Some(0.0), "{july:?}");
     // The company roll-up adds up customer-days.
     let units = db
         .store
@@ -159,6 +166,11 @@ async fn cadence_compliance_joins_the_metric_table_and_due_follow_ups_are_found(
         .find(|u| u.department.is_none() && u.metrics.month == 202506)
         .unwrap();
     assert!((company.metrics.cadence_compliance.unwrap() - on_time / days).abs() < 1e-6);
+    let company_july = units
+        .iter()
+        .find(|u| u.department.is_none() && u.metrics.month == 202507)
+        .unwrap();
+    assert_eq!(company_july.metrics.presale_cadence_compliance, Some(0.0));
 
     // On 1 July at noon: L1 last touched on 17 June → due 24 June → overdue; O1 last touched
     // 22 June 10:00 → due 56 hours later → overdue; A2 visited 25 June → care due 25 July.
@@ -321,6 +333,9 @@ async fn a_rep_logs_a_follow_up_on_their_own_deal_only() {
     assert!(due.is_empty(), "{due:?}");
 }
 
+/// (employee or department, month, the four stored day sums, the two rates)
+type CadenceSnapshot = (String, i32, [f64; 4], [Option<f64>; 2]);
+
 /// The daily job refreshes only the cadence columns; they must equal a full recompute's.
 #[tokio::test]
 async fn the_daily_refresh_matches_a_full_recompute() {
@@ -333,7 +348,7 @@ async fn the_daily_refresh_matches_a_full_recompute() {
         .with_timezone(&Utc);
     let snapshot = |store: uplift_store::Store| async move {
         let f = uplift_store::MetricFilter::default();
-        let mut v: Vec<(String, i32, f64, f64, Option<f64>)> = store
+        let mut v: Vec<CadenceSnapshot> = store
             .employee_metrics(&f)
             .await
             .unwrap()
@@ -343,9 +358,13 @@ async fn the_daily_refresh_matches_a_full_recompute() {
                 (
                     r.employee_no,
                     m.month,
-                    m.cadence_days,
-                    m.cadence_days_on_time,
-                    m.cadence_compliance,
+                    [
+                        m.cadence_days,
+                        m.cadence_days_on_time,
+                        m.presale_cadence_days,
+                        m.presale_cadence_days_on_time,
+                    ],
+                    [m.cadence_compliance, m.presale_cadence_compliance],
                 )
             })
             .collect();
@@ -353,9 +372,8 @@ async fn the_daily_refresh_matches_a_full_recompute() {
             (
                 u.department.unwrap_or_default(),
                 u.metrics.month,
-                0.0,
-                0.0,
-                u.metrics.cadence_compliance,
+                [0.0; 4],
+                [u.metrics.cadence_compliance, u.metrics.presale_cadence_compliance],
             )
         }));
         v
@@ -371,15 +389,22 @@ async fn the_daily_refresh_matches_a_full_recompute() {
     assert_eq!(refreshed.len(), full.len());
     for (a, b) in refreshed.iter().zip(&full) {
         assert_eq!((&a.0, a.1), (&b.0, b.1));
-        assert!((a.2 - b.2).abs() < 1e-9 && (a.3 - b.3).abs() < 1e-9, "{a:?} vs {b:?}");
-        match (a.4, b.4) {
-            (Some(x), Some(y)) => assert!((x - y).abs() < 1e-9, "{a:?} vs {b:?}"),
-            (x, y) => assert_eq!(x, y, "{a:?} vs {b:?}"),
+        for (x, y) in a.2.iter().zip(&b.2) {
+            assert!((x - y).abs() < 1e-9, "{a:?} vs {b:?}");
+        }
+        for (x, y) in a.3.iter().zip(&b.3) {
+            match (x, y) {
+                (Some(x), Some(y)) => assert!((x - y).abs() < 1e-9, "{a:?} vs {b:?}"),
+                (x, y) => assert_eq!(x, y, "{a:?} vs {b:?}"),
+            }
         }
     }
     // July as of 1 July noon needs far less than the whole of July the import counted.
-    let july = |v: &[(String, i32, f64, f64, Option<f64>)]| {
-        v.iter().find(|r| r.0 == "E2005" && r.1 == 202507).map(|r| r.2).unwrap()
+    let july = |v: &[CadenceSnapshot]| {
+        v.iter()
+            .find(|r| r.0 == "E2005" && r.1 == 202507)
+            .map(|r| r.2[0])
+            .unwrap()
     };
     assert!(july(&refreshed) < july(&imported) / 10.0);
 }

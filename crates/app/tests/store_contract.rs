@@ -62,6 +62,9 @@ async fn metric_rows_round_trip_with_nulls_and_filters() {
         cadence_days: 12.5,
         cadence_days_on_time: 10.0,
         cadence_compliance: Some(0.8),
+        presale_cadence_days: 4.0,
+        presale_cadence_days_on_time: 1.0,
+        presale_cadence_compliance: Some(0.25),
     };
     let empty = EmployeeMonthMetrics {
         employee_id: ids[1],
@@ -84,6 +87,7 @@ async fn metric_rows_round_trip_with_nulls_and_filters() {
         members: 2,
         win_rate: Some(0.5),
         cadence_compliance: Some(0.25),
+        presale_cadence_compliance: Some(0.125),
         ..Default::default()
     };
     db.store

@@ -64,6 +64,7 @@ metrics! {
     FirstResponseHours => "first_response_hours", "首次响应时长", "First response (hours)", Hours;
     ContactedWithin24hRate => "contacted_within_24h_rate", "24小时触达率", "Contacted within 24h", Rate;
     CadenceCompliance => "cadence_compliance", "跟进节奏达标率", "Cadence compliance", Rate;
+    PresaleCadenceCompliance => "presale_cadence_compliance", "售前跟进节奏达标率", "Pre-sale cadence compliance", Rate;
     TenureMonths => "tenure_months", "司龄", "Tenure (months)", Count;
     TrainingCompletionRate => "training_completion_rate", "培训完成率", "Training completion rate", Rate;
     TrainingsCompleted => "trainings_completed", "完成课程数", "Trainings completed", Count;
@@ -87,6 +88,6 @@ mod tests {
             assert_eq!(MetricId::parse(m.id()), Some(*m));
         }
         assert_eq!(MetricId::PerCapitaContribution.label(Lang::Zh), "人均贡献额");
-        assert_eq!(MetricId::ALL.len(), 19);
+        assert_eq!(MetricId::ALL.len(), 20);
     }
 }

@@ -54,8 +54,21 @@ pub struct MetricInputs {
     pub enrollments: Vec<(i64, NaiveDate, Option<NaiveDate>)>,
     /// (employee, period end, score)
     pub appraisals: Vec<(i64, NaiveDate, f64)>,
-    /// (employee, month, customer-days under a follow-up cadence, of them with nothing overdue)
-    pub cadence: Vec<(i64, i32, f64, f64)>,
+    /// Customer-days under a follow-up cadence per employee and month.
+    pub cadence: Vec<CadenceDays>,
+}
+
+/// One employee's customer-days under a follow-up cadence in one month, and of them the days with
+/// nothing overdue: over all stages (potential, intent, won-customer care) and over the pre-sale
+/// stages alone (potential and intent).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CadenceDays {
+    pub employee_id: i64,
+    pub month: i32,
+    pub days: f64,
+    pub on_time: f64,
+    pub presale_days: f64,
+    pub presale_on_time: f64,
 }
 
 /// The metric table row of one employee and month (`shared/spec/metrics.md`). `None` is null.
@@ -94,6 +107,11 @@ pub struct EmployeeMonthMetrics {
     pub cadence_days: f64,
     pub cadence_days_on_time: f64,
     pub cadence_compliance: Option<f64>,
+    /// The same over the pre-sale stages only (`presale_cadence_compliance`): care of won
+    /// customers grows with the wins a rep has had, which driver analysis must not see.
+    pub presale_cadence_days: f64,
+    pub presale_cadence_days_on_time: f64,
+    pub presale_cadence_compliance: Option<f64>,
 }
 
 /// The rolled-up row of a department (with its sub-departments) or the company (`department_id`
@@ -123,4 +141,5 @@ pub struct UnitMonthMetrics {
     pub trainings_completed: i64,
     pub appraisal_score: Option<f64>,
     pub cadence_compliance: Option<f64>,
+    pub presale_cadence_compliance: Option<f64>,
 }

@@ -47,7 +47,7 @@ pub fn action_for(feature: &str, before: f64, lang: Lang) -> String {
                 format!("Set a follow-up cadence: back to at least {before:.0} follow-ups a week, checked weekly")
             }
         },
-        "cadence_compliance" => match lang {
+        "cadence_compliance" | "presale_cadence_compliance" => match lang {
             Lang::Zh => format!(
                 "按跟进节奏补齐逾期跟进（上月达标率 {:.0}%），在“今日”页逐条处理，主管在跟进节奏看板每周检查",
                 before * 100.0

@@ -68,14 +68,17 @@ const CANDIDATES: &[Candidate] = &[
         step_zh: "24小时触达率提高10个百分点",
         step_en: "10 points more leads contacted within 24h",
     },
+    // The pre-sale stages only: the care of won customers grows with a rep's past wins, so the
+    // all-stage `cadence_compliance` measures how many customers a rep carries as much as
+    // discipline (on the demo it came out negative for contribution, a result read backwards).
     Candidate {
-        id: "cadence_compliance",
-        zh: "跟进节奏达标率",
-        en: "cadence compliance",
-        value: |m| m.cadence_compliance,
+        id: "presale_cadence_compliance",
+        zh: "售前跟进节奏达标率",
+        en: "pre-sale cadence compliance",
+        value: |m| m.presale_cadence_compliance,
         step: 0.1,
-        step_zh: "跟进节奏达标率提高10个百分点",
-        step_en: "10 points higher cadence compliance",
+        step_zh: "售前跟进节奏达标率提高10个百分点",
+        step_en: "10 points higher pre-sale cadence compliance",
     },
     Candidate {
         id: "lead_conversion_rate",

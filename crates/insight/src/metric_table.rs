@@ -67,6 +67,8 @@ struct UnitAgg {
     appraisal_n: i64,
     cadence_days: f64,
     cadence_days_on_time: f64,
+    presale_days: f64,
+    presale_on_time: f64,
 }
 
 /// Computes the employee-month rows and the department/company roll-ups for `inputs.months`.
@@ -93,12 +95,17 @@ pub fn compute_metric_table(inputs: &MetricInputs) -> (Vec<EmployeeMonthMetrics>
     let followups: HashMap<(i64, i32), i64> = sum_by_key(&inputs.followups);
     let pipeline: HashMap<(i64, i32), i64> = sum_by_key(&inputs.pipeline);
     let targets: HashMap<(i64, i32), i64> = sum_by_key(&inputs.targets);
-    let mut cadence: HashMap<(i64, i32), (f64, f64)> = HashMap::new();
-    for &(e, m, days, on_time) in &inputs.cadence {
-        let c = cadence.entry((e, m)).or_default();
-        c.0 += days;
-        c.1 += on_time;
+    let mut cadence: HashMap<(i64, i32), [f64; 4]> = HashMap::new();
+    for c in &inputs.cadence {
+        let s = cadence.entry((c.employee_id, c.month)).or_default();
+        s[0] += c.days;
+        s[1] += c.on_time;
+        s[2] += c.presale_days;
+        s[3] += c.presale_on_time;
     }
+    // A quarter of an hour under a cadence is no month's cadence: below 0.01 customer-days the
+    // rate is empty.
+    let compliance = |days: f64, on_time: f64| (days >= 0.01).then(|| on_time / days);
     let mut enrollments: HashMap<i64, Vec<(NaiveDate, Option<NaiveDate>)>> = HashMap::new();
     for &(e, a, c) in &inputs.enrollments {
         enrollments.entry(e).or_default().push((a, c));
@@ -171,7 +178,8 @@ pub fn compute_metric_table(inputs: &MetricInputs) -> (Vec<EmployeeMonthMetrics>
                 .map(|(_, s)| *s);
             let tenure = tenure_months(e.hire_date, month).map(|t| t as i64);
             let mut secs = la.response_secs.clone();
-            let (cadence_days, cadence_days_on_time) = cadence.get(&key).copied().unwrap_or_default();
+            let [cadence_days, cadence_days_on_time, presale_days, presale_on_time] =
+                cadence.get(&key).copied().unwrap_or_default();
             let row = EmployeeMonthMetrics {
                 employee_id: e.id,
                 month: mk,
@@ -202,9 +210,10 @@ pub fn compute_metric_table(inputs: &MetricInputs) -> (Vec<EmployeeMonthMetrics>
                 appraisal_score: appraisal,
                 cadence_days,
                 cadence_days_on_time,
-                // A quarter of an hour under a cadence is no month's cadence: below 0.01
-                // customer-days the rate is empty.
-                cadence_compliance: (cadence_days >= 0.01).then(|| cadence_days_on_time / cadence_days),
+                cadence_compliance: compliance(cadence_days, cadence_days_on_time),
+                presale_cadence_days: presale_days,
+                presale_cadence_days_on_time: presale_on_time,
+                presale_cadence_compliance: compliance(presale_days, presale_on_time),
             };
             for unit in &employee_units[&e.id] {
                 let u = units.entry((*unit, mk)).or_default();
@@ -238,6 +247,8 @@ pub fn compute_metric_table(inputs: &MetricInputs) -> (Vec<EmployeeMonthMetrics>
                 }
                 u.cadence_days += cadence_days;
                 u.cadence_days_on_time += cadence_days_on_time;
+                u.presale_days += presale_days;
+                u.presale_on_time += presale_on_time;
             }
             rows.push(row);
         }
@@ -272,7 +283,8 @@ pub fn compute_metric_table(inputs: &MetricInputs) -> (Vec<EmployeeMonthMetrics>
             training_completion_rate: ratio(u.done as f64, u.assigned as f64),
             trainings_completed: u.completed,
             appraisal_score: ratio(u.appraisal_sum, u.appraisal_n as f64),
-            cadence_compliance: (u.cadence_days >= 0.01).then(|| u.cadence_days_on_time / u.cadence_days),
+            cadence_compliance: compliance(u.cadence_days, u.cadence_days_on_time),
+            presale_cadence_compliance: compliance(u.presale_days, u.presale_on_time),
         })
         .collect();
     unit_rows.sort_by_key(|u| (u.department_id, u.month));
@@ -363,7 +375,23 @@ mod tests {
                 (10, d("2025-03-21"), None),
             ],
             appraisals: vec![(11, d("2025-03-31"), 3.5), (11, d("2024-12-31"), 2.0)],
-            cadence: vec![(10, 202503, 4.0, 3.0), (11, 202503, 6.0, 1.5), (10, 202504, 0.001, 0.0)],
+            cadence: [
+                // (employee, month, days, on time, of them pre-sale days, pre-sale on time)
+                (10, 202503, 4.0, 3.0, 2.0, 2.0),
+                (11, 202503, 6.0, 1.5, 0.0, 0.0),
+                (10, 202504, 0.001, 0.0, 0.001, 0.0),
+            ]
+            .map(
+                |(employee_id, month, days, on_time, presale_days, presale_on_time)| CadenceDays {
+                    employee_id,
+                    month,
+                    days,
+                    on_time,
+                    presale_days,
+                    presale_on_time,
+                },
+            )
+            .to_vec(),
         }
     }
 
@@ -403,6 +431,11 @@ mod tests {
             "a negligible requirement is no month's cadence"
         );
         assert_eq!(e2.cadence_compliance, Some(0.25));
+        // Pre-sale alone: all on time for E1; E2 only cares for won customers — no pre-sale month.
+        assert_eq!(e1.presale_cadence_compliance, Some(1.0));
+        assert_eq!((e1.presale_cadence_days, e1.presale_cadence_days_on_time), (2.0, 2.0));
+        assert_eq!(e2.presale_cadence_compliance, None);
+        assert_eq!(e1_apr.presale_cadence_compliance, None);
     }
 
     #[test]
@@ -435,6 +468,7 @@ mod tests {
             Some(4.5 / 10.0),
             "summed on-time days over summed days"
         );
+        assert_eq!(centre.presale_cadence_compliance, Some(1.0));
         let team = units
             .iter()
             .find(|u| u.department_id == Some(2) && u.month == 202503)

@@ -427,6 +427,9 @@ pub struct MonthCompliance {
     pub days: f64,
     /// Of those, the days no follow-up was overdue.
     pub on_time: f64,
+    /// `days` and `on_time` of the pre-sale stages alone (potential and intent, not care).
+    pub presale_days: f64,
+    pub presale_on_time: f64,
 }
 
 /// Seconds of `[a, b)` inside the union of `[start, start + interval)` (nothing is due in the first
@@ -495,8 +498,16 @@ pub fn monthly_compliance(
                 month: key,
                 ..Default::default()
             });
-            c.days += (b - a) as f64 / DAY as f64;
-            c.on_time += covered_secs(r.start, interval, t, a, b) as f64 / DAY as f64;
+            let (days, on_time) = (
+                (b - a) as f64 / DAY as f64,
+                covered_secs(r.start, interval, t, a, b) as f64 / DAY as f64,
+            );
+            c.days += days;
+            c.on_time += on_time;
+            if r.stage != Stage::Won {
+                c.presale_days += days;
+                c.presale_on_time += on_time;
+            }
         }
     }
     let mut v: Vec<MonthCompliance> = out.into_values().collect();
@@ -782,6 +793,9 @@ mod tests {
             close(deal_feb.days, 28.0) && close(deal_feb.on_time, 0.0),
             "{deal_feb:?}"
         );
+        // Pre-sale alone: the open deal is all of rep 4's, the care none of rep 3's.
+        assert!(close(deal_jan.presale_days, deal_jan.days) && close(deal_jan.presale_on_time, 2.0));
+        assert_eq!((care_feb.presale_days, care_feb.presale_on_time), (0.0, 0.0));
     }
 
     #[test]

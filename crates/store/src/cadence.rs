@@ -3,6 +3,8 @@
 
 use sqlx::{AssertSqlSafe, FromRow};
 
+use uplift_domain::metric_data::CadenceDays;
+
 use crate::StoreError;
 use crate::conn::{Pool, Store, on_pool};
 use crate::import::{Tx, on_tx_impl};
@@ -242,21 +244,18 @@ impl Store {
         .await?))
     }
 
-    /// Replaces the stored cadence figures of these months (`rows`: employee, month, customer-days
-    /// under a cadence, of them on time) and rolls them up to departments and the company, in one transaction: the daily
+    /// Replaces the stored cadence figures of these months (`rows`: customer-days under a cadence
+    /// and of them on time, all stages and pre-sale alone) and rolls them up to departments and the company, in one transaction: the daily
     /// cadence job's refresh without recomputing the rest of the metric table. Ratios follow the
     /// metric table's rule (empty below 0.01 customer-days).
-    pub async fn write_cadence_compliance(
-        &self,
-        months: &[i32],
-        rows: &[(i64, i32, f64, f64)],
-    ) -> Result<(), StoreError> {
+    pub async fn write_cadence_compliance(&self, months: &[i32], rows: &[CadenceDays]) -> Result<(), StoreError> {
         if months.is_empty() {
             return Ok(());
         }
         let list = months.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(",");
         let reset = format!(
-            "UPDATE employee_metrics SET cadence_days = 0, cadence_days_on_time = 0, cadence_compliance = NULL WHERE month IN ({list})"
+            "UPDATE employee_metrics SET cadence_days = 0, cadence_days_on_time = 0, cadence_compliance = NULL, \
+             presale_cadence_days = 0, presale_cadence_days_on_time = 0, presale_cadence_compliance = NULL WHERE month IN ({list})"
         );
         // Computed numbers only (never user text), written in Rust's round-trip form so the stored
         // doubles are exactly the computed ones.
@@ -266,20 +265,35 @@ impl Store {
             .map(|chunk| {
                 let values: Vec<String> = chunk
                     .iter()
-                    .map(|&(e, m, days, on_time)| {
-                        let ratio = if days >= 0.01 {
-                            lit(on_time / days)
-                        } else {
-                            "NULL".into()
+                    .map(|c| {
+                        let ratio = |days: f64, on_time: f64| {
+                            if days >= 0.01 {
+                                lit(on_time / days)
+                            } else {
+                                "NULL".into()
+                            }
                         };
-                        format!("({e}, {m}, {}, {}, {ratio})", lit(days), lit(on_time))
+                        format!(
+                            "({}, {}, {}, {}, {}, {}, {}, {})",
+                            c.employee_id,
+                            c.month,
+                            lit(c.days),
+                            lit(c.on_time),
+                            ratio(c.days, c.on_time),
+                            lit(c.presale_days),
+                            lit(c.presale_on_time),
+                            ratio(c.presale_days, c.presale_on_time)
+                        )
                     })
                     .collect();
                 format!(
                     // Cast: on PostgreSQL a column of NULLs only would otherwise be text.
                     "UPDATE employee_metrics SET cadence_days = CAST(v.column3 AS DOUBLE PRECISION), \
                      cadence_days_on_time = CAST(v.column4 AS DOUBLE PRECISION), \
-                     cadence_compliance = CAST(v.column5 AS DOUBLE PRECISION) FROM (VALUES {}) AS v \
+                     cadence_compliance = CAST(v.column5 AS DOUBLE PRECISION), \
+                     presale_cadence_days = CAST(v.column6 AS DOUBLE PRECISION), \
+                     presale_cadence_days_on_time = CAST(v.column7 AS DOUBLE PRECISION), \
+                     presale_cadence_compliance = CAST(v.column8 AS DOUBLE PRECISION) FROM (VALUES {}) AS v \
                      WHERE employee_metrics.employee_id = v.column1 AND employee_metrics.month = v.column2",
                     values.join(", ")
                 )
@@ -287,8 +301,10 @@ impl Store {
             .collect();
         // A department includes its sub-departments (by path); department 0 is the company.
         let roll_up = format!(
-            "UPDATE department_metrics SET cadence_compliance = ( \
-               SELECT CASE WHEN SUM(m.cadence_days) >= 0.01 THEN SUM(m.cadence_days_on_time) / SUM(m.cadence_days) END \
+            "UPDATE department_metrics SET (cadence_compliance, presale_cadence_compliance) = ( \
+               SELECT CASE WHEN SUM(m.cadence_days) >= 0.01 THEN SUM(m.cadence_days_on_time) / SUM(m.cadence_days) END, \
+                 CASE WHEN SUM(m.presale_cadence_days) >= 0.01 \
+                   THEN SUM(m.presale_cadence_days_on_time) / SUM(m.presale_cadence_days) END \
                FROM employee_metrics m JOIN employees e ON e.id = m.employee_id \
                LEFT JOIN departments de ON de.id = e.department_id \
                LEFT JOIN departments d ON d.id = department_metrics.department_id \

@@ -55,6 +55,9 @@ const EMPLOYEE_COLS: &[(&str, ColType)] = &[
     ("cadence_days", ColType::Real),
     ("cadence_days_on_time", ColType::Real),
     ("cadence_compliance", ColType::Real),
+    ("presale_cadence_days", ColType::Real),
+    ("presale_cadence_days_on_time", ColType::Real),
+    ("presale_cadence_compliance", ColType::Real),
 ];
 
 const UNIT_COLS: &[(&str, ColType)] = &[
@@ -81,6 +84,7 @@ const UNIT_COLS: &[(&str, ColType)] = &[
     ("trainings_completed", ColType::Int),
     ("appraisal_score", ColType::Real),
     ("cadence_compliance", ColType::Real),
+    ("presale_cadence_compliance", ColType::Real),
 ];
 
 fn employee_values(r: &EmployeeMonthMetrics) -> Vec<Value> {
@@ -115,6 +119,9 @@ fn employee_values(r: &EmployeeMonthMetrics) -> Vec<Value> {
         Value::Real(r.cadence_days),
         Value::Real(r.cadence_days_on_time),
         r.cadence_compliance.into(),
+        Value::Real(r.presale_cadence_days),
+        Value::Real(r.presale_cadence_days_on_time),
+        r.presale_cadence_compliance.into(),
     ]
 }
 
@@ -143,6 +150,7 @@ fn unit_values(r: &UnitMonthMetrics) -> Vec<Value> {
         r.trainings_completed.into(),
         r.appraisal_score.into(),
         r.cadence_compliance.into(),
+        r.presale_cadence_compliance.into(),
     ]
 }
 
@@ -609,6 +617,9 @@ where
         cadence_days: r.try_get(next())?,
         cadence_days_on_time: r.try_get(next())?,
         cadence_compliance: r.try_get(next())?,
+        presale_cadence_days: r.try_get(next())?,
+        presale_cadence_days_on_time: r.try_get(next())?,
+        presale_cadence_compliance: r.try_get(next())?,
     };
     Ok(EmployeeMetricRow {
         employee_no: r.try_get(0)?,
@@ -637,7 +648,7 @@ const ANALYSIS_COLS: [&str; 18] = [
     "trainings_done_to_date",
     "training_completion_rate",
     "appraisal_score",
-    "cadence_compliance",
+    "presale_cadence_compliance",
 ];
 
 fn decode_analysis<'r, R>(r: &'r R) -> Result<EmployeeMetricRow, sqlx::Error>
@@ -674,7 +685,7 @@ where
         trainings_done_to_date: r.try_get(next())?,
         training_completion_rate: r.try_get(next())?,
         appraisal_score: r.try_get(next())?,
-        cadence_compliance: r.try_get(next())?,
+        presale_cadence_compliance: r.try_get(next())?,
         ..Default::default()
     };
     Ok(EmployeeMetricRow {
@@ -725,6 +736,7 @@ where
         trainings_completed: r.try_get(next())?,
         appraisal_score: r.try_get(next())?,
         cadence_compliance: r.try_get(next())?,
+        presale_cadence_compliance: r.try_get(next())?,
     };
     Ok(UnitMetricRow {
         department: r.try_get(0)?,
