@@ -5,7 +5,7 @@ use serde::Serialize;
 use uplift_domain::Lang;
 use uplift_domain::metric_data::EmployeeMonthMetrics;
 
-use crate::features::{candidate_value, feature_label};
+use crate::features::{candidate_value, feature_label, is_share, reads_backwards};
 
 /// A driver the analysis found clear for contribution: `positive` (more is better) or `negative`.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +29,7 @@ pub struct DriverMove {
 
 /// Rates are shown as percentages, money in whole yuan, the rest with one decimal.
 fn shown(feature: &str, v: f64) -> String {
-    if feature.ends_with("_rate") {
+    if is_share(feature) {
         format!("{:.0}%", v * 100.0)
     } else if feature == "pipeline_value" {
         format!("¥{}", uplift_domain::money::whole_with_separators(v))
@@ -49,11 +49,11 @@ pub fn action_for(feature: &str, before: f64, lang: Lang) -> String {
         },
         "cadence_compliance" | "presale_cadence_compliance" => match lang {
             Lang::Zh => format!(
-                "按跟进节奏补齐逾期跟进（上月达标率 {:.0}%），在“今日”页逐条处理，主管在跟进节奏看板每周检查",
+                "按跟进节奏补齐线索和商机的逾期跟进（此前平均达标 {:.0}%），在“今日”页逐条处理，主管每周检查",
                 before * 100.0
             ),
             Lang::En => format!(
-                "Catch up on overdue follow-ups (compliance was {:.0}% before) from the Today page; the manager checks the cadence board weekly",
+                "Catch up on overdue follow-ups of leads and deals (on time {:.0}% of the time before) from the Today page; the manager checks weekly",
                 before * 100.0
             ),
         },
@@ -106,8 +106,12 @@ pub fn driver_moves(
     lang: Lang,
 ) -> Vec<DriverMove> {
     let mut out = Vec::new();
-    // An appraisal is a judgement of the outcome, not a lever: never a reason (as in `peers`).
-    for d in drivers.iter().filter(|d| d.feature != "appraisal_score") {
+    // An appraisal is a judgement of the outcome, not a lever: never a reason (as in `peers`);
+    // nor a lever whose association runs against its purpose.
+    for d in drivers
+        .iter()
+        .filter(|d| d.feature != "appraisal_score" && !reads_backwards(&d.feature, d.positive))
+    {
         let Some(now) = candidate_value(&d.feature, recent) else {
             continue;
         };
@@ -231,5 +235,23 @@ mod tests {
         };
         let m = driver_moves(&now, &[&before], &pipe, 0.15, Lang::Zh);
         assert!(m[0].text.contains("（¥250,000 → ¥21,500）"), "{}", m[0].text);
+        // Cadence compliance reads as a percentage; found negative (a workload association) it
+        // is no reason to "catch up on follow-ups", however it moved.
+        let cadence = |v: f64| EmployeeMonthMetrics {
+            presale_cadence_compliance: Some(v),
+            ..Default::default()
+        };
+        let up = [ClearDriver {
+            feature: "presale_cadence_compliance".into(),
+            positive: true,
+        }];
+        let m = driver_moves(&cadence(0.4), &[&cadence(0.8)], &up, 0.15, Lang::Zh);
+        assert_eq!(m[0].text, "售前跟进节奏达标率较前1个月下降 50%（80% → 40%）");
+        assert!(m[0].action.contains("此前平均达标 80%"), "{}", m[0].action);
+        let down = [ClearDriver {
+            feature: "presale_cadence_compliance".into(),
+            positive: false,
+        }];
+        assert!(driver_moves(&cadence(0.9), &[&cadence(0.5)], &down, 0.15, Lang::Zh).is_empty());
     }
 }

@@ -269,6 +269,34 @@ pub fn excluded_for(target: &str) -> Vec<(String, String)> {
     out
 }
 
+/// Whether more of a lever is meant to raise output: more and faster follow-up, better cadence,
+/// more training. `None` for features that are not levers of that kind (lead mix, attributes…).
+pub fn lever_raises_output(feature: &str) -> Option<bool> {
+    match feature {
+        "followups_per_week"
+        | "contacted_within_24h_rate"
+        | "cadence_compliance"
+        | "presale_cadence_compliance"
+        | "training_completion_rate"
+        | "trainings_done_to_date" => Some(true),
+        "first_response_hours" => Some(false),
+        f if f.starts_with("skill:") => Some(true),
+        _ => None,
+    }
+}
+
+/// A lever whose association runs against its purpose (better cadence, lower output) is an
+/// association of another kind — workload, or training given to the weaker — not advice:
+/// alerts and "why is this person low" do not turn it into an action or a priced gap.
+pub fn reads_backwards(feature: &str, positive: bool) -> bool {
+    lever_raises_output(feature).is_some_and(|up| up != positive)
+}
+
+/// Shown as a percentage: rates and compliance shares (0–1).
+pub fn is_share(feature: &str) -> bool {
+    feature.ends_with("_rate") || feature.ends_with("_compliance")
+}
+
 const RATING_OF_RESULTS: &str = "a rating of the results, written with them in view: not a lever";
 
 /// A reason a feature was left out (from [`excluded_for`] or the driver analysis' screens), in

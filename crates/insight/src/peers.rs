@@ -5,7 +5,7 @@ use serde::Serialize;
 use uplift_domain::Lang;
 
 use crate::drivers::Driver;
-use crate::features::{PersonMonth, candidate_value, feature_label};
+use crate::features::{PersonMonth, candidate_value, feature_label, is_share, reads_backwards};
 
 /// Tenure bands peers are compared within (months): ramp-up, first year, second year, seasoned.
 pub fn tenure_band(months: Option<i64>) -> &'static str {
@@ -49,8 +49,10 @@ pub fn peer_gaps(
     ranked.sort_by_key(|p| std::cmp::Reverse(p.metrics.contribution_fen));
     let top: Vec<&PersonMonth> = ranked.iter().take(ranked.len().div_ceil(4)).copied().collect();
     let mut gaps = Vec::new();
-    // Appraisal scores are ratings of results, not something a person can practise: never a gap.
-    let actionable = |d: &&Driver| d.feature != "appraisal_score";
+    // Appraisal scores are ratings of results, not something a person can practise: never a gap;
+    // nor a lever whose association runs against its purpose (a "gap" of too much cadence).
+    let actionable =
+        |d: &&Driver| d.feature != "appraisal_score" && !reads_backwards(&d.feature, d.direction == "positive");
     for d in drivers
         .iter()
         .filter(|d| d.direction != "unclear" && d.confounded_by.is_none())
@@ -78,7 +80,7 @@ pub fn peer_gaps(
         }
         let label = feature_label(&d.feature, lang);
         let fmt = |v: f64| {
-            if d.feature.ends_with("_rate") {
+            if is_share(&d.feature) {
                 format!("{:.0}%", v * 100.0)
             } else if d.feature == "pipeline_value" {
                 format!("¥{}", grouped(v))
@@ -190,7 +192,15 @@ mod tests {
             driver("win_rate", 1.0, "unclear", None),
             // A rating of results is not a lever, however strong.
             driver("appraisal_score", 90_000.0, "positive", None),
+            // Cadence found negative (the person is above the top quarter): read backwards, no gap.
+            driver("presale_cadence_compliance", -50_000.0, "negative", None),
         ];
+        let mut peers = peers;
+        for p in &mut peers[..2] {
+            p.metrics.presale_cadence_compliance = Some(0.5);
+        }
+        let mut me = me;
+        me.metrics.presale_cadence_compliance = Some(0.9);
         let gaps = peer_gaps(&me, &peers, &drivers, 8, Lang::Zh).unwrap();
         assert_eq!(gaps.len(), 1);
         assert_eq!(gaps[0].feature, "followups_per_week");
