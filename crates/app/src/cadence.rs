@@ -179,16 +179,6 @@ fn compliance_of(
     let won = won_deals(opps);
     let index = FollowupIndex::new(records, &won);
     monthly_compliance(rules, records, &index, followups, spans, now.timestamp())
-        .into_iter()
-        .map(|c| CadenceDays {
-            employee_id: c.employee_id,
-            month: c.month,
-            days: c.days,
-            on_time: c.on_time,
-            presale_days: c.presale_days,
-            presale_on_time: c.presale_on_time,
-        })
-        .collect()
 }
 
 /// `cadence_compliance` inputs of these months (customer-days under a cadence and of them on

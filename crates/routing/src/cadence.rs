@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use uplift_domain::Lang;
+use uplift_domain::metric_data::CadenceDays;
 pub use uplift_domain::records::DealState;
 
 const DAY: i64 = 86_400;
@@ -418,20 +419,6 @@ impl<'a> FollowupIndex<'a> {
     }
 }
 
-/// Customer-days under a cadence of one employee in one month, and how many of them were on time.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct MonthCompliance {
-    pub employee_id: i64,
-    pub month: i32,
-    /// Days customers spent under a cadence rule in the month (summed over customers).
-    pub days: f64,
-    /// Of those, the days no follow-up was overdue.
-    pub on_time: f64,
-    /// `days` and `on_time` of the pre-sale stages alone (potential and intent, not care).
-    pub presale_days: f64,
-    pub presale_on_time: f64,
-}
-
 /// Seconds of `[a, b)` inside the union of `[start, start + interval)` (nothing is due in the first
 /// interval) and `[t, t + interval)` for each touch `t` (sorted).
 fn covered_secs(start: i64, interval: i64, touches: &[i64], a: i64, b: i64) -> i64 {
@@ -465,7 +452,7 @@ pub fn monthly_compliance(
     followups: &[(Option<String>, Option<String>, i64)],
     months: &[(i32, i64, i64)],
     now: i64,
-) -> Vec<MonthCompliance> {
+) -> Vec<CadenceDays> {
     let mut touches: Vec<Vec<i64>> = vec![Vec::new(); records.len()];
     for (who, what, ts) in followups {
         if *ts >= now {
@@ -478,7 +465,7 @@ pub fn monthly_compliance(
             touches[r].push(*ts);
         }
     }
-    let mut out: FxHashMap<(i64, usize), MonthCompliance> = FxHashMap::default();
+    let mut out: FxHashMap<(i64, usize), CadenceDays> = FxHashMap::default();
     for (ri, r) in records.iter().enumerate() {
         let end = r.rule_end(rules, now);
         if end <= r.start {
@@ -493,7 +480,7 @@ pub fn monthly_compliance(
             if b <= a {
                 continue;
             }
-            let c = out.entry((r.employee_id, mi)).or_insert(MonthCompliance {
+            let c = out.entry((r.employee_id, mi)).or_insert(CadenceDays {
                 employee_id: r.employee_id,
                 month: key,
                 ..Default::default()
@@ -510,7 +497,7 @@ pub fn monthly_compliance(
             }
         }
     }
-    let mut v: Vec<MonthCompliance> = out.into_values().collect();
+    let mut v: Vec<CadenceDays> = out.into_values().collect();
     v.sort_by_key(|c| (c.employee_id, c.month));
     v
 }
