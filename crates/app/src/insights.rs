@@ -5,7 +5,7 @@ use uplift_domain::access::Scope;
 use uplift_domain::{Lang, Month};
 use uplift_insight::drivers::{DriverError, analyse_drivers};
 use uplift_insight::features::{
-    PersonMonth, TARGETS, driver_input, excluded_for, explain, feature_label, reason_label,
+    PersonMonth, TARGETS, control_label, driver_input, excluded_for, explain, feature_label, reason_label,
 };
 use uplift_store::{MetricFilter, Store};
 
@@ -271,12 +271,7 @@ impl DriversResult {
         ));
         for d in &self.drivers {
             let mark = if let Some(c) = &d.confounded_by {
-                let c = match c.as_str() {
-                    "tenure" => lang.pick("司龄", "tenure").to_string(),
-                    "department" => lang.pick("部门", "department").to_string(),
-                    "month" => lang.pick("月份", "month").to_string(),
-                    other => feature_label(other, lang),
-                };
+                let c = control_label(c, lang).map_or_else(|| feature_label(c, lang), str::to_string);
                 format!(" [{}{c}]", lang.pick("混杂：", "confounded by "))
             } else if d.nonlinear {
                 format!(" [{}]", lang.pick("非线性", "non-linear"))

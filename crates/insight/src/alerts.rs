@@ -5,7 +5,7 @@ use serde::Serialize;
 use uplift_domain::Lang;
 use uplift_domain::metric_data::EmployeeMonthMetrics;
 
-use crate::features::{candidate_value, feature_label, is_share, reads_backwards};
+use crate::features::{candidate_value, feature_label, reads_backwards, shown_value as shown};
 
 /// A driver the analysis found clear for contribution: `positive` (more is better) or `negative`.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,17 +25,6 @@ pub struct DriverMove {
     pub change: f64,
     pub text: String,
     pub action: String,
-}
-
-/// Rates are shown as percentages, money in whole yuan, the rest with one decimal.
-fn shown(feature: &str, v: f64) -> String {
-    if is_share(feature) {
-        format!("{:.0}%", v * 100.0)
-    } else if feature == "pipeline_value" {
-        format!("¥{}", uplift_domain::money::whole_with_separators(v))
-    } else {
-        format!("{v:.1}")
-    }
 }
 
 /// What to do about a driver that slipped.

@@ -292,9 +292,27 @@ pub fn reads_backwards(feature: &str, positive: bool) -> bool {
     lever_raises_output(feature).is_some_and(|up| up != positive)
 }
 
-/// Shown as a percentage: rates and compliance shares (0–1).
-pub fn is_share(feature: &str) -> bool {
-    feature.ends_with("_rate") || feature.ends_with("_compliance")
+/// A feature's value as people read it: rates and compliance shares (0–1) as percentages, the
+/// pipeline in whole yuan, the rest with one decimal.
+pub fn shown_value(feature: &str, v: f64) -> String {
+    if feature.ends_with("_rate") || feature.ends_with("_compliance") {
+        format!("{:.0}%", v * 100.0)
+    } else if feature == "pipeline_value" {
+        format!("¥{}", uplift_domain::money::whole_with_separators(v))
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// The name of a control the analysis holds fixed (`confounded_by` = tenure, department, month);
+/// `None` for a feature id (see [`feature_label`]).
+pub fn control_label(control: &str, lang: Lang) -> Option<&'static str> {
+    match control {
+        "tenure" => Some(lang.pick("司龄", "tenure")),
+        "department" => Some(lang.pick("部门", "department")),
+        "month" => Some(lang.pick("月份", "the month")),
+        _ => None,
+    }
 }
 
 const RATING_OF_RESULTS: &str = "a rating of the results, written with them in view: not a lever";
@@ -476,12 +494,10 @@ pub fn explain(d: &Driver, target: &str, rows: usize, lang: Lang) -> String {
     let (lo, hi) = (per_step(d.ci_low * scale), per_step(d.ci_high * scale));
     let fname = fname.as_str();
     if let Some(control) = &d.confounded_by {
-        let cz = match control.as_str() {
-            "tenure" => lang.pick("司龄", "tenure"),
-            "department" => lang.pick("部门", "department"),
-            "month" => lang.pick("月份", "the month"),
-            other => {
-                let o = feature_label(other, lang);
+        let cz = match control_label(control, lang) {
+            Some(c) => c,
+            None => {
+                let o = feature_label(control, lang);
                 return match lang {
                     Lang::Zh => {
                         format!("{fname}与{tname}相关，但与「{o}」高度重叠：同时考虑后不再显著，单独看不出它的作用")

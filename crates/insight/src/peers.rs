@@ -5,7 +5,8 @@ use serde::Serialize;
 use uplift_domain::Lang;
 
 use crate::drivers::Driver;
-use crate::features::{PersonMonth, candidate_value, feature_label, is_share, reads_backwards};
+use crate::features::{PersonMonth, candidate_value, feature_label, reads_backwards, shown_value};
+use uplift_domain::money::whole_with_separators as grouped;
 
 /// Tenure bands peers are compared within (months): ramp-up, first year, second year, seasoned.
 pub fn tenure_band(months: Option<i64>) -> &'static str {
@@ -79,15 +80,7 @@ pub fn peer_gaps(
             continue;
         }
         let label = feature_label(&d.feature, lang);
-        let fmt = |v: f64| {
-            if is_share(&d.feature) {
-                format!("{:.0}%", v * 100.0)
-            } else if d.feature == "pipeline_value" {
-                format!("¥{}", grouped(v))
-            } else {
-                format!("{v:.1}")
-            }
-        };
+        let fmt = |v: f64| shown_value(&d.feature, v);
         let explanation = match lang {
             Lang::Zh => format!(
                 "{label}：本人 {}，同类前 25% 为 {}；按全公司的关系，这一差距约对应月贡献额 {} 元",
@@ -113,19 +106,6 @@ pub fn peer_gaps(
     }
     gaps.sort_by(|a, b| b.worth.total_cmp(&a.worth));
     Some(gaps)
-}
-
-/// Whole yuan with thousands separators.
-fn grouped(v: f64) -> String {
-    let s = format!("{:.0}", v.abs());
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if v < 0.0 { format!("-{out}") } else { out }
 }
 
 #[cfg(test)]
