@@ -579,15 +579,16 @@ async fn open_with_metrics(cli: &Cli, lang: Lang) -> Result<Store> {
     let store = open(cli, "uplift.db").await?;
     if store.metric_month_range().await?.is_none() {
         let url = redact(&database_url(cli, "uplift.db"));
+        let demo = cli.data_dir.join("demo.db").display().to_string();
         store.close().await;
         anyhow::bail!(
             "{}",
             match lang {
                 Lang::Zh => format!(
-                    "数据库 {url} 里还没有指标数据：请先导入数据（uplift import dir <文件夹>）；演示公司在 uplift demo 写的 demo.db 里（加 --database-url data/demo.db）。"
+                    "数据库 {url} 里还没有指标数据：请先导入数据（uplift import dir <文件夹>）；演示公司在 uplift demo 写的 demo.db 里（加 --database-url {demo}）。"
                 ),
                 Lang::En => format!(
-                    "database {url} holds no metrics yet: import data first (uplift import dir <folder>); the demo company is in the demo.db that uplift demo writes (add --database-url data/demo.db)."
+                    "database {url} holds no metrics yet: import data first (uplift import dir <folder>); the demo company is in the demo.db that uplift demo writes (add --database-url {demo})."
                 ),
             }
         );

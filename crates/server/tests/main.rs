@@ -259,6 +259,9 @@ async fn forecast_backtest_and_effect_from_the_command_line() {
             err.contains("还没有指标数据") && err.contains("uplift import dir"),
             "{args:?}: {err}"
         );
+        // The way to the demo names this data folder's demo.db, not a fixed path.
+        let demo = db.dir().join("demo.db").display().to_string();
+        assert!(err.contains(&format!("--database-url {demo}")), "{args:?}: {err}");
         assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out.stdout));
     }
     let golden = shared_dir().join("spec/golden");
