@@ -1,5 +1,5 @@
 //! Notifications: the in-app inbox, email over SMTP, and DingTalk, WeCom and Feishu group robots
-//! with their signing schemes (shared/reference/integrations.md §8). Use cases only queue
+//! with their signing schemes (docs/reference/integrations.md §8). Use cases only queue
 //! messages (a row each, deduplicated); [`deliver_due`] sends them in the background with
 //! retries and back-off, so a request never waits on a robot or a mail server.
 

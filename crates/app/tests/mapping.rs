@@ -7,7 +7,7 @@ use uplift_domain::Month;
 use uplift_store::MetricFilter;
 
 use crate::support::*;
-use uplift_testkit::{repo_root, shared_dir, test_db};
+use uplift_testkit::{repo_root, test_db};
 
 #[tokio::test]
 async fn maven_crm_example_imports_and_gives_per_agent_monthly_contribution() {
@@ -22,8 +22,7 @@ async fn maven_crm_example_imports_and_gives_per_agent_monthly_contribution() {
     assert!(r.unmatched_crm_users.is_empty());
 
     // Truth straight from the dataset: Σ close_value of Won deals per agent and close month.
-    let text = std::fs::read_to_string(shared_dir().join("datasets/maven-crm-sales-opportunities/sales_pipeline.csv"))
-        .unwrap();
+    let text = std::fs::read_to_string(repo_root().join("examples/maven-crm/data/sales_pipeline.csv")).unwrap();
     let (h, rows) = parse_csv(&text);
     let col = |n: &str| h.iter().position(|c| c == n).unwrap();
     let mut truth: HashMap<(String, Month), f64> = HashMap::new();

@@ -7,7 +7,7 @@ use uplift_io::Mapping;
 use uplift_store::{MetricFilter, Store};
 
 pub fn golden_dir() -> PathBuf {
-    uplift_testkit::shared_dir().join("spec").join("golden")
+    uplift_testkit::golden_dir()
 }
 
 pub fn no_progress(_: &str, _: u64) {}

@@ -1,5 +1,5 @@
 //! China's working-day calendar: weekends, statutory holidays and make-up workdays (调休), as a
-//! data table per year (shared/reference/payroll-cn.md §5.3). Years without a table fall back to
+//! data table per year (docs/reference/payroll-cn.md §5.3). Years without a table fall back to
 //! Monday–Friday.
 
 use chrono::{Datelike, NaiveDate, Weekday};

@@ -1,4 +1,4 @@
-//! Metric identifiers of the contract (`shared/spec/metrics.md`): the names used in the API,
+//! Metric identifiers of the contract (`docs/spec/metrics.md`): the names used in the API,
 //! CLI output and exports, with the labels users see.
 
 use serde::{Deserialize, Serialize};

@@ -71,7 +71,7 @@ pub struct CadenceDays {
     pub presale_on_time: f64,
 }
 
-/// The metric table row of one employee and month (`shared/spec/metrics.md`). `None` is null.
+/// The metric table row of one employee and month (`docs/spec/metrics.md`). `None` is null.
 /// Money totals are fen; ratios of money are yuan as `f64`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EmployeeMonthMetrics {

@@ -1,4 +1,4 @@
-//! Headcount and tenure rules from the metric contract (`shared/spec/metrics.md`).
+//! Headcount and tenure rules from the metric contract (`docs/spec/metrics.md`).
 
 use chrono::{Datelike, NaiveDate};
 

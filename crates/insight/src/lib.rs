@@ -1,5 +1,5 @@
 //! Pure engines over the per-employee-per-month table: the metric contract itself
-//! (`shared/spec/metrics.md`, [`metric_table`]), and the analyses built on it — driver analysis
+//! (`docs/spec/metrics.md`, [`metric_table`]), and the analyses built on it — driver analysis
 //! ([`drivers`], on the feature table of [`features`]) peer gaps ([`peers`]) and next month's forecast with its backtest ([`forecast`]), early-warning reasons ([`alerts`]) and
 //! effect evaluation ([`effect`]). No I/O: the app layer loads the rows.
 

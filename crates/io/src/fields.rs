@@ -1,4 +1,4 @@
-//! The columns each import kind accepts: the contract's names (`shared/spec/import-formats.md`)
+//! The columns each import kind accepts: the contract's names (`docs/spec/import-formats.md`)
 //! and their Chinese and English aliases.
 
 use uplift_domain::records::ImportKind;

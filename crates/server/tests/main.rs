@@ -1,9 +1,11 @@
 //! The `uplift` binary, run as a user would. Uses `TEST_DATABASE_URL` (PostgreSQL) when set.
 
+mod repository;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
-use uplift_testkit::{repo_root, shared_dir, test_db};
+use uplift_testkit::{golden_dir, repo_root, test_db};
 
 fn uplift(data_dir: &Path, db_url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_uplift"))
@@ -26,7 +28,7 @@ fn text(b: &[u8]) -> String {
 #[tokio::test]
 async fn import_dir_then_metrics_csv_matches_the_golden_table() {
     let db = test_db().await;
-    let golden = shared_dir().join("spec/golden");
+    let golden = golden_dir();
     let out = uplift(db.dir(), &db.url, &["import", "dir", golden.to_str().unwrap()]);
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
     assert!(text(&out.stdout).contains("导入完成"), "{}", text(&out.stdout));
@@ -264,7 +266,7 @@ async fn forecast_backtest_and_effect_from_the_command_line() {
         assert!(err.contains(&format!("--database-url {demo}")), "{args:?}: {err}");
         assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out.stdout));
     }
-    let golden = shared_dir().join("spec/golden");
+    let golden = golden_dir();
     let out = uplift(db.dir(), &db.url, &["import", "dir", golden.to_str().unwrap()]);
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
 
@@ -350,7 +352,7 @@ async fn forecast_backtest_and_effect_from_the_command_line() {
 #[tokio::test]
 async fn leads_are_routed_from_the_command_line_with_reasons_and_a_csv() {
     let db = test_db().await;
-    let golden = shared_dir().join("spec/golden");
+    let golden = golden_dir();
     let out = uplift(db.dir(), &db.url, &["import", "dir", golden.to_str().unwrap()]);
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
     let input = db.dir().join("new.csv");
@@ -435,7 +437,7 @@ async fn leads_are_routed_from_the_command_line_with_reasons_and_a_csv() {
 #[tokio::test]
 async fn the_follow_up_cadence_from_the_command_line() {
     let db = test_db().await;
-    let golden = shared_dir().join("spec/golden");
+    let golden = golden_dir();
     let out = uplift(db.dir(), &db.url, &["import", "dir", golden.to_str().unwrap()]);
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
     // The metric is in `uplift metrics`, with values for the golden reps.

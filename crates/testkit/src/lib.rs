@@ -127,9 +127,10 @@ pub fn repo_root() -> PathBuf {
     p
 }
 
-/// `../shared/` beside the repository, where the spec and datasets live.
-pub fn shared_dir() -> PathBuf {
-    repo_root().join("..").join("shared")
+/// The golden company of the metric contract (`docs/spec/metrics.md`): its CRM and HR files and
+/// `expected_metrics.csv`, copied into the test kit so the repository stands alone.
+pub fn golden_dir() -> PathBuf {
+    repo_root().join("crates/testkit/data/golden")
 }
 
 /// A running Uplift server on a free port, over its own database.

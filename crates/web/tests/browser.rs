@@ -272,7 +272,7 @@ async fn people_use_the_pages_in_a_real_browser() {
     b.goto(&format!("{base}/import")).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("花名册.csv");
-    let text_utf8 = std::fs::read_to_string(uplift_testkit::shared_dir().join("spec/golden/roster.csv"))
+    let text_utf8 = std::fs::read_to_string(uplift_testkit::golden_dir().join("roster.csv"))
         .unwrap()
         .replacen("2022-10-11", "2022-02-30", 1);
     std::fs::write(&path, encoding_rs::GBK.encode(&text_utf8).0).unwrap();

@@ -6,12 +6,12 @@ use serde_json::Value;
 use uplift_app::access::{NewUser, add_user, create_token};
 use uplift_domain::Lang;
 use uplift_domain::access::Role;
-use uplift_testkit::{TestApp, shared_dir, spawn_app};
+use uplift_testkit::{TestApp, golden_dir, spawn_app};
 
 use crate::support::{client, csrf_of, get};
 
 fn gbk_roster(bad_hire_date_on_line_4: bool) -> Vec<u8> {
-    let mut text = std::fs::read_to_string(shared_dir().join("spec/golden/roster.csv")).unwrap();
+    let mut text = std::fs::read_to_string(golden_dir().join("roster.csv")).unwrap();
     if bad_hire_date_on_line_4 {
         text = text.replacen("2022-10-11", "2022-02-30", 1);
     }
