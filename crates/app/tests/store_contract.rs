@@ -210,3 +210,60 @@ async fn pending_months_survive_until_a_recompute_succeeds() {
     import_one(&db.store, &db.dir().join("courses.csv"), ImportKind::Course, false).await;
     assert_eq!(db.store.pending_months().await.unwrap(), AffectedMonths::None);
 }
+
+/// Every table and column, as `table.column`, sorted: what the migrations built.
+async fn columns_of(url: &str) -> Vec<String> {
+    use sqlx::Connection;
+    let mut out: Vec<String> = if url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns \
+             WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations'",
+        )
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+        rows.into_iter().map(|(t, c)| format!("{t}.{c}")).collect()
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{url}"))
+            .await
+            .unwrap();
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+        )
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+        rows.into_iter().map(|(t, c)| format!("{t}.{c}")).collect()
+    };
+    out.sort();
+    out
+}
+
+/// The two migration folders build the same tables with the same columns (names; types differ by
+/// dialect on purpose). Needs both databases, so it runs in the PostgreSQL pass of the suite.
+#[tokio::test]
+async fn sqlite_and_postgres_migrations_build_the_same_tables_and_columns() {
+    let pg = test_db().await;
+    if !pg.is_postgres() {
+        eprintln!("skipped: compares with PostgreSQL, set TEST_DATABASE_URL");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite_url = dir.path().join("schema.db").display().to_string();
+    Store::connect(&sqlite_url).await.unwrap().close().await;
+    let (sqlite, postgres) = (columns_of(&sqlite_url).await, columns_of(&pg.url).await);
+    assert!(
+        sqlite
+            .iter()
+            .any(|c| c == "employee_metrics.presale_cadence_compliance"),
+        "{sqlite:?}"
+    );
+    let only_sqlite: Vec<_> = sqlite.iter().filter(|c| !postgres.contains(c)).collect();
+    let only_postgres: Vec<_> = postgres.iter().filter(|c| !sqlite.contains(c)).collect();
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "only on SQLite: {only_sqlite:?}\nonly on PostgreSQL: {only_postgres:?}"
+    );
+}

@@ -193,3 +193,22 @@ impl Store {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+
+    /// Both dialects carry the same migrations, version by version and name by name, so a database
+    /// moved from one to the other (or a fix written for one) never finds a step missing.
+    #[test]
+    fn both_dialects_have_the_same_migration_files() {
+        let names = |m: &sqlx::migrate::Migrator| {
+            m.iter()
+                .map(|m| format!("{:04}_{}", m.version, m.description))
+                .collect::<Vec<_>>()
+        };
+        let (sqlite, postgres) = (names(&SQLITE_MIGRATIONS), names(&POSTGRES_MIGRATIONS));
+        assert!(sqlite.len() >= 9, "{sqlite:?}");
+        assert_eq!(sqlite, postgres);
+    }
+}
