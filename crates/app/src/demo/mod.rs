@@ -1,0 +1,214 @@
+//! The demo company: a Chinese B2B software seller with sales, customer success and BD teams.
+//!
+//! It is written as real files (Salesforce CSV exports, an XLSX roster with Chinese headers, a GBK
+//! targets CSV) and then imported through the same importer customers use, so the demo exercises
+//! the whole path. Behind the numbers are patterns worth finding: reps who follow up more and
+//! contact leads faster convert more, referral leads convert best, industry experience that
+//! matches the lead's industry helps, new hires ramp up over about six months, and the follow-up
+//! course lifts follow-up habits after it is completed — and one team (销售二部) takes it together
+//! six months before the end, a planted intervention for `uplift insights effect`. Same seed and end
+//! month → same company.
+
+mod crm;
+mod hr;
+mod live;
+mod people;
+
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use std::path::Path;
+
+use chrono::Utc;
+use uplift_domain::{Lang, Money, Month};
+use uplift_store::{MetricFilter, Store};
+
+use crate::AppError;
+use crate::import::{files_in_dir, import_files};
+
+pub use live::{
+    DEMO_PASSWORD, DemoAccount, ensure_demo_accounts, ensure_rep_has_live_lead, live_followups, route_live_leads,
+};
+pub use people::PROGRAM_TEAM;
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct DemoConfig {
+    pub seed: u64,
+    pub staff: usize,
+    /// Months of history.
+    pub months: u32,
+    /// The last month of history; default: the last full month before today.
+    pub end: Option<Month>,
+}
+
+/// What was created.
+#[derive(Debug, Clone)]
+pub struct DemoSummary {
+    pub departments: i64,
+    pub employees: i64,
+    pub leavers: usize,
+    pub joiners: usize,
+    pub leads: i64,
+    pub opportunities: i64,
+    pub activities: i64,
+    pub from: Month,
+    pub to: Month,
+    /// Company per-capita contribution of the last month, yuan.
+    pub last_per_capita: Option<f64>,
+    /// Departments by per-capita contribution in the last month: (path, yuan).
+    pub league: Vec<(String, f64)>,
+}
+
+impl DemoSummary {
+    pub fn render(&self, lang: Lang) -> String {
+        let money = |x: f64| Money((x * 100.0).round() as i64).display_cny();
+        let mut s = if lang == Lang::Zh {
+            format!(
+                "示例公司已创建：{} 个部门，{} 名员工（期间入职 {} 人、离职 {} 人），{}至{}；线索 {} 条，商机 {} 个，活动 {} 条。\n",
+                self.departments,
+                self.employees,
+                self.joiners,
+                self.leavers,
+                self.from.label_zh(),
+                self.to.label_zh(),
+                self.leads,
+                self.opportunities,
+                self.activities
+            )
+        } else {
+            format!(
+                "Demo company created: {} departments, {} staff ({} joined, {} left in the period), {} to {}; {} leads, {} opportunities, {} activities.\n",
+                self.departments,
+                self.employees,
+                self.joiners,
+                self.leavers,
+                self.from,
+                self.to,
+                self.leads,
+                self.opportunities,
+                self.activities
+            )
+        };
+        if let Some(p) = self.last_per_capita {
+            s.push_str(&format!(
+                "{} {}: {}\n",
+                if lang == Lang::Zh {
+                    self.to.label_zh()
+                } else {
+                    self.to.to_string()
+                },
+                lang.pick("全公司人均贡献额", "company per-capita contribution"),
+                money(p)
+            ));
+        }
+        for (i, (d, v)) in self.league.iter().enumerate() {
+            s.push_str(&format!("  {}. {d}  {}\n", i + 1, money(*v)));
+        }
+        s
+    }
+}
+
+/// Default end of history: the last full month before today (Asia/Shanghai).
+pub fn default_end() -> Month {
+    Month::of(Utc::now().with_timezone(&uplift_domain::time::DEFAULT_TZ).date_naive()).prev()
+}
+
+/// Writes the demo's source files into `dir` (emptied first); returns (joiners, leavers).
+pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), AppError> {
+    let end = cfg.end.unwrap_or_else(default_end);
+    let start = end.span_start(cfg.months);
+    // One generator for the whole company, drawn in a fixed order (people, courses, CRM, HR
+    // files): same seed and end month, same files.
+    let mut rng = SmallRng::seed_from_u64(cfg.seed);
+    std::fs::create_dir_all(dir)?;
+    for entry in std::fs::read_dir(dir)? {
+        let p = entry?.path();
+        if p.is_file() {
+            std::fs::remove_file(p)?;
+        }
+    }
+    let people::Hired {
+        mut people,
+        joiners,
+        leavers,
+    } = people::hire(cfg.staff, start, end, &mut rng);
+    let enrollments = people::enroll(&mut people, start, end, &mut rng);
+    let crm = crm::write_crm_files(dir, &people, start, end, &mut rng)?;
+    hr::write_hr_files(dir, &people, enrollments, &crm, start, end, &mut rng)?;
+    Ok((joiners, leavers))
+}
+
+fn csv_err(e: csv::Error) -> AppError {
+    AppError::Invalid(format!("writing demo files: {e}"))
+}
+
+fn write_simple(path: &Path, headers: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<(), AppError> {
+    let mut w = csv::Writer::from_path(path).map_err(csv_err)?;
+    w.write_record(headers).map_err(csv_err)?;
+    for r in rows {
+        w.write_record(&r).map_err(csv_err)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes the demo files into `source_dir`, imports them into `store` and summarises the result.
+pub async fn create_demo(
+    store: &Store,
+    cfg: &DemoConfig,
+    source_dir: &Path,
+    progress: &(dyn Fn(&str, u64) + Sync),
+) -> Result<DemoSummary, AppError> {
+    let end = cfg.end.unwrap_or_else(default_end);
+    let cfg = DemoConfig {
+        end: Some(end),
+        ..cfg.clone()
+    };
+    let (joiners, leavers) = write_demo_files(&cfg, source_dir)?;
+    let (files, skipped) = files_in_dir(source_dir)?;
+    let report = import_files(store, files, skipped, false, progress).await?;
+    if !report.committed {
+        let lines = report.issue_lines(Lang::En);
+        return Err(AppError::Invalid(format!(
+            "the demo files did not import: {}",
+            lines.into_iter().take(5).collect::<Vec<_>>().join("; ")
+        )));
+    }
+    let counts: std::collections::HashMap<&str, i64> = store.counts().await?.into_iter().collect();
+    let from = end.span_start(cfg.months);
+    let last = MetricFilter {
+        from: Some(end),
+        to: Some(end),
+        ..Default::default()
+    };
+    let units = store.unit_metrics(&last).await?;
+    let company = units
+        .iter()
+        .find(|u| u.department.is_none())
+        .and_then(|u| u.metrics.per_capita_contribution);
+    let mut league: Vec<(String, f64)> = units
+        .iter()
+        .filter_map(|u| {
+            let d = u.department.clone()?;
+            // Leaf teams only: the league compares teams, not their parents.
+            let leaf = !units
+                .iter()
+                .any(|o| o.department.as_ref().is_some_and(|p| p.starts_with(&format!("{d}/"))));
+            (leaf).then_some((d, u.metrics.per_capita_contribution?))
+        })
+        .collect();
+    league.sort_by(|a, b| b.1.total_cmp(&a.1));
+    Ok(DemoSummary {
+        departments: counts.get("departments").copied().unwrap_or(0),
+        employees: counts.get("employees").copied().unwrap_or(0),
+        leavers,
+        joiners,
+        leads: counts.get("leads").copied().unwrap_or(0),
+        opportunities: counts.get("opportunities").copied().unwrap_or(0),
+        activities: counts.get("activities").copied().unwrap_or(0),
+        from,
+        to: end,
+        last_per_capita: company,
+        league,
+    })
+}
