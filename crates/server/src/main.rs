@@ -1,9 +1,7 @@
 //! `uplift`: the command line and server of Uplift.
 
-mod admin;
-mod bench;
 mod cli;
-mod serve;
+mod commands;
 
 use anyhow::Result;
 
@@ -34,7 +32,7 @@ fn main() -> Result<()> {
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let lang = cli::language(args.lang.as_deref());
-    match rt.block_on(cli::run(args)) {
+    match rt.block_on(commands::run(args)) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
             // The chain of causes, without a backtrace: this is for people, not developers.
