@@ -1,5 +1,5 @@
 //! Who is calling: a session cookie (pages) or an `Authorization: Bearer` token (integrations),
-//! the CSRF check of cookie-authenticated changes, and sign-in rate limiting.
+//! the CSRF check of cookie-authenticated changes, sign-in rate limiting, and what a role may open.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use uplift_app::access::{self, Principal};
 use uplift_domain::Lang;
+use uplift_domain::access::Role;
 
 use crate::AppState;
 use crate::error::{ApiError, Failure, WebError};
@@ -90,10 +91,16 @@ fn is_api(parts: &Parts) -> bool {
     parts.uri.path().starts_with("/api/")
 }
 
+/// Whether the request chooses a language with `?lang=`.
+pub(crate) fn has_lang_param(uri: &axum::http::Uri) -> bool {
+    uri.query()
+        .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("lang=")))
+}
+
 /// The caller, if the request carries a valid session cookie or bearer token.
 pub async fn caller_of(parts: &Parts, state: &AppState) -> Result<Option<Caller>, Failure> {
     let lang = lang_of(parts);
-    let lang_chosen = crate::pages::has_lang_param(&parts.uri);
+    let lang_chosen = has_lang_param(&parts.uri);
     let ip = ip_of(parts);
     let internal = |e: uplift_app::AppError| Failure::Internal(e.to_string());
     if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
@@ -208,6 +215,23 @@ impl SignInLimiter {
     pub fn succeeded(&self, key: &str) {
         self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
     }
+}
+
+// What a role may open: the menu, the pages and the API ask the same questions.
+
+/// Everyone who leads or supports people sees forecasts of their scope; reps do not.
+pub(crate) fn may_forecast(p: &Principal) -> bool {
+    p.role != Role::Employee
+}
+
+/// Who sees the SLA board: everyone who leads people.
+pub(crate) fn may_see_board(p: &Principal) -> bool {
+    !matches!(p.role, Role::Employee | Role::Payroll)
+}
+
+/// Who sees the routing page: admins and sales directors.
+pub(crate) fn may_route(p: &Principal) -> bool {
+    matches!(p.role, Role::Admin | Role::Director)
 }
 
 #[cfg(test)]

@@ -2,19 +2,19 @@
 //! `/api/v1` with its OpenAPI document. Handlers are thin: they parse the request, call one use case
 //! of `uplift_app` with the caller's [`Principal`](uplift_app::access::Principal) and render the result.
 //!
-//! Adding a page: write a template in `templates/`, a handler in `pages.rs` that takes a [`Caller`],
-//! and one `.route(...)` line in [`router`]; add it to `NAV` in `pages.rs` if it belongs in the menu.
+//! Adding a page: write its template in `templates/` and its handler (taking a [`Caller`]) in
+//! `pages/<feature>.rs`, using the helpers of `pages/layout.rs`; add the `.route(...)` to that file's
+//! `routes()` (a new file's `routes()` is merged in `pages/mod.rs`), and a menu entry in `chrome()`
+//! in `pages/layout.rs` if it belongs in the menu. An API route goes in `api/<feature>.rs` the same
+//! way, using the extractors and paging of `api/params.rs`; list its handler and schemas in `ApiDoc`
+//! in `api/mod.rs` so the OpenAPI document shows it.
 
 mod api;
 mod assets;
 mod auth;
 mod error;
 mod format;
-mod insight_api;
-mod insight_pages;
-mod lead_pages;
 mod pages;
-mod routing_api;
 mod uploads;
 
 use std::net::SocketAddr;
@@ -63,10 +63,6 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
-        .merge(insight_pages::routes())
-        .merge(lead_pages::routes())
-        .merge(insight_api::routes())
-        .merge(routing_api::routes())
         .merge(api::routes())
         .route("/healthz", get(healthz))
         .route("/static/{*path}", get(assets::serve))

@@ -1,5 +1,6 @@
-//! `/api/v1` endpoints of the forecast, alerts and effect evaluations; the same use cases and
-//! roles as their pages (`insight_pages`).
+//! `/api/v1` endpoints of the insight engine: driver analysis, the forecast, its backtest, alerts and
+//! effect evaluations; the same use cases and roles as their pages (`pages::drivers`,
+//! `pages::forecast`, `pages::effects`).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -9,18 +10,18 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use uplift_app::AppError;
-use uplift_app::views::has_overview;
+use uplift_app::views::{self, has_overview};
 use uplift_domain::Lang;
 use utoipa::{IntoParams, ToSchema};
 
+use super::params::{Q, bad, month_param};
 use crate::AppState;
-use crate::api::{Q, bad, month_param};
-use crate::auth::Caller;
-use crate::error::{ApiError, Failure};
-use crate::insight_pages::may_forecast;
+use crate::auth::{Caller, may_forecast};
+use crate::error::{ApiError, ErrorBody, Failure};
 
-pub fn routes() -> Router<AppState> {
+pub(super) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/insights/drivers", get(insight_drivers))
         .route("/api/v1/forecast", get(get_forecast))
         .route("/api/v1/forecast/backtest", get(get_backtest))
         .route("/api/v1/alerts", get(get_alerts))
@@ -28,6 +29,46 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/interventions",
             get(list_interventions).post(create_intervention),
         )
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DriversParams {
+    /// `contribution` (default), `per_capita_contribution`, `quota_attainment`, `lead_conversion_rate`, `win_rate`.
+    target: Option<String>,
+    /// First month, `YYYY-MM` (default: twelve months before `to`).
+    from: Option<String>,
+    /// Last month (default: the newest month with results).
+    to: Option<String>,
+    /// A department path; sub-departments included.
+    department: Option<String>,
+    /// `zh` (default) or `en`, the language of the explanations.
+    lang: Option<String>,
+}
+
+/// What goes with higher output among the people in the caller's scope, tenure, department and
+/// month held fixed (docs/insight.md). Body: `{"target", "rows", "employees", "from", "to",
+/// "r_squared", "method", "drivers": [{"feature", "label", "rank", "importance", "effect_per_unit",
+/// "effect_per_sd", "ci_low", "ci_high", "p_value", "direction", "raw_effect_per_sd",
+/// "confounded_by", "missing_share", "explanation"}], "excluded": [{"feature", "label", "reason"}]}`.
+#[utoipa::path(get, path = "/api/v1/insights/drivers", params(DriversParams),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn insight_drivers(State(s): State<AppState>, c: Caller, Q(q): Q<DriversParams>) -> Result<Response, ApiError> {
+    if !views::has_overview(&c.principal) {
+        return Err(ApiError(Failure::Forbidden));
+    }
+    let lang = Lang::from_locale(q.lang.as_deref().unwrap_or("zh"));
+    let query = uplift_app::insights::DriversQuery {
+        target: q.target.clone().unwrap_or_else(|| "contribution".into()),
+        from: month_param(&q.from, "from")?,
+        to: month_param(&q.to, "to")?,
+        department: q.department.clone(),
+    };
+    match uplift_app::insights::drivers(&s.store, &c.principal.scope, &query, lang).await {
+        Ok(r) => Ok(Json(r).into_response()),
+        Err(uplift_app::AppError::Invalid(m)) => Err(bad(m, "target")),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -58,9 +99,9 @@ fn invalid(e: AppError, field: &str) -> ApiError {
 /// "people": [{"employee_no", "name", "department", "month", "forecast", "low", "high", "pipeline",
 /// "run_rate", "open_deals", "open_amount", "active_share", "target", "target_carried",
 /// "attainment", "month_to_date", "projection", "method"}], "joiners", "leavers", "model"}`.
-#[utoipa::path(get, path = "/api/v1/forecast", params(ForecastParams),
+#[utoipa::path(get, path = "/api/v1/forecast", tag = "crate::insight_api", params(ForecastParams),
     responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn get_forecast(State(s): State<AppState>, c: Caller, Q(q): Q<ForecastParams>) -> Result<Response, ApiError> {
+async fn get_forecast(State(s): State<AppState>, c: Caller, Q(q): Q<ForecastParams>) -> Result<Response, ApiError> {
     if !may_forecast(&c.principal) {
         return Err(ApiError(Failure::Forbidden));
     }
@@ -85,9 +126,9 @@ pub struct BacktestParams {
 /// The forecast replayed over past months against naive baselines. Body: `{"from", "to",
 /// "months": [{"month", "people", "actual_total", "forecast_total", "last_month_total",
 /// "mean3_total"}], "accuracy": [{"method", "mae", "mape", "bias", "total_error", "coverage_80"}]}`.
-#[utoipa::path(get, path = "/api/v1/forecast/backtest", params(BacktestParams),
+#[utoipa::path(get, path = "/api/v1/forecast/backtest", tag = "crate::insight_api", params(BacktestParams),
     responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn get_backtest(State(s): State<AppState>, c: Caller, Q(q): Q<BacktestParams>) -> Result<Response, ApiError> {
+async fn get_backtest(State(s): State<AppState>, c: Caller, Q(q): Q<BacktestParams>) -> Result<Response, ApiError> {
     if !may_forecast(&c.principal) {
         return Err(ApiError(Failure::Forbidden));
     }
@@ -102,9 +143,9 @@ pub async fn get_backtest(State(s): State<AppState>, c: Caller, Q(q): Q<Backtest
 /// "alerts": [{"employee_no", "name", "department", "forecast", "low", "high", "reference",
 /// "reference_kind", "attainment", "gap", "severity", "reasons": [{"feature", "label", "now",
 /// "before", "change", "text", "action"}], "evidence"}], "drivers", "note"}`.
-#[utoipa::path(get, path = "/api/v1/alerts", params(ForecastParams),
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "crate::insight_api", params(ForecastParams),
     responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn get_alerts(State(s): State<AppState>, c: Caller, Q(q): Q<ForecastParams>) -> Result<Response, ApiError> {
+async fn get_alerts(State(s): State<AppState>, c: Caller, Q(q): Q<ForecastParams>) -> Result<Response, ApiError> {
     if !may_forecast(&c.principal) {
         return Err(ApiError(Failure::Forbidden));
     }
@@ -128,13 +169,9 @@ pub struct LangParam {
 /// The saved interventions with their results on today's data, over the caller's scope. Body:
 /// `[{"intervention": {"name", "treated", "control", "start_date", "metric", …}, "result": {…}}
 /// | {"intervention": …, "error": "why it cannot be evaluated"}]`.
-#[utoipa::path(get, path = "/api/v1/interventions", params(LangParam),
+#[utoipa::path(get, path = "/api/v1/interventions", tag = "crate::insight_api", params(LangParam),
     responses((status = 200, body = Object), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn list_interventions(
-    State(s): State<AppState>,
-    c: Caller,
-    Q(q): Q<LangParam>,
-) -> Result<Response, ApiError> {
+async fn list_interventions(State(s): State<AppState>, c: Caller, Q(q): Q<LangParam>) -> Result<Response, ApiError> {
     if !has_overview(&c.principal) {
         return Err(ApiError(Failure::Forbidden));
     }
@@ -169,9 +206,9 @@ pub struct NewIntervention {
 /// is replaced). Body: `{"name", "metric", "start", "estimate", "ci_low", "ci_high", "p_value",
 /// "verdict", "verdict_label", "treated_n", "control_n", "summary", "series", "report"}`.
 /// Admin, HR and directors only; a session caller sends `X-CSRF-Token`.
-#[utoipa::path(post, path = "/api/v1/interventions", request_body = NewIntervention,
+#[utoipa::path(post, path = "/api/v1/interventions", tag = "crate::insight_api", request_body = NewIntervention,
     responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn create_intervention(
+async fn create_intervention(
     State(s): State<AppState>,
     c: Caller,
     headers: HeaderMap,

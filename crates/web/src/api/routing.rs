@@ -12,12 +12,12 @@ use uplift_app::routing::IncomingLead;
 use uplift_domain::Lang;
 use uplift_domain::access::Role;
 
+use super::params::bad;
 use crate::AppState;
-use crate::api::bad;
 use crate::auth::Caller;
 use crate::error::{ApiError, Failure};
 
-pub fn routes() -> Router<AppState> {
+pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/leads/route", post(route_lead))
         .route("/api/v1/webhooks/leads", post(lead_webhook))
@@ -67,9 +67,9 @@ fn check(c: &Caller, headers: &HeaderMap) -> Result<(), ApiError> {
 /// "name", "owner_id", "expected_conversion", "expected_value", "reason", "planned", "kept"}`.
 /// Body: `{"id", "source", "industry", "rating", "company", "city", "number_of_employees"}`.
 /// A lead routed before keeps its rep (`"kept": true`). Admin only.
-#[utoipa::path(post, path = "/api/v1/leads/route", request_body = Object,
+#[utoipa::path(post, path = "/api/v1/leads/route", tag = "crate::routing_api", request_body = Object,
     responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn route_lead(
+async fn route_lead(
     State(s): State<AppState>,
     c: Caller,
     headers: HeaderMap,
@@ -85,9 +85,9 @@ pub async fn route_lead(
 /// lead, a list, or `{"leads": [...]}`, with Salesforce field names (`Id`, `LeadSource`,
 /// `Industry`, `Rating`, `Company`, `City`, `NumberOfEmployees`) or ours. Answers the list of
 /// decisions, so the CRM can set each lead's owner. Admin (integration token) only.
-#[utoipa::path(post, path = "/api/v1/webhooks/leads", request_body = Object,
+#[utoipa::path(post, path = "/api/v1/webhooks/leads", tag = "crate::routing_api", request_body = Object,
     responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn lead_webhook(
+async fn lead_webhook(
     State(s): State<AppState>,
     c: Caller,
     headers: HeaderMap,
