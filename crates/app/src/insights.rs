@@ -5,7 +5,7 @@ use uplift_domain::access::Scope;
 use uplift_domain::{Lang, Month};
 use uplift_insight::drivers::{DriverError, analyse_drivers};
 use uplift_insight::features::{
-    PersonMonth, TARGETS, control_label, driver_input, excluded_for, explain, feature_label, reason_label,
+    PersonMonth, TARGETS, driver_input, excluded_for, explain, feature_label, reason_label,
 };
 use uplift_store::{MetricFilter, Store};
 
@@ -235,69 +235,6 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
             .collect(),
         excluded,
     })
-}
-
-impl DriversResult {
-    /// A table for the terminal.
-    pub fn render(&self, lang: Lang) -> String {
-        let mut out = format!(
-            "{}: {} · {} {}–{} · {} {} · {} {} · R² {:.2}\n{}\n\n",
-            lang.pick("目标", "target"),
-            self.target,
-            lang.pick("月份", "months"),
-            self.from,
-            self.to,
-            self.rows,
-            lang.pick("个人月", "person-months"),
-            self.employees,
-            lang.pick("人", "people"),
-            self.r_squared,
-            lang.pick(
-                "方法：控制司龄、部门、月份的回归（稳健标准误）+ 随机森林置换重要性，按两者各自归一后的平均排序；“相关”不等于“因果”。",
-                "Method: regression controlling for tenure, department and month (robust errors) + random-forest permutation importance, ranked by the mean of both (each scaled to its maximum); association, not causation."
-            )
-        );
-        let widths = [4, -30, 6, 12, 8, 8];
-        out.push_str(&crate::forecast::line(
-            &[
-                "#",
-                lang.pick("因素", "driver"),
-                lang.pick("综合", "score"),
-                lang.pick("每SD效应", "effect/SD"),
-                "p",
-                lang.pick("树重要性", "tree"),
-            ],
-            &widths,
-        ));
-        for d in &self.drivers {
-            let mark = if let Some(c) = &d.confounded_by {
-                let c = control_label(c, lang).map_or_else(|| feature_label(c, lang), str::to_string);
-                format!(" [{}{c}]", lang.pick("混杂：", "confounded by "))
-            } else if d.nonlinear {
-                format!(" [{}]", lang.pick("非线性", "non-linear"))
-            } else {
-                String::new()
-            };
-            let cells = [
-                format!("{}.", d.rank),
-                d.label.clone(),
-                format!("{:.2}", d.importance),
-                format!("{:.2}", d.effect_per_sd),
-                format!("{:.4}", d.p_value),
-                format!("{:.1}%", d.tree_importance * 100.0),
-            ];
-            let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
-            out.push_str(crate::forecast::line(&cells, &widths).trim_end());
-            out.push_str(&format!("{mark}\n    {}\n", d.explanation));
-        }
-        if !self.excluded.is_empty() {
-            out.push_str(&format!("\n{}:\n", lang.pick("未纳入的因素", "left out")));
-            for e in &self.excluded {
-                out.push_str(&format!("  {} ({}) — {}\n", e.label, e.feature, e.reason));
-            }
-        }
-        out
-    }
 }
 
 /// "Why is this person low": their drivers beside the top quartile of peers.

@@ -154,7 +154,7 @@ async fn driver_analysis_finds_the_demo_companys_planted_drivers() {
             (d.feature == "contacted_within_24h_rate" && d.direction == "positive")
                 || (d.feature == "first_response_hours" && d.direction == "negative")
         })
-        .unwrap_or_else(|| panic!("contact speed not found: {}", r.render(uplift_domain::Lang::En)));
+        .unwrap_or_else(|| panic!("contact speed not found: {:#?}", r.drivers));
     // The wider feature table is there: the lead mix (kept with the metric table, on both
     // databases), skills trained and the roster's own columns.
     let all: Vec<&str> = r
@@ -188,41 +188,7 @@ async fn driver_analysis_finds_the_demo_companys_planted_drivers() {
     }
     assert!(speed.confounded_by.is_none(), "{speed:?}");
     assert!(r.excluded.iter().any(|e| e.feature == "lead_conversion_rate"));
-    // Rendering names the method and says association is not causation; the table has a header
-    // and people's names for the drivers, its columns aligned by terminal width (CJK counts two).
-    let table = r.render(Lang::Zh);
-    assert!(table.contains("不等于"));
-    let lines: Vec<&str> = table.lines().collect();
-    let header = lines.iter().position(|l| l.starts_with("   #")).expect("a header line");
-    let column_of = |l: &str, at: usize| {
-        let mut w = 0;
-        for (i, ch) in l.char_indices() {
-            if i >= at {
-                break;
-            }
-            w += unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
-        }
-        w
-    };
-    let p_at = column_of(lines[header], lines[header].find(" p ").unwrap());
-    let rows: Vec<&str> = lines[header + 1..]
-        .iter()
-        .copied()
-        .filter(|l| !l.starts_with("    "))
-        .take(5)
-        .collect();
-    assert_eq!(rows.len(), 5, "{table}");
-    for (row, d) in rows.iter().zip(&r.drivers) {
-        assert!(
-            row.contains(&d.label) && !row.contains(&d.feature),
-            "{row} / {}",
-            d.feature
-        );
-        // The p column ends at the header's p ("p" right-aligned over width 8).
-        let p = format!("{:.4}", d.p_value);
-        let end = column_of(row, row.find(&p).unwrap()) + p.len();
-        assert_eq!(end, p_at + 2, "{table}");
-    }
+    // (The terminal table of this result is tested where it is drawn: server/src/text/insights.rs.)
 
     // Why is the weakest rep of the month behind? Gaps on clear drivers, priced, never appraisals.
     let month = Month::new(2026, 10).unwrap();
@@ -341,7 +307,6 @@ async fn forecast_of_the_demo_beats_naive_baselines_and_adds_up() {
         assert_eq!(al.severity == "high", line.high < al.reference);
     }
     assert!(a.alerts.iter().any(|al| !al.reasons.is_empty()));
-    assert!(a.render(uplift_domain::Lang::Zh).contains("人预计未达标"));
 
     // A department sees only itself, with the same per-person numbers.
     let dept = r.teams[0].department.clone().expect("a department");

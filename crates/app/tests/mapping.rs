@@ -80,12 +80,7 @@ async fn maven_crm_example_imports_and_gives_per_agent_monthly_contribution() {
     let d = uplift_app::insights::drivers(&db.store, &all, &q, uplift_domain::Lang::En)
         .await
         .expect("drivers");
-    assert_eq!(
-        d.drivers[0].feature,
-        "pipeline_value",
-        "{}",
-        d.render(uplift_domain::Lang::En)
-    );
+    assert_eq!(d.drivers[0].feature, "pipeline_value", "{:#?}", d.drivers);
     let a = uplift_app::alerts::alerts(&db.store, &all, &Default::default(), uplift_domain::Lang::En)
         .await
         .expect("alerts");

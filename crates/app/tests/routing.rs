@@ -84,11 +84,7 @@ async fn demo_routing_is_calibrated_beats_round_robin_and_routes_files_and_pendi
     // estimate of current practice is close to what actually happened.
     let sim = simulate(store, 3, Limits::default(), Lang::Zh).await.expect("simulate");
     let value = |s: &str| sim.outcome(s).expect(s).expected_value;
-    assert!(
-        value("optimal") > 1.15 * value("round-robin"),
-        "{}",
-        sim.render(Lang::Zh)
-    );
+    assert!(value("optimal") > 1.15 * value("round-robin"), "{:#?}", sim.outcomes);
     assert!(value("optimal") > 1.15 * value("current"));
     let current = sim.outcome("current").unwrap().expected_conversions;
     assert!(
@@ -96,7 +92,6 @@ async fn demo_routing_is_calibrated_beats_round_robin_and_routes_files_and_pendi
         "{current} vs {}",
         sim.actual_conversions
     );
-    assert!(sim.render(Lang::Zh).contains("最优分配"));
 
     // A GBK file of new leads: a dry run records nothing.
     let input = db.dir().join("新线索.csv");

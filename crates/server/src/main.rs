@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod text;
 
 use anyhow::Result;
 

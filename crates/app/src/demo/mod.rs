@@ -19,7 +19,7 @@ use rand::rngs::SmallRng;
 use std::path::Path;
 
 use chrono::Utc;
-use uplift_domain::{Lang, Money, Month};
+use uplift_domain::{Lang, Month};
 use uplift_store::{MetricFilter, Store};
 
 use crate::AppError;
@@ -57,55 +57,6 @@ pub struct DemoSummary {
     pub last_per_capita: Option<f64>,
     /// Departments by per-capita contribution in the last month: (path, yuan).
     pub league: Vec<(String, f64)>,
-}
-
-impl DemoSummary {
-    pub fn render(&self, lang: Lang) -> String {
-        let money = |x: f64| Money((x * 100.0).round() as i64).display_cny();
-        let mut s = if lang == Lang::Zh {
-            format!(
-                "示例公司已创建：{} 个部门，{} 名员工（期间入职 {} 人、离职 {} 人），{}至{}；线索 {} 条，商机 {} 个，活动 {} 条。\n",
-                self.departments,
-                self.employees,
-                self.joiners,
-                self.leavers,
-                self.from.label_zh(),
-                self.to.label_zh(),
-                self.leads,
-                self.opportunities,
-                self.activities
-            )
-        } else {
-            format!(
-                "Demo company created: {} departments, {} staff ({} joined, {} left in the period), {} to {}; {} leads, {} opportunities, {} activities.\n",
-                self.departments,
-                self.employees,
-                self.joiners,
-                self.leavers,
-                self.from,
-                self.to,
-                self.leads,
-                self.opportunities,
-                self.activities
-            )
-        };
-        if let Some(p) = self.last_per_capita {
-            s.push_str(&format!(
-                "{} {}: {}\n",
-                if lang == Lang::Zh {
-                    self.to.label_zh()
-                } else {
-                    self.to.to_string()
-                },
-                lang.pick("全公司人均贡献额", "company per-capita contribution"),
-                money(p)
-            ));
-        }
-        for (i, (d, v)) in self.league.iter().enumerate() {
-            s.push_str(&format!("  {}. {d}  {}\n", i + 1, money(*v)));
-        }
-        s
-    }
 }
 
 /// Default end of history: the last full month before today (Asia/Shanghai).

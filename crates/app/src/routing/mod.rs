@@ -5,14 +5,12 @@
 mod assign;
 mod context;
 mod online;
-mod render;
 mod report;
 
 pub use assign::{AssignOptions, AssignResult, AssignmentLine, assign_file, assign_pending, read_capacities, to_csv};
 pub use context::{Router, lead_facts, load, on_leave};
 pub use online::{IncomingLead, ONLINE_PLAN_TTL, OnlineRouter, RoutedLead};
-pub use render::strategy_label;
-pub use report::{ModelReport, SimulationResult, model_report, simulate};
+pub use report::{ModelReport, SimulationResult, model_report, simulate, strategy_label};
 
 use uplift_routing::TenureBand;
 

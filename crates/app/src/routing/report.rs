@@ -198,3 +198,25 @@ pub async fn simulate(store: &Store, months: u32, limits: Limits, lang: Lang) ->
         limits,
     })
 }
+
+/// Words for a strategy.
+pub fn strategy_label(name: &str, lang: Lang) -> &'static str {
+    match (name, lang) {
+        ("current", Lang::Zh) => "现行分配",
+        ("round-robin", Lang::Zh) => "轮流分配",
+        ("load-balanced", Lang::Zh) => "按余量分配",
+        ("optimal", Lang::Zh) => "最优分配",
+        ("current", Lang::En) => "current practice",
+        ("round-robin", Lang::En) => "round robin",
+        ("load-balanced", Lang::En) => "load balanced",
+        ("optimal", Lang::En) => "optimal",
+        _ => "?",
+    }
+}
+
+impl SimulationResult {
+    /// The value of one strategy's outcome, if present.
+    pub fn outcome(&self, name: &str) -> Option<&StrategyOutcome> {
+        self.outcomes.iter().find(|o| o.strategy == name)
+    }
+}

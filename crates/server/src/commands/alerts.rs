@@ -24,7 +24,7 @@ pub(crate) async fn alerts(
         .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
     pb.finish_and_clear();
     let text = match format {
-        TextFormat::Table => r.render(lang),
+        TextFormat::Table => crate::text::alerts::alerts(&r, lang),
         TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
     };
     emit(&text)?;

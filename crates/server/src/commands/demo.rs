@@ -46,7 +46,7 @@ pub(crate) async fn demo(cli: &Cli, a: &DemoArgs, lang: Lang) -> Result<i32> {
         0
     };
     pb.finish_and_clear();
-    println!("{}", summary.render(lang));
+    println!("{}", crate::text::demo::demo_summary(&summary, lang));
     if live > 0 {
         println!(
             "{}",

@@ -19,7 +19,7 @@ pub(crate) async fn forecast(cli: &Cli, a: &ForecastArgs, lang: Lang) -> Result<
                 .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
             pb.finish_and_clear();
             match format {
-                TextFormat::Table => r.render(lang),
+                TextFormat::Table => crate::text::forecast::backtest(&r, lang),
                 TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
             }
         }
@@ -33,7 +33,7 @@ pub(crate) async fn forecast(cli: &Cli, a: &ForecastArgs, lang: Lang) -> Result<
                 .await
                 .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
             match a.format {
-                ForecastFormat::Table => r.render(lang),
+                ForecastFormat::Table => crate::text::forecast::forecast(&r, lang),
                 ForecastFormat::Csv => r.to_csv().map_err(|e| anyhow::anyhow!(e.render(lang)))?,
                 ForecastFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
             }

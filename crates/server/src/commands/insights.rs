@@ -44,7 +44,7 @@ async fn drivers(
         .await
         .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
     let text = match format {
-        TextFormat::Table => r.render(lang),
+        TextFormat::Table => crate::text::insights::drivers(&r, lang),
         TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
     };
     emit(&text)?;
@@ -104,7 +104,7 @@ async fn effect(cli: &Cli, a: &EffectArgs, lang: Lang) -> Result<i32> {
     } else if a.list {
         let list = uplift_app::effect::running(&store, &all, lang).await.map_err(fail)?;
         match a.format {
-            TextFormat::Table => uplift_app::effect::render_running(&list, lang),
+            TextFormat::Table => crate::text::effect::running(&list, lang),
             TextFormat::Json => {
                 let v: Vec<serde_json::Value> = list
                     .iter()
@@ -137,7 +137,7 @@ async fn effect(cli: &Cli, a: &EffectArgs, lang: Lang) -> Result<i32> {
             .await
             .map_err(fail)?;
         match a.format {
-            TextFormat::Table => r.render(lang),
+            TextFormat::Table => crate::text::effect::effect(&r, lang),
             TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
         }
     };

@@ -52,7 +52,7 @@ async fn model(store: &Store, format: TextFormat, lang: Lang) -> Result<String> 
     let r = uplift_app::routing::model_report(store, lang).await.map_err(fail)?;
     pb.finish_and_clear();
     Ok(match format {
-        TextFormat::Table => r.render(lang),
+        TextFormat::Table => crate::text::routing::model_report(&r, lang),
         TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
     })
 }
@@ -101,7 +101,7 @@ async fn simulate(store: &Store, months: u32, limits: &LimitArgs, format: TextFo
         .map_err(fail)?;
     pb.finish_and_clear();
     Ok(match format {
-        TextFormat::Table => r.render(lang),
+        TextFormat::Table => crate::text::routing::simulation(&r, lang),
         TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
     })
 }
@@ -142,7 +142,7 @@ async fn assign(store: &Store, a: &AssignArgs, lang: Lang) -> Result<String> {
         std::fs::write(out, csv).with_context(|| out.display().to_string())?;
     }
     Ok(match a.format {
-        TextFormat::Table => r.render(lang, if a.output.is_some() { 20 } else { 200 }),
+        TextFormat::Table => crate::text::routing::assignment(&r, lang, if a.output.is_some() { 20 } else { 200 }),
         TextFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
     })
 }
