@@ -75,7 +75,7 @@ pub async fn resolve_scope(
 
 /// The principal of a user account.
 pub async fn principal_of_user(store: &Store, u: &UserRow) -> Result<Principal, AppError> {
-    let role = Role::parse(&u.role).ok_or_else(|| AppError::Invalid(format!("unknown role {}", u.role)))?;
+    let role = Role::parse(&u.role).ok_or_else(|| AppError::invalid(format!("unknown role {}", u.role)))?;
     let scope = resolve_scope(store, role, u.employee_no.as_deref(), u.department_path.as_deref()).await?;
     Ok(Principal {
         actor: u.username.clone(),
@@ -87,7 +87,7 @@ pub async fn principal_of_user(store: &Store, u: &UserRow) -> Result<Principal, 
 
 /// The principal of an API token.
 pub async fn principal_of_token(store: &Store, t: &TokenRow) -> Result<Principal, AppError> {
-    let role = Role::parse(&t.role).ok_or_else(|| AppError::Invalid(format!("unknown role {}", t.role)))?;
+    let role = Role::parse(&t.role).ok_or_else(|| AppError::invalid(format!("unknown role {}", t.role)))?;
     let scope = resolve_scope(store, role, t.employee_no.as_deref(), t.department_path.as_deref()).await?;
     Ok(Principal {
         actor: format!("token:{}", t.id),
@@ -124,7 +124,7 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Invalid(format!("hashing password: {e}")))
+        .map_err(|e| AppError::internal(format!("hashing password: {e}")))
 }
 
 /// Whether `password` matches a stored hash.
@@ -136,7 +136,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 
 fn check_password(password: &str, lang: Lang) -> Result<(), AppError> {
     if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(AppError::Invalid(format!(
+        return Err(AppError::invalid(format!(
             "{} {MIN_PASSWORD_LEN}",
             lang.pick("密码太短，至少", "password too short; at least")
         )));
@@ -163,7 +163,7 @@ async fn check_binding(
     lang: Lang,
 ) -> Result<(), AppError> {
     if role.needs_employee() && employee_no.is_none() {
-        return Err(AppError::Invalid(format!(
+        return Err(AppError::invalid(format!(
             "{} {}",
             role.as_str(),
             lang.pick(
@@ -175,13 +175,13 @@ async fn check_binding(
     if let Some(no) = employee_no
         && store.employee_record(no, &Scope::All).await?.is_none()
     {
-        return Err(AppError::Invalid(format!(
+        return Err(AppError::invalid(format!(
             "{}: {no}",
             lang.pick("花名册中没有这个工号", "no employee with this number in the roster")
         )));
     }
     if role == Role::Director && employee_no.is_none() && department_path.is_none() {
-        return Err(AppError::Invalid(
+        return Err(AppError::invalid(
             lang.pick(
                 "总监需要绑定员工工号或部门（--employee / --department）",
                 "a director needs an employee or a department (--employee / --department)",
@@ -192,7 +192,7 @@ async fn check_binding(
     if let Some(d) = department_path
         && !store.departments().await?.iter().any(|x| x.path == d)
     {
-        return Err(AppError::Invalid(format!(
+        return Err(AppError::invalid(format!(
             "{}: {d}",
             lang.pick("没有这个部门", "no such department")
         )));
@@ -204,7 +204,7 @@ async fn check_binding(
 pub async fn add_user(store: &Store, u: &NewUser, by: &str, lang: Lang) -> Result<i64, AppError> {
     let name = u.username.trim();
     if name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(AppError::Invalid(
+        return Err(AppError::invalid(
             lang.pick(
                 "用户名不能为空、不能含空格，最长 64 字符",
                 "user name must be 1–64 characters without spaces",
@@ -233,7 +233,12 @@ pub async fn add_user(store: &Store, u: &NewUser, by: &str, lang: Lang) -> Resul
             now,
         )
         .await?
-        .ok_or_else(|| AppError::Invalid(format!("{}: {name}", lang.pick("用户名已存在", "user name taken"))))?;
+        .ok_or_else(|| {
+            AppError::conflict(
+                Some("username"),
+                format!("{}: {name}", lang.pick("用户名已存在", "user name taken")),
+            )
+        })?;
     audit(
         store,
         by,

@@ -77,7 +77,7 @@ pub async fn alerts(store: &Store, scope: &Scope, q: &AlertsQuery, lang: Lang) -
         },
     )
     .await?;
-    let month = Month::parse(&fc.month).map_err(|_| AppError::Invalid(fc.month.clone()))?;
+    let month = Month::parse(&fc.month).map_err(|_| AppError::internal(fc.month.clone()))?;
     let based_on = month.prev();
 
     // The company-wide drivers of contribution over the year before.

@@ -35,7 +35,7 @@ pub async fn rules(store: &Store) -> Result<CadenceRules, AppError> {
 
 /// Changes the rules (admin), audited, and recomputes every month's `cadence_compliance`.
 pub async fn set_rules(store: &Store, rules: &CadenceRules, by: &str, lang: Lang) -> Result<(), AppError> {
-    rules.validate(lang).map_err(|e| AppError::Invalid(e.to_string()))?;
+    rules.validate(lang).map_err(|e| AppError::invalid(e.to_string()))?;
     let text = rules.to_toml();
     store.set_setting(RULES_KEY, &text).await?;
     crate::access::audit(store, by, None, "settings.cadence", None, Some(&text), None).await?;
@@ -516,7 +516,7 @@ pub async fn log_followup(
     let me = p.employee_no.as_deref().ok_or(AppError::Forbidden)?;
     // One answer for "no such record" and "not yours", so ids cannot be probed.
     let Some(owner) = store.cadence_owner_of(kind, id, me).await? else {
-        return Err(AppError::Invalid(
+        return Err(AppError::invalid(
             lang.pick(
                 "只能记录自己名下客户的跟进",
                 "you can log follow-ups only on your own customers",

@@ -69,7 +69,7 @@ fn resolve_group(spec: &str, roster: &[ForecastPerson], lang: Lang) -> Result<Ve
         } else if roster.iter().any(|r| r.employee_no == token) {
             out.push(token.to_string());
         } else {
-            return Err(AppError::Invalid(format!(
+            return Err(AppError::invalid(format!(
                 "{}: {token}",
                 lang.pick("未知的部门或工号", "unknown department or employee number")
             )));
@@ -81,7 +81,7 @@ fn resolve_group(spec: &str, roster: &[ForecastPerson], lang: Lang) -> Result<Ve
 }
 
 fn metric_of(id: &str, lang: Lang) -> Result<MetricId, AppError> {
-    MetricId::parse(id).ok_or_else(|| AppError::Invalid(format!("{}: {id}", lang.pick("未知的指标", "unknown metric"))))
+    MetricId::parse(id).ok_or_else(|| AppError::invalid(format!("{}: {id}", lang.pick("未知的指标", "unknown metric"))))
 }
 
 /// Evaluates (and saves, by name) an intervention for the people in `scope`.
@@ -94,7 +94,7 @@ pub async fn evaluate(
 ) -> Result<EffectResult, AppError> {
     let name = q.name.trim();
     if name.is_empty() {
-        return Err(AppError::Invalid(
+        return Err(AppError::invalid(
             lang.pick("请给干预起个名字（--name）", "give the intervention a --name")
                 .into(),
         ));
@@ -107,7 +107,7 @@ pub async fn evaluate(
             // Appraisals are read under their own rule and audit trail; group means of them are
             // not published through saved interventions.
             if metric_of(&metric, lang)? == MetricId::AppraisalScore {
-                return Err(AppError::Invalid(
+                return Err(AppError::invalid(
                     lang.pick(
                         "绩效得分不能用作干预评估指标",
                         "appraisal scores cannot be the metric of an intervention",
@@ -169,7 +169,7 @@ pub async fn evaluate(
             )));
         }
         _ => {
-            return Err(AppError::Invalid(
+            return Err(AppError::invalid(
                 lang.pick(
                     "干预对象（--treated）和开始日期（--start）需要一起给出",
                     "the treated group (--treated) and the start date (--start) go together",
@@ -251,7 +251,7 @@ async fn run(
 ) -> Result<EffectResult, AppError> {
     let metric = metric_of(&row.metric, lang)?;
     let start: NaiveDate = row.start_date.parse().map_err(|_| {
-        AppError::Invalid(format!(
+        AppError::invalid(format!(
             "{}: {}",
             lang.pick("日期格式应为 2026-03-01", "expected a date like 2026-03-01"),
             row.start_date
@@ -312,7 +312,7 @@ async fn run(
         rows: panel,
         start: start_index,
     })
-    .map_err(|e| AppError::Invalid(effect_error(&e, lang)))?;
+    .map_err(|e| AppError::invalid(effect_error(&e, lang)))?;
     // A programme given to whole departments must stand out from what other departments did.
     let whole_departments = row
         .treated

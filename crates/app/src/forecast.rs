@@ -102,7 +102,7 @@ fn key_of_index(i: i32) -> i32 {
 
 fn parse_date(s: &str) -> Result<NaiveDate, AppError> {
     s.parse()
-        .map_err(|_| AppError::Invalid(format!("bad stored date {s:?}")))
+        .map_err(|_| AppError::internal(format!("bad stored date {s:?}")))
 }
 
 /// Roster and the deals of the 26 months before `first` onwards.
@@ -163,7 +163,7 @@ pub async fn forecast(store: &Store, scope: &Scope, q: &ForecastQuery) -> Result
     // Beyond the month after the newest results there is nothing to forecast from; before the
     // third month of history there is too little to learn from.
     if month > latest.next() {
-        return Err(AppError::Invalid(match l {
+        return Err(AppError::invalid(match l {
             Lang::Zh => format!("数据截至 {latest}，最多只能预测 {}", latest.next()),
             Lang::En => format!(
                 "data ends with {latest}: the latest month that can be forecast is {}",
@@ -174,7 +174,7 @@ pub async fn forecast(store: &Store, scope: &Scope, q: &ForecastQuery) -> Result
     if let Some(first) = crate::views::metric_months(store).await?.first().copied()
         && month < first.next().next().next()
     {
-        return Err(AppError::Invalid(match l {
+        return Err(AppError::invalid(match l {
             Lang::Zh => format!(
                 "数据从 {first} 开始，至少需要 3 个月的历史：最早可预测 {}",
                 first.next().next().next()
@@ -327,7 +327,7 @@ pub async fn backtest_in(
     months: u32,
 ) -> Result<BacktestResult, AppError> {
     if !(1..=36).contains(&months) {
-        return Err(AppError::Invalid("--months: 1–36".into()));
+        return Err(AppError::invalid("--months: 1–36".into()));
     }
     let last = crate::views::latest_month(store).await?;
     let first = last.span_start(months);
@@ -351,7 +351,7 @@ impl ForecastResult {
     /// CSV with the contract's columns: `employee_no, month, forecast, low, high, method`.
     pub fn to_csv(&self) -> Result<String, AppError> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        let io = |e: csv::Error| AppError::Invalid(e.to_string());
+        let io = |e: csv::Error| AppError::internal(e.to_string());
         w.write_record(["employee_no", "month", "forecast", "low", "high", "method"])
             .map_err(io)?;
         for l in &self.people {
@@ -365,8 +365,8 @@ impl ForecastResult {
             ])
             .map_err(io)?;
         }
-        let bytes = w.into_inner().map_err(|e| AppError::Invalid(e.to_string()))?;
-        String::from_utf8(bytes).map_err(|e| AppError::Invalid(e.to_string()))
+        let bytes = w.into_inner().map_err(|e| AppError::internal(e.to_string()))?;
+        String::from_utf8(bytes).map_err(|e| AppError::internal(e.to_string()))
     }
 }
 

@@ -44,13 +44,13 @@ impl Writer {
         if let Some(h) = self.busy.take() {
             let (tx, result) = h
                 .await
-                .map_err(|e| AppError::Invalid(format!("import writer stopped: {e}")))?;
+                .map_err(|e| AppError::internal(format!("import writer stopped: {e}")))?;
             self.idle = Some(tx);
             result?;
         }
         self.idle
             .as_mut()
-            .ok_or_else(|| AppError::Invalid("import transaction lost".into()))
+            .ok_or_else(|| AppError::internal("import transaction lost".into()))
     }
 
     /// Starts writing a batch once the previous one is done.
@@ -59,7 +59,7 @@ impl Writer {
         let mut tx = self
             .idle
             .take()
-            .ok_or_else(|| AppError::Invalid("import transaction lost".into()))?;
+            .ok_or_else(|| AppError::internal("import transaction lost".into()))?;
         self.busy = Some(tokio::spawn(async move {
             let result = tx.write(batch).await;
             (tx, result)
@@ -71,7 +71,7 @@ impl Writer {
         self.get().await?;
         self.idle
             .take()
-            .ok_or_else(|| AppError::Invalid("import transaction lost".into()))
+            .ok_or_else(|| AppError::internal("import transaction lost".into()))
     }
 }
 
@@ -657,12 +657,12 @@ fn write_rejects(out: &Path, headers: &[String], rows: &[(RawRow, String)]) -> R
         let mut h: Vec<String> = vec!["line".into()];
         h.extend(headers.iter().cloned());
         h.push("error".into());
-        w.write_record(&h).map_err(|e| AppError::Invalid(e.to_string()))?;
+        w.write_record(&h).map_err(|e| AppError::internal(e.to_string()))?;
         for (row, reason) in rows {
             let mut rec: Vec<String> = vec![row.line.to_string()];
             rec.extend(row.cells.iter().map(str::to_string));
             rec.push(reason.clone());
-            w.write_record(&rec).map_err(|e| AppError::Invalid(e.to_string()))?;
+            w.write_record(&rec).map_err(|e| AppError::internal(e.to_string()))?;
         }
         w.flush()?;
     }

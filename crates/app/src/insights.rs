@@ -120,7 +120,7 @@ async fn person_months(
 /// Ranks what drives the target for the people in `scope`.
 pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang) -> Result<DriversResult, AppError> {
     if !TARGETS.contains(&q.target.as_str()) {
-        return Err(AppError::Invalid(format!(
+        return Err(AppError::invalid(format!(
             "{} {:?} ({})",
             lang.pick("不支持的目标指标", "unsupported target"),
             q.target,
@@ -133,7 +133,7 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
     };
     let from = q.from.unwrap_or_else(|| to.span_start(12));
     if from > to {
-        return Err(AppError::Invalid(
+        return Err(AppError::invalid(
             lang.pick("起始月份晚于结束月份", "from is after to").into(),
         ));
     }
@@ -169,17 +169,17 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
     .await?;
     tracing::debug!(?loaded, analysed = ?started.elapsed(), "driver analysis");
     let report = report.map_err(|e| match e {
-        DriverError::TooFewRows { rows, params, needed } => AppError::Invalid(match lang {
+        DriverError::TooFewRows { rows, params, needed } => AppError::invalid(match lang {
             Lang::Zh => format!(
                 "样本太少，无法可靠分析：{rows} 个人月，{params} 个参数，至少需要 {needed} 个人月。请扩大月份范围或部门。"
             ),
             Lang::En => e.to_string() + "; widen the months or the department",
         }),
-        DriverError::ConstantTarget => AppError::Invalid(
+        DriverError::ConstantTarget => AppError::invalid(
             lang.pick("目标指标没有变化，无法分析", "the target does not vary; nothing to explain")
                 .into(),
         ),
-        DriverError::NoFeatures => AppError::Invalid(lang.pick("没有可用的候选因素", "no usable candidate driver").into()),
+        DriverError::NoFeatures => AppError::invalid(lang.pick("没有可用的候选因素", "no usable candidate driver").into()),
     })?;
     let mut excluded: Vec<Excluded> = excluded_for(&q.target)
         .into_iter()
@@ -269,7 +269,7 @@ pub async fn why_low(store: &Store, employee_no: &str, month: Option<Month>, lan
     let all = people.clone();
     let report = crate::heavy(move || analyse_drivers(&driver_input("contribution", &all)))
         .await?
-        .map_err(|e| AppError::Invalid(format!("{}: {e}", lang.pick("无法做驱动分析", "no driver analysis"))))?;
+        .map_err(|e| AppError::invalid(format!("{}: {e}", lang.pick("无法做驱动分析", "no driver analysis"))))?;
     let (records, _) = store
         .employee_records(&Scope::All, None, None, None, i64::MAX, 0)
         .await?;
@@ -321,7 +321,7 @@ pub async fn why_low(store: &Store, employee_no: &str, month: Option<Month>, lan
         }
     };
     let gaps = peer_gaps(me, &peers, &report.drivers, MIN_PEERS, lang).ok_or_else(|| {
-        AppError::Invalid(format!(
+        AppError::invalid(format!(
             "{} ({} {})",
             lang.pick("同类人员太少，无法比较", "too few peers to compare with"),
             peers.len(),

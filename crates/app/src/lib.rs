@@ -38,10 +38,10 @@ pub(crate) async fn heavy<T: Send + 'static>(work: impl FnOnce() -> T + Send + '
     let _permit = ONE_AT_A_TIME
         .acquire()
         .await
-        .map_err(|e| AppError::Invalid(e.to_string()))?;
+        .map_err(|e| AppError::internal(e.to_string()))?;
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| AppError::Invalid(format!("analysis failed: {e}")))
+        .map_err(|e| AppError::internal(format!("analysis failed: {e}")))
 }
 
 /// The store types handlers and the CLI pass around (rows, filters); `web` reaches the database

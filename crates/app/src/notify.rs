@@ -155,7 +155,7 @@ pub async fn deliver_due(store: &Store, now: i64) -> Result<Delivered, AppError>
     }
     let channels = store.channels().await?;
     let smtp = smtp_settings(store).await?;
-    let client = http_client().map_err(AppError::Invalid)?;
+    let client = http_client().map_err(AppError::internal)?;
     for n in due {
         let result = deliver_one(store, &client, &channels, smtp.as_ref(), &n, now).await;
         let outcome = match &result {
@@ -311,7 +311,7 @@ pub fn to_robots(
 /// Adds or replaces a group robot (admin), audited.
 pub async fn save_channel(store: &Store, c: &ChannelRow, by: &str, lang: Lang) -> Result<(), AppError> {
     if !matches!(c.kind.as_str(), "dingtalk" | "wecom" | "feishu") {
-        return Err(AppError::Invalid(format!(
+        return Err(AppError::invalid(format!(
             "{}: {}",
             c.kind,
             lang.pick(
@@ -321,7 +321,7 @@ pub async fn save_channel(store: &Store, c: &ChannelRow, by: &str, lang: Lang) -
         )));
     }
     if !(c.url.starts_with("https://") || c.url.starts_with("http://")) {
-        return Err(AppError::Invalid(format!(
+        return Err(AppError::invalid(format!(
             "{}: {}",
             c.url,
             lang.pick(

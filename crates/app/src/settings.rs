@@ -11,7 +11,7 @@ pub async fn company_tz(store: &Store) -> Result<Tz, AppError> {
     match store.setting("timezone").await? {
         Some(s) => s
             .parse()
-            .map_err(|_| AppError::Invalid(format!("stored time zone {s:?} is unknown"))),
+            .map_err(|_| AppError::internal(format!("stored time zone {s:?} is unknown"))),
         None => Ok(DEFAULT_TZ),
     }
 }
@@ -19,7 +19,7 @@ pub async fn company_tz(store: &Store) -> Result<Tz, AppError> {
 /// Sets the company time zone by IANA name, e.g. `Asia/Shanghai`.
 pub async fn set_company_tz(store: &Store, name: &str) -> Result<Tz, AppError> {
     let tz: Tz = name.parse().map_err(|_| {
-        AppError::Invalid(format!(
+        AppError::invalid(format!(
             "unknown time zone {name:?} (use an IANA name such as Asia/Shanghai)"
         ))
     })?;
@@ -40,7 +40,7 @@ pub async fn company_currency(store: &Store) -> Result<String, AppError> {
 pub async fn set_company_currency(store: &Store, code: &str) -> Result<String, AppError> {
     let code = code.trim().to_ascii_uppercase();
     if !CURRENCIES.contains(&code.as_str()) {
-        return Err(AppError::Invalid(format!(
+        return Err(AppError::invalid(format!(
             "unknown currency {code:?} (one of {})",
             CURRENCIES.join(", ")
         )));

@@ -40,7 +40,7 @@ pub async fn rule(store: &Store) -> Result<SlaRule, AppError> {
 pub async fn set_rule(store: &Store, r: &SlaRule, by: &str) -> Result<(), AppError> {
     let ok = |h: f64| h.is_finite() && h > 0.0 && h <= MAX_HOURS;
     if !ok(r.hours) || r.reassign_after_hours.is_some_and(|h| !ok(h)) {
-        return Err(AppError::Invalid(format!(
+        return Err(AppError::invalid(format!(
             "SLA hours must be more than 0 and at most {MAX_HOURS} (30 days)"
         )));
     }

@@ -267,3 +267,40 @@ async fn sqlite_and_postgres_migrations_build_the_same_tables_and_columns() {
         "only on SQLite: {only_sqlite:?}\nonly on PostgreSQL: {only_postgres:?}"
     );
 }
+
+/// A unique-constraint violation from either database becomes a conflict the user can resolve
+/// (409 on the web), naming what clashed; other store failures stay internal.
+#[tokio::test]
+async fn a_unique_violation_becomes_a_conflict_on_both_databases() {
+    use sqlx::Connection;
+    let db = test_db().await;
+    let create = "CREATE TABLE clash (name TEXT NOT NULL UNIQUE)";
+    let insert = "INSERT INTO clash (name) VALUES ('li')";
+    let err = if db.is_postgres() {
+        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::query(create).execute(&mut c).await.unwrap();
+        sqlx::query(insert).execute(&mut c).await.unwrap();
+        sqlx::query(insert).execute(&mut c).await.unwrap_err()
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.url))
+            .await
+            .unwrap();
+        sqlx::query(create).execute(&mut c).await.unwrap();
+        sqlx::query(insert).execute(&mut c).await.unwrap();
+        sqlx::query(insert).execute(&mut c).await.unwrap_err()
+    };
+    let store_error = uplift_store::StoreError::Db(err);
+    let what = store_error.unique_violation().expect("a unique violation");
+    assert!(what.contains("clash"), "{what}");
+    match uplift_app::AppError::from(store_error) {
+        uplift_app::AppError::Conflict(u) => {
+            assert_eq!(u.key, "duplicate");
+            let zh = uplift_app::AppError::Conflict(u).render(uplift_domain::Lang::Zh);
+            assert!(zh.starts_with("与已有记录重复: "), "{zh}");
+        }
+        other => panic!("not a conflict: {other:?}"),
+    }
+    let other = uplift_store::StoreError::Corrupt("x".into());
+    assert!(other.unique_violation().is_none());
+    assert!(!uplift_app::AppError::from(other).is_user_error());
+}

@@ -1,4 +1,9 @@
 //! One error type for pages and one body shape for the API: `{"error": {"code", "message", "field"}}`.
+//!
+//! The request's language is chosen once, by [`remember_language`] around every request, so a
+//! handler can turn any use-case error into a response with a plain `?`. Internal failures are
+//! logged with a short reference that the page or API body repeats, so a user's report finds the
+//! log line; their details never reach the caller.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -18,6 +23,11 @@ pub enum Failure {
         message: String,
         field: Option<String>,
     },
+    /// It clashes with something that exists (a name taken, a duplicate key).
+    Conflict {
+        message: String,
+        field: Option<String>,
+    },
     TooManyRequests,
     Internal(String),
 }
@@ -29,6 +39,7 @@ impl Failure {
             Failure::Forbidden => StatusCode::FORBIDDEN,
             Failure::NotFound(_) => StatusCode::NOT_FOUND,
             Failure::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Failure::Conflict { .. } => StatusCode::CONFLICT,
             Failure::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Failure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -40,6 +51,7 @@ impl Failure {
             Failure::Forbidden => "forbidden",
             Failure::NotFound(_) => "not_found",
             Failure::BadRequest { .. } => "bad_request",
+            Failure::Conflict { .. } => "conflict",
             Failure::TooManyRequests => "too_many_requests",
             Failure::Internal(_) => "internal",
         }
@@ -52,12 +64,17 @@ impl Failure {
                 .pick("无权访问此内容", "You do not have access to this page or record.")
                 .into(),
             Failure::NotFound(what) => format!("{}: {what}", lang.pick("找不到", "not found")),
-            Failure::BadRequest { message, .. } => message.clone(),
+            Failure::BadRequest { message, .. } | Failure::Conflict { message, .. } => message.clone(),
             Failure::TooManyRequests => lang
                 .pick("尝试次数过多，请稍后再试", "too many attempts; try again later")
                 .into(),
-            // Details go to the log, not to the caller.
-            Failure::Internal(_) => lang.pick("服务器内部错误", "internal server error").into(),
+            // Details go to the log, not to the caller; the reference finds them there.
+            Failure::Internal(detail) => format!(
+                "{} ({} {})",
+                lang.pick("服务器内部错误", "internal server error"),
+                lang.pick("编号", "reference"),
+                reference(detail)
+            ),
         }
     }
 
@@ -72,12 +89,27 @@ impl Failure {
         match e {
             AppError::Forbidden => Failure::Forbidden,
             AppError::NotFound(w) => Failure::NotFound(w),
-            AppError::Store(s) => Failure::Internal(s.to_string()),
-            AppError::Io(io) => Failure::Internal(io.to_string()),
-            other => Failure::BadRequest {
-                message: other.render(lang),
+            AppError::Invalid(u) => Failure::BadRequest {
+                message: u.message,
+                field: u.field.map(str::to_string),
+            },
+            e @ AppError::Conflict(_) => {
+                let field = match &e {
+                    AppError::Conflict(u) => u.field.map(str::to_string),
+                    _ => None,
+                };
+                Failure::Conflict {
+                    message: e.render(lang),
+                    field,
+                }
+            }
+            e @ AppError::File(_) => Failure::BadRequest {
+                message: e.render(lang),
                 field: None,
             },
+            AppError::Internal(detail) => Failure::Internal(detail),
+            AppError::Store(s) => Failure::Internal(s.to_string()),
+            AppError::Io(io) => Failure::Internal(io.to_string()),
         }
     }
 }
@@ -106,9 +138,37 @@ impl WebError {
 }
 
 impl From<AppError> for WebError {
+    /// In the language of the request being answered (see [`remember_language`]).
     fn from(e: AppError) -> Self {
-        WebError::app(e, Lang::Zh)
+        WebError::app(e, request_language())
     }
+}
+
+tokio::task_local! {
+    static REQUEST_LANGUAGE: Lang;
+}
+
+/// The language of the request this task is answering; Chinese outside a request.
+pub fn request_language() -> Lang {
+    REQUEST_LANGUAGE.try_with(|l| *l).unwrap_or_default()
+}
+
+/// Runs the rest of the request with its language remembered (`?lang=`, then the language
+/// cookie), so errors turned into responses anywhere below speak it.
+pub async fn remember_language(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let lang = crate::auth::lang_of(&parts);
+    REQUEST_LANGUAGE
+        .scope(lang, next.run(axum::extract::Request::from_parts(parts, body)))
+        .await
+}
+
+/// A short, stable reference for an internal failure (the log line carries it too).
+fn reference(detail: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    detail.hash(&mut h);
+    format!("E{:08X}", h.finish() as u32)
 }
 
 impl IntoResponse for WebError {
@@ -121,7 +181,7 @@ impl IntoResponse for WebError {
             return Redirect::to(&to).into_response();
         }
         if let Failure::Internal(detail) = &self.failure {
-            tracing::error!(%detail, "request failed");
+            tracing::error!(reference = %reference(detail), %detail, "request failed");
         }
         let status = self.failure.status();
         let l = self.lang;
@@ -129,6 +189,7 @@ impl IntoResponse for WebError {
             StatusCode::FORBIDDEN => l.pick("无权访问", "Forbidden"),
             StatusCode::NOT_FOUND => l.pick("页面不存在", "Not found"),
             StatusCode::BAD_REQUEST => l.pick("请求有误", "Bad request"),
+            StatusCode::CONFLICT => l.pick("与已有记录冲突", "Conflict"),
             _ => l.pick("出错了", "Something went wrong"),
         };
         let body = format!(
@@ -169,7 +230,8 @@ pub struct ErrorBody {
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// `unauthenticated`, `forbidden`, `not_found`, `bad_request`, `too_many_requests`, `internal`.
+    /// `unauthenticated`, `forbidden`, `not_found`, `bad_request`, `conflict`, `too_many_requests`,
+    /// `internal`.
     pub code: String,
     pub message: String,
     /// The query parameter or field at fault, if one is.
@@ -179,10 +241,10 @@ pub struct ErrorDetail {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let Failure::Internal(detail) = &self.0 {
-            tracing::error!(%detail, "api request failed");
+            tracing::error!(reference = %reference(detail), %detail, "api request failed");
         }
         let field = match &self.0 {
-            Failure::BadRequest { field, .. } => field.clone(),
+            Failure::BadRequest { field, .. } | Failure::Conflict { field, .. } => field.clone(),
             _ => None,
         };
         let body = ErrorBody {
@@ -200,5 +262,54 @@ impl IntoResponse for ApiError {
             );
         }
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_the_user_did_wrong_is_shown_and_what_failed_inside_is_referenced() {
+        let bad = Failure::from_app(
+            AppError::invalid_field("month", "月份格式应为 2026-03".into()),
+            Lang::Zh,
+        );
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        assert!(matches!(&bad, Failure::BadRequest { field: Some(f), .. } if f == "month"));
+        assert_eq!(bad.message(Lang::Zh), "月份格式应为 2026-03");
+
+        let taken = Failure::from_app(
+            AppError::conflict(Some("username"), "用户名已存在: li".into()),
+            Lang::Zh,
+        );
+        assert_eq!(taken.status(), StatusCode::CONFLICT);
+        assert_eq!(taken.code(), "conflict");
+
+        let inside = Failure::from_app(
+            AppError::internal("writing /var/uplift/x.csv: disk full".into()),
+            Lang::En,
+        );
+        assert_eq!(inside.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let shown = inside.message(Lang::En);
+        assert!(shown.starts_with("internal server error (reference E"), "{shown}");
+        assert!(!shown.contains("disk full"), "details leaked: {shown}");
+        // The same failure has the same reference in the log and on the page.
+        assert_eq!(shown, inside.message(Lang::En));
+        assert!(inside.message(Lang::Zh).contains("编号 E"));
+    }
+
+    #[tokio::test]
+    async fn an_error_turned_into_a_response_speaks_the_requests_language() {
+        assert_eq!(
+            WebError::from(AppError::Forbidden).lang,
+            Lang::Zh,
+            "outside a request: Chinese"
+        );
+        let inside = REQUEST_LANGUAGE
+            .scope(Lang::En, async { WebError::from(AppError::NotFound("E9".into())) })
+            .await;
+        assert_eq!(inside.lang, Lang::En);
+        assert_eq!(inside.failure.message(inside.lang), "not found: E9");
     }
 }

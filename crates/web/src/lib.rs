@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .layer(axum::middleware::from_fn(pages::security_headers))
+        .layer(axum::middleware::from_fn(error::remember_language))
         .layer(
             // One line per request at INFO (method, path, status, latency).
             TraceLayer::new_for_http()

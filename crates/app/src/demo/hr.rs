@@ -115,7 +115,7 @@ fn write_roster(dir: &Path, people: &[Person], rng: &mut SmallRng) -> Result<(),
             ]
         })
         .collect();
-    write_xlsx(&dir.join("roster.xlsx"), "花名册", &headers, &rows).map_err(|e| AppError::Invalid(e.to_string()))
+    write_xlsx(&dir.join("roster.xlsx"), "花名册", &headers, &rows).map_err(|e| AppError::internal(e.to_string()))
 }
 
 /// Quarterly appraisals, tied to won business and some noise.

@@ -38,11 +38,11 @@ pub async fn ensure_demo_accounts(store: &Store) -> Result<Vec<DemoAccount>, App
     let manager = members
         .iter()
         .find(|e| e.manager_no.is_none() && e.leave_date.is_none())
-        .ok_or_else(|| AppError::Invalid(format!("the demo roster has no manager in {TEAM}")))?;
+        .ok_or_else(|| AppError::internal(format!("the demo roster has no manager in {TEAM}")))?;
     let rep = members
         .iter()
         .find(|e| e.manager_no.as_deref() == Some(&manager.employee_no) && e.leave_date.is_none())
-        .ok_or_else(|| AppError::Invalid(format!("the demo roster has no rep in {TEAM}")))?;
+        .ok_or_else(|| AppError::internal(format!("the demo roster has no rep in {TEAM}")))?;
     let accounts = vec![
         DemoAccount {
             username: "admin".into(),
@@ -155,7 +155,7 @@ pub async fn live_followups(store: &Store, source_dir: &Path, seed: u64) -> Resu
     let mut diligence: std::collections::HashMap<i64, f64> = std::collections::HashMap::new();
     let dir = source_dir.join("live");
     std::fs::create_dir_all(&dir)?;
-    let mut w = csv::Writer::from_path(dir.join("Task.csv")).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let mut w = csv::Writer::from_path(dir.join("Task.csv")).map_err(|e| AppError::internal(e.to_string()))?;
     w.write_record([
         "Id",
         "OwnerId",
@@ -167,7 +167,7 @@ pub async fn live_followups(store: &Store, source_dir: &Path, seed: u64) -> Resu
         "ActivityDate",
         "CreatedDate",
     ])
-    .map_err(|e| AppError::Invalid(e.to_string()))?;
+    .map_err(|e| AppError::internal(e.to_string()))?;
     let mut n = 0usize;
     let mut ordered: Vec<&crate::cadence::CadenceRecord> = records.iter().collect();
     ordered.sort_by(|a, b| (a.employee_id, &a.id).cmp(&(b.employee_id, &b.id)));
@@ -206,7 +206,7 @@ pub async fn live_followups(store: &Store, source_dir: &Path, seed: u64) -> Resu
                 &(at + Duration::hours(8)).date_naive().to_string(),
                 &sf_time(at),
             ])
-            .map_err(|e| AppError::Invalid(e.to_string()))?;
+            .map_err(|e| AppError::internal(e.to_string()))?;
             t += gap * rng.random_range(0.6..1.4);
         }
     }
@@ -215,7 +215,7 @@ pub async fn live_followups(store: &Store, source_dir: &Path, seed: u64) -> Resu
     let (files, skipped) = files_in_dir(&dir)?;
     let report = import_files(store, files, skipped, false, &|_, _| {}).await?;
     if !report.committed {
-        return Err(AppError::Invalid(format!(
+        return Err(AppError::internal(format!(
             "the demo's live follow-ups did not import: {}",
             report
                 .issue_lines(Lang::En)

@@ -90,7 +90,7 @@ pub fn write_demo_files(cfg: &DemoConfig, dir: &Path) -> Result<(usize, usize), 
 }
 
 fn csv_err(e: csv::Error) -> AppError {
-    AppError::Invalid(format!("writing demo files: {e}"))
+    AppError::internal(format!("writing demo files: {e}"))
 }
 
 fn write_simple(path: &Path, headers: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<(), AppError> {
@@ -120,7 +120,7 @@ pub async fn create_demo(
     let report = import_files(store, files, skipped, false, progress).await?;
     if !report.committed {
         let lines = report.issue_lines(Lang::En);
-        return Err(AppError::Invalid(format!(
+        return Err(AppError::internal(format!(
             "the demo files did not import: {}",
             lines.into_iter().take(5).collect::<Vec<_>>().join("; ")
         )));

@@ -109,10 +109,10 @@ fn read_records(path: &Path, kind: ImportKind, ctx: ParseContext, lang: Lang) ->
         }
     }
     if !issues.is_empty() {
-        return Err(AppError::Invalid(issues_text(&issues, lang)));
+        return Err(AppError::invalid(issues_text(&issues, lang)));
     }
     if out.is_empty() {
-        return Err(AppError::Invalid(match lang {
+        return Err(AppError::invalid(match lang {
             Lang::Zh => format!("{}：没有数据行", src.name),
             Lang::En => format!("{}: no data rows", src.name),
         }));
@@ -140,7 +140,7 @@ pub async fn read_capacities(store: &Store, path: &Path, lang: Lang) -> Result<F
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        return Err(AppError::Invalid(match lang {
+        return Err(AppError::invalid(match lang {
             Lang::Zh => format!("{name}：花名册里没有这些工号：{}", unknown.join("、")),
             Lang::En => format!("{name}: employee numbers not on the roster: {}", unknown.join(", ")),
         }));
@@ -350,7 +350,7 @@ async fn assign(
 /// expected_value, reason.
 pub fn to_csv(r: &AssignResult) -> Result<String, AppError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| AppError::Invalid(e.to_string());
+    let io = |e: csv::Error| AppError::internal(e.to_string());
     w.write_record([
         "lead_id",
         "employee_no",
@@ -371,6 +371,6 @@ pub fn to_csv(r: &AssignResult) -> Result<String, AppError> {
         ])
         .map_err(io)?;
     }
-    let bytes = w.into_inner().map_err(|e| AppError::Invalid(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| AppError::Invalid(e.to_string()))
+    let bytes = w.into_inner().map_err(|e| AppError::internal(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| AppError::internal(e.to_string()))
 }

@@ -192,7 +192,7 @@ pub async fn load(
     let roster = store.routing_reps().await?;
     let rep_rows: Vec<usize> = (0..roster.len()).filter(|&i| is_rep(&roster[i])).collect();
     if rep_rows.is_empty() {
-        return Err(AppError::Invalid(
+        return Err(AppError::invalid(
             lang.pick(
                 "没有可分配线索的人：花名册里需要有关联了在用 CRM 用户的员工（先导入花名册和 CRM 用户）",
                 "nobody can receive leads: the roster needs employees linked to active CRM users (import the roster and CRM users first)",

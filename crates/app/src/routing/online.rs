@@ -142,7 +142,7 @@ impl OnlineRouter {
     ) -> Result<RoutedLead, AppError> {
         let id = lead.id.trim();
         if id.is_empty() {
-            return Err(AppError::Invalid(
+            return Err(AppError::invalid(
                 lang.pick("线索缺少 id", "the lead has no id").to_string(),
             ));
         }
@@ -165,10 +165,10 @@ impl OnlineRouter {
             *guard = Some(Self::build(store, lang).await?);
         }
         let Some(state) = guard.as_mut() else {
-            return Err(AppError::Invalid("no plan".into()));
+            return Err(AppError::internal("no plan".into()));
         };
         let routed = state.plan.route(&state.router.model, &facts).ok_or_else(|| {
-            AppError::Invalid(
+            AppError::invalid(
                 lang.pick(
                     "所有在岗人员本月线索容量已满，无法分配",
                     "every available rep is at this month's capacity",

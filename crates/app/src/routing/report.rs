@@ -45,7 +45,7 @@ pub async fn model_report(store: &Store, lang: Lang) -> Result<ModelReport, AppE
     let all = past_leads(store, &router.roster, &rep_of_employee, from, to).await?;
     let (train, test): (Vec<_>, Vec<_>) = all.into_iter().partition(|(_, m)| *m <= train_to.to_key());
     if train.len() < 100 || test.len() < 50 {
-        return Err(AppError::Invalid(match lang {
+        return Err(AppError::invalid(match lang {
             Lang::Zh => format!(
                 "线索太少，无法检验模型：{from}–{train_to} 有 {} 条、{test_from}–{to} 有 {} 条（至少需要 100 和 50 条）",
                 train.len(),
@@ -134,7 +134,7 @@ pub async fn simulate(store: &Store, months: u32, limits: Limits, lang: Lang) ->
         })
         .collect();
     if train.len() < 100 {
-        return Err(AppError::Invalid(match lang {
+        return Err(AppError::invalid(match lang {
             Lang::Zh => format!("{router_to} 之前的线索太少（{} 条），无法模拟", train.len()),
             Lang::En => format!("too few leads before {router_to} ({}) to simulate", train.len()),
         }));

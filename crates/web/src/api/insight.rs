@@ -66,7 +66,7 @@ async fn insight_drivers(State(s): State<AppState>, c: Caller, Q(q): Q<DriversPa
     };
     match uplift_app::insights::drivers(&s.store, &c.principal.scope, &query, lang).await {
         Ok(r) => Ok(Json(r).into_response()),
-        Err(uplift_app::AppError::Invalid(m)) => Err(bad(m, "target")),
+        Err(uplift_app::AppError::Invalid(u)) => Err(bad(u.message, "target")),
         Err(e) => Err(e.into()),
     }
 }
@@ -88,7 +88,7 @@ fn lang_of(v: &Option<String>) -> Lang {
 
 fn invalid(e: AppError, field: &str) -> ApiError {
     match e {
-        AppError::Invalid(m) => bad(m, field),
+        AppError::Invalid(u) => bad(u.message, field),
         other => other.into(),
     }
 }

@@ -46,7 +46,7 @@ async fn route_all(
             .route(&s.store, l, &c.principal.actor, Some(role), lang)
             .await
             .map_err(|e| match e {
-                uplift_app::AppError::Invalid(m) => bad(m, "lead"),
+                uplift_app::AppError::Invalid(u) => bad(u.message, "lead"),
                 other => other.into(),
             })?;
         out.push(r);

@@ -166,7 +166,7 @@ async fn drivers_page(
                 .collect::<Vec<_>>()
                 .join(l.pick("；", "; "));
         }
-        Err(AppError::Invalid(msg)) => t.error = Some(msg),
+        Err(AppError::Invalid(u)) => t.error = Some(u.message),
         Err(e) => return Err(err(&c)(e)),
     }
     page(t, &c, has_lang_param(&uri))

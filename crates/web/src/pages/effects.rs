@@ -245,7 +245,12 @@ async fn effects_create(State(s): State<AppState>, c: Caller, Form(f): Form<Effe
     };
     match evaluate(&s.store, &c.principal.scope, &q, &c.principal.actor, l).await {
         Ok(e) => Ok(Redirect::to(&format!("/insights/effects?saved={}", url_encode(&e.name))).into_response()),
-        Err(AppError::Invalid(msg)) | Err(AppError::NotFound(msg)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::NotFound(_))) => {
+            let msg = match e {
+                AppError::Invalid(u) => u.message,
+                AppError::NotFound(what) => what,
+                other => other.to_string(),
+            };
             let t = effects_view(&s, &c, f.clone(), None, Some(msg)).await?;
             let mut r = page(t, &c, false)?;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

@@ -284,7 +284,12 @@ async fn person_why(
             ));
             h
         }
-        Err(AppError::Invalid(m)) | Err(AppError::NotFound(m)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::NotFound(_))) => {
+            let m = match e {
+                AppError::Invalid(u) => u.message,
+                AppError::NotFound(what) => what,
+                other => other.to_string(),
+            };
             format!("<p class=\"muted\" id=\"why-none\">{}</p>", esc(&m))
         }
         Err(e) => return Err(err(&c)(e)),

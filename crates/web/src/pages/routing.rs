@@ -300,7 +300,7 @@ async fn save_sla(State(s): State<AppState>, c: Caller, Form(f): Form<SlaForm>) 
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
     let l = c.lang;
     let bad = |field: &str| {
-        err(&c)(uplift_app::AppError::Invalid(format!(
+        err(&c)(uplift_app::AppError::invalid(format!(
             "{field}: {}",
             l.pick("应为正数（小时）", "must be a positive number of hours")
         )))
@@ -407,7 +407,7 @@ async fn save_cadence(State(s): State<AppState>, c: Caller, Form(f): Form<Cadenc
     let l = c.lang;
     let num = |field: &str, v: &str| {
         v.trim().parse::<u32>().map_err(|_| {
-            err(&c)(uplift_app::AppError::Invalid(with_field_labels(
+            err(&c)(uplift_app::AppError::invalid(with_field_labels(
                 &format!("{field}: {}", l.pick("应为正整数", "must be a whole number")),
                 l,
             )))
@@ -433,14 +433,16 @@ async fn save_cadence(State(s): State<AppState>, c: Caller, Form(f): Form<Cadenc
             every_days: num("won.every_days", &f.won_every)?,
             for_days: window("won.for_days", &f.won_for)?,
         },
-        lead_status: parse_map("lead_status", &f.lead_map, l).map_err(|e| err(&c)(uplift_app::AppError::Invalid(e)))?,
+        lead_status: parse_map("lead_status", &f.lead_map, l).map_err(|e| err(&c)(uplift_app::AppError::invalid(e)))?,
         opportunity_stage: parse_map("opportunity_stage", &f.opp_map, l)
-            .map_err(|e| err(&c)(uplift_app::AppError::Invalid(e)))?,
+            .map_err(|e| err(&c)(uplift_app::AppError::invalid(e)))?,
     };
     uplift_app::cadence::set_rules(&s.store, &rules, &c.principal.actor, l)
         .await
         .map_err(|e| match e {
-            uplift_app::AppError::Invalid(m) => err(&c)(uplift_app::AppError::Invalid(with_field_labels(&m, l))),
+            uplift_app::AppError::Invalid(u) => {
+                err(&c)(uplift_app::AppError::invalid(with_field_labels(&u.message, l)))
+            }
             other => err(&c)(other),
         })?;
     Ok(Redirect::to("/leads/routing?saved=cadence#cadence").into_response())

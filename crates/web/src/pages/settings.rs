@@ -201,7 +201,7 @@ async fn settings_add_user(
             l.pick("已添加用户", "Added user"),
             u.username
         ))),
-        Err(AppError::Invalid(m)) => Ok(back_to_settings(&m)),
+        Err(AppError::Invalid(u) | AppError::Conflict(u)) => Ok(back_to_settings(&u.message)),
         Err(e) => Err(err(&c)(e)),
     }
 }
