@@ -3,6 +3,8 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+use super::BenchCommand;
+
 /// Uplift — raise per-capita contribution by joining CRM and HR data.
 #[derive(Parser, Debug)]
 #[command(name = "uplift", version, about)]
@@ -91,7 +93,7 @@ pub enum Command {
     /// Benchmarks: generate data, time imports and metric runs.
     Bench {
         #[command(subcommand)]
-        what: crate::commands::bench::BenchCommand,
+        what: BenchCommand,
     },
 }
 

@@ -1,7 +1,8 @@
-//! Command-line interface: the argument types (`args`), helpers that read arguments, and the
-//! terminal and database helpers the commands share (`term`).
+//! Command-line interface: the argument types (`args`, and `bench` for `uplift bench`), helpers that read
+//! arguments, and the terminal and database helpers the commands share (`term`).
 
 mod args;
+mod bench;
 mod term;
 
 use anyhow::Result;
@@ -12,6 +13,7 @@ pub(crate) use args::{
     ForecastFormat, FormatArg, ImportArgs, InsightsCommand, JobsCommand, LeadsCommand, LevelArg, LimitArgs,
     MetricsArgs, NotifyCommand, ServeArgs, TextFormat, TokenCommand, UserCommand,
 };
+pub(crate) use bench::{BenchCommand, GenerateArgs, RoutingArgs};
 pub(crate) use term::{emit, open, open_with_metrics, spinner};
 
 /// The user's language from --lang, UPLIFT_LANG or LANG (Chinese unless English is asked for).

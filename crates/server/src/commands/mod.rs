@@ -1,7 +1,7 @@
 //! The commands: `run` hands each parsed command to its feature module.
 
 mod alerts;
-pub(crate) mod bench;
+mod bench;
 mod demo;
 mod forecast;
 mod import;
