@@ -33,13 +33,13 @@ pub async fn rules(store: &Store) -> Result<CadenceRules, AppError> {
     })
 }
 
-/// Changes the rules (admin), audited, and recomputes every month's `cadence_compliance`.
-pub async fn set_rules(store: &Store, rules: &CadenceRules, by: &str, lang: Lang) -> Result<(), AppError> {
+/// Validates, stores and audits new rules (admin). The months' `cadence_compliance` then needs a
+/// recompute: callers go through `metrics::change_cadence_rules`, which does both.
+pub(crate) async fn save_rules(store: &Store, rules: &CadenceRules, by: &str, lang: Lang) -> Result<(), AppError> {
     rules.validate(lang).map_err(|e| AppError::invalid(e.to_string()))?;
     let text = rules.to_toml();
     store.set_setting(RULES_KEY, &text).await?;
     crate::access::audit(store, by, None, "settings.cadence", None, Some(&text), None).await?;
-    crate::metrics::recompute(store, &AffectedMonths::All).await?;
     Ok(())
 }
 

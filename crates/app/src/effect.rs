@@ -410,7 +410,7 @@ pub fn amount(metric: MetricId, v: f64, lang: Lang) -> String {
     use uplift_domain::metric::MetricUnit;
     match metric.unit() {
         MetricUnit::Money => {
-            let s = crate::forecast::money_text(v.abs());
+            let s = uplift_domain::money::whole_with_separators(v.abs());
             let _ = lang;
             format!("{}¥{s}", if v < 0.0 { "-" } else { "" })
         }

@@ -10,6 +10,7 @@ use uplift_store::{AffectedMonths, EmployeeMetricRow, MetricFilter, Store, UnitM
 
 use crate::AppError;
 use crate::settings::company_tz;
+use uplift_routing::cadence::CadenceRules;
 
 /// Recomputes the metric rows of the affected months (within the months that have data) and
 /// returns the months recomputed. Months outside the data range lose their rows.
@@ -351,4 +352,23 @@ fn format_table(rows: &[Vec<String>]) -> String {
         }
     }
     out
+}
+
+// Changes that move every month's numbers: the recompute that must follow lives here, so settings
+// and cadence rules stay leaves that metrics reads.
+
+/// Changes the company time zone and recomputes every metric month (month boundaries moved).
+/// Returns the zone and the months recomputed.
+pub async fn change_timezone(store: &Store, name: &str) -> Result<(chrono_tz::Tz, Vec<i32>), AppError> {
+    let tz = crate::settings::set_company_tz(store, name).await?;
+    let months = recompute(store, &AffectedMonths::All).await?;
+    Ok((tz, months))
+}
+
+/// Changes the follow-up cadence rules (admin), audited, and recomputes every month's
+/// `cadence_compliance`.
+pub async fn change_cadence_rules(store: &Store, rules: &CadenceRules, by: &str, lang: Lang) -> Result<(), AppError> {
+    crate::cadence::save_rules(store, rules, by, lang).await?;
+    recompute(store, &AffectedMonths::All).await?;
+    Ok(())
 }

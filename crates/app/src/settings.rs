@@ -48,11 +48,3 @@ pub async fn set_company_currency(store: &Store, code: &str) -> Result<String, A
     store.set_setting("currency", &code).await?;
     Ok(code)
 }
-
-/// Changes the company time zone and recomputes every metric month (month boundaries moved).
-/// Returns the zone and the months recomputed.
-pub async fn change_timezone(store: &Store, name: &str) -> Result<(Tz, Vec<i32>), AppError> {
-    let tz = set_company_tz(store, name).await?;
-    let months = crate::metrics::recompute(store, &uplift_store::AffectedMonths::All).await?;
-    Ok((tz, months))
-}

@@ -15,8 +15,9 @@ use crate::access::{Principal, audit_by};
 /// The newest month that has metrics, or the current month when there are none.
 pub async fn latest_month(store: &Store) -> Result<Month, AppError> {
     Ok(match store.metric_month_range().await? {
-        Some((_, hi)) => Month::from_key(hi).unwrap_or_else(crate::demo::default_end),
-        None => crate::demo::default_end(),
+        Some((_, hi)) => Month::from_key(hi)
+            .unwrap_or_else(|| Month::last_complete(chrono::Utc::now(), uplift_domain::time::DEFAULT_TZ)),
+        None => Month::last_complete(chrono::Utc::now(), uplift_domain::time::DEFAULT_TZ),
     })
 }
 

@@ -235,7 +235,7 @@ async fn rules_are_validated_saved_audited_and_recompute_the_metric() {
     assert!(import_dir(&db.store, db.dir()).await.committed);
     let mut bad = CadenceRules::default();
     bad.intent.every_days = 0;
-    let err = uplift_app::cadence::set_rules(&db.store, &bad, "admin", Lang::Zh)
+    let err = uplift_app::metrics::change_cadence_rules(&db.store, &bad, "admin", Lang::Zh)
         .await
         .unwrap_err()
         .render(Lang::Zh);
@@ -247,7 +247,7 @@ async fn rules_are_validated_saved_audited_and_recompute_the_metric() {
         .opportunity_stage
         .insert("Negotiation/Review".into(), "none".into());
     rules.won.every_days = 60;
-    uplift_app::cadence::set_rules(&db.store, &rules, "admin", Lang::Zh)
+    uplift_app::metrics::change_cadence_rules(&db.store, &rules, "admin", Lang::Zh)
         .await
         .unwrap();
     assert_eq!(uplift_app::cadence::rules(&db.store).await.unwrap(), rules);

@@ -22,6 +22,12 @@ impl Month {
         ((1..=12).contains(&month) && (1000..=9999).contains(&year)).then_some(Month { year, month })
     }
 
+    /// The last complete month before the one `now` falls in, in zone `tz` (where a history that
+    /// ends "last month" ends).
+    pub fn last_complete(now: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> Month {
+        Month::of(now.with_timezone(&tz).date_naive()).prev()
+    }
+
     /// The month a date falls in.
     pub fn of(date: NaiveDate) -> Month {
         Month {
@@ -147,6 +153,19 @@ impl std::str::FromStr for Month {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_last_complete_month_is_taken_in_the_company_zone() {
+        use chrono::TimeZone;
+        let shanghai = chrono_tz::Asia::Shanghai;
+        // 2026-12-01 00:30 in Shanghai is still November in UTC: November is not complete yet.
+        let early = chrono::Utc.with_ymd_and_hms(2026, 11, 30, 16, 30, 0).unwrap();
+        assert_eq!(Month::last_complete(early, shanghai).to_string(), "2026-11");
+        assert_eq!(Month::last_complete(early, chrono_tz::UTC).to_string(), "2026-10");
+        let january = chrono::Utc.with_ymd_and_hms(2027, 1, 15, 0, 0, 0).unwrap();
+        assert_eq!(Month::last_complete(january, shanghai).to_string(), "2026-12");
+    }
+
     use super::*;
 
     #[test]

@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use uplift_app::access::{self, Principal};
 use uplift_domain::Lang;
@@ -16,9 +16,10 @@ use uplift_domain::access::Role;
 
 use crate::AppState;
 use crate::error::{ApiError, Failure, WebError};
+pub(crate) use crate::lang::has_lang_param;
+pub use crate::lang::{LANG_COOKIE, cookie, lang_of};
 
 pub const SESSION_COOKIE: &str = "uplift_session";
-pub const LANG_COOKIE: &str = "uplift_lang";
 
 /// The signed-in caller of a request.
 #[derive(Debug, Clone)]
@@ -55,31 +56,6 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A cookie's value from the request headers.
-pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
-/// The language of a request: `?lang=` first, then the language cookie, then Chinese.
-pub fn lang_of(parts: &Parts) -> Lang {
-    let from_query = parts.uri.query().and_then(|q| {
-        q.split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .find(|(k, _)| *k == "lang")
-            .map(|(_, v)| Lang::from_locale(v))
-    });
-    from_query
-        .or_else(|| cookie(&parts.headers, LANG_COOKIE).map(Lang::from_locale))
-        .unwrap_or_default()
-}
-
 pub fn ip_of(parts: &Parts) -> Option<String> {
     parts
         .extensions
@@ -89,12 +65,6 @@ pub fn ip_of(parts: &Parts) -> Option<String> {
 
 fn is_api(parts: &Parts) -> bool {
     parts.uri.path().starts_with("/api/")
-}
-
-/// Whether the request chooses a language with `?lang=`.
-pub(crate) fn has_lang_param(uri: &axum::http::Uri) -> bool {
-    uri.query()
-        .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("lang=")))
 }
 
 /// The caller, if the request carries a valid session cookie or bearer token.

@@ -1,6 +1,6 @@
 //! One error type for pages and one body shape for the API: `{"error": {"code", "message", "field"}}`.
 //!
-//! The request's language is chosen once, by [`remember_language`] around every request, so a
+//! The request's language is chosen once, by [`crate::lang::remember_language`] around every request, so a
 //! handler can turn any use-case error into a response with a plain `?`. Internal failures are
 //! logged with a short reference that the page or API body repeats, so a user's report finds the
 //! log line; their details never reach the caller.
@@ -138,29 +138,10 @@ impl WebError {
 }
 
 impl From<AppError> for WebError {
-    /// In the language of the request being answered (see [`remember_language`]).
+    /// In the language of the request being answered (see [`crate::lang::remember_language`]).
     fn from(e: AppError) -> Self {
-        WebError::app(e, request_language())
+        WebError::app(e, crate::lang::request_language())
     }
-}
-
-tokio::task_local! {
-    static REQUEST_LANGUAGE: Lang;
-}
-
-/// The language of the request this task is answering; Chinese outside a request.
-pub fn request_language() -> Lang {
-    REQUEST_LANGUAGE.try_with(|l| *l).unwrap_or_default()
-}
-
-/// Runs the rest of the request with its language remembered (`?lang=`, then the language
-/// cookie), so errors turned into responses anywhere below speak it.
-pub async fn remember_language(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let (parts, body) = req.into_parts();
-    let lang = crate::auth::lang_of(&parts);
-    REQUEST_LANGUAGE
-        .scope(lang, next.run(axum::extract::Request::from_parts(parts, body)))
-        .await
 }
 
 /// A short, stable reference for an internal failure (the log line carries it too).
@@ -306,7 +287,7 @@ mod tests {
             Lang::Zh,
             "outside a request: Chinese"
         );
-        let inside = REQUEST_LANGUAGE
+        let inside = crate::lang::REQUEST_LANGUAGE
             .scope(Lang::En, async { WebError::from(AppError::NotFound("E9".into())) })
             .await;
         assert_eq!(inside.lang, Lang::En);

@@ -14,6 +14,7 @@ mod assets;
 mod auth;
 mod error;
 mod format;
+mod lang;
 mod pages;
 mod uploads;
 
@@ -69,7 +70,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .layer(axum::middleware::from_fn(pages::security_headers))
-        .layer(axum::middleware::from_fn(error::remember_language))
+        .layer(axum::middleware::from_fn(lang::remember_language))
         .layer(
             // One line per request at INFO (method, path, status, latency).
             TraceLayer::new_for_http()

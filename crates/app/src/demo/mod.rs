@@ -61,7 +61,7 @@ pub struct DemoSummary {
 
 /// Default end of history: the last full month before today (Asia/Shanghai).
 pub fn default_end() -> Month {
-    Month::of(Utc::now().with_timezone(&uplift_domain::time::DEFAULT_TZ).date_naive()).prev()
+    Month::last_complete(Utc::now(), uplift_domain::time::DEFAULT_TZ)
 }
 
 /// Writes the demo's source files into `dir` (emptied first); returns (joiners, leavers).

@@ -162,7 +162,7 @@ async fn cadence(
     if let Some(path) = set_rules {
         let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
         let rules = CadenceRules::from_toml(&text, lang).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        uplift_app::cadence::set_rules(store, &rules, "cli", lang)
+        uplift_app::metrics::change_cadence_rules(store, &rules, "cli", lang)
             .await
             .map_err(fail)?;
     }

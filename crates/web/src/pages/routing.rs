@@ -437,7 +437,7 @@ async fn save_cadence(State(s): State<AppState>, c: Caller, Form(f): Form<Cadenc
         opportunity_stage: parse_map("opportunity_stage", &f.opp_map, l)
             .map_err(|e| err(&c)(uplift_app::AppError::invalid(e)))?,
     };
-    uplift_app::cadence::set_rules(&s.store, &rules, &c.principal.actor, l)
+    uplift_app::metrics::change_cadence_rules(&s.store, &rules, &c.principal.actor, l)
         .await
         .map_err(|e| match e {
             uplift_app::AppError::Invalid(u) => {

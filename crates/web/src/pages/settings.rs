@@ -139,7 +139,7 @@ async fn settings_company(
         .await
         .map_err(err(&c))?;
     if f.timezone.trim() != before_tz.name() {
-        let (tz, months) = settings::change_timezone(&s.store, f.timezone.trim())
+        let (tz, months) = uplift_app::metrics::change_timezone(&s.store, f.timezone.trim())
             .await
             .map_err(err(&c))?;
         msg.push_str(&format!(
