@@ -131,6 +131,25 @@ pub enum CadenceError {
 }
 
 impl CadenceRules {
+    /// The rules in a sentence, stage by stage, for every page and command that states them.
+    pub fn describe(&self, l: Lang) -> String {
+        Stage::ALL
+            .iter()
+            .map(|s| {
+                let x = self.rule(*s);
+                let window = x.for_days.map_or(String::new(), |d| match l {
+                    Lang::Zh => format!("（进入该阶段后 {d} 天内）"),
+                    Lang::En => format!(" (for {d} days after entering the stage)"),
+                });
+                match l {
+                    Lang::Zh => format!("{}每 {} 天跟进 {} 次{window}", s.label(l), x.every_days, x.follow_ups),
+                    Lang::En => format!("{}: {} every {} days{window}", s.label(l), x.follow_ups, x.every_days),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(l.pick("；", "; "))
+    }
+
     pub fn rule(&self, stage: Stage) -> &StageRule {
         match stage {
             Stage::Potential => &self.potential,
@@ -557,6 +576,17 @@ pub fn next_due(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_rules_read_stage_by_stage() {
+        let zh = CadenceRules::default().describe(Lang::Zh);
+        assert!(zh.contains("意向客户每 7 天跟进 3 次"), "{zh}");
+        assert!(zh.contains("（进入该阶段后 90 天内）"), "{zh}");
+        assert_eq!(zh.matches('；').count(), 2, "three stages: {zh}");
+        let en = CadenceRules::default().describe(Lang::En);
+        assert!(en.contains(": 3 every 7 days") && !en.contains('；'), "{en}");
+    }
+
     use super::*;
 
     const T0: i64 = 1_767_225_600; // 2026-01-01 00:00 UTC

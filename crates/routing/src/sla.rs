@@ -16,6 +16,41 @@ pub struct SlaRule {
     pub reassign_after_hours: Option<f64>,
 }
 
+impl SlaRule {
+    /// The rule in a sentence, for every page and command that states it.
+    pub fn describe(&self, l: uplift_domain::Lang) -> String {
+        use uplift_domain::Lang;
+        match l {
+            Lang::Zh => format!(
+                "新线索须在 {} 小时内首次联系{}；{}",
+                self.hours,
+                if self.business_hours {
+                    "（按工作时间计，含法定节假日与调休）"
+                } else {
+                    ""
+                },
+                self.reassign_after_hours
+                    .map_or("超时不自动改派".to_string(), |h| format!(
+                        "超时 {h} 小时后自动改派"
+                    ))
+            ),
+            Lang::En => format!(
+                "New leads must be contacted within {} hours{}; {}",
+                self.hours,
+                if self.business_hours {
+                    " (business hours, official holidays)"
+                } else {
+                    ""
+                },
+                self.reassign_after_hours
+                    .map_or("no automatic reassignment".to_string(), |h| format!(
+                        "reassigned {h} h after a miss"
+                    ))
+            ),
+        }
+    }
+}
+
 impl Default for SlaRule {
     fn default() -> SlaRule {
         SlaRule {
@@ -104,6 +139,25 @@ pub fn state(start: DateTime<Utc>, now: DateTime<Utc>, rule: &SlaRule, tz: Tz) -
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_rule_reads_the_same_wherever_it_is_stated() {
+        use uplift_domain::Lang;
+        let r = SlaRule {
+            hours: 4.0,
+            business_hours: true,
+            reassign_after_hours: Some(2.0),
+        };
+        assert_eq!(
+            r.describe(Lang::Zh),
+            "新线索须在 4 小时内首次联系（按工作时间计，含法定节假日与调休）；超时 2 小时后自动改派"
+        );
+        assert_eq!(
+            SlaRule::default().describe(Lang::En),
+            "New leads must be contacted within 24 hours; no automatic reassignment"
+        );
+    }
+
     use super::*;
 
     fn sh(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {

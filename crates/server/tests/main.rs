@@ -482,7 +482,7 @@ async fn the_follow_up_cadence_from_the_command_line() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("意向客户：每 7 天 2 次"),
+        text(&out.stdout).contains("意向客户每 7 天跟进 2 次"),
         "{}",
         text(&out.stdout)
     );

@@ -191,28 +191,7 @@ async fn cadence(
             ),
         });
     }
-    let stage_line = |s: uplift_app::cadence::Stage| {
-        let r = rules.rule(s);
-        let window = r.for_days.map_or(String::new(), |d| match lang {
-            Lang::Zh => format!("，持续 {d} 天"),
-            Lang::En => format!(", for {d} days"),
-        });
-        match lang {
-            Lang::Zh => format!("{}：每 {} 天 {} 次{window}", s.label(lang), r.every_days, r.follow_ups),
-            Lang::En => format!(
-                "{}: {} every {} days{window}",
-                s.label(lang),
-                r.follow_ups,
-                r.every_days
-            ),
-        }
-    };
-    let head = uplift_app::cadence::Stage::ALL
-        .iter()
-        .map(|s| stage_line(*s))
-        .collect::<Vec<_>>()
-        .join(lang.pick("；", "; "))
-        + "\n";
+    let head = rules.describe(lang) + "\n";
     if let Some(no) = employee {
         let list = uplift_app::cadence::my_due(store, no, now).await.map_err(fail)?;
         if format == TextFormat::Json {
@@ -282,35 +261,7 @@ fn render_cadence_board(head: String, board: &[RepCadence], lang: Lang) -> Strin
 
 /// The SLA rule and the leads waiting for a first contact, for the terminal.
 fn render_sla(r: &uplift_routing::sla::SlaRule, list: &[uplift_app::sla::WaitingLead], lang: Lang) -> String {
-    let zh = lang == Lang::Zh;
-    let mut t = if zh {
-        format!(
-            "首次联系时限：{} 小时{}；{}\n",
-            r.hours,
-            if r.business_hours {
-                "（工作时间，含法定节假日与调休）"
-            } else {
-                ""
-            },
-            r.reassign_after_hours.map_or("超时不自动改派".to_string(), |h| format!(
-                "超时 {h} 小时后自动改派"
-            ))
-        )
-    } else {
-        format!(
-            "First contact within {} hours{}; {}\n",
-            r.hours,
-            if r.business_hours {
-                " (business hours, official holidays)"
-            } else {
-                ""
-            },
-            r.reassign_after_hours
-                .map_or("no automatic reassignment".to_string(), |h| format!(
-                    "reassigned {h} h after a miss"
-                ))
-        )
-    };
+    let mut t = r.describe(lang) + "\n";
     if list.is_empty() {
         t.push_str(lang.pick("没有待首次联系的线索。\n", "No lead is waiting for a first contact.\n"));
     }

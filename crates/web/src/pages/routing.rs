@@ -12,7 +12,7 @@ use uplift_app::routing::{ModelReport, SimulationResult};
 use uplift_domain::Lang;
 use uplift_domain::access::Role;
 
-use super::layout::{Chrome, cadence_rule_text, chrome, err, page, rule_text, symbol};
+use super::layout::{Chrome, chrome, err, page, symbol};
 use crate::AppState;
 use crate::auth::{Caller, may_route};
 use crate::error::WebError;
@@ -104,7 +104,7 @@ async fn routing_page(
         .collect();
     let cadence = uplift_app::cadence::rules(&s.store).await.map_err(err(&c))?;
     let t = RoutingPage {
-        cadence_rule: cadence_rule_text(&cadence, l),
+        cadence_rule: cadence.describe(l),
         stages: uplift_app::cadence::Stage::ALL
             .iter()
             .map(|st| {
@@ -122,7 +122,7 @@ async fn routing_page(
         opp_map: map_text(&cadence.opportunity_stage),
         c: chrome(&c, "routing", "/leads/routing"),
         is_admin: c.principal.role == Role::Admin,
-        rule: rule_text(&rule, l),
+        rule: rule.describe(l),
         hours: rule.hours,
         business_hours: rule.business_hours,
         reassign: rule.reassign_after_hours.map(|h| h.to_string()).unwrap_or_default(),

@@ -9,7 +9,7 @@ use axum::routing::get;
 use chrono::Utc;
 use uplift_app::sla::{SlaState, WaitingLead, waiting_leads};
 
-use super::layout::{Chrome, WaitingRow, cadence_rule_text, chrome, err, page, rule_text, waiting_rows};
+use super::layout::{Chrome, WaitingRow, chrome, err, page, waiting_rows};
 use crate::AppState;
 use crate::auth::{Caller, may_see_board};
 use crate::error::WebError;
@@ -183,13 +183,13 @@ async fn sla_board(State(s): State<AppState>, c: Caller) -> Result<Response, Web
         })
         .collect();
     let t = SlaBoard {
-        cadence_rule: cadence_rule_text(&rules, l),
+        cadence_rule: rules.describe(l),
         cadence,
         c: chrome(&c, "sla", "/leads/sla"),
         teams,
         late: waiting_rows(&late, tz, l),
         soon: waiting_rows(&soon, tz, l),
-        rule: rule_text(&rule, l),
+        rule: rule.describe(l),
     };
     page(t, &c, false)
 }
