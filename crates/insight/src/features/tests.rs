@@ -1,0 +1,54 @@
+//! Tests of `features`.
+
+use super::*;
+
+#[test]
+fn explanations_read_like_the_issue_asks() {
+    let d = Driver {
+        feature: "followups_per_week".into(),
+        rank: 1,
+        importance: 9.0,
+        linear_importance: 9.0,
+        tree_importance: 0.1,
+        nonlinear: false,
+        effect_per_unit: 8_200.0,
+        effect_per_sd: 16_400.0,
+        ci_low: 12_200.0,
+        ci_high: 20_600.0,
+        p_value: 0.0001,
+        direction: "positive".into(),
+        raw_effect_per_sd: 20_000.0,
+        raw_p_value: 0.0,
+        confounded_by: None,
+        missing_share: 0.0,
+    };
+    assert_eq!(
+        explain(&d, "contribution", 1240, Lang::Zh),
+        "每周多跟进1次，月贡献额平均高 8,200 元（95% 区间 6,100–10,300 元，n=1240）"
+    );
+    let mut c = d.clone();
+    c.confounded_by = Some("tenure".into());
+    assert!(explain(&c, "contribution", 10, Lang::Zh).contains("控制司龄后不再显著"));
+}
+
+#[test]
+fn the_target_is_never_its_own_driver_and_disguises_are_listed() {
+    let input = driver_input("lead_conversion_rate", &[]);
+    assert!(!input.features.iter().any(|f| f.id == "lead_conversion_rate"));
+    let ex = excluded_for("contribution");
+    assert!(ex.iter().any(|(f, _)| f == "orders_won"));
+    assert!(ex.iter().any(|(f, _)| f == "avg_deal_size"));
+    assert!(ex.iter().any(|(f, r)| f == "contribution" && r == "the target itself"));
+    assert!(
+        !driver_input("contribution", &[])
+            .features
+            .iter()
+            .any(|f| f.id == "win_rate")
+    );
+    assert!(
+        !driver_input("lead_conversion_rate", &[])
+            .features
+            .iter()
+            .any(|f| f.id == "pipeline_value")
+    );
+}
