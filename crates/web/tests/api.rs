@@ -568,6 +568,21 @@ async fn a_rep_sees_todays_leads_with_countdowns_and_logs_a_contact_in_one_click
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(store.notification_prefs(&d.rep_no).await.unwrap(), (false, true));
+    let audit = store
+        .audit(&uplift_store::AuditQuery {
+            action: Some("notify.prefs".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .map(|r| (r.actor.as_str(), r.target.as_deref()))
+            .collect::<Vec<_>>(),
+        [("rep", Some(d.rep_no.as_str()))]
+    );
 
     // The admin changes the SLA on the routing page.
     let a = signed_in(app, "admin").await;

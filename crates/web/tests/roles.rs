@@ -1,4 +1,5 @@
-//! The role matrix: every page and API endpoint, for every role and for no one signed in.
+//! The role matrix: every page and API endpoint, for every role and for no one signed in; and
+//! every change, for every role.
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -35,6 +36,7 @@ async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
         case(format!("/team?month={MONTH}"), [200; 6], 303),
         case(format!("/team/export.xlsx?month={MONTH}"), [200; 6], 303),
         case(format!("/people/{rep}"), [200; 6], 303),
+        case("/people/me", [404, 404, 404, 404, 303, 303], 303),
         case(format!("/people/{mate}"), [200, 200, 200, 200, 200, 403], 303),
         case(format!("/people/{out}"), [200, 200, 200, 403, 403, 403], 303),
         case("/people/NOPE-404", [404; 6], 303),
@@ -78,6 +80,13 @@ async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
             [200, 200, 200, 200, 403, 403],
             401,
         ),
+        // A department outside the scope: 403 for a director, but a team's (or a rep's) scope of
+        // people is not refused, only limited to its own people.
+        case(
+            format!("/api/v1/metrics?month={MONTH}&department=%E5%AE%A2%E6%88%B7%E6%88%90%E5%8A%9F%E9%83%A8"),
+            [200, 200, 200, 403, 200, 200],
+            401,
+        ),
         case("/api/v1/leaderboard", [200; 6], 401),
         case("/api/v1/insights/drivers", [200, 200, 200, 200, 403, 403], 401),
         case("/api/v1/forecast", [200, 200, 200, 200, 200, 403], 401),
@@ -95,9 +104,27 @@ async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
             401,
         ),
         case("/api/v1/opportunities?per_page=5", [200; 6], 401),
+        case(
+            format!("/api/v1/opportunities?employee={out}"),
+            [200, 200, 200, 200, 403, 403],
+            401,
+        ),
         case("/api/v1/followups?per_page=5", [200; 6], 401),
+        case(
+            format!("/api/v1/followups?employee={out}"),
+            [200, 200, 200, 200, 403, 403],
+            401,
+        ),
         case("/api/v1/imports", [200, 200, 403, 403, 403, 403], 401),
         case("/api/v1/imports/999999", [404, 404, 403, 403, 403, 403], 401),
+        // Open to everyone: sign-in (signed in, it sends you home), the API's description, the
+        // health check and the assets.
+        case("/login", [303; 6], 200),
+        case("/api/docs", [200; 6], 200),
+        case("/api/openapi.json", [200; 6], 200),
+        case("/healthz", [200; 6], 200),
+        case("/static/app.css", [200; 6], 200),
+        case("/favicon.ico", [204; 6], 204),
     ];
     let mut failures = Vec::new();
     let anon = client();
@@ -296,14 +323,48 @@ async fn every_change_is_allowed_or_forbidden_by_role() {
     let app = &d.app;
     let roster = "工号,姓名,部门,入职日期\nX9001,测试员,销售中心/华东大区/销售一部,2026-01-05\n";
     // (role, status of: add user, company settings, import preview, API import dry run,
-    // evaluate an intervention (page), the same through the API)
-    let expected: [(&str, [u16; 6]); 6] = [
-        ("admin", [303, 303, 200, 200, 303, 200]),
-        ("hr", [403, 403, 200, 200, 303, 200]),
-        ("payroll", [403, 403, 403, 403, 403, 403]),
-        ("director", [403, 403, 403, 403, 303, 200]),
-        ("manager", [403, 403, 403, 403, 403, 403]),
-        ("rep", [403, 403, 403, 403, 403, 403]),
+    // evaluate an intervention (page), the same through the API, delete the evaluation, disable
+    // the user added, commit an upload that is not there, save the SLA, save the cadence rules,
+    // route a lead (API), the lead webhook, mark messages read, message preferences, log a
+    // follow-up on a lead that is not there (accounts that are not an employee have no leads),
+    // sign out)
+    let expected: [(&str, [u16; 17]); 6] = [
+        (
+            "admin",
+            [
+                303, 303, 200, 200, 303, 200, 303, 303, 404, 303, 303, 200, 200, 303, 303, 403, 303,
+            ],
+        ),
+        (
+            "hr",
+            [
+                403, 403, 200, 200, 303, 200, 303, 403, 404, 403, 403, 403, 403, 303, 303, 403, 303,
+            ],
+        ),
+        (
+            "payroll",
+            [
+                403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 303, 303, 403, 303,
+            ],
+        ),
+        (
+            "director",
+            [
+                403, 403, 403, 403, 303, 200, 303, 403, 403, 403, 403, 403, 403, 303, 303, 403, 303,
+            ],
+        ),
+        (
+            "manager",
+            [
+                403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 303, 303, 400, 303,
+            ],
+        ),
+        (
+            "rep",
+            [
+                403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 303, 303, 400, 303,
+            ],
+        ),
     ];
     let mut failures = Vec::new();
     for (role, want) in expected {
@@ -373,6 +434,79 @@ async fn every_change_is_allowed_or_forbidden_by_role() {
                 .await
                 .unwrap()
                 .status(),
+            http.post(app.url("/insights/effects/delete"))
+                .form(&[("_csrf", csrf.as_str()), ("name", &format!("试点-{role}"))])
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            http.post(app.url("/settings/users/state"))
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("username", &format!("u-{role}")),
+                    ("disabled", "true"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            http.post(app.url("/import/commit"))
+                .form(&[("_csrf", csrf.as_str()), ("upload", &"0".repeat(64))])
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            http.post(app.url("/leads/routing/sla"))
+                .form(&[("_csrf", csrf.as_str()), ("hours", "8"), ("reassign", "")])
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            http.post(app.url("/leads/routing/cadence"))
+                .form(&cadence_form(&csrf))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            http.post(app.url("/api/v1/leads/route"))
+                .header("x-csrf-token", csrf.as_str())
+                .json(&serde_json::json!({"id": format!("ROLE-{role}"), "source": "Web"}))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            http.post(app.url("/api/v1/webhooks/leads"))
+                .header("x-csrf-token", csrf.as_str())
+                .json(&serde_json::json!([{"Id": format!("HOOK-{role}"), "LeadSource": "Web"}]))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            http.post(app.url("/inbox/read"))
+                .form(&[("_csrf", csrf.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            http.post(app.url("/inbox/prefs"))
+                .form(&[("_csrf", csrf.as_str()), ("email", "1")])
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            http.post(app.url("/today/followup"))
+                .form(&[("_csrf", csrf.as_str()), ("lead_id", "NO-SUCH-LEAD")])
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            // Last: it ends the session.
+            http.post(app.url("/logout"))
+                .form(&[("_csrf", csrf.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status(),
         ];
         for (i, g) in got.iter().enumerate() {
             if g.as_u16() != want[i] {
@@ -415,4 +549,25 @@ async fn every_change_is_allowed_or_forbidden_by_role() {
             .is_none(),
         "previews and dry runs write nothing"
     );
+}
+
+/// A valid cadence rules form.
+fn cadence_form(csrf: &str) -> Vec<(&'static str, String)> {
+    [
+        ("_csrf", csrf),
+        ("potential_n", "1"),
+        ("potential_every", "7"),
+        ("potential_for", ""),
+        ("intent_n", "3"),
+        ("intent_every", "7"),
+        ("intent_for", ""),
+        ("won_n", "1"),
+        ("won_every", "30"),
+        ("won_for", ""),
+        ("lead_map", ""),
+        ("opp_map", ""),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_string()))
+    .collect()
 }

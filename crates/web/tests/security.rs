@@ -283,13 +283,66 @@ async fn appraisal_reads_are_audited_and_hidden_from_roles_without_the_right() {
             .all(|r| r["values"].get("appraisal_score").is_none())
     );
 
-    // HR reading metrics with appraisal scores through the API is logged too.
-    let _ = hr
+    // HR reading metrics with appraisal scores through the API is logged too, with the rows read.
+    let v: Value = hr
         .get(app.url(&format!("/api/v1/metrics?month={MONTH}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(count("hr").await, 2);
+    let log = store
+        .audit(&AuditQuery {
+            actor: Some("hr".into()),
+            action: Some("read.appraisal".into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let rows = v["data"].as_array().unwrap().len();
+    assert_eq!(
+        (log[0].target.as_deref(), log[0].detail.clone(), log[0].role.as_deref()),
+        (Some("api/v1/metrics"), Some(format!("rows={rows}")), Some("hr"))
+    );
+    // Without the appraisal score among the metrics asked for, nothing is logged.
+    let _ = hr
+        .get(app.url(&format!("/api/v1/metrics?month={MONTH}&metric=contribution")))
         .send()
         .await
         .unwrap();
     assert_eq!(count("hr").await, 2);
+
+    // A rep reads their own appraisal score through the API, and that is logged as well.
+    let rep = signed_in(app, "rep").await;
+    let v: Value = rep
+        .get(app.url(&format!("/api/v1/metrics?month={MONTH}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let data = v["data"].as_array().unwrap();
+    assert_eq!(data.len(), 1);
+    assert!(data[0]["values"].get("appraisal_score").is_some(), "{v}");
+    assert_eq!(count("rep").await, 1);
+
+    // A department's average can be one person's score: payroll does not see it there either.
+    let v: Value = payroll
+        .get(app.url(&format!("/api/v1/metrics?month={MONTH}&level=department")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let data = v["data"].as_array().unwrap();
+    assert!(!data.is_empty());
+    assert!(data.iter().all(|r| r["values"].get("appraisal_score").is_none()));
+    assert_eq!(count("payroll").await, 0);
 }
 
 #[tokio::test]
