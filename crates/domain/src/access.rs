@@ -94,6 +94,54 @@ impl Role {
     pub fn may_read_appraisals(self) -> bool {
         matches!(self, Role::Admin | Role::Hr | Role::Director | Role::Manager)
     }
+
+    /// Whether the role leads or supports other people (everyone but reps): the menu offers them
+    /// the team page. A rep may still open it; it lists only themselves.
+    pub fn leads_or_supports_people(self) -> bool {
+        self != Role::Employee
+    }
+
+    /// Whether the role sees forecasts, alerts and the backtest of its scope: everyone who leads
+    /// or supports people; reps do not.
+    pub fn may_forecast(self) -> bool {
+        self != Role::Employee
+    }
+
+    /// Whether the role sees the first-contact and cadence (SLA) board of its scope: everyone who
+    /// leads people. Not payroll, not reps.
+    pub fn may_see_sla_board(self) -> bool {
+        !matches!(self, Role::Employee | Role::Payroll)
+    }
+
+    /// Whether the role sees the lead routing page (the rules and the recent assignments of its
+    /// scope): admins and sales directors.
+    pub fn may_see_lead_routing(self) -> bool {
+        matches!(self, Role::Admin | Role::Director)
+    }
+
+    /// Whether the role may route leads in real time (`/api/v1/leads/route`, the lead webhook):
+    /// routing hands leads across every team, so admins (and their integration tokens) only.
+    pub fn may_route_leads(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// Whether the role may change the first-contact SLA and the follow-up cadence rules, which
+    /// hold for every team: admins only.
+    pub fn may_set_lead_rules(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// Whether the role sees the routing simulator and the model's calibration, company-wide
+    /// figures over every team's leads and outcomes: admins only.
+    pub fn may_simulate_routing(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// Whether the role may evaluate (and so save for everyone) or delete an intervention's
+    /// effect evaluation: admins, HR and sales directors; not payroll, not line managers or reps.
+    pub fn may_evaluate_interventions(self) -> bool {
+        matches!(self, Role::Admin | Role::Hr | Role::Director)
+    }
 }
 
 /// The people a caller's reads are limited to.
@@ -157,6 +205,48 @@ mod tests {
         assert!(!s.contains("E0011", Some("x")));
         assert!(!Scope::Employees(vec![]).contains("E001", None));
         assert!(!s.covers_department("x"));
+    }
+
+    /// Every right of every role, pinned: changing who may do what must be deliberate, so it
+    /// means changing this table too.
+    #[test]
+    fn rights_by_role() {
+        const Y: bool = true;
+        const N: bool = false;
+        type Right = (&'static str, fn(Role) -> bool, [bool; 6]);
+        // Columns in the order of `Role::ALL`: admin, hr, payroll, director, manager, employee.
+        let table: [Right; 13] = [
+            ("needs_employee", Role::needs_employee, [N, N, N, N, Y, Y]),
+            ("may_import", Role::may_import, [Y, Y, N, N, N, N]),
+            ("is_admin", Role::is_admin, [Y, N, N, N, N, N]),
+            ("may_read_audit", Role::may_read_audit, [Y, Y, N, N, N, N]),
+            ("may_read_appraisals", Role::may_read_appraisals, [Y, Y, N, Y, Y, N]),
+            (
+                "leads_or_supports_people",
+                Role::leads_or_supports_people,
+                [Y, Y, Y, Y, Y, N],
+            ),
+            ("may_forecast", Role::may_forecast, [Y, Y, Y, Y, Y, N]),
+            ("may_see_sla_board", Role::may_see_sla_board, [Y, Y, N, Y, Y, N]),
+            ("may_see_lead_routing", Role::may_see_lead_routing, [Y, N, N, Y, N, N]),
+            ("may_route_leads", Role::may_route_leads, [Y, N, N, N, N, N]),
+            ("may_set_lead_rules", Role::may_set_lead_rules, [Y, N, N, N, N, N]),
+            ("may_simulate_routing", Role::may_simulate_routing, [Y, N, N, N, N, N]),
+            (
+                "may_evaluate_interventions",
+                Role::may_evaluate_interventions,
+                [Y, Y, N, Y, N, N],
+            ),
+        ];
+        let mut changed = Vec::new();
+        for (name, right, pinned) in table {
+            for (role, want) in Role::ALL.into_iter().zip(pinned) {
+                if right(role) != want {
+                    changed.push(format!("{name}({}) is {}, pinned {want}", role.as_str(), right(role)));
+                }
+            }
+        }
+        assert!(changed.is_empty(), "rights changed:\n{}", changed.join("\n"));
     }
 
     #[test]

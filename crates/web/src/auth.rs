@@ -1,5 +1,6 @@
 //! Who is calling: a session cookie (pages) or an `Authorization: Bearer` token (integrations),
-//! the CSRF check of cookie-authenticated changes, sign-in rate limiting, and what a role may open.
+//! the CSRF check of cookie-authenticated changes, and sign-in rate limiting. What a role may open
+//! is asked of [`Role`](uplift_domain::access::Role) itself, by the menu, the pages and the API alike.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -12,7 +13,6 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use uplift_app::access::{self, Principal};
 use uplift_domain::Lang;
-use uplift_domain::access::Role;
 
 use crate::AppState;
 use crate::error::{ApiError, Failure, WebError};
@@ -185,23 +185,6 @@ impl SignInLimiter {
     pub fn succeeded(&self, key: &str) {
         self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
     }
-}
-
-// What a role may open: the menu, the pages and the API ask the same questions.
-
-/// Everyone who leads or supports people sees forecasts of their scope; reps do not.
-pub(crate) fn may_forecast(p: &Principal) -> bool {
-    p.role != Role::Employee
-}
-
-/// Who sees the SLA board: everyone who leads people.
-pub(crate) fn may_see_board(p: &Principal) -> bool {
-    !matches!(p.role, Role::Employee | Role::Payroll)
-}
-
-/// Who sees the routing page: admins and sales directors.
-pub(crate) fn may_route(p: &Principal) -> bool {
-    matches!(p.role, Role::Admin | Role::Director)
 }
 
 #[cfg(test)]

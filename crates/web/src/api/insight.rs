@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::params::{Q, bad, month_param};
 use crate::AppState;
-use crate::auth::{Caller, may_forecast};
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Failure};
 
 pub(super) fn routes() -> Router<AppState> {
@@ -102,7 +102,7 @@ fn invalid(e: AppError, field: &str) -> ApiError {
 #[utoipa::path(get, path = "/api/v1/forecast", tag = "crate::insight_api", params(ForecastParams),
     responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 async fn get_forecast(State(s): State<AppState>, c: Caller, Q(q): Q<ForecastParams>) -> Result<Response, ApiError> {
-    if !may_forecast(&c.principal) {
+    if !c.principal.role.may_forecast() {
         return Err(ApiError(Failure::Forbidden));
     }
     let query = uplift_app::forecast::ForecastQuery {
@@ -129,7 +129,7 @@ pub struct BacktestParams {
 #[utoipa::path(get, path = "/api/v1/forecast/backtest", tag = "crate::insight_api", params(BacktestParams),
     responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 async fn get_backtest(State(s): State<AppState>, c: Caller, Q(q): Q<BacktestParams>) -> Result<Response, ApiError> {
-    if !may_forecast(&c.principal) {
+    if !c.principal.role.may_forecast() {
         return Err(ApiError(Failure::Forbidden));
     }
     let r = uplift_app::forecast::backtest(&s.store, &c.principal.scope, q.months.unwrap_or(6))
@@ -146,7 +146,7 @@ async fn get_backtest(State(s): State<AppState>, c: Caller, Q(q): Q<BacktestPara
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "crate::insight_api", params(ForecastParams),
     responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 async fn get_alerts(State(s): State<AppState>, c: Caller, Q(q): Q<ForecastParams>) -> Result<Response, ApiError> {
-    if !may_forecast(&c.principal) {
+    if !c.principal.role.may_forecast() {
         return Err(ApiError(Failure::Forbidden));
     }
     let query = uplift_app::alerts::AlertsQuery {
@@ -214,10 +214,7 @@ async fn create_intervention(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    if !matches!(
-        c.principal.role,
-        uplift_domain::access::Role::Admin | uplift_domain::access::Role::Hr | uplift_domain::access::Role::Director
-    ) {
+    if !c.principal.role.may_evaluate_interventions() {
         return Err(ApiError(Failure::Forbidden));
     }
     c.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;

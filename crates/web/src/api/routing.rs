@@ -10,7 +10,6 @@ use axum::routing::post;
 use axum::{Json, Router};
 use uplift_app::routing::IncomingLead;
 use uplift_domain::Lang;
-use uplift_domain::access::Role;
 
 use super::params::bad;
 use crate::AppState;
@@ -55,7 +54,7 @@ async fn route_all(
 }
 
 fn check(c: &Caller, headers: &HeaderMap) -> Result<(), ApiError> {
-    if c.principal.role != Role::Admin {
+    if !c.principal.role.may_route_leads() {
         return Err(ApiError(Failure::Forbidden));
     }
     c.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;

@@ -10,10 +10,8 @@ use axum::{Router, http::StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 use uplift_app::AppError;
-use uplift_app::access::Principal;
 use uplift_app::effect::{EffectQuery, evaluate, running};
 use uplift_app::views::has_overview;
-use uplift_domain::access::Role;
 
 use super::layout::{Chrome, chrome, err, page};
 use crate::AppState;
@@ -26,11 +24,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/insights/effects", get(effects_page).post(effects_create))
         .route("/insights/effects/summary", get(effects_summary))
         .route("/insights/effects/delete", axum::routing::post(effects_delete))
-}
-
-/// Who may start an evaluation (it is saved for everyone): not payroll, not line managers.
-fn may_evaluate(p: &Principal) -> bool {
-    matches!(p.role, Role::Admin | Role::Hr | Role::Director)
 }
 
 struct EffectCard {
@@ -84,7 +77,9 @@ struct DeleteForm {
 }
 
 async fn effects_delete(State(s): State<AppState>, c: Caller, Form(f): Form<DeleteForm>) -> Result<Response, WebError> {
-    c.principal.require(may_evaluate(&c.principal)).map_err(err(&c))?;
+    c.principal
+        .require(c.principal.role.may_evaluate_interventions())
+        .map_err(err(&c))?;
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
     if !uplift_app::effect::delete(&s.store, &c.principal.scope, &f.name, &c.principal.actor, c.lang)
         .await
@@ -184,7 +179,7 @@ async fn effects_view(
     ];
     Ok(EffectsPage {
         c: chrome(c, "effects", "/insights/effects"),
-        may_evaluate: may_evaluate(&c.principal),
+        may_evaluate: c.principal.role.may_evaluate_interventions(),
         message,
         error,
         effects,
@@ -219,7 +214,9 @@ async fn effects_page(
 }
 
 async fn effects_create(State(s): State<AppState>, c: Caller, Form(f): Form<EffectForm>) -> Result<Response, WebError> {
-    c.principal.require(may_evaluate(&c.principal)).map_err(err(&c))?;
+    c.principal
+        .require(c.principal.role.may_evaluate_interventions())
+        .map_err(err(&c))?;
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
     let l = c.lang;
     let start = match f.start.trim().parse::<chrono::NaiveDate>() {

@@ -16,7 +16,7 @@ use uplift_io::xlsx_out::{Cell, xlsx_bytes};
 
 use super::layout::{Chrome, chrome, err, page, parse_month, symbol};
 use crate::AppState;
-use crate::auth::{Caller, has_lang_param, may_forecast};
+use crate::auth::{Caller, has_lang_param};
 use crate::error::{Failure, WebError};
 use crate::format::{escape, money_yuan, percent, url_encode};
 
@@ -97,7 +97,7 @@ async fn forecast_page(
     uri: axum::http::Uri,
     Query(q): Query<ForecastParams>,
 ) -> Result<Response, WebError> {
-    c.principal.require(may_forecast(&c.principal)).map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_forecast()).map_err(err(&c))?;
     let l = c.lang;
     let sym = symbol(&s).await?;
     let department = q.department.clone().filter(|d| !d.is_empty());
@@ -218,7 +218,7 @@ async fn alerts_fragment(
     c: Caller,
     Query(q): Query<ForecastParams>,
 ) -> Result<Response, WebError> {
-    c.principal.require(may_forecast(&c.principal)).map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_forecast()).map_err(err(&c))?;
     let l = c.lang;
     let sym = symbol(&s).await?;
     let query = AlertsQuery {
@@ -299,7 +299,7 @@ async fn quality_fragment(
     c: Caller,
     Query(q): Query<ForecastParams>,
 ) -> Result<Response, WebError> {
-    c.principal.require(may_forecast(&c.principal)).map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_forecast()).map_err(err(&c))?;
     let l = c.lang;
     let sym = symbol(&s).await?;
     let department = q.department.filter(|d| !d.is_empty());
@@ -351,7 +351,7 @@ async fn forecast_export(
     c: Caller,
     Query(q): Query<ForecastParams>,
 ) -> Result<Response, WebError> {
-    c.principal.require(may_forecast(&c.principal)).map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_forecast()).map_err(err(&c))?;
     let l = c.lang;
     let department = q.department.clone().filter(|d| !d.is_empty());
     let query = ForecastQuery {

@@ -10,11 +10,10 @@ use serde::Deserialize;
 use uplift_app::sla::{SlaState, WaitingLead};
 use uplift_app::views::{self, has_overview};
 use uplift_app::{AppError, settings};
-use uplift_domain::access::Role;
 use uplift_domain::{Lang, Month};
 
 use crate::AppState;
-use crate::auth::{Caller, LANG_COOKIE, may_forecast, may_route, may_see_board};
+use crate::auth::{Caller, LANG_COOKIE};
 use crate::error::{Failure, WebError};
 use crate::format::{currency_symbol, month_label};
 
@@ -62,7 +61,7 @@ pub(super) fn chrome(c: &Caller, active: &str, path_and_query: &str) -> Chrome {
     if has_overview(p) {
         add("overview", "/", "人效总览", "Overview");
     }
-    if p.role != Role::Employee {
+    if p.role.leads_or_supports_people() {
         add("team", "/team", "团队", "Team");
     }
     if p.employee_no.is_some() {
@@ -70,13 +69,13 @@ pub(super) fn chrome(c: &Caller, active: &str, path_and_query: &str) -> Chrome {
         add("me", "/people/me", "我的", "Me");
     }
     add("leaderboard", "/leaderboard", "排行榜", "Leaderboard");
-    if may_forecast(p) {
+    if p.role.may_forecast() {
         add("forecast", "/forecast", "预测预警", "Forecast");
     }
-    if may_see_board(p) {
+    if p.role.may_see_sla_board() {
         add("sla", "/leads/sla", "首联与跟进", "Contact & cadence");
     }
-    if may_route(p) {
+    if p.role.may_see_lead_routing() {
         add("routing", "/leads/routing", "线索分配", "Routing");
     }
     if has_overview(p) {

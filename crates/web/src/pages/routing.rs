@@ -10,11 +10,10 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use uplift_app::routing::{ModelReport, SimulationResult};
 use uplift_domain::Lang;
-use uplift_domain::access::Role;
 
 use super::layout::{Chrome, chrome, err, page, symbol};
 use crate::AppState;
-use crate::auth::{Caller, may_route};
+use crate::auth::Caller;
 use crate::error::WebError;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -38,7 +37,10 @@ struct AssignmentView {
 #[template(path = "routing.html")]
 struct RoutingPage {
     c: Chrome,
-    is_admin: bool,
+    /// Shows the strategy simulator (loaded after the page).
+    may_simulate: bool,
+    /// Shows the forms that change the SLA and cadence rules.
+    may_set_rules: bool,
     rule: String,
     hours: f64,
     business_hours: bool,
@@ -67,7 +69,9 @@ async fn routing_page(
     c: Caller,
     Query(q): Query<RoutingParams>,
 ) -> Result<Response, WebError> {
-    c.principal.require(may_route(&c.principal)).map_err(err(&c))?;
+    c.principal
+        .require(c.principal.role.may_see_lead_routing())
+        .map_err(err(&c))?;
     let l = c.lang;
     let tz = uplift_app::settings::company_tz(&s.store).await.map_err(err(&c))?;
     let rule = uplift_app::sla::rule(&s.store).await.map_err(err(&c))?;
@@ -121,7 +125,8 @@ async fn routing_page(
         lead_map: map_text(&cadence.lead_status),
         opp_map: map_text(&cadence.opportunity_stage),
         c: chrome(&c, "routing", "/leads/routing"),
-        is_admin: c.principal.role == Role::Admin,
+        may_simulate: c.principal.role.may_simulate_routing(),
+        may_set_rules: c.principal.role.may_set_lead_rules(),
         rule: rule.describe(l),
         hours: rule.hours,
         business_hours: rule.business_hours,
@@ -157,8 +162,10 @@ struct SimulationFragment {
 }
 
 async fn simulation_fragment(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
-    // Company-wide figures (every team's leads and outcomes): admins only.
-    c.principal.require(c.principal.role == Role::Admin).map_err(err(&c))?;
+    // Company-wide figures (every team's leads and outcomes).
+    c.principal
+        .require(c.principal.role.may_simulate_routing())
+        .map_err(err(&c))?;
     let l = c.lang;
     let sym = symbol(&s).await?;
     let sim = uplift_app::routing::simulate(&s.store, 3, Default::default(), l).await;
@@ -296,7 +303,9 @@ struct SlaForm {
 }
 
 async fn save_sla(State(s): State<AppState>, c: Caller, Form(f): Form<SlaForm>) -> Result<Response, WebError> {
-    c.principal.require(c.principal.role == Role::Admin).map_err(err(&c))?;
+    c.principal
+        .require(c.principal.role.may_set_lead_rules())
+        .map_err(err(&c))?;
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
     let l = c.lang;
     let bad = |field: &str| {
@@ -402,7 +411,9 @@ fn with_field_labels(message: &str, l: Lang) -> String {
 
 async fn save_cadence(State(s): State<AppState>, c: Caller, Form(f): Form<CadenceForm>) -> Result<Response, WebError> {
     use uplift_app::cadence::{CadenceRules, StageRule};
-    c.principal.require(c.principal.role == Role::Admin).map_err(err(&c))?;
+    c.principal
+        .require(c.principal.role.may_set_lead_rules())
+        .map_err(err(&c))?;
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
     let l = c.lang;
     let num = |field: &str, v: &str| {

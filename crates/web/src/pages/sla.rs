@@ -11,7 +11,7 @@ use uplift_app::sla::{SlaState, WaitingLead, waiting_leads};
 
 use super::layout::{Chrome, WaitingRow, chrome, err, page, waiting_rows};
 use crate::AppState;
-use crate::auth::{Caller, may_see_board};
+use crate::auth::Caller;
 use crate::error::WebError;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -65,7 +65,9 @@ async fn cadence_board(s: &AppState, c: &Caller) -> Result<Vec<uplift_app::caden
 /// The cadence board as a workbook (same scope as the page), audited.
 async fn cadence_export(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
     use uplift_io::xlsx_out::{Cell, xlsx_bytes};
-    c.principal.require(may_see_board(&c.principal)).map_err(err(&c))?;
+    c.principal
+        .require(c.principal.role.may_see_sla_board())
+        .map_err(err(&c))?;
     let l = c.lang;
     let board = cadence_board(&s, &c).await?;
     let headers: Vec<String> = [
@@ -125,7 +127,9 @@ async fn cadence_export(State(s): State<AppState>, c: Caller) -> Result<Response
 }
 
 async fn sla_board(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
-    c.principal.require(may_see_board(&c.principal)).map_err(err(&c))?;
+    c.principal
+        .require(c.principal.role.may_see_sla_board())
+        .map_err(err(&c))?;
     let l = c.lang;
     let now = Utc::now();
     let tz = uplift_app::settings::company_tz(&s.store).await.map_err(err(&c))?;
