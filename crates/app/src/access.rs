@@ -437,6 +437,12 @@ pub async fn audit_by(
     audit(store, &p.actor, Some(p.role.as_str()), action, target, detail, ip).await
 }
 
+/// Every account, by user name (admins only).
+pub async fn users(store: &Store, p: &Principal) -> Result<Vec<UserRow>, AppError> {
+    p.require(p.role.is_admin())?;
+    Ok(store.users().await?)
+}
+
 /// Searches the audit log (admin and HR only).
 pub async fn search_audit(store: &Store, p: &Principal, q: &AuditQuery) -> Result<Vec<AuditRow>, AppError> {
     p.require(p.role.may_read_audit())?;

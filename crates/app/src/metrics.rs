@@ -1,7 +1,9 @@
-//! Recomputing the materialised metric table and presenting it as a table, CSV or JSON.
+//! Recomputing the materialised metric table, presenting it as a table, CSV or JSON, and reading
+//! it for a caller: limited to their scope, appraisal scores only where they may read them.
 
 use serde_json::{Map, Value as Json};
 
+use uplift_domain::access::Scope;
 use uplift_domain::metric::MetricUnit;
 use uplift_domain::metric_data::{EmployeeMonthMetrics, UnitMonthMetrics};
 use uplift_domain::{Lang, MetricId, Money, Month};
@@ -9,6 +11,7 @@ use uplift_insight::compute_metric_table;
 use uplift_store::{AffectedMonths, EmployeeMetricRow, MetricFilter, Store, UnitMetricRow};
 
 use crate::AppError;
+use crate::access::{Principal, audit_by};
 use crate::settings::company_tz;
 use uplift_routing::cadence::CadenceRules;
 
@@ -151,6 +154,131 @@ pub enum Format {
 pub enum Level {
     Employee,
     Department,
+}
+
+/// What a caller asks of the metric table: which months, people or departments, metrics and page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricQuery {
+    pub from: Option<Month>,
+    pub to: Option<Month>,
+    /// A department path; its sub-departments are included.
+    pub department: Option<String>,
+    /// One employee (employee rows only).
+    pub employee_no: Option<String>,
+    /// The metrics wanted, in this order.
+    pub metrics: Vec<MetricId>,
+    pub level: Level,
+    /// Rows per page.
+    pub limit: i64,
+    /// Rows skipped before the page.
+    pub offset: i64,
+}
+
+/// One row of the metric table as a caller sees it: an employee-month, or a department-month
+/// (the company when `department` is `None` at department level).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricLine {
+    /// Month key, `yyyymm`.
+    pub month: i32,
+    pub employee_no: Option<String>,
+    pub name: Option<String>,
+    pub department: Option<String>,
+    /// The metrics asked for with their values (money in yuan, rates as fractions), without
+    /// appraisal scores the caller may not read.
+    pub values: Vec<(MetricId, Option<f64>)>,
+}
+
+/// The audit log names a metric-table read by the API resource it came through, as it always has.
+const METRIC_READ_TARGET: &str = "api/v1/metrics";
+
+/// One page of the metric table limited to the caller's scope, and the rows matching over all
+/// pages. A department outside the scope, or department rows for a scope of people (a manager's
+/// team, a rep), is [`AppError::Forbidden`]. Appraisal scores — also a department's average, which
+/// can be one person's score — are left out unless the role may read appraisals or the row is the
+/// caller's own; a page that shows any is audited (`read.appraisal`).
+pub async fn metric_rows(
+    store: &Store,
+    p: &Principal,
+    q: &MetricQuery,
+    ip: Option<&str>,
+) -> Result<(Vec<MetricLine>, i64), AppError> {
+    let people_scope = matches!(p.scope, Scope::Employees(_));
+    if let Some(d) = &q.department
+        && !p.scope.covers_department(d)
+        && !people_scope
+    {
+        return Err(AppError::Forbidden);
+    }
+    let filter = MetricFilter {
+        from: q.from,
+        to: q.to,
+        department: q.department.clone(),
+        employee_no: q.employee_no.clone(),
+        scope: p.scope.clone(),
+        page: Some((q.limit, q.offset)),
+    };
+    let may_appraisal = p.role.may_read_appraisals();
+    let shown = |m: &&MetricId, own: bool| **m != MetricId::AppraisalScore || may_appraisal || own;
+    let lines: Vec<MetricLine> = match q.level {
+        Level::Department => {
+            if people_scope {
+                return Err(AppError::Forbidden);
+            }
+            store
+                .unit_metrics(&filter)
+                .await?
+                .into_iter()
+                .map(|r| MetricLine {
+                    month: r.metrics.month,
+                    employee_no: None,
+                    name: None,
+                    values: q
+                        .metrics
+                        .iter()
+                        .filter(|m| shown(m, false))
+                        .map(|m| (*m, unit_value(&r.metrics, *m)))
+                        .collect(),
+                    department: r.department,
+                })
+                .collect()
+        }
+        Level::Employee => store
+            .employee_metrics(&filter)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let own = p.is_self(&r.employee_no);
+                MetricLine {
+                    month: r.metrics.month,
+                    values: q
+                        .metrics
+                        .iter()
+                        .filter(|m| shown(m, own))
+                        .map(|m| (*m, employee_value(&r.metrics, *m)))
+                        .collect(),
+                    employee_no: Some(r.employee_no),
+                    name: Some(r.name),
+                    department: r.department,
+                }
+            })
+            .collect(),
+    };
+    let total = store.count_metric_rows(&filter, q.level == Level::Employee).await?;
+    let saw_appraisal = lines
+        .iter()
+        .any(|l| l.values.iter().any(|(m, _)| *m == MetricId::AppraisalScore));
+    if saw_appraisal {
+        audit_by(
+            store,
+            p,
+            "read.appraisal",
+            Some(METRIC_READ_TARGET),
+            Some(&format!("rows={}", lines.len())),
+            ip,
+        )
+        .await?;
+    }
+    Ok((lines, total))
 }
 
 /// Reads the metric table and renders it.

@@ -3,7 +3,7 @@
 
 use uplift_domain::Month;
 use uplift_domain::access::{Role, Scope, path_within};
-use uplift_domain::metric_data::EmployeeMonthMetrics;
+use uplift_domain::metric_data::{Department, EmployeeMonthMetrics};
 use uplift_store::{
     AppraisalRecord, EmployeeMetricRow, EmployeeRecord, FollowupRecord, LeaderboardLine, MetricFilter,
     OpportunityRecord, RecordFilter, Store, TrainingRecord, UnitMetricRow,
@@ -226,6 +226,62 @@ pub async fn person(store: &Store, p: &Principal, employee_no: &str, ip: Option<
         pipeline,
         pipeline_count,
     })
+}
+
+/// Which employees of the caller's scope to list, and which page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmployeeQuery {
+    /// A department path; its sub-departments are included.
+    pub department: Option<String>,
+    /// An employee number, or part of a name.
+    pub text: Option<String>,
+    /// Only people employed on this day (`YYYY-MM-DD`).
+    pub active_on: Option<String>,
+    /// Rows per page.
+    pub limit: i64,
+    /// Rows skipped before the page.
+    pub offset: i64,
+}
+
+/// One page of the HR records of the people in the caller's scope, and how many match in all.
+pub async fn employees(
+    store: &Store,
+    p: &Principal,
+    q: &EmployeeQuery,
+) -> Result<(Vec<EmployeeRecord>, i64), AppError> {
+    Ok(store
+        .employee_records(
+            &p.scope,
+            q.department.as_deref(),
+            q.text.as_deref(),
+            q.active_on.as_deref(),
+            q.limit,
+            q.offset,
+        )
+        .await?)
+}
+
+/// The departments a caller may see, in path order: all for the company scope, those inside a
+/// director's departments, and for a scope of people the departments its members are in.
+pub async fn departments(store: &Store, p: &Principal) -> Result<Vec<Department>, AppError> {
+    let all = store.departments().await?;
+    // Teams see the departments their members are in.
+    let team_departments: Vec<String> = match &p.scope {
+        Scope::Employees(_) => store
+            .employee_records(&p.scope, None, None, None, 10_000, 0)
+            .await?
+            .0
+            .into_iter()
+            .filter_map(|e| e.department)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let visible = |path: &str| match &p.scope {
+        Scope::All => true,
+        Scope::Departments(_) => p.scope.covers_department(path),
+        Scope::Employees(_) => team_departments.iter().any(|d| d == path),
+    };
+    Ok(all.into_iter().filter(|d| visible(&d.path)).collect())
 }
 
 /// The public board: everyone sees it (names and business results, never pay).

@@ -8,5 +8,6 @@ mod golden;
 mod mapping;
 mod notify;
 mod routing;
+mod scoped_reads;
 mod store_contract;
 mod support;

@@ -80,8 +80,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Liveness: `ok` once the database answers.
 async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> Result<&'static str, WebError> {
-    s.store.setting("timezone").await.map_err(uplift_app::AppError::from)?;
+    uplift_app::health::check_database(&s.store).await?;
     Ok("ok")
 }
 

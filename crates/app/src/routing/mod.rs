@@ -1,15 +1,17 @@
 //! Lead routing use cases: fit the lead value model on the database's history, report its
-//! calibration, assign a file of new leads or the leads waiting in the database, and replay
-//! history under each strategy.
+//! calibration, assign a file of new leads or the leads waiting in the database, replay history
+//! under each strategy, and show a caller the recent assignments of their scope.
 
 mod assign;
 mod context;
 mod online;
+mod recent;
 mod report;
 
 pub use assign::{AssignOptions, AssignResult, AssignmentLine, assign_file, assign_pending, read_capacities, to_csv};
 pub use context::{Router, lead_facts, load, on_leave};
 pub use online::{IncomingLead, ONLINE_PLAN_TTL, OnlineRouter, RoutedLead};
+pub use recent::{RecentAssignment, recent_assignments};
 pub use report::{ModelReport, SimulationResult, model_report, simulate, strategy_label};
 
 use uplift_routing::TenureBand;

@@ -7,11 +7,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use uplift_app::import::ImportReport;
+use uplift_app::import_history;
 use uplift_app::store::ImportHistory;
 use uplift_domain::Lang;
 use utoipa::{IntoParams, ToSchema};
 
-use super::params::{ApiResult, P, Q, app};
+use super::params::{ApiResult, P, Q};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Failure};
 use crate::{AppState, uploads};
@@ -68,19 +69,14 @@ fn require_import(c: &Caller) -> Result<(), ApiError> {
 
 #[utoipa::path(get, path = "/api/v1/imports", responses((status = 200, body = Vec<ImportEntry>), (status = 403, body = ErrorBody)))]
 async fn list_imports(State(s): State<AppState>, c: Caller) -> ApiResult<Vec<ImportEntry>> {
-    require_import(&c)?;
-    let h = s.store.import_history(100).await.map_err(app)?;
+    let h = import_history::recent(&s.store, &c.principal, 100).await?;
     Ok(Json(h.into_iter().map(ImportEntry::from).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/imports/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = ImportEntry), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_import(State(s): State<AppState>, c: Caller, P(id): P<i64>) -> ApiResult<ImportEntry> {
-    require_import(&c)?;
-    match s.store.import_by_id(id).await.map_err(app)? {
-        Some(h) => Ok(Json(h.into())),
-        None => Err(ApiError(Failure::NotFound(format!("import {id}")))),
-    }
+    Ok(Json(import_history::by_id(&s.store, &c.principal, id).await?.into()))
 }
 
 /// What an import (or a dry run) did with each file.

@@ -6,17 +6,15 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use uplift_app::access;
-use uplift_app::metrics::{employee_value, unit_value};
-use uplift_app::store::MetricFilter;
+use uplift_app::metrics::{Level, MetricLine, metric_rows};
 use uplift_app::views;
 use uplift_domain::{MetricId, Month};
 use utoipa::{IntoParams, ToSchema};
 
-use super::params::{ApiResult, Paging, Q, app, bad, month_param, page_type};
+use super::params::{ApiResult, Paging, Q, bad, month_param, page_type};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, ErrorBody, Failure};
+use crate::error::ErrorBody;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -37,6 +35,18 @@ pub struct MetricRow {
     department: Option<String>,
     /// Metric id → value (money in yuan, rates as fractions); see docs/metrics.md.
     values: BTreeMap<String, Option<f64>>,
+}
+
+impl From<MetricLine> for MetricRow {
+    fn from(l: MetricLine) -> Self {
+        MetricRow {
+            month: Month::from_key(l.month).map(|m| m.to_string()).unwrap_or_default(),
+            employee_no: l.employee_no,
+            name: l.name,
+            department: l.department,
+            values: l.values.into_iter().map(|(m, v)| (m.id().to_string(), v)).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -80,17 +90,9 @@ async fn list_metrics(
         })?],
         None => MetricId::ALL.to_vec(),
     };
-    let filter = MetricFilter {
-        from,
-        to,
-        department: q.department.clone(),
-        employee_no: q.employee.clone(),
-        scope: c.principal.scope.clone(),
-        page: Some((per, offset)),
-    };
-    let department_level = match q.level.as_deref() {
-        None | Some("employee") => false,
-        Some("department") => true,
+    let level = match q.level.as_deref() {
+        None | Some("employee") => Level::Employee,
+        Some("department") => Level::Department,
         Some(other) => {
             return Err(bad(
                 format!("level must be employee or department, not {other:?}"),
@@ -98,76 +100,19 @@ async fn list_metrics(
             ));
         }
     };
-    if let Some(d) = &q.department
-        && !c.principal.scope.covers_department(d)
-        && !matches!(c.principal.scope, uplift_domain::access::Scope::Employees(_))
-    {
-        return Err(ApiError(Failure::Forbidden));
-    }
-    let may_appraisal = c.principal.role.may_read_appraisals();
-    let mut rows: Vec<MetricRow> = Vec::new();
-    let mut saw_appraisal = false;
-    if department_level {
-        if matches!(c.principal.scope, uplift_domain::access::Scope::Employees(_)) {
-            return Err(ApiError(Failure::Forbidden));
-        }
-        for r in s.store.unit_metrics(&filter).await.map_err(app)? {
-            // A department's average appraisal can be one person's score: same rule as people.
-            let values = metrics
-                .iter()
-                .filter(|m| **m != MetricId::AppraisalScore || may_appraisal)
-                .map(|m| (m.id().to_string(), unit_value(&r.metrics, *m)))
-                .collect::<BTreeMap<_, _>>();
-            saw_appraisal |= values.contains_key(MetricId::AppraisalScore.id());
-            rows.push(MetricRow {
-                month: Month::from_key(r.metrics.month)
-                    .map(|m| m.to_string())
-                    .unwrap_or_default(),
-                employee_no: None,
-                name: None,
-                department: r.department,
-                values,
-            });
-        }
-    } else {
-        for r in s.store.employee_metrics(&filter).await.map_err(app)? {
-            let own = c.principal.is_self(&r.employee_no);
-            let values = metrics
-                .iter()
-                .filter(|m| **m != MetricId::AppraisalScore || may_appraisal || own)
-                .map(|m| (m.id().to_string(), employee_value(&r.metrics, *m)))
-                .collect::<BTreeMap<_, _>>();
-            saw_appraisal |= values.contains_key(MetricId::AppraisalScore.id());
-            rows.push(MetricRow {
-                month: Month::from_key(r.metrics.month)
-                    .map(|m| m.to_string())
-                    .unwrap_or_default(),
-                employee_no: Some(r.employee_no),
-                name: Some(r.name),
-                department: r.department,
-                values,
-            });
-        }
-    }
-    let total = s
-        .store
-        .count_metric_rows(&filter, !department_level)
-        .await
-        .map_err(app)?;
-    let data = rows;
-    if saw_appraisal && !data.is_empty() {
-        access::audit_by(
-            &s.store,
-            &c.principal,
-            "read.appraisal",
-            Some("api/v1/metrics"),
-            Some(&format!("rows={}", data.len())),
-            c.ip(),
-        )
-        .await?;
-    }
+    let query = uplift_app::metrics::MetricQuery {
+        from,
+        to,
+        department: q.department,
+        employee_no: q.employee,
+        metrics,
+        level,
+        limit: per,
+        offset,
+    };
+    let (lines, total) = metric_rows(&s.store, &c.principal, &query, c.ip()).await?;
     Ok(Json(MetricPage {
-        data,
+        data: lines.into_iter().map(MetricRow::from).collect(),
         page,
         per_page: per,
         total,

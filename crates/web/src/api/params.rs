@@ -1,5 +1,5 @@
 //! What every API handler shares: query and path extractors that answer with the API's error body,
-//! the month and paging parameters, one page of a list, and store errors as API errors.
+//! the month and paging parameters, and one page of a list.
 
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query};
@@ -84,11 +84,6 @@ impl Paging {
         }
         Ok((page, per, (page - 1).saturating_mul(per)))
     }
-}
-
-/// A store error as the API's error.
-pub(super) fn app(e: uplift_app::store::StoreError) -> ApiError {
-    ApiError::from(uplift_app::AppError::from(e))
 }
 
 /// Declares the type of one page of a list of `$item` (invoked where the item is defined).

@@ -8,10 +8,10 @@ use uplift_app::store::EmployeeRecord;
 use uplift_app::views;
 use utoipa::{IntoParams, ToSchema};
 
-use super::params::{ApiResult, P, Paging, Q, app, bad, page_type};
+use super::params::{ApiResult, P, Paging, Q, bad, page_type};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::ErrorBody;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -112,18 +112,14 @@ async fn list_employees(
     {
         return Err(bad("active_on must be a date like 2026-08-31", "active_on"));
     }
-    let (rows, total) = s
-        .store
-        .employee_records(
-            &c.principal.scope,
-            q.department.as_deref(),
-            q.q.as_deref(),
-            q.active_on.as_deref(),
-            per,
-            offset,
-        )
-        .await
-        .map_err(|e| ApiError::from(uplift_app::AppError::from(e)))?;
+    let query = views::EmployeeQuery {
+        department: q.department,
+        text: q.q,
+        active_on: q.active_on,
+        limit: per,
+        offset,
+    };
+    let (rows, total) = views::employees(&s.store, &c.principal, &query).await?;
     Ok(Json(EmployeePage {
         data: rows.into_iter().map(Employee::from).collect(),
         page,
@@ -149,39 +145,15 @@ pub struct Department {
 
 #[utoipa::path(get, path = "/api/v1/departments", responses((status = 200, body = Vec<Department>), (status = 401, body = ErrorBody)))]
 async fn list_departments(State(s): State<AppState>, c: Caller) -> ApiResult<Vec<Department>> {
-    use uplift_domain::access::Scope;
-    let all = s
-        .store
-        .departments()
-        .await
-        .map_err(|e| ApiError::from(uplift_app::AppError::from(e)))?;
-    // Teams see the departments their members are in.
-    let team_departments: Vec<String> = match &c.principal.scope {
-        Scope::Employees(_) => s
-            .store
-            .employee_records(&c.principal.scope, None, None, None, 10_000, 0)
-            .await
-            .map_err(app)?
-            .0
+    let visible = views::departments(&s.store, &c.principal).await?;
+    Ok(Json(
+        visible
             .into_iter()
-            .filter_map(|e| e.department)
-            .collect(),
-        _ => Vec::new(),
-    };
-    let visible = |path: &str| match &c.principal.scope {
-        Scope::All => true,
-        Scope::Departments(_) => c.principal.scope.covers_department(path),
-        Scope::Employees(_) => team_departments.iter().any(|d| d == path),
-    };
-    let mut out = Vec::new();
-    for d in &all {
-        if visible(&d.path) {
-            out.push(Department {
-                path: d.path.clone(),
-                name: d.name.clone(),
+            .map(|d| Department {
                 parent: d.path.rsplit_once('/').map(|(p, _)| p.to_string()),
-            });
-        }
-    }
-    Ok(Json(out))
+                path: d.path,
+                name: d.name,
+            })
+            .collect(),
+    ))
 }

@@ -4,13 +4,14 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use uplift_app::store::{FollowupRecord, LeadRecord, OpportunityRecord, RecordFilter};
+use uplift_app::records;
+use uplift_app::store::{FollowupRecord, LeadRecord, OpportunityRecord};
 use utoipa::{IntoParams, ToSchema};
 
-use super::params::{ApiResult, Paging, Q, app, month_param, page_type};
+use super::params::{ApiResult, Paging, Q, month_param, page_type};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, ErrorBody, Failure};
+use crate::error::{ApiError, ErrorBody};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -36,24 +37,17 @@ pub struct RecordQuery {
 }
 
 impl RecordQuery {
-    fn filter(&self, c: &Caller, per: i64, offset: i64) -> Result<RecordFilter, ApiError> {
-        if let Some(no) = &self.employee
-            && !c.principal.scope.contains(no, None)
-            && !matches!(
-                c.principal.scope,
-                uplift_domain::access::Scope::All | uplift_domain::access::Scope::Departments(_)
-            )
-        {
-            return Err(ApiError(Failure::Forbidden));
-        }
-        Ok(RecordFilter {
-            employee_no: self.employee.clone(),
-            from_month: month_param(&self.from, "from")?.map(|m| m.to_key()),
-            to_month: month_param(&self.to, "to")?.map(|m| m.to_key()),
-            status: self.status.clone(),
+    /// The use cases' query of one page. The owner is checked before the months are parsed, as the
+    /// API always has: a forbidden owner answers 403 even when a month is malformed too.
+    fn query(self, c: &Caller, per: i64, offset: i64) -> Result<records::RecordQuery, ApiError> {
+        records::check_owner(&c.principal, self.employee.as_deref())?;
+        Ok(records::RecordQuery {
+            from: month_param(&self.from, "from")?,
+            to: month_param(&self.to, "to")?,
+            employee_no: self.employee,
+            status: self.status,
             limit: per,
             offset,
-            in_months: Vec::new(),
         })
     }
 }
@@ -100,8 +94,7 @@ async fn list_leads(
     Q(p): Q<Paging>,
 ) -> ApiResult<LeadPage> {
     let (page, per, offset) = p.limits()?;
-    let f = q.filter(&c, per, offset)?;
-    let (rows, total) = s.store.lead_records(&c.principal.scope, &f).await.map_err(app)?;
+    let (rows, total) = records::leads(&s.store, &c.principal, &q.query(&c, per, offset)?).await?;
     Ok(Json(LeadPage {
         data: rows.into_iter().map(Lead::from).collect(),
         page,
@@ -155,8 +148,7 @@ async fn list_opportunities(
     Q(p): Q<Paging>,
 ) -> ApiResult<OpportunityPage> {
     let (page, per, offset) = p.limits()?;
-    let f = q.filter(&c, per, offset)?;
-    let (rows, total) = s.store.opportunity_records(&c.principal.scope, &f).await.map_err(app)?;
+    let (rows, total) = records::opportunities(&s.store, &c.principal, &q.query(&c, per, offset)?).await?;
     Ok(Json(OpportunityPage {
         data: rows.into_iter().map(Opportunity::from).collect(),
         page,
@@ -204,8 +196,7 @@ async fn list_followups(
     Q(p): Q<Paging>,
 ) -> ApiResult<FollowupPage> {
     let (page, per, offset) = p.limits()?;
-    let f = q.filter(&c, per, offset)?;
-    let (rows, total) = s.store.followup_records(&c.principal.scope, &f).await.map_err(app)?;
+    let (rows, total) = records::followups(&s.store, &c.principal, &q.query(&c, per, offset)?).await?;
     Ok(Json(FollowupPage {
         data: rows.into_iter().map(Followup::from).collect(),
         page,

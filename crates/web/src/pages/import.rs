@@ -48,14 +48,12 @@ struct ImportPreview {
 }
 
 async fn import_page(State(s): State<AppState>, c: Caller, uri: axum::http::Uri) -> Result<Response, WebError> {
-    c.principal.require(c.principal.role.may_import()).map_err(err(&c))?;
+    let imports = uplift_app::import_history::recent(&s.store, &c.principal, 50)
+        .await
+        .map_err(err(&c))?;
     let l = c.lang;
     let tz = settings::company_tz(&s.store).await?;
-    let history = s
-        .store
-        .import_history(50)
-        .await
-        .map_err(|e| err(&c)(e.into()))?
+    let history = imports
         .into_iter()
         .map(|h| {
             vec![

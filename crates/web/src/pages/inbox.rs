@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use uplift_app::access::Principal;
+use uplift_app::inbox;
 
 use super::layout::{Chrome, chrome, err, page};
 use crate::AppState;
@@ -40,19 +40,9 @@ struct InboxPage {
     digest_only: bool,
 }
 
-/// The caller's messages: addressed to their employee number, or to their user name.
-fn recipient(p: &Principal) -> String {
-    // Accounts without an employee get `user:`-prefixed messages, never another person's.
-    p.employee_no.clone().unwrap_or_else(|| format!("user:{}", p.actor))
-}
-
 async fn inbox_page(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
     let tz = uplift_app::settings::company_tz(&s.store).await.map_err(err(&c))?;
-    let list = s
-        .store
-        .inbox(&recipient(&c.principal), 200)
-        .await
-        .map_err(|e| err(&c)(e.into()))?;
+    let list = inbox::messages(&s.store, &c.principal, 200).await.map_err(err(&c))?;
     let rows: Vec<InboxRow> = list
         .into_iter()
         .map(|n| InboxRow {
@@ -68,11 +58,7 @@ async fn inbox_page(State(s): State<AppState>, c: Caller) -> Result<Response, We
                 .to_string(),
         })
         .collect();
-    let (email, digest_only) = s
-        .store
-        .notification_prefs(&recipient(&c.principal))
-        .await
-        .map_err(|e| err(&c)(e.into()))?;
+    let (email, digest_only) = inbox::preferences(&s.store, &c.principal).await.map_err(err(&c))?;
     let t = InboxPage {
         c: chrome(&c, "inbox", "/inbox"),
         unread: rows.iter().filter(|r| r.unread).count(),
@@ -92,10 +78,7 @@ struct ReadForm {
 
 async fn inbox_read(State(s): State<AppState>, c: Caller, Form(f): Form<ReadForm>) -> Result<Response, WebError> {
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
-    s.store
-        .mark_read(&recipient(&c.principal), f.id)
-        .await
-        .map_err(|e| err(&c)(e.into()))?;
+    inbox::mark_read(&s.store, &c.principal, f.id).await.map_err(err(&c))?;
     Ok(Redirect::to("/inbox").into_response())
 }
 
@@ -109,13 +92,14 @@ struct PrefsForm {
 
 async fn inbox_prefs(State(s): State<AppState>, c: Caller, Form(f): Form<PrefsForm>) -> Result<Response, WebError> {
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
-    let who = recipient(&c.principal);
-    s.store
-        .set_notification_prefs(&who, f.email.is_some(), f.digest_only.is_some())
-        .await
-        .map_err(|e| err(&c)(e.into()))?;
-    uplift_app::access::audit_by(&s.store, &c.principal, "notify.prefs", Some(&who), None, c.ip())
-        .await
-        .map_err(err(&c))?;
+    inbox::set_preferences(
+        &s.store,
+        &c.principal,
+        f.email.is_some(),
+        f.digest_only.is_some(),
+        c.ip(),
+    )
+    .await
+    .map_err(err(&c))?;
     Ok(Redirect::to("/inbox").into_response())
 }

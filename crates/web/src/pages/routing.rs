@@ -75,36 +75,29 @@ async fn routing_page(
     let l = c.lang;
     let tz = uplift_app::settings::company_tz(&s.store).await.map_err(err(&c))?;
     let rule = uplift_app::sla::rule(&s.store).await.map_err(err(&c))?;
-    let roster = s.store.routing_reps().await.map_err(|e| err(&c)(e.into()))?;
-    let recent = s.store.recent_assignments(200).await.map_err(|e| err(&c)(e.into()))?;
-    let assignments = recent
+    let assignments = uplift_app::routing::recent_assignments(&s.store, &c.principal, 50)
+        .await
+        .map_err(err(&c))?
         .into_iter()
-        .filter_map(|a| {
-            let r = roster.iter().find(|r| r.id == a.employee_id)?;
-            c.principal
-                .scope
-                .contains(&r.employee_no, r.department.as_deref())
-                .then(|| AssignmentView {
-                    lead_id: a.lead_id,
-                    employee: format!("{} {}", r.name, r.employee_no),
-                    when: chrono::DateTime::from_timestamp(a.assigned_ts, 0)
-                        .unwrap_or_default()
-                        .with_timezone(&tz)
-                        .format("%Y-%m-%d %H:%M")
-                        .to_string(),
-                    origin: match a.origin.as_str() {
-                        "file" => l.pick("文件", "file"),
-                        "pending" => l.pick("待分配", "pending"),
-                        "online" => l.pick("实时", "online"),
-                        "sla-reassign" => l.pick("超时改派", "SLA reassign"),
-                        _ => "",
-                    }
-                    .to_string(),
-                    conversion: format!("{:.0}%", a.expected_conversion * 100.0),
-                    reason: a.reason,
-                })
+        .map(|a| AssignmentView {
+            lead_id: a.lead_id,
+            employee: format!("{} {}", a.name, a.employee_no),
+            when: chrono::DateTime::from_timestamp(a.assigned_ts, 0)
+                .unwrap_or_default()
+                .with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            origin: match a.origin.as_str() {
+                "file" => l.pick("文件", "file"),
+                "pending" => l.pick("待分配", "pending"),
+                "online" => l.pick("实时", "online"),
+                "sla-reassign" => l.pick("超时改派", "SLA reassign"),
+                _ => "",
+            }
+            .to_string(),
+            conversion: format!("{:.0}%", a.expected_conversion * 100.0),
+            reason: a.reason,
         })
-        .take(50)
         .collect();
     let cadence = uplift_app::cadence::rules(&s.store).await.map_err(err(&c))?;
     let t = RoutingPage {

@@ -57,11 +57,9 @@ async fn settings_page(
 ) -> Result<Response, WebError> {
     c.principal.require(c.principal.role.is_admin()).map_err(err(&c))?;
     let l = c.lang;
-    let users = s
-        .store
-        .users()
+    let users = access::users(&s.store, &c.principal)
         .await
-        .map_err(|e| err(&c)(e.into()))?
+        .map_err(err(&c))?
         .into_iter()
         .map(|u| UserLine {
             me: u.username == c.principal.actor,
@@ -86,11 +84,9 @@ async fn settings_page(
             ),
         })
         .collect();
-    let departments = s
-        .store
-        .departments()
+    let departments = uplift_app::views::departments(&s.store, &c.principal)
         .await
-        .map_err(|e| err(&c)(e.into()))?
+        .map_err(err(&c))?
         .into_iter()
         .map(|d| d.path)
         .collect();
