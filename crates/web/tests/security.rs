@@ -382,6 +382,33 @@ async fn bad_requests_get_clear_errors_and_the_server_keeps_serving() {
     let (s, html) = get(&admin, &app.url("/people/%E4%B8%8D%E5%AD%98%E5%9C%A8")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(html.contains("不存在"), "the unknown id is named");
+    // The request's language reaches errors raised anywhere below the handler (handlers use a plain
+    // `?`; no language is passed around by hand).
+    let (s, html) = get(&admin, &app.url("/people/E404404?lang=en")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(html.contains("lang=\"en\"") && html.contains("Not found"), "{html}");
+    assert!(!html.contains("页面不存在"), "{html}");
+    let (s, html) = get(&admin, &app.url("/team?month=13-2026&lang=en")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(html.contains("Bad request"), "{html}");
+    // A name already taken is a conflict, shown where the admin is, not a server error.
+    let csrf = csrf_of(&admin, &app.url("/settings")).await;
+    let r = admin
+        .post(app.url("/settings/users"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("username", "hr"),
+            ("password", "longenough1"),
+            ("role", "hr"),
+            ("employee_no", ""),
+            ("department", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection(), "{}", r.status());
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/settings"), "{to}");
 
     // Broken multipart and oversized uploads.
     let token = csrf_of(&admin, &app.url("/import")).await;

@@ -11,7 +11,7 @@ use uplift_app::{access, settings};
 use uplift_domain::Lang;
 use uplift_domain::access::Role;
 
-use super::layout::{Chrome, chrome, err, page};
+use super::layout::{Chrome, chrome, page};
 use crate::AppState;
 use crate::auth::{Caller, has_lang_param};
 use crate::error::WebError;
@@ -52,9 +52,7 @@ async fn audit_page(
         limit: 500,
         ..Default::default()
     };
-    let rows = access::search_audit(&s.store, &c.principal, &query)
-        .await
-        .map_err(err(&c))?;
+    let rows = access::search_audit(&s.store, &c.principal, &query).await?;
     let l = c.lang;
     let tz = settings::company_tz(&s.store).await?;
     let rows = rows

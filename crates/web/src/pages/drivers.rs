@@ -11,7 +11,7 @@ use uplift_app::AppError;
 use uplift_app::views::has_overview;
 use uplift_domain::Lang;
 
-use super::layout::{Chrome, chrome, err, page, parse_month};
+use super::layout::{Chrome, chrome, page, parse_month};
 use crate::AppState;
 use crate::auth::{Caller, has_lang_param};
 use crate::error::WebError;
@@ -61,7 +61,7 @@ async fn drivers_page(
     uri: axum::http::Uri,
     Query(q): Query<DriversQueryForm>,
 ) -> Result<Response, WebError> {
-    c.principal.require(has_overview(&c.principal)).map_err(err(&c))?;
+    c.principal.require(has_overview(&c.principal))?;
     let l = c.lang;
     let target = q.target.clone().unwrap_or_else(|| "contribution".into());
     let department = q.department.clone().filter(|d| !d.is_empty());
@@ -167,7 +167,7 @@ async fn drivers_page(
                 .join(l.pick("；", "; "));
         }
         Err(AppError::Invalid(u)) => t.error = Some(u.message),
-        Err(e) => return Err(err(&c)(e)),
+        Err(e) => return Err(WebError::from(e)),
     }
     page(t, &c, has_lang_param(&uri))
 }

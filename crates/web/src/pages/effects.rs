@@ -13,7 +13,7 @@ use uplift_app::AppError;
 use uplift_app::effect::{EffectQuery, evaluate, running};
 use uplift_app::views::has_overview;
 
-use super::layout::{Chrome, chrome, err, page};
+use super::layout::{Chrome, chrome, page};
 use crate::AppState;
 use crate::auth::{Caller, has_lang_param};
 use crate::error::WebError;
@@ -77,15 +77,10 @@ struct DeleteForm {
 }
 
 async fn effects_delete(State(s): State<AppState>, c: Caller, Form(f): Form<DeleteForm>) -> Result<Response, WebError> {
-    c.principal
-        .require(c.principal.role.may_evaluate_interventions())
-        .map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_evaluate_interventions())?;
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
-    if !uplift_app::effect::delete(&s.store, &c.principal.scope, &f.name, &c.principal.actor, c.lang)
-        .await
-        .map_err(err(&c))?
-    {
-        return Err(err(&c)(AppError::NotFound(f.name)));
+    if !uplift_app::effect::delete(&s.store, &c.principal.scope, &f.name, &c.principal.actor, c.lang).await? {
+        return Err(WebError::from(AppError::NotFound(f.name)));
     }
     Ok(Redirect::to(&format!("/insights/effects?deleted={}", url_encode(&f.name))).into_response())
 }
@@ -98,7 +93,7 @@ async fn effects_view(
     error: Option<String>,
 ) -> Result<EffectsPage, WebError> {
     let l = c.lang;
-    let list = running(&s.store, &c.principal.scope, l).await.map_err(err(c))?;
+    let list = running(&s.store, &c.principal.scope, l).await?;
     let effects = list
         .into_iter()
         .map(|(row, r)| match r {
@@ -194,7 +189,7 @@ async fn effects_page(
     uri: axum::http::Uri,
     Query(q): Query<EffectsParams>,
 ) -> Result<Response, WebError> {
-    c.principal.require(has_overview(&c.principal)).map_err(err(&c))?;
+    c.principal.require(has_overview(&c.principal))?;
     let form = EffectForm {
         metric: "contribution".into(),
         ..Default::default()
@@ -214,9 +209,7 @@ async fn effects_page(
 }
 
 async fn effects_create(State(s): State<AppState>, c: Caller, Form(f): Form<EffectForm>) -> Result<Response, WebError> {
-    c.principal
-        .require(c.principal.role.may_evaluate_interventions())
-        .map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_evaluate_interventions())?;
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
     let l = c.lang;
     let start = match f.start.trim().parse::<chrono::NaiveDate>() {
@@ -253,15 +246,15 @@ async fn effects_create(State(s): State<AppState>, c: Caller, Form(f): Form<Effe
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
-        Err(e) => Err(err(&c)(e)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
 /// The overview's list of saved interventions with their running verdicts (loaded after the page).
 async fn effects_summary(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
-    c.principal.require(has_overview(&c.principal)).map_err(err(&c))?;
+    c.principal.require(has_overview(&c.principal))?;
     let l = c.lang;
-    let list = running(&s.store, &c.principal.scope, l).await.map_err(err(&c))?;
+    let list = running(&s.store, &c.principal.scope, l).await?;
     if list.is_empty() {
         return Ok(Html(format!(
             "<p class=\"muted\" id=\"effects-none\">{} <a href=\"/insights/effects\">{}</a></p>",

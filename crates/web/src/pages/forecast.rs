@@ -14,7 +14,7 @@ use uplift_app::alerts::{AlertsQuery, alerts};
 use uplift_app::forecast::{ForecastQuery, forecast, method_text};
 use uplift_io::xlsx_out::{Cell, xlsx_bytes};
 
-use super::layout::{Chrome, chrome, err, page, parse_month, symbol};
+use super::layout::{Chrome, chrome, page, parse_month, symbol};
 use crate::AppState;
 use crate::auth::{Caller, has_lang_param};
 use crate::error::{Failure, WebError};
@@ -97,7 +97,7 @@ async fn forecast_page(
     uri: axum::http::Uri,
     Query(q): Query<ForecastParams>,
 ) -> Result<Response, WebError> {
-    c.principal.require(c.principal.role.may_forecast()).map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_forecast())?;
     let l = c.lang;
     let sym = symbol(&s).await?;
     let department = q.department.clone().filter(|d| !d.is_empty());
@@ -106,7 +106,7 @@ async fn forecast_page(
         department: department.clone(),
         lang: l,
     };
-    let r = forecast(&s.store, &c.principal.scope, &query).await.map_err(err(&c))?;
+    let r = forecast(&s.store, &c.principal.scope, &query).await?;
     let month =
         uplift_domain::Month::parse(&r.month).map_err(|_| WebError::new(Failure::Internal(r.month.clone()), l))?;
     let t = &r.total;
@@ -188,7 +188,7 @@ async fn forecast_page(
             risk: p.target.is_some_and(|t| p.high < t),
         })
         .collect();
-    let months = uplift_app::views::metric_months(&s.store).await.map_err(err(&c))?;
+    let months = uplift_app::views::metric_months(&s.store).await?;
     let (min_month, max_month) = match (months.first(), months.last()) {
         (Some(a), Some(b)) => (a.next().next().next().to_string(), b.next().to_string()),
         _ => (String::new(), String::new()),
@@ -218,14 +218,14 @@ async fn alerts_fragment(
     c: Caller,
     Query(q): Query<ForecastParams>,
 ) -> Result<Response, WebError> {
-    c.principal.require(c.principal.role.may_forecast()).map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_forecast())?;
     let l = c.lang;
     let sym = symbol(&s).await?;
     let query = AlertsQuery {
         month: parse_month(q.month.as_deref(), l)?,
         department: q.department.clone().filter(|d| !d.is_empty()),
     };
-    let r = alerts(&s.store, &c.principal.scope, &query, l).await.map_err(err(&c))?;
+    let r = alerts(&s.store, &c.principal.scope, &query, l).await?;
     let limit = q.limit.unwrap_or(10).clamp(1, 500);
     let high = r.alerts.iter().filter(|a| a.severity == "high").count();
     let month =
@@ -299,13 +299,11 @@ async fn quality_fragment(
     c: Caller,
     Query(q): Query<ForecastParams>,
 ) -> Result<Response, WebError> {
-    c.principal.require(c.principal.role.may_forecast()).map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_forecast())?;
     let l = c.lang;
     let sym = symbol(&s).await?;
     let department = q.department.filter(|d| !d.is_empty());
-    let b = uplift_app::forecast::backtest_in(&s.store, &c.principal.scope, department.as_deref(), 6)
-        .await
-        .map_err(err(&c))?;
+    let b = uplift_app::forecast::backtest_in(&s.store, &c.principal.scope, department.as_deref(), 6).await?;
     let mut h = format!(
         "<p class=\"muted\">{} {} – {}</p><div class=\"scroll\"><table id=\"quality\"><thead><tr><th>{}</th><th class=\"num\">{}</th><th class=\"num\">MAPE</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead><tbody>",
         l.pick("按当时已知的数据重放", "Replayed from what was known at the time:"),
@@ -351,7 +349,7 @@ async fn forecast_export(
     c: Caller,
     Query(q): Query<ForecastParams>,
 ) -> Result<Response, WebError> {
-    c.principal.require(c.principal.role.may_forecast()).map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_forecast())?;
     let l = c.lang;
     let department = q.department.clone().filter(|d| !d.is_empty());
     let query = ForecastQuery {
@@ -359,7 +357,7 @@ async fn forecast_export(
         department: department.clone(),
         lang: l,
     };
-    let r = forecast(&s.store, &c.principal.scope, &query).await.map_err(err(&c))?;
+    let r = forecast(&s.store, &c.principal.scope, &query).await?;
     let headers: Vec<String> = [
         ("工号", "Employee no"),
         ("姓名", "Name"),
@@ -411,8 +409,7 @@ async fn forecast_export(
         Some(&format!("month={} rows={}", r.month, rows.len())),
         c.ip(),
     )
-    .await
-    .map_err(err(&c))?;
+    .await?;
     let name = format!("forecast-{}.xlsx", r.month);
     Ok((
         [

@@ -12,7 +12,7 @@ use uplift_app::settings;
 use uplift_domain::Lang;
 use uplift_domain::records::ImportKind;
 
-use super::layout::{Chrome, chrome, err, page};
+use super::layout::{Chrome, chrome, page};
 use crate::auth::{Caller, has_lang_param};
 use crate::error::WebError;
 use crate::format::datetime;
@@ -48,9 +48,7 @@ struct ImportPreview {
 }
 
 async fn import_page(State(s): State<AppState>, c: Caller, uri: axum::http::Uri) -> Result<Response, WebError> {
-    let imports = uplift_app::import_history::recent(&s.store, &c.principal, 50)
-        .await
-        .map_err(err(&c))?;
+    let imports = uplift_app::import_history::recent(&s.store, &c.principal, 50).await?;
     let l = c.lang;
     let tz = settings::company_tz(&s.store).await?;
     let history = imports
@@ -100,7 +98,7 @@ fn status_label(status: &str, l: Lang) -> &str {
 
 async fn import_preview(State(s): State<AppState>, c: Caller, multipart: Multipart) -> Result<Response, WebError> {
     let l = c.lang;
-    c.principal.require(c.principal.role.may_import()).map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_import())?;
     let form = uploads::read_form(multipart, l)
         .await
         .map_err(|f| WebError::new(f, l))?;
@@ -201,7 +199,7 @@ struct CommitForm {
 
 async fn import_commit(State(s): State<AppState>, c: Caller, Form(f): Form<CommitForm>) -> Result<Response, WebError> {
     let l = c.lang;
-    c.principal.require(c.principal.role.may_import()).map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_import())?;
     c.check_csrf(f.csrf.as_deref()).map_err(|f| WebError::new(f, l))?;
     let staged = uploads::load(&s, &f.upload, &c.principal.actor, l).map_err(|f| WebError::new(f, l))?;
     let report = uploads::commit(&s, &staged, &c, l)

@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use uplift_app::inbox;
 
-use super::layout::{Chrome, chrome, err, page};
+use super::layout::{Chrome, chrome, page};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::WebError;
@@ -41,8 +41,8 @@ struct InboxPage {
 }
 
 async fn inbox_page(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
-    let tz = uplift_app::settings::company_tz(&s.store).await.map_err(err(&c))?;
-    let list = inbox::messages(&s.store, &c.principal, 200).await.map_err(err(&c))?;
+    let tz = uplift_app::settings::company_tz(&s.store).await?;
+    let list = inbox::messages(&s.store, &c.principal, 200).await?;
     let rows: Vec<InboxRow> = list
         .into_iter()
         .map(|n| InboxRow {
@@ -58,7 +58,7 @@ async fn inbox_page(State(s): State<AppState>, c: Caller) -> Result<Response, We
                 .to_string(),
         })
         .collect();
-    let (email, digest_only) = inbox::preferences(&s.store, &c.principal).await.map_err(err(&c))?;
+    let (email, digest_only) = inbox::preferences(&s.store, &c.principal).await?;
     let t = InboxPage {
         c: chrome(&c, "inbox", "/inbox"),
         unread: rows.iter().filter(|r| r.unread).count(),
@@ -78,7 +78,7 @@ struct ReadForm {
 
 async fn inbox_read(State(s): State<AppState>, c: Caller, Form(f): Form<ReadForm>) -> Result<Response, WebError> {
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
-    inbox::mark_read(&s.store, &c.principal, f.id).await.map_err(err(&c))?;
+    inbox::mark_read(&s.store, &c.principal, f.id).await?;
     Ok(Redirect::to("/inbox").into_response())
 }
 
@@ -99,7 +99,6 @@ async fn inbox_prefs(State(s): State<AppState>, c: Caller, Form(f): Form<PrefsFo
         f.digest_only.is_some(),
         c.ip(),
     )
-    .await
-    .map_err(err(&c))?;
+    .await?;
     Ok(Redirect::to("/inbox").into_response())
 }

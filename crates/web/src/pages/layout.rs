@@ -7,9 +7,9 @@ use askama::Template;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
+use uplift_app::settings;
 use uplift_app::sla::{SlaState, WaitingLead};
 use uplift_app::views::{self, has_overview};
-use uplift_app::{AppError, settings};
 use uplift_domain::{Lang, Month};
 
 use crate::AppState;
@@ -147,10 +147,6 @@ pub(super) fn set_lang_cookie(r: &mut Response, l: Lang) {
 
 pub(super) fn is_htmx(headers: &HeaderMap) -> bool {
     headers.contains_key("hx-request") && !headers.contains_key("hx-history-restore-request")
-}
-
-pub(super) fn err(c: &Caller) -> impl Fn(AppError) -> WebError + '_ {
-    move |e| WebError::app(e, c.lang)
 }
 
 pub(super) async fn symbol(s: &AppState) -> Result<&'static str, WebError> {

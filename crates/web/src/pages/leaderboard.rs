@@ -8,7 +8,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use uplift_app::views;
 
-use super::layout::{Chrome, chrome, err, month_options, page, parse_month, symbol};
+use super::layout::{Chrome, chrome, month_options, page, parse_month, symbol};
 use crate::AppState;
 use crate::auth::{Caller, has_lang_param};
 use crate::error::WebError;
@@ -57,7 +57,7 @@ async fn leaderboard(
     let to = parse_month(q.to.as_deref(), l)?.unwrap_or(latest);
     let from = parse_month(q.from.as_deref(), l)?.unwrap_or(to);
     let (from, to) = if from <= to { (from, to) } else { (to, from) };
-    let lines = views::leaderboard(&s.store, from, to, 200).await.map_err(err(&c))?;
+    let lines = views::leaderboard(&s.store, from, to, 200).await?;
     let sym = symbol(&s).await?;
     let rows = lines
         .into_iter()

@@ -11,7 +11,7 @@ use uplift_app::views::{self, has_overview, home_path};
 use uplift_domain::Month;
 use uplift_domain::metric_data::UnitMonthMetrics;
 
-use super::layout::{Chrome, MonthQuery, chrome, err, month_options, page, parse_month, symbol};
+use super::layout::{Chrome, MonthQuery, chrome, month_options, page, parse_month, symbol};
 use crate::AppState;
 use crate::auth::{Caller, has_lang_param};
 use crate::error::WebError;
@@ -58,7 +58,7 @@ async fn overview(
         Some(m) => m,
         None => views::latest_month(&s.store).await?,
     };
-    let v = views::overview(&s.store, &c.principal, month).await.map_err(err(&c))?;
+    let v = views::overview(&s.store, &c.principal, month).await?;
     let sym = symbol(&s).await?;
     let cur: Option<&UnitMonthMetrics> = v
         .trend

@@ -12,7 +12,7 @@ use uplift_app::{AppError, settings, views};
 use uplift_domain::metric_data::EmployeeMonthMetrics;
 use uplift_domain::{Lang, Month};
 
-use super::layout::{Chrome, MonthQuery, chrome, err, month_options, page, parse_month, symbol};
+use super::layout::{Chrome, MonthQuery, chrome, month_options, page, parse_month, symbol};
 use crate::AppState;
 use crate::auth::{Caller, has_lang_param};
 use crate::error::{Failure, WebError};
@@ -62,9 +62,7 @@ async fn person(
             )),
         };
     }
-    let v = views::person(&s.store, &c.principal, &employee_no, c.ip())
-        .await
-        .map_err(err(&c))?;
+    let v = views::person(&s.store, &c.principal, &employee_no, c.ip()).await?;
     let sym = symbol(&s).await?;
     let tz = settings::company_tz(&s.store).await?;
     let r = &v.record;
@@ -242,9 +240,7 @@ async fn person_why(
     Query(q): Query<MonthQuery>,
 ) -> Result<Response, WebError> {
     let l = c.lang;
-    views::employee(&s.store, &c.principal, &employee_no)
-        .await
-        .map_err(err(&c))?;
+    views::employee(&s.store, &c.principal, &employee_no).await?;
     let month = parse_month(q.month.as_deref(), l)?;
     let esc = crate::format::escape;
     let body = match uplift_app::insights::why_low(&s.store, &employee_no, month, l).await {
@@ -292,7 +288,7 @@ async fn person_why(
             };
             format!("<p class=\"muted\" id=\"why-none\">{}</p>", esc(&m))
         }
-        Err(e) => return Err(err(&c)(e)),
+        Err(e) => return Err(WebError::from(e)),
     };
     Ok(Html(body).into_response())
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use uplift_app::routing::{ModelReport, SimulationResult};
 use uplift_domain::Lang;
 
-use super::layout::{Chrome, chrome, err, page, symbol};
+use super::layout::{Chrome, chrome, page, symbol};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::WebError;
@@ -69,15 +69,12 @@ async fn routing_page(
     c: Caller,
     Query(q): Query<RoutingParams>,
 ) -> Result<Response, WebError> {
-    c.principal
-        .require(c.principal.role.may_see_lead_routing())
-        .map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_see_lead_routing())?;
     let l = c.lang;
-    let tz = uplift_app::settings::company_tz(&s.store).await.map_err(err(&c))?;
-    let rule = uplift_app::sla::rule(&s.store).await.map_err(err(&c))?;
+    let tz = uplift_app::settings::company_tz(&s.store).await?;
+    let rule = uplift_app::sla::rule(&s.store).await?;
     let assignments = uplift_app::routing::recent_assignments(&s.store, &c.principal, 50)
-        .await
-        .map_err(err(&c))?
+        .await?
         .into_iter()
         .map(|a| AssignmentView {
             lead_id: a.lead_id,
@@ -99,7 +96,7 @@ async fn routing_page(
             reason: a.reason,
         })
         .collect();
-    let cadence = uplift_app::cadence::rules(&s.store).await.map_err(err(&c))?;
+    let cadence = uplift_app::cadence::rules(&s.store).await?;
     let t = RoutingPage {
         cadence_rule: cadence.describe(l),
         stages: uplift_app::cadence::Stage::ALL
@@ -156,9 +153,7 @@ struct SimulationFragment {
 
 async fn simulation_fragment(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
     // Company-wide figures (every team's leads and outcomes).
-    c.principal
-        .require(c.principal.role.may_simulate_routing())
-        .map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_simulate_routing())?;
     let l = c.lang;
     let sym = symbol(&s).await?;
     let sim = uplift_app::routing::simulate(&s.store, 3, Default::default(), l).await;
@@ -296,13 +291,11 @@ struct SlaForm {
 }
 
 async fn save_sla(State(s): State<AppState>, c: Caller, Form(f): Form<SlaForm>) -> Result<Response, WebError> {
-    c.principal
-        .require(c.principal.role.may_set_lead_rules())
-        .map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_set_lead_rules())?;
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
     let l = c.lang;
     let bad = |field: &str| {
-        err(&c)(uplift_app::AppError::invalid(format!(
+        WebError::from(uplift_app::AppError::invalid(format!(
             "{field}: {}",
             l.pick("应为正数（小时）", "must be a positive number of hours")
         )))
@@ -329,9 +322,7 @@ async fn save_sla(State(s): State<AppState>, c: Caller, Form(f): Form<SlaForm>) 
         business_hours: f.business_hours.is_some(),
         reassign_after_hours: reassign,
     };
-    uplift_app::sla::set_rule(&s.store, &rule, &c.principal.actor)
-        .await
-        .map_err(err(&c))?;
+    uplift_app::sla::set_rule(&s.store, &rule, &c.principal.actor).await?;
     Ok(Redirect::to("/leads/routing?saved=1").into_response())
 }
 
@@ -404,14 +395,12 @@ fn with_field_labels(message: &str, l: Lang) -> String {
 
 async fn save_cadence(State(s): State<AppState>, c: Caller, Form(f): Form<CadenceForm>) -> Result<Response, WebError> {
     use uplift_app::cadence::{CadenceRules, StageRule};
-    c.principal
-        .require(c.principal.role.may_set_lead_rules())
-        .map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_set_lead_rules())?;
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
     let l = c.lang;
     let num = |field: &str, v: &str| {
         v.trim().parse::<u32>().map_err(|_| {
-            err(&c)(uplift_app::AppError::invalid(with_field_labels(
+            WebError::from(uplift_app::AppError::invalid(with_field_labels(
                 &format!("{field}: {}", l.pick("应为正整数", "must be a whole number")),
                 l,
             )))
@@ -437,17 +426,18 @@ async fn save_cadence(State(s): State<AppState>, c: Caller, Form(f): Form<Cadenc
             every_days: num("won.every_days", &f.won_every)?,
             for_days: window("won.for_days", &f.won_for)?,
         },
-        lead_status: parse_map("lead_status", &f.lead_map, l).map_err(|e| err(&c)(uplift_app::AppError::invalid(e)))?,
+        lead_status: parse_map("lead_status", &f.lead_map, l)
+            .map_err(|e| WebError::from(uplift_app::AppError::invalid(e)))?,
         opportunity_stage: parse_map("opportunity_stage", &f.opp_map, l)
-            .map_err(|e| err(&c)(uplift_app::AppError::invalid(e)))?,
+            .map_err(|e| WebError::from(uplift_app::AppError::invalid(e)))?,
     };
     uplift_app::metrics::change_cadence_rules(&s.store, &rules, &c.principal.actor, l)
         .await
         .map_err(|e| match e {
             uplift_app::AppError::Invalid(u) => {
-                err(&c)(uplift_app::AppError::invalid(with_field_labels(&u.message, l)))
+                WebError::from(uplift_app::AppError::invalid(with_field_labels(&u.message, l)))
             }
-            other => err(&c)(other),
+            other => WebError::from(other),
         })?;
     Ok(Redirect::to("/leads/routing?saved=cadence#cadence").into_response())
 }

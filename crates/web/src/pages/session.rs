@@ -12,7 +12,7 @@ use uplift_app::access;
 use uplift_app::views::{has_overview, home_path};
 use uplift_domain::Lang;
 
-use super::layout::{err, set_lang_cookie};
+use super::layout::set_lang_cookie;
 use crate::AppState;
 use crate::auth::{Caller, SESSION_COOKIE, caller_of, has_lang_param, ip_of, lang_of};
 use crate::error::{Failure, WebError};
@@ -178,9 +178,7 @@ struct CsrfOnly {
 async fn logout(State(s): State<AppState>, c: Caller, Form(f): Form<CsrfOnly>) -> Result<Response, WebError> {
     c.check_csrf(f.csrf.as_deref()).map_err(|f| WebError::new(f, c.lang))?;
     if let Some(sid) = &c.session_id {
-        access::sign_out(&s.store, sid, &c.principal.actor, c.ip())
-            .await
-            .map_err(err(&c))?;
+        access::sign_out(&s.store, sid, &c.principal.actor, c.ip()).await?;
     }
     let mut r = Redirect::to("/login").into_response();
     r.headers_mut().append(

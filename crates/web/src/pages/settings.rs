@@ -11,7 +11,7 @@ use uplift_app::access::{self, NewUser};
 use uplift_app::{AppError, settings};
 use uplift_domain::access::Role;
 
-use super::layout::{Chrome, chrome, err, page};
+use super::layout::{Chrome, chrome, page};
 use crate::AppState;
 use crate::auth::{Caller, has_lang_param};
 use crate::error::{Failure, WebError};
@@ -55,11 +55,10 @@ async fn settings_page(
     uri: axum::http::Uri,
     Query(q): Query<MessageQuery>,
 ) -> Result<Response, WebError> {
-    c.principal.require(c.principal.role.is_admin()).map_err(err(&c))?;
+    c.principal.require(c.principal.role.is_admin())?;
     let l = c.lang;
     let users = access::users(&s.store, &c.principal)
-        .await
-        .map_err(err(&c))?
+        .await?
         .into_iter()
         .map(|u| UserLine {
             me: u.username == c.principal.actor,
@@ -85,8 +84,7 @@ async fn settings_page(
         })
         .collect();
     let departments = uplift_app::views::departments(&s.store, &c.principal)
-        .await
-        .map_err(err(&c))?
+        .await?
         .into_iter()
         .map(|d| d.path)
         .collect();
@@ -123,21 +121,15 @@ async fn settings_company(
     c: Caller,
     Form(f): Form<CompanyForm>,
 ) -> Result<Response, WebError> {
-    c.principal.require(c.principal.role.is_admin()).map_err(err(&c))?;
+    c.principal.require(c.principal.role.is_admin())?;
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
     let l = c.lang;
     let before_tz = settings::company_tz(&s.store).await?;
-    let cur = settings::set_company_currency(&s.store, &f.currency)
-        .await
-        .map_err(err(&c))?;
+    let cur = settings::set_company_currency(&s.store, &f.currency).await?;
     let mut msg = format!("{} {cur}", l.pick("币种：", "Currency:"));
-    access::audit_by(&s.store, &c.principal, "settings.currency", None, Some(&cur), c.ip())
-        .await
-        .map_err(err(&c))?;
+    access::audit_by(&s.store, &c.principal, "settings.currency", None, Some(&cur), c.ip()).await?;
     if f.timezone.trim() != before_tz.name() {
-        let (tz, months) = uplift_app::metrics::change_timezone(&s.store, f.timezone.trim())
-            .await
-            .map_err(err(&c))?;
+        let (tz, months) = uplift_app::metrics::change_timezone(&s.store, f.timezone.trim()).await?;
         msg.push_str(&format!(
             " · {} {} ({} {})",
             l.pick("时区：", "Time zone:"),
@@ -156,8 +148,7 @@ async fn settings_company(
             Some(tz.name()),
             c.ip(),
         )
-        .await
-        .map_err(err(&c))?;
+        .await?;
     }
     Ok(back_to_settings(&msg))
 }
@@ -178,7 +169,7 @@ async fn settings_add_user(
     c: Caller,
     Form(f): Form<AddUserForm>,
 ) -> Result<Response, WebError> {
-    c.principal.require(c.principal.role.is_admin()).map_err(err(&c))?;
+    c.principal.require(c.principal.role.is_admin())?;
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
     let l = c.lang;
     let role =
@@ -198,7 +189,7 @@ async fn settings_add_user(
             u.username
         ))),
         Err(AppError::Invalid(u) | AppError::Conflict(u)) => Ok(back_to_settings(&u.message)),
-        Err(e) => Err(err(&c)(e)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
@@ -215,15 +206,13 @@ async fn settings_user_state(
     c: Caller,
     Form(f): Form<UserStateForm>,
 ) -> Result<Response, WebError> {
-    c.principal.require(c.principal.role.is_admin()).map_err(err(&c))?;
+    c.principal.require(c.principal.role.is_admin())?;
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
     if f.disabled && f.username == c.principal.actor {
         return Ok(back_to_settings(
             c.lang.pick("不能停用自己的账号", "you cannot disable yourself"),
         ));
     }
-    access::set_disabled(&s.store, &f.username, f.disabled, &c.principal.actor)
-        .await
-        .map_err(err(&c))?;
+    access::set_disabled(&s.store, &f.username, f.disabled, &c.principal.actor).await?;
     Ok(back_to_settings(&f.username))
 }

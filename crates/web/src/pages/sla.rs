@@ -9,7 +9,7 @@ use axum::routing::get;
 use chrono::Utc;
 use uplift_app::sla::{SlaState, WaitingLead, waiting_leads};
 
-use super::layout::{Chrome, WaitingRow, chrome, err, page, waiting_rows};
+use super::layout::{Chrome, WaitingRow, chrome, page, waiting_rows};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::WebError;
@@ -59,15 +59,13 @@ fn pct(v: Option<f64>) -> String {
 async fn cadence_board(s: &AppState, c: &Caller) -> Result<Vec<uplift_app::cadence::RepCadence>, WebError> {
     uplift_app::cadence::board(&s.store, &c.principal.scope, Utc::now())
         .await
-        .map_err(err(c))
+        .map_err(WebError::from)
 }
 
 /// The cadence board as a workbook (same scope as the page), audited.
 async fn cadence_export(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
     use uplift_io::xlsx_out::{Cell, xlsx_bytes};
-    c.principal
-        .require(c.principal.role.may_see_sla_board())
-        .map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_see_sla_board())?;
     let l = c.lang;
     let board = cadence_board(&s, &c).await?;
     let headers: Vec<String> = [
@@ -108,8 +106,7 @@ async fn cadence_export(State(s): State<AppState>, c: Caller) -> Result<Response
         Some(&format!("rows={}", rows.len())),
         c.ip(),
     )
-    .await
-    .map_err(err(&c))?;
+    .await?;
     Ok((
         [
             (
@@ -127,16 +124,12 @@ async fn cadence_export(State(s): State<AppState>, c: Caller) -> Result<Response
 }
 
 async fn sla_board(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
-    c.principal
-        .require(c.principal.role.may_see_sla_board())
-        .map_err(err(&c))?;
+    c.principal.require(c.principal.role.may_see_sla_board())?;
     let l = c.lang;
     let now = Utc::now();
-    let tz = uplift_app::settings::company_tz(&s.store).await.map_err(err(&c))?;
-    let rule = uplift_app::sla::rule(&s.store).await.map_err(err(&c))?;
-    let list = waiting_leads(&s.store, &c.principal.scope, None, now)
-        .await
-        .map_err(err(&c))?;
+    let tz = uplift_app::settings::company_tz(&s.store).await?;
+    let rule = uplift_app::sla::rule(&s.store).await?;
+    let list = waiting_leads(&s.store, &c.principal.scope, None, now).await?;
     let mut teams: Vec<TeamSla> = Vec::new();
     for w in &list {
         let name = w
@@ -169,7 +162,7 @@ async fn sla_board(State(s): State<AppState>, c: Caller) -> Result<Response, Web
         .cloned()
         .collect();
     let soon: Vec<WaitingLead> = list.iter().filter(|w| w.state == SlaState::DueSoon).cloned().collect();
-    let rules = uplift_app::cadence::rules(&s.store).await.map_err(err(&c))?;
+    let rules = uplift_app::cadence::rules(&s.store).await?;
     let cadence = cadence_board(&s, &c)
         .await?
         .into_iter()

@@ -13,7 +13,7 @@ use uplift_app::views;
 use uplift_domain::{Lang, Month};
 use uplift_io::xlsx_out::{Cell, xlsx_bytes};
 
-use super::layout::{Chrome, chrome, err, is_htmx, month_options, page, parse_month, symbol};
+use super::layout::{Chrome, chrome, is_htmx, month_options, page, parse_month, symbol};
 use crate::AppState;
 use crate::auth::{Caller, has_lang_param};
 use crate::error::{Failure, WebError};
@@ -137,9 +137,7 @@ async fn team_data(s: &AppState, c: &Caller, q: &TeamQuery) -> Result<TeamData, 
         None => views::latest_month(&s.store).await?,
     };
     let department = q.department.clone().filter(|d| !d.is_empty());
-    let mut view = views::team(&s.store, &c.principal, month, department.as_deref())
-        .await
-        .map_err(err(c))?;
+    let mut view = views::team(&s.store, &c.principal, month, department.as_deref()).await?;
     let sort = q
         .sort
         .clone()
@@ -378,8 +376,7 @@ async fn team_export(State(s): State<AppState>, c: Caller, Query(q): Query<TeamQ
         Some(&format!("month={} rows={}", d.month, rows.len())),
         c.ip(),
     )
-    .await
-    .map_err(err(&c))?;
+    .await?;
     // An ASCII name for old clients, the department's own (UTF-8, RFC 5987) for the rest.
     let unit = d
         .department

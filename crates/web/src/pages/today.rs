@@ -14,7 +14,7 @@ use uplift_app::sla::waiting_leads;
 use uplift_domain::Lang;
 use uplift_domain::access::Scope;
 
-use super::layout::{Chrome, WaitingRow, chrome, err, page, waiting_rows};
+use super::layout::{Chrome, WaitingRow, chrome, page, waiting_rows};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::WebError;
@@ -87,14 +87,12 @@ struct TodayParams {
 async fn today_page(State(s): State<AppState>, c: Caller, Query(q): Query<TodayParams>) -> Result<Response, WebError> {
     let l = c.lang;
     let now = Utc::now();
-    let tz = uplift_app::settings::company_tz(&s.store).await.map_err(err(&c))?;
-    let rule = uplift_app::sla::rule(&s.store).await.map_err(err(&c))?;
+    let tz = uplift_app::settings::company_tz(&s.store).await?;
+    let rule = uplift_app::sla::rule(&s.store).await?;
     let (waiting, due) = match c.principal.employee_no.as_deref() {
         Some(me) => {
-            let w = waiting_leads(&s.store, &Scope::All, Some(me), now)
-                .await
-                .map_err(err(&c))?;
-            let d = uplift_app::cadence::my_due(&s.store, me, now).await.map_err(err(&c))?;
+            let w = waiting_leads(&s.store, &Scope::All, Some(me), now).await?;
+            let d = uplift_app::cadence::my_due(&s.store, me, now).await?;
             (waiting_rows(&w, tz, l), due_rows(&d, now, tz, l))
         }
         None => (Vec::new(), Vec::new()),
@@ -125,8 +123,6 @@ struct FollowupForm {
 async fn log_followup(State(s): State<AppState>, c: Caller, Form(f): Form<FollowupForm>) -> Result<Response, WebError> {
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
     let kind = f.kind.as_deref().unwrap_or("lead");
-    uplift_app::cadence::log_followup(&s.store, &c.principal, kind, &f.id, c.lang)
-        .await
-        .map_err(err(&c))?;
+    uplift_app::cadence::log_followup(&s.store, &c.principal, kind, &f.id, c.lang).await?;
     Ok(Redirect::to(&format!("/today?logged={}", url_encode(&f.id))).into_response())
 }
