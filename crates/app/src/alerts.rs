@@ -66,6 +66,8 @@ fn key(m: Month) -> i32 {
 }
 
 /// Alerts for the people in `scope`.
+// Long on purpose: forecast, drivers and each person's recent months joined into alerts in one pass;
+// each step is commented.
 pub async fn alerts(store: &Store, scope: &Scope, q: &AlertsQuery, lang: Lang) -> Result<AlertsResult, AppError> {
     let fc = forecast(
         store,

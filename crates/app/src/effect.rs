@@ -243,6 +243,8 @@ pub async fn running(
 }
 
 /// Evaluates a saved (or about to be saved) intervention: the same groups and numbers whoever asks.
+// Long on purpose: groups, months and checks of one evaluation in the order the method defines them
+// (see docs/insight.md); each step is commented.
 async fn run(
     store: &Store,
     row: &InterventionRow,

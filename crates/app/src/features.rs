@@ -107,6 +107,8 @@ impl Extras {
     }
 
     /// Loads what months `from..=to` need.
+    // Long on purpose: reads each extra of the feature table (attributes, lead mix, skills) in one
+    // place, so the months and people they cover stay the same.
     pub async fn load(store: &Store, from: Month, to: Month) -> Result<Extras, AppError> {
         let mut x = Extras {
             people: FxHashMap::default(),

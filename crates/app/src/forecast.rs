@@ -156,6 +156,8 @@ async fn today(store: &Store) -> Result<NaiveDate, AppError> {
 }
 
 /// The forecast of `q.month` for the people in `scope`.
+// Long on purpose: reads, forecasts and totals one month for a scope; the current month, targets and
+// totals are commented steps.
 pub async fn forecast(store: &Store, scope: &Scope, q: &ForecastQuery) -> Result<ForecastResult, AppError> {
     let l = q.lang;
     let latest = crate::views::latest_month(store).await?;

@@ -384,6 +384,8 @@ fn coef(f: &Fit, j: usize) -> (f64, f64) {
 }
 
 /// Ranks the candidate drivers of the target.
+// Long on purpose: one pass over the feature matrix (absorb, regress, forest, confounding checks) whose
+// steps share large intermediate columns; split, they would pass those around or copy them.
 pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError> {
     let owned: Vec<&Observation> = input
         .rows

@@ -170,6 +170,8 @@ fn age_slot(age: i32) -> usize {
 }
 
 /// Forecast of every person employed in `input.month`, from what was known when it began.
+// Long on purpose: the forecast's steps (survival, run-rate, ramp, pipeline, per-person fits) share the
+// history indexes built at the top; each step is commented.
 pub fn forecast_month(input: &ForecastInput) -> Forecast {
     let cutoff = month_index(input.month);
     let n = input.people.len();

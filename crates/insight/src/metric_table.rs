@@ -72,6 +72,8 @@ struct UnitAgg {
 }
 
 /// Computes the employee-month rows and the department/company roll-ups for `inputs.months`.
+// Long on purpose: the contract applied column by column, in its order, for one person-month and the
+// roll-ups; kept together so it reads against docs/spec/metrics.md.
 pub fn compute_metric_table(inputs: &MetricInputs) -> (Vec<EmployeeMonthMetrics>, Vec<UnitMonthMetrics>) {
     let mut deals: HashMap<(i64, i32), (i64, i64, i64)> = HashMap::new();
     for &(e, m, fen, won, lost) in &inputs.closed_deals {

@@ -121,6 +121,8 @@ impl Problem {
     }
 
     /// Renders the problem as a sentence in `lang`.
+    // Long on purpose: A catalogue: one arm per problem with its Chinese and English words, easier to
+    // keep complete in one match.
     pub fn render(&self, lang: Lang) -> String {
         use Problem::*;
         let zh = lang == Lang::Zh;

@@ -127,328 +127,393 @@ pub fn parse_record(map: &ColumnMap, row: &RawRow, ctx: ParseContext) -> Result<
             },
         });
     }
-    Ok(match map.kind {
-        ImportKind::User => Record::User(CrmUser {
+    match map.kind {
+        ImportKind::User => user(&c),
+        ImportKind::Account => account(&c),
+        ImportKind::Lead => lead(&c),
+        ImportKind::Opportunity => opportunity(&c),
+        ImportKind::Task => task(&c),
+        ImportKind::Event => event(&c),
+        ImportKind::Roster => roster(&c),
+        ImportKind::Target => target(&c),
+        ImportKind::Course => course(&c),
+        ImportKind::Enrollment => enrollment(&c),
+        ImportKind::Appraisal => appraisal(&c),
+        ImportKind::Capacity => capacity(&c),
+        ImportKind::Leave => leave(&c),
+        ImportKind::NewLead => new_lead(&c),
+    }
+}
+
+fn user(c: &Cells<'_>) -> Result<Record, Issue> {
+    Ok(Record::User(CrmUser {
+        source_id: c.req("Id")?,
+        name: c.req("Name")?,
+        email: c.opt("Email").map(|e| e.to_lowercase()),
+        is_active: c.boolean("IsActive")?.unwrap_or(true),
+        role_id: c.opt("UserRoleId"),
+        manager_id: c.opt("ManagerId"),
+    }))
+}
+
+fn account(c: &Cells<'_>) -> Result<Record, Issue> {
+    Ok(Record::Account(Account {
+        source_id: c.req("Id")?,
+        name: c.req("Name")?,
+        industry: c.opt("Industry"),
+        owner_id: c.opt("OwnerId"),
+        created_at: c.datetime("CreatedDate")?,
+    }))
+}
+
+fn lead(c: &Cells<'_>) -> Result<Record, Issue> {
+    let record = {
+        let name = match (c.opt("LastName"), c.opt("FirstName")) {
+            (Some(l), Some(f)) => Some(format!("{l}{f}")),
+            (l, f) => l.or(f),
+        };
+        let is_converted = match c.boolean("IsConverted")? {
+            Some(b) => b,
+            None => c.opt("ConvertedDate").is_some() || c.opt("ConvertedOpportunityId").is_some(),
+        };
+        Record::Lead(Lead {
             source_id: c.req("Id")?,
-            name: c.req("Name")?,
-            email: c.opt("Email").map(|e| e.to_lowercase()),
-            is_active: c.boolean("IsActive")?.unwrap_or(true),
-            role_id: c.opt("UserRoleId"),
-            manager_id: c.opt("ManagerId"),
-        }),
-        ImportKind::Account => Record::Account(Account {
-            source_id: c.req("Id")?,
-            name: c.req("Name")?,
-            industry: c.opt("Industry"),
-            owner_id: c.opt("OwnerId"),
-            created_at: c.datetime("CreatedDate")?,
-        }),
-        ImportKind::Lead => {
-            let name = match (c.opt("LastName"), c.opt("FirstName")) {
-                (Some(l), Some(f)) => Some(format!("{l}{f}")),
-                (l, f) => l.or(f),
-            };
-            let is_converted = match c.boolean("IsConverted")? {
-                Some(b) => b,
-                None => c.opt("ConvertedDate").is_some() || c.opt("ConvertedOpportunityId").is_some(),
-            };
-            Record::Lead(Lead {
-                source_id: c.req("Id")?,
-                owner_id: c.req("OwnerId")?,
-                created_at: {
-                    let v = c.datetime("CreatedDate")?;
-                    c.required("CreatedDate", v)?
-                },
-                lead_source: c.opt("LeadSource"),
-                industry: c.opt("Industry"),
-                status: c.opt("Status"),
-                rating: c.opt("Rating"),
-                is_converted,
-                converted_date: c.date("ConvertedDate")?,
-                converted_opportunity_id: c.opt("ConvertedOpportunityId"),
-                converted_account_id: c.opt("ConvertedAccountId"),
-                company: c.opt("Company"),
-                name,
-                city: c.opt("City"),
-                annual_revenue: c.amount("AnnualRevenue")?,
-                number_of_employees: c.int("NumberOfEmployees")?,
-            })
-        }
-        ImportKind::Opportunity => {
-            let stage_name = c.req("StageName")?;
-            let by_stage = DealState::from_stage_name(&stage_name);
-            let state = match (c.boolean("IsClosed")?, c.boolean("IsWon")?) {
-                (Some(false), _) => DealState::Open,
-                (Some(true), Some(true)) => DealState::Won,
-                (Some(true), Some(false)) => DealState::Lost,
-                (Some(true), None) => {
-                    if by_stage == DealState::Won {
-                        DealState::Won
-                    } else {
-                        DealState::Lost
-                    }
-                }
-                (None, Some(true)) => DealState::Won,
-                (None, Some(false)) => {
-                    if by_stage == DealState::Won {
-                        DealState::Open
-                    } else {
-                        by_stage
-                    }
-                }
-                (None, None) => by_stage,
-            };
-            let probability = c.number("Probability")?;
-            if let Some(p) = probability
-                && !(0.0..=100.0).contains(&p)
-            {
-                return Err(c.issue(
-                    "Probability",
-                    Problem::BadValue {
-                        field: "Probability".into(),
-                        value: p.to_string(),
-                        expected: "0–100".into(),
-                    },
-                ));
-            }
-            Record::Opportunity(Opportunity {
-                source_id: c.req("Id")?,
-                owner_id: c.req("OwnerId")?,
-                close_date: {
-                    let v = c.date("CloseDate")?;
-                    c.required("CloseDate", v)?
-                },
-                stage_name,
-                amount: c.amount("Amount")?,
-                currency: c
-                    .opt("CurrencyIsoCode")
-                    .map(|s| s.to_ascii_uppercase())
-                    .unwrap_or_else(|| "CNY".into()),
-                state,
-                probability,
-                account_id: c.opt("AccountId"),
-                created_at: c.datetime("CreatedDate")?,
-                lead_source: c.opt("LeadSource"),
-                opportunity_type: c.opt("Type"),
-                name: c.opt("Name"),
-            })
-        }
-        ImportKind::Task => {
-            let status = c.opt("Status");
-            let completed = status
-                .as_deref()
-                .is_some_and(|s| s.eq_ignore_ascii_case("completed") || s == "已完成");
-            let created = {
+            owner_id: c.req("OwnerId")?,
+            created_at: {
                 let v = c.datetime("CreatedDate")?;
                 c.required("CreatedDate", v)?
-            };
-            let at = c.datetime("CompletedDateTime")?.unwrap_or(created);
-            Record::Activity(Activity {
-                source_id: c.req("Id")?,
-                kind: ActivityKind::Task,
-                owner_id: c.req("OwnerId")?,
-                who_id: c.opt("WhoId"),
-                what_id: c.opt("WhatId"),
-                subject: c.opt("Subject"),
-                subtype: c.opt("TaskSubtype").or_else(|| c.opt("Type")),
-                status,
-                at,
-                is_followup: completed,
-                call_seconds: c.int("CallDurationInSeconds")?,
-            })
+            },
+            lead_source: c.opt("LeadSource"),
+            industry: c.opt("Industry"),
+            status: c.opt("Status"),
+            rating: c.opt("Rating"),
+            is_converted,
+            converted_date: c.date("ConvertedDate")?,
+            converted_opportunity_id: c.opt("ConvertedOpportunityId"),
+            converted_account_id: c.opt("ConvertedAccountId"),
+            company: c.opt("Company"),
+            name,
+            city: c.opt("City"),
+            annual_revenue: c.amount("AnnualRevenue")?,
+            number_of_employees: c.int("NumberOfEmployees")?,
+        })
+    };
+    Ok(record)
+}
+
+fn opportunity(c: &Cells<'_>) -> Result<Record, Issue> {
+    let record = {
+        let stage_name = c.req("StageName")?;
+        let by_stage = DealState::from_stage_name(&stage_name);
+        let state = match (c.boolean("IsClosed")?, c.boolean("IsWon")?) {
+            (Some(false), _) => DealState::Open,
+            (Some(true), Some(true)) => DealState::Won,
+            (Some(true), Some(false)) => DealState::Lost,
+            (Some(true), None) => {
+                if by_stage == DealState::Won {
+                    DealState::Won
+                } else {
+                    DealState::Lost
+                }
+            }
+            (None, Some(true)) => DealState::Won,
+            (None, Some(false)) => {
+                if by_stage == DealState::Won {
+                    DealState::Open
+                } else {
+                    by_stage
+                }
+            }
+            (None, None) => by_stage,
+        };
+        let probability = c.number("Probability")?;
+        if let Some(p) = probability
+            && !(0.0..=100.0).contains(&p)
+        {
+            return Err(c.issue(
+                "Probability",
+                Problem::BadValue {
+                    field: "Probability".into(),
+                    value: p.to_string(),
+                    expected: "0–100".into(),
+                },
+            ));
         }
-        ImportKind::Event => Record::Activity(Activity {
+        Record::Opportunity(Opportunity {
             source_id: c.req("Id")?,
-            kind: ActivityKind::Event,
+            owner_id: c.req("OwnerId")?,
+            close_date: {
+                let v = c.date("CloseDate")?;
+                c.required("CloseDate", v)?
+            },
+            stage_name,
+            amount: c.amount("Amount")?,
+            currency: c
+                .opt("CurrencyIsoCode")
+                .map(|s| s.to_ascii_uppercase())
+                .unwrap_or_else(|| "CNY".into()),
+            state,
+            probability,
+            account_id: c.opt("AccountId"),
+            created_at: c.datetime("CreatedDate")?,
+            lead_source: c.opt("LeadSource"),
+            opportunity_type: c.opt("Type"),
+            name: c.opt("Name"),
+        })
+    };
+    Ok(record)
+}
+
+fn task(c: &Cells<'_>) -> Result<Record, Issue> {
+    let record = {
+        let status = c.opt("Status");
+        let completed = status
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("completed") || s == "已完成");
+        let created = {
+            let v = c.datetime("CreatedDate")?;
+            c.required("CreatedDate", v)?
+        };
+        let at = c.datetime("CompletedDateTime")?.unwrap_or(created);
+        Record::Activity(Activity {
+            source_id: c.req("Id")?,
+            kind: ActivityKind::Task,
             owner_id: c.req("OwnerId")?,
             who_id: c.opt("WhoId"),
             what_id: c.opt("WhatId"),
             subject: c.opt("Subject"),
-            subtype: c.opt("Type"),
-            status: None,
-            at: {
-                let v = c.datetime("StartDateTime")?;
-                c.required("StartDateTime", v)?
+            subtype: c.opt("TaskSubtype").or_else(|| c.opt("Type")),
+            status,
+            at,
+            is_followup: completed,
+            call_seconds: c.int("CallDurationInSeconds")?,
+        })
+    };
+    Ok(record)
+}
+
+fn event(c: &Cells<'_>) -> Result<Record, Issue> {
+    Ok(Record::Activity(Activity {
+        source_id: c.req("Id")?,
+        kind: ActivityKind::Event,
+        owner_id: c.req("OwnerId")?,
+        who_id: c.opt("WhoId"),
+        what_id: c.opt("WhatId"),
+        subject: c.opt("Subject"),
+        subtype: c.opt("Type"),
+        status: None,
+        at: {
+            let v = c.datetime("StartDateTime")?;
+            c.required("StartDateTime", v)?
+        },
+        is_followup: true,
+        call_seconds: None,
+    }))
+}
+
+fn roster(c: &Cells<'_>) -> Result<Record, Issue> {
+    let record = {
+        let hire_date = {
+            let v = c.date("hire_date")?;
+            c.required("hire_date", v)?
+        };
+        let leave_date = c.date("leave_date")?;
+        if leave_date.is_some_and(|l| l < hire_date) {
+            return Err(c.issue("leave_date", Problem::LeaveBeforeHire));
+        }
+        let role_family = match c.opt("role_family") {
+            None => None,
+            Some(r) => Some(parse_role_family(&r).ok_or_else(|| {
+                c.issue(
+                    "role_family",
+                    Problem::BadValue {
+                        field: "role_family".into(),
+                        value: r.clone(),
+                        expected: "sales, customer_success, bd, other (销售, 客户成功, 商务拓展, 其他)".into(),
+                    },
+                )
+            })?),
+        };
+        let mut attributes = BTreeMap::new();
+        for (i, name) in &c.map.attribute_columns {
+            if let Some(v) = c.row.cells.get(*i).map(str::trim).filter(|v| !v.is_empty()) {
+                attributes.insert(name.clone(), v.to_string());
+            }
+        }
+        Record::Employee(Employee {
+            employee_no: c.req("employee_no")?,
+            name: c.req("name")?,
+            department: c.opt("department").map(|d| normalise_department(&d)),
+            position: c.opt("position"),
+            role_family,
+            hire_date,
+            leave_date,
+            manager_no: c.opt("manager_no"),
+            email: c.opt("email").map(|e| e.to_lowercase()),
+            mobile: c.opt("mobile"),
+            city: c.opt("city"),
+            crm_user_id: c.opt("crm_user_id"),
+            industry_experience: c.opt("industry_experience"),
+            birth_date: c.date("birth_date")?,
+            gender: c.opt("gender"),
+            attributes,
+        })
+    };
+    Ok(record)
+}
+
+fn target(c: &Cells<'_>) -> Result<Record, Issue> {
+    let record = {
+        let month = c.req("month")?;
+        let month = Month::parse(&month).map_err(|_| {
+            c.issue(
+                "month",
+                Problem::BadMonth {
+                    field: "month".into(),
+                    value: month.clone(),
+                },
+            )
+        })?;
+        Record::Target(Target {
+            employee_no: c.req("employee_no")?,
+            month,
+            amount: {
+                let v = c.amount("target_amount")?;
+                c.required("target_amount", v)?
             },
-            is_followup: true,
-            call_seconds: None,
-        }),
-        ImportKind::Roster => {
-            let hire_date = {
-                let v = c.date("hire_date")?;
-                c.required("hire_date", v)?
-            };
-            let leave_date = c.date("leave_date")?;
-            if leave_date.is_some_and(|l| l < hire_date) {
-                return Err(c.issue("leave_date", Problem::LeaveBeforeHire));
-            }
-            let role_family = match c.opt("role_family") {
-                None => None,
-                Some(r) => Some(parse_role_family(&r).ok_or_else(|| {
-                    c.issue(
-                        "role_family",
-                        Problem::BadValue {
-                            field: "role_family".into(),
-                            value: r.clone(),
-                            expected: "sales, customer_success, bd, other (销售, 客户成功, 商务拓展, 其他)".into(),
-                        },
-                    )
-                })?),
-            };
-            let mut attributes = BTreeMap::new();
-            for (i, name) in &map.attribute_columns {
-                if let Some(v) = row.cells.get(*i).map(str::trim).filter(|v| !v.is_empty()) {
-                    attributes.insert(name.clone(), v.to_string());
-                }
-            }
-            Record::Employee(Employee {
-                employee_no: c.req("employee_no")?,
-                name: c.req("name")?,
-                department: c.opt("department").map(|d| normalise_department(&d)),
-                position: c.opt("position"),
-                role_family,
-                hire_date,
-                leave_date,
-                manager_no: c.opt("manager_no"),
-                email: c.opt("email").map(|e| e.to_lowercase()),
-                mobile: c.opt("mobile"),
-                city: c.opt("city"),
-                crm_user_id: c.opt("crm_user_id"),
-                industry_experience: c.opt("industry_experience"),
-                birth_date: c.date("birth_date")?,
-                gender: c.opt("gender"),
-                attributes,
+        })
+    };
+    Ok(record)
+}
+
+fn course(c: &Cells<'_>) -> Result<Record, Issue> {
+    Ok(Record::Course(Course {
+        course_id: c.req("course_id")?,
+        name: c.req("course_name")?,
+        skills: c
+            .opt("skill")
+            .map(|s| {
+                s.split([';', '；', ',', '，'])
+                    .map(|x| x.trim().to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect()
             })
-        }
-        ImportKind::Target => {
-            let month = c.req("month")?;
-            let month = Month::parse(&month).map_err(|_| {
-                c.issue(
-                    "month",
-                    Problem::BadMonth {
-                        field: "month".into(),
-                        value: month.clone(),
-                    },
-                )
-            })?;
-            Record::Target(Target {
-                employee_no: c.req("employee_no")?,
-                month,
-                amount: {
-                    let v = c.amount("target_amount")?;
-                    c.required("target_amount", v)?
-                },
-            })
-        }
-        ImportKind::Course => Record::Course(Course {
+            .unwrap_or_default(),
+        format: c.opt("format"),
+        hours: c.number("hours")?,
+    }))
+}
+
+fn enrollment(c: &Cells<'_>) -> Result<Record, Issue> {
+    let record = {
+        let assigned_date = {
+            let v = c.date("assigned_date")?;
+            c.required("assigned_date", v)?
+        };
+        let completed_date = c.date("completed_date")?;
+        Record::Enrollment(Enrollment {
+            employee_no: c.req("employee_no")?,
             course_id: c.req("course_id")?,
-            name: c.req("course_name")?,
-            skills: c
-                .opt("skill")
-                .map(|s| {
-                    s.split([';', '；', ',', '，'])
-                        .map(|x| x.trim().to_string())
-                        .filter(|x| !x.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default(),
-            format: c.opt("format"),
-            hours: c.number("hours")?,
-        }),
-        ImportKind::Enrollment => {
-            let assigned_date = {
-                let v = c.date("assigned_date")?;
-                c.required("assigned_date", v)?
-            };
-            let completed_date = c.date("completed_date")?;
-            Record::Enrollment(Enrollment {
-                employee_no: c.req("employee_no")?,
-                course_id: c.req("course_id")?,
-                assigned_date,
-                completed_date,
-                score: c.number("score")?,
-            })
-        }
-        ImportKind::Appraisal => {
-            let written = c.req("period")?;
-            let period_end = appraisal_period_end(&written).zip(canonical_period(&written));
-            let (period_end, period) = period_end.ok_or_else(|| {
-                c.issue(
-                    "period",
-                    Problem::BadPeriod {
-                        field: "period".into(),
-                        value: written.clone(),
-                    },
-                )
-            })?;
-            Record::Appraisal(Appraisal {
-                employee_no: c.req("employee_no")?,
-                period,
-                period_end,
-                score: {
-                    let v = c.number("score")?;
-                    c.required("score", v)?
+            assigned_date,
+            completed_date,
+            score: c.number("score")?,
+        })
+    };
+    Ok(record)
+}
+
+fn appraisal(c: &Cells<'_>) -> Result<Record, Issue> {
+    let record = {
+        let written = c.req("period")?;
+        let period_end = appraisal_period_end(&written).zip(canonical_period(&written));
+        let (period_end, period) = period_end.ok_or_else(|| {
+            c.issue(
+                "period",
+                Problem::BadPeriod {
+                    field: "period".into(),
+                    value: written.clone(),
                 },
-                grade: c.opt("grade"),
-                reviewer_no: c.opt("reviewer_no"),
-            })
+            )
+        })?;
+        Record::Appraisal(Appraisal {
+            employee_no: c.req("employee_no")?,
+            period,
+            period_end,
+            score: {
+                let v = c.number("score")?;
+                c.required("score", v)?
+            },
+            grade: c.opt("grade"),
+            reviewer_no: c.opt("reviewer_no"),
+        })
+    };
+    Ok(record)
+}
+
+fn capacity(c: &Cells<'_>) -> Result<Record, Issue> {
+    let record = {
+        let max = {
+            let v = c.int("max_leads_per_month")?;
+            c.required("max_leads_per_month", v)?
+        };
+        if max < 0 {
+            return Err(c.issue(
+                "max_leads_per_month",
+                Problem::BadValue {
+                    field: "max_leads_per_month".into(),
+                    value: max.to_string(),
+                    expected: "≥ 0".into(),
+                },
+            ));
         }
-        ImportKind::Capacity => {
-            let max = {
-                let v = c.int("max_leads_per_month")?;
-                c.required("max_leads_per_month", v)?
-            };
-            if max < 0 {
-                return Err(c.issue(
-                    "max_leads_per_month",
-                    Problem::BadValue {
-                        field: "max_leads_per_month".into(),
-                        value: max.to_string(),
-                        expected: "≥ 0".into(),
-                    },
-                ));
-            }
-            Record::Capacity(Capacity {
-                employee_no: c.req("employee_no")?,
-                max_leads_per_month: max,
-            })
+        Record::Capacity(Capacity {
+            employee_no: c.req("employee_no")?,
+            max_leads_per_month: max,
+        })
+    };
+    Ok(record)
+}
+
+fn leave(c: &Cells<'_>) -> Result<Record, Issue> {
+    let record = {
+        let start = {
+            let v = c.date("start_date")?;
+            c.required("start_date", v)?
+        };
+        let end = {
+            let v = c.date("end_date")?;
+            c.required("end_date", v)?
+        };
+        if end < start {
+            return Err(c.issue(
+                "end_date",
+                Problem::BadValue {
+                    field: "end_date".into(),
+                    value: end.to_string(),
+                    expected: format!("≥ {start}"),
+                },
+            ));
         }
-        ImportKind::Leave => {
-            let start = {
-                let v = c.date("start_date")?;
-                c.required("start_date", v)?
-            };
-            let end = {
-                let v = c.date("end_date")?;
-                c.required("end_date", v)?
-            };
-            if end < start {
-                return Err(c.issue(
-                    "end_date",
-                    Problem::BadValue {
-                        field: "end_date".into(),
-                        value: end.to_string(),
-                        expected: format!("≥ {start}"),
-                    },
-                ));
-            }
-            Record::Leave(Leave {
-                employee_no: c.req("employee_no")?,
-                start_date: start,
-                end_date: end,
-                leave_type: c.opt("leave_type"),
-            })
-        }
-        ImportKind::NewLead => Record::NewLead(NewLead {
-            source_id: c.req("Id")?,
-            lead_source: c.opt("LeadSource"),
-            industry: c.opt("Industry"),
-            rating: c.opt("Rating"),
-            company: c.opt("Company"),
-            city: c.opt("City"),
-            number_of_employees: c.int("NumberOfEmployees")?,
-        }),
-    })
+        Record::Leave(Leave {
+            employee_no: c.req("employee_no")?,
+            start_date: start,
+            end_date: end,
+            leave_type: c.opt("leave_type"),
+        })
+    };
+    Ok(record)
+}
+
+fn new_lead(c: &Cells<'_>) -> Result<Record, Issue> {
+    Ok(Record::NewLead(NewLead {
+        source_id: c.req("Id")?,
+        lead_source: c.opt("LeadSource"),
+        industry: c.opt("Industry"),
+        rating: c.opt("Rating"),
+        company: c.opt("Company"),
+        city: c.opt("City"),
+        number_of_employees: c.int("NumberOfEmployees")?,
+    }))
 }
 
 /// `sales`, `customer_success`, `bd`, `other`, or their Chinese names.

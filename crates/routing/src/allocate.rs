@@ -242,6 +242,8 @@ fn optimal(scorer: &dyn Scorer, reps: &[RepFacts], slots: &[Slot], leads: &[Lead
     optimal_network(scorer, reps, slots, leads, limits)
 }
 
+// Long on purpose: builds and solves one flow network (segments, premium gates, reps); the node
+// numbering is shared by every step.
 fn optimal_network(
     scorer: &dyn Scorer,
     reps: &[RepFacts],

@@ -110,6 +110,8 @@ const UPPER: i8 = -1;
 /// Primal network simplex with a strongly feasible spanning tree and block-search pricing (the
 /// scheme of LEMON's `NetworkSimplex`). `arcs` are (from, to, capacity, cost); `supply` units
 /// go from `source` to `sink`. Returns the flow on each arc.
+// Long on purpose: a textbook primal network simplex: one loop over a spanning-tree state (pivot,
+// cycle, update); splitting it would spread that state over many signatures.
 fn network_simplex(
     nodes: usize,
     arcs: &[(usize, usize, i64, i64)],

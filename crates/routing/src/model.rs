@@ -195,6 +195,9 @@ fn shrink(observed: f64, n: f64, prior: f64, k: f64) -> f64 {
 
 impl LeadModel {
     /// Fits the model on past leads owned by `reps`.
+    // Long on purpose: the shrinkage estimator level by level (segment, attributes, experience, tenure,
+    // team, rep, rep × source); each level shrinks toward the one before, so the order is the
+    // algorithm.
     pub fn fit(history: &[PastLead], reps: &[RepFacts]) -> LeadModel {
         let w: Vec<f64> = history.iter().map(|l| recency(l.age_months)).collect();
         let y: Vec<f64> = history.iter().map(|l| if l.converted { 1.0 } else { 0.0 }).collect();

@@ -204,6 +204,8 @@ pub async fn assign_pending(store: &Store, opts: &AssignOptions) -> Result<Assig
     assign(store, waiting, opts, "pending", true).await
 }
 
+// Long on purpose: one assignment run: kept decisions, capacities, allocation, comparison with round
+// robin, recording; the steps share the run's indexes.
 async fn assign(
     store: &Store,
     waiting: Vec<Waiting>,
