@@ -370,7 +370,11 @@ fn render(
             header.extend(MetricId::ALL.iter().map(|m| m.id()));
             let _ = w.write_record(&header);
             for (keys, vals) in rows {
-                let mut rec: Vec<String> = keys[..machine_keys.len()].to_vec();
+                // Department names and employee numbers come from customers' files: formula-safe.
+                let mut rec: Vec<String> = keys[..machine_keys.len()]
+                    .iter()
+                    .map(|k| uplift_io::csv_out::spreadsheet_safe(k).into_owned())
+                    .collect();
                 rec.extend(MetricId::ALL.iter().zip(vals).map(|(m, v)| machine_text(*m, *v)));
                 let _ = w.write_record(&rec);
             }

@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod columns;
+pub mod csv_out;
 pub mod error;
 pub mod fields;
 pub mod mapping;

@@ -107,6 +107,73 @@ async fn import_dir_then_metrics_csv_matches_the_golden_table() {
     assert!(t.contains("2025年4月") && t.contains("¥144,300.00"), "{t}");
 }
 
+/// A department named like a formula is written as text for spreadsheets (a leading `'` in CSV; an
+/// XLSX text cell as it is), and `--output x.csv` writes CSV, not the terminal table.
+#[tokio::test]
+async fn csv_is_formula_safe_and_the_output_file_extension_chooses_the_format() {
+    let db = test_db().await;
+    let golden = golden_dir();
+    let out = uplift(db.dir(), &db.url, &["import", "dir", golden.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Move one rep of 销售一部 into a department whose name is a formula.
+    let roster = std::fs::read_to_string(golden.join("roster.csv")).unwrap();
+    let mut lines = roster.lines();
+    let header = lines.next().unwrap();
+    let e2000 = lines
+        .find(|l| l.starts_with("E2000,"))
+        .unwrap()
+        .replace(",销售一部,", ",=1+2,");
+    let moved = db.dir().join("roster.csv");
+    std::fs::write(&moved, format!("{header}\n{e2000}\n")).unwrap();
+    let out = uplift(db.dir(), &db.url, &["import", "roster", moved.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &["metrics", "--level", "department", "--format", "csv"],
+    );
+    let csv_text = text(&out.stdout);
+    assert!(csv_text.contains("\n'=1+2,"), "{csv_text}");
+    assert!(!csv_text.contains("\n=1+2,"), "{csv_text}");
+
+    let file = db.dir().join("metrics.csv");
+    let out = uplift(db.dir(), &db.url, &["metrics", "--output", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(&file).unwrap();
+    let mut rdr = csv::Reader::from_reader(written.as_bytes());
+    assert_eq!(&rdr.headers().unwrap()[0], "employee_no", "{written}");
+    assert_eq!(rdr.records().count(), 84);
+    let json = db.dir().join("metrics.json");
+    let out = uplift(db.dir(), &db.url, &["metrics", "--output", json.to_str().unwrap()]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v.as_array().map(Vec::len), Some(84));
+    // An explicit --format still wins over the extension.
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &["metrics", "--format", "table", "--output", file.to_str().unwrap()],
+    );
+    assert!(out.status.success());
+    assert!(!std::fs::read_to_string(&file).unwrap().starts_with("employee_no,"));
+
+    let xlsx = db.dir().join("departments.xlsx");
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &["metrics", "--level", "department", "--output", xlsx.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(&xlsx).unwrap();
+    let range = wb.worksheet_range("metrics").unwrap();
+    let names: Vec<String> = (1..range.height())
+        .map(|r| range.get((r, 0)).unwrap().to_string())
+        .collect();
+    assert!(names.iter().any(|n| n == "=1+2"), "{names:?}");
+}
+
 #[tokio::test]
 async fn a_bad_file_exits_non_zero_with_located_errors_in_the_users_language() {
     let db = test_db().await;

@@ -506,9 +506,11 @@ pub struct MetricsArgs {
     /// Employee rows (default) or department and company roll-ups.
     #[arg(long, value_enum, default_value = "employee")]
     pub level: LevelArg,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: FormatArg,
-    /// Write to this file instead of standard output (`.xlsx` writes a workbook).
+    /// table (default), csv or json; with --output the file's extension chooses (.csv, .json).
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Write to this file instead of standard output: `.xlsx` writes a workbook, `.csv` CSV, `.json`
+    /// JSON, anything else the --format (a table by default).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
 }

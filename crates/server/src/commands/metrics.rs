@@ -42,10 +42,11 @@ pub(crate) async fn metrics(store: &Store, a: &MetricsArgs, lang: Lang) -> Resul
         println!("{} {}", lang.pick("已写入", "written:"), out.display());
         return Ok(0);
     }
-    let format = match a.format {
-        FormatArg::Table => Format::Table,
-        FormatArg::Csv => Format::Csv,
-        FormatArg::Json => Format::Json,
+    let format = match (a.format, output_extension(a.output.as_deref()).as_deref()) {
+        (Some(FormatArg::Table), _) => Format::Table,
+        (Some(FormatArg::Csv), _) | (None, Some("csv")) => Format::Csv,
+        (Some(FormatArg::Json), _) | (None, Some("json")) => Format::Json,
+        (None, _) => Format::Table,
     };
     let text = render_metrics(store, &filter, level, format, lang).await?;
     if store.pending_months().await? != AffectedMonths::None {
@@ -82,6 +83,12 @@ pub(crate) async fn metrics(store: &Store, a: &MetricsArgs, lang: Lang) -> Resul
 }
 
 /// Exports the CSV form of the metric table as a workbook, numbers as numbers.
+/// The output file's extension, lower case.
+fn output_extension(out: Option<&Path>) -> Option<String> {
+    out.and_then(|o| o.extension())
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+}
+
 fn write_csv_as_xlsx(csv_text: &str, out: &Path) -> Result<()> {
     use uplift_io::xlsx_out::{Cell, write_xlsx};
     let mut rdr = csv::ReaderBuilder::new().from_reader(csv_text.as_bytes());
@@ -100,7 +107,8 @@ fn write_csv_as_xlsx(csv_text: &str, out: &Path) -> Result<()> {
                             .map(Cell::Number)
                             .unwrap_or_else(|_| Cell::Text(s.to_string()))
                     } else {
-                        Cell::Text(s.to_string())
+                        // XLSX text cells are never formulas: no apostrophe needed there.
+                        Cell::Text(uplift_io::csv_out::unescape_spreadsheet_safe(s).to_string())
                     }
                 })
                 .collect(),
