@@ -1,6 +1,7 @@
 //! Tests of `drivers`.
 
 use super::*;
+use nalgebra::{DMatrix, DVector};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 

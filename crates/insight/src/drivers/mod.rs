@@ -5,9 +5,16 @@
 //! association disappears under the controls is marked as confounded, naming the control that
 //! explains it. "Associated with", never "causes".
 
-use nalgebra::{DMatrix, DVector};
+mod absorb;
+mod confounding;
+mod ols;
+mod stats;
+
 use serde::Serialize;
-use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use absorb::{Factor, TwoWay, absorb_all, absorb_two};
+use ols::{Fit, coef, ols, p_value, t_crit};
+use stats::{dot, mean_of, sd_of};
 
 /// One observation: a person-month.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,293 +101,6 @@ pub enum DriverError {
     ConstantTarget,
     #[error("no usable candidate driver")]
     NoFeatures,
-}
-
-/// Controls of the regression.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Control {
-    Tenure,
-    Department,
-    Month,
-}
-
-impl Control {
-    fn name(self) -> &'static str {
-        match self {
-            Control::Tenure => "tenure",
-            Control::Department => "department",
-            Control::Month => "month",
-        }
-    }
-}
-
-const ALL_CONTROLS: [Control; 3] = [Control::Tenure, Control::Department, Control::Month];
-
-fn mean_of(it: impl Iterator<Item = f64>) -> f64 {
-    let (s, n) = it.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
-    if n == 0 { 0.0 } else { s / n as f64 }
-}
-
-fn sd_of(xs: &[f64]) -> f64 {
-    let m = mean_of(xs.iter().copied());
-    let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len().max(2) - 1) as f64;
-    v.sqrt()
-}
-
-/// A factor (department, month): each row's level index and the number of levels.
-struct Factor {
-    level: Vec<usize>,
-    levels: usize,
-}
-
-impl Factor {
-    fn new<K: Ord + std::hash::Hash>(keys: Vec<K>) -> Factor {
-        // Levels numbered in key order (deterministic), found by hashing: one pass over the rows.
-        let mut distinct: Vec<&K> = keys
-            .iter()
-            .collect::<std::collections::HashSet<&K>>()
-            .into_iter()
-            .collect();
-        distinct.sort();
-        let index: std::collections::HashMap<&K, usize> = distinct.iter().enumerate().map(|(i, k)| (*k, i)).collect();
-        let level = keys.iter().map(|k| index[k]).collect();
-        Factor {
-            level,
-            levels: distinct.len(),
-        }
-    }
-
-    /// Subtracts each level's mean; returns the largest change.
-    fn demean(&self, col: &mut [f64]) -> f64 {
-        let mut sum = vec![0.0; self.levels];
-        let mut count = vec![0usize; self.levels];
-        for (v, &g) in col.iter().zip(&self.level) {
-            sum[g] += v;
-            count[g] += 1;
-        }
-        let mean: Vec<f64> = sum.iter().zip(&count).map(|(s, &c)| s / c.max(1) as f64).collect();
-        let mut biggest = 0.0f64;
-        for (v, &g) in col.iter_mut().zip(&self.level) {
-            *v -= mean[g];
-            biggest = biggest.max(mean[g].abs());
-        }
-        biggest
-    }
-}
-
-/// Removes the fixed effects of the factors from a column (Frisch–Waugh–Lovell): one pass for one
-/// factor, alternating projections for two, until the means left are negligible. This is what a
-/// regression with one dummy per department and month would do, without hundreds of columns.
-fn absorb(col: &[f64], factors: &[&Factor]) -> Vec<f64> {
-    let mut out = col.to_vec();
-    let scale = 1e-10 * (1.0 + sd_of(col));
-    for _ in 0..200 {
-        let mut change = 0.0f64;
-        for f in factors {
-            change = change.max(f.demean(&mut out));
-        }
-        if factors.len() < 2 || change < scale {
-            break;
-        }
-    }
-    out
-}
-
-/// Exact removal of two factors' fixed effects at once, for when one of them has few levels (the
-/// month): demean by the large factor, then project out the small factor's dummies (all but the
-/// first) as they look after that demeaning — a (levels − 1)² system solved once for all columns.
-/// Equals [`absorb`] run to convergence, in three passes over a column instead of dozens.
-struct TwoWay<'a> {
-    large: &'a Factor,
-    small: &'a Factor,
-    /// share[l][s]: the share of the large factor's level l in the small factor's level s.
-    share: Vec<Vec<f64>>,
-    /// Pseudo-inverse of the small factor's dummies' Gram matrix after demeaning (levels 1..).
-    gram_inv: DMatrix<f64>,
-}
-
-impl<'a> TwoWay<'a> {
-    fn new(a: &'a Factor, b: &'a Factor) -> Option<TwoWay<'a>> {
-        let (large, small) = if a.levels >= b.levels { (a, b) } else { (b, a) };
-        let (nl, ns) = (large.levels, small.levels);
-        if !(2..=400).contains(&ns) || nl.saturating_mul(ns) > 4_000_000 {
-            return None;
-        }
-        let mut cells = vec![vec![0.0f64; ns]; nl];
-        for (&l, &s) in large.level.iter().zip(&small.level) {
-            cells[l][s] += 1.0;
-        }
-        let size_s: Vec<f64> = (0..ns).map(|s| cells.iter().map(|c| c[s]).sum()).collect();
-        let share: Vec<Vec<f64>> = cells
-            .iter()
-            .map(|c| {
-                let total: f64 = c.iter().sum();
-                c.iter().map(|v| v / total.max(1.0)).collect()
-            })
-            .collect();
-        // G[m][k] = δ n_m − Σ_l n_lm n_lk / n_l, over the small levels 1.. (level 0 is the reference).
-        let g = DMatrix::from_fn(ns - 1, ns - 1, |i, j| {
-            let (m, k) = (i + 1, j + 1);
-            let cross: f64 = cells.iter().zip(&share).map(|(c, sh)| c[m] * sh[k]).sum();
-            if m == k { size_s[m] - cross } else { -cross }
-        });
-        // Relative tolerance: G's entries grow with the row count, and so do the rounding errors
-        // of the zero singular values a disconnected department × month design has.
-        let scale = (0..ns - 1).map(|i| g[(i, i)].abs()).fold(1.0, f64::max);
-        let gram_inv = g.pseudo_inverse(1e-12 * scale).ok()?;
-        Some(TwoWay {
-            large,
-            small,
-            share,
-            gram_inv,
-        })
-    }
-
-    fn absorb(&self, col: &[f64]) -> Vec<f64> {
-        let mut out = col.to_vec();
-        self.large.demean(&mut out);
-        let ns = self.small.levels;
-        // The demeaned column against each demeaned dummy: the dummy's own rows suffice, as the
-        // demeaned column sums to zero within every level of the large factor.
-        let mut r = vec![0.0; ns];
-        for (v, &s) in out.iter().zip(&self.small.level) {
-            r[s] += v;
-        }
-        let coef = &self.gram_inv * DVector::from_column_slice(&r[1..]);
-        let c = |s: usize| if s == 0 { 0.0 } else { coef[s - 1] };
-        let adjust: Vec<f64> = self
-            .share
-            .iter()
-            .map(|sh| (1..ns).map(|s| coef[s - 1] * sh[s]).sum())
-            .collect();
-        for ((v, &s), &l) in out.iter_mut().zip(&self.small.level).zip(&self.large.level) {
-            *v -= c(s) - adjust[l];
-        }
-        out
-    }
-}
-
-/// Removes both factors' effects: exactly when one of them is small, by alternating otherwise.
-fn absorb_two(col: &[f64], factors: &[&Factor; 2], exact: Option<&TwoWay>) -> Vec<f64> {
-    match exact {
-        Some(t) => t.absorb(col),
-        None => absorb(col, factors),
-    }
-}
-
-/// [`absorb_two`] of many columns, spread over the machine's cores (each column is independent).
-fn absorb_all(cols: &[&[f64]], factors: &[&Factor; 2], exact: Option<&TwoWay>) -> Vec<Vec<f64>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let chunk = cols.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = cols
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|c| absorb_two(c, factors, exact)).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
-}
-
-/// An OLS fit with HC1 robust standard errors.
-struct Fit {
-    beta: DVector<f64>,
-    se: DVector<f64>,
-    df: f64,
-    r_squared: f64,
-}
-
-/// Σ aᵢbᵢ with four running sums (so the compiler can vectorise it; the order of additions is
-/// fixed, so results are reproducible).
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f64; 4];
-    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for k in 0..4 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
-}
-
-/// Least squares of `y` on the columns (add a column of ones for an intercept). `absorbed` counts
-/// parameters already removed by [`absorb`] (for the degrees of freedom). The pseudo-inverse keeps
-/// near-collinear designs solvable; callers drop exact duplicates first. Built from column dot
-/// products (X'X, and the HC1 middle Σ eᵢ² xᵢxᵢ'), never an n × k matrix: at 234,000 rows × 40
-/// columns that matrix and its copies cost more than the arithmetic.
-fn ols(cols: &[&[f64]], y: &[f64], absorbed: usize) -> Option<Fit> {
-    let n = y.len();
-    let k = cols.len();
-    if n <= k + absorbed || k == 0 || cols.iter().any(|c| c.len() != n) {
-        return None;
-    }
-    let mut xtx = DMatrix::zeros(k, k);
-    for a in 0..k {
-        for b in a..k {
-            let v = dot(cols[a], cols[b]);
-            xtx[(a, b)] = v;
-            xtx[(b, a)] = v;
-        }
-    }
-    let xty = DVector::from_iterator(k, cols.iter().map(|c| dot(c, y)));
-    let inv = xtx.pseudo_inverse(1e-10).ok()?;
-    let beta = &inv * xty;
-    let mut resid = y.to_vec();
-    for (c, b) in cols.iter().zip(beta.iter()) {
-        resid.iter_mut().zip(c.iter()).for_each(|(e, x)| *e -= b * x);
-    }
-    // HC1: (X'X)⁻¹ X' diag(e²) X (X'X)⁻¹ · n/(n−k).
-    let e2: Vec<f64> = resid.iter().map(|e| e * e).collect();
-    let mut meat = DMatrix::zeros(k, k);
-    let mut weighted = vec![0.0; n];
-    for a in 0..k {
-        weighted
-            .iter_mut()
-            .zip(cols[a].iter().zip(&e2))
-            .for_each(|(w, (x, e))| *w = x * e);
-        for b in a..k {
-            let v = dot(&weighted, cols[b]);
-            meat[(a, b)] = v;
-            meat[(b, a)] = v;
-        }
-    }
-    let df = (n - k - absorbed) as f64;
-    let cov = &inv * meat * &inv * (n as f64 / df);
-    let se = DVector::from_iterator(k, (0..k).map(|j| cov[(j, j)].max(0.0).sqrt()));
-    let ybar = mean_of(y.iter().copied());
-    let tss: f64 = y.iter().map(|v| (v - ybar).powi(2)).sum();
-    let rss: f64 = e2.iter().sum();
-    Some(Fit {
-        beta,
-        se,
-        df,
-        r_squared: if tss > 0.0 { 1.0 - rss / tss } else { 0.0 },
-    })
-}
-
-fn p_value(t: f64, df: f64) -> f64 {
-    match StudentsT::new(0.0, 1.0, df.max(1.0)) {
-        Ok(d) if t.is_finite() => 2.0 * (1.0 - d.cdf(t.abs())),
-        _ => 1.0,
-    }
-}
-
-fn t_crit(df: f64) -> f64 {
-    StudentsT::new(0.0, 1.0, df.max(1.0))
-        .map(|d| d.inverse_cdf(0.975))
-        .unwrap_or(1.96)
-}
-
-/// The coefficient of column `j` and its two-sided p-value.
-fn coef(f: &Fit, j: usize) -> (f64, f64) {
-    let t = if f.se[j] > 0.0 { f.beta[j] / f.se[j] } else { 0.0 };
-    (f.beta[j], p_value(t, f.df))
 }
 
 /// Ranks the candidate drivers of the target.
@@ -532,6 +252,16 @@ pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError>
             })?;
             let tc = t_crit(full.df);
             let ones = vec![1.0; n];
+            let columns = confounding::Columns {
+                y: &y,
+                y_both: &y_both,
+                tenure: &tenure,
+                t_both: &t_both,
+                ones: &ones,
+                dept: &dept,
+                month: &month,
+                absorbed,
+            };
 
             let mut drivers = Vec::new();
             for (pos, (j, z, sd, missing)) in kept.iter().enumerate() {
@@ -541,39 +271,15 @@ pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError>
                 let p = p_value(t, full.df);
                 // Raw association: the feature alone.
                 let (raw_b, raw_p) = ols(&[&ones, z], &y, 0).map(|f| coef(&f, 1)).unwrap_or((0.0, 1.0));
-                // Confounded: clearly associated alone, not distinguishable from zero under the controls
-                // alone; then the control that, added by itself, takes most of it away is named. Clear
-                // alone and under the controls but not beside the other drivers: it overlaps with the
-                // driver it is most correlated with. (An effect that shrinks but stays clear is reported
-                // as it is.)
+                // Confounded: clearly associated alone, not distinguishable from zero in the model.
+                // (An effect that shrinks but stays clear is reported as it is.)
                 let confounded_by = if raw_p < 0.05 && p >= 0.05 {
-                    let with_controls = ols(&[&z_both[pos], &t_both], &y_both, absorbed).map(|f| coef(&f, 0).1);
-                    if with_controls.is_some_and(|pc| pc >= 0.05) {
-                        ALL_CONTROLS
-                            .iter()
-                            .filter_map(|c| {
-                                let fit = match c {
-                                    Control::Tenure => ols(&[&ones, z, &tenure], &y, 0),
-                                    Control::Department => {
-                                        ols(&[&absorb(z, &[&dept])], &absorb(&y, &[&dept]), dept.levels)
-                                    }
-                                    Control::Month => {
-                                        ols(&[&absorb(z, &[&month])], &absorb(&y, &[&month]), month.levels)
-                                    }
-                                }?;
-                                let idx = if *c == Control::Tenure { 1 } else { 0 };
-                                Some((c.name(), fit.beta[idx].abs()))
-                            })
-                            .min_by(|a, b| a.1.total_cmp(&b.1))
-                            .map(|(name, _)| name.to_string())
-                    } else {
-                        kept.iter()
-                            .enumerate()
-                            .filter(|(other, _)| *other != pos)
-                            .map(|(_, (k, zk, _, _))| (*k, correlation(zk, z).abs()))
-                            .max_by(|a, b| a.1.total_cmp(&b.1))
-                            .map(|(k, _)| input.features[k].id.clone())
-                    }
+                    let others = kept
+                        .iter()
+                        .enumerate()
+                        .filter(|(other, _)| *other != pos)
+                        .map(|(_, (k, zk, _, _))| (input.features[*k].id.as_str(), zk.as_slice()));
+                    confounding::explained_by(&columns, z, &z_both[pos], others)
                 } else {
                     None
                 };
@@ -653,22 +359,6 @@ pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError>
         dropped,
         r_squared: if tss > 0.0 { 1.0 - within_rss / tss } else { 0.0 },
     })
-}
-
-fn correlation(a: &[f64], b: &[f64]) -> f64 {
-    let ma = mean_of(a.iter().copied());
-    let mb = mean_of(b.iter().copied());
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in a.iter().zip(b) {
-        sab += (x - ma) * (y - mb);
-        saa += (x - ma).powi(2);
-        sbb += (y - mb).powi(2);
-    }
-    if saa == 0.0 || sbb == 0.0 {
-        0.0
-    } else {
-        sab / (saa * sbb).sqrt()
-    }
 }
 
 #[cfg(test)]
