@@ -32,6 +32,32 @@ async fn import_dir_then_metrics_csv_matches_the_golden_table() {
     let out = uplift(db.dir(), &db.url, &["import", "dir", golden.to_str().unwrap()]);
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
     assert!(text(&out.stdout).contains("导入完成"), "{}", text(&out.stdout));
+    // The import is in the audit log, a row per file, as web imports are.
+    let log = db
+        .store
+        .audit(&uplift_store::AuditQuery {
+            action: Some("import".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 11, "{log:?}");
+    assert!(
+        log.iter()
+            .all(|e| e.actor.starts_with("cli:") && e.role.as_deref() == Some("cli"))
+    );
+    let roster = log
+        .iter()
+        .find(|e| e.target.as_deref() == Some("roster.csv"))
+        .expect("roster.csv");
+    assert!(
+        roster
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("kind=roster committed=true inserted=12 ")),
+        "{roster:?}"
+    );
     let out = uplift(db.dir(), &db.url, &["metrics", "--format", "csv"]);
     assert!(out.status.success());
     let csv = text(&out.stdout);

@@ -77,6 +77,7 @@ pub(crate) async fn import(store: &Store, a: &ImportArgs, lang: Lang) -> Result<
     .await
     .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
     pb.finish_and_clear();
+    audit_import(store, &report).await?;
     if a.json {
         let mut v = serde_json::to_value(&report)?;
         v["issues"] = serde_json::json!(report.issue_lines(lang));
@@ -85,6 +86,27 @@ pub(crate) async fn import(store: &Store, a: &ImportArgs, lang: Lang) -> Result<
         print_report(&report, lang);
     }
     Ok(if report.committed { 0 } else { 1 })
+}
+
+/// Every change goes to the audit log, from the terminal as from the web: one row per file, with
+/// the same detail the web import writes, by the operating-system user who ran the command.
+async fn audit_import(store: &Store, report: &ImportReport) -> Result<()> {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    let actor = format!("cli:{user}");
+    for f in &report.files {
+        let detail = format!(
+            "kind={} committed={} inserted={} updated={} problems={}",
+            f.kind.as_str(),
+            report.committed,
+            f.inserted,
+            f.updated,
+            f.issue_count
+        );
+        uplift_app::access::audit(store, &actor, Some("cli"), "import", Some(&f.file), Some(&detail), None)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.render(Lang::En)))?;
+    }
+    Ok(())
 }
 
 fn print_report(r: &ImportReport, lang: Lang) {
