@@ -66,11 +66,17 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the web application over an existing test database.
 pub async fn spawn_app_on(db: TestDb) -> TestApp {
+    spawn_app_with(db, |state| state).await
+}
+
+/// Starts the web application over an existing test database, its state adjusted first (e.g.
+/// trusted proxies).
+pub async fn spawn_app_with(db: TestDb, adjust: impl FnOnce(uplift_web::AppState) -> uplift_web::AppState) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let uploads = db.dir().join("uploads");
     std::fs::create_dir_all(&uploads).expect("upload dir");
-    let state = uplift_web::AppState::new(db.store.clone(), uploads, false);
+    let state = adjust(uplift_web::AppState::new(db.store.clone(), uploads, false));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         uplift_web::serve(state, listener, async {

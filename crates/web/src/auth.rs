@@ -3,7 +3,7 @@
 //! is asked of [`Role`](uplift_domain::access::Role) itself, by the menu, the pages and the API alike.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -56,11 +56,43 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-pub fn ip_of(parts: &Parts) -> Option<String> {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+/// The client's address: the connection's peer, or — when the peer is a trusted proxy — the
+/// nearest address in `X-Forwarded-For` that is not itself a trusted proxy (read from the right,
+/// since a client can write anything on the left).
+pub fn ip_of(parts: &Parts, trusted: &[IpAddr]) -> Option<String> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    client_ip(
+        peer,
+        parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+        trusted,
+    )
+    .map(|ip| ip.to_string())
+}
+
+fn client_ip<'h>(peer: Option<IpAddr>, forwarded: impl Iterator<Item = &'h str>, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let hops: Vec<&str> = forwarded.flat_map(|v| v.split(',')).map(str::trim).collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            // A malformed entry ends what can be believed: the last trusted hop's word stands.
+            Err(_) => break,
+            Ok(ip) => {
+                client = ip;
+                if !trusted.contains(&ip) {
+                    break;
+                }
+            }
+        }
+    }
+    Some(client)
 }
 
 fn is_api(parts: &Parts) -> bool {
@@ -71,7 +103,7 @@ fn is_api(parts: &Parts) -> bool {
 pub async fn caller_of(parts: &Parts, state: &AppState) -> Result<Option<Caller>, Failure> {
     let lang = lang_of(parts);
     let lang_chosen = has_lang_param(&parts.uri);
-    let ip = ip_of(parts);
+    let ip = ip_of(parts, &state.trusted_proxies);
     let internal = |e: uplift_app::AppError| Failure::Internal(e.to_string());
     if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
         let token = auth
@@ -189,6 +221,49 @@ impl SignInLimiter {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_client_address_is_believed_only_from_trusted_proxies() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxy = [ip("10.0.0.5")];
+        let hop = |v: &'static str| std::iter::once(v);
+        // Straight from a client: the peer, whatever the header says.
+        assert_eq!(
+            client_ip(Some(ip("203.0.113.9")), hop("1.2.3.4"), &proxy),
+            Some(ip("203.0.113.9"))
+        );
+        // Through the proxy: the address it saw.
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.5")), hop("203.0.113.9"), &proxy),
+            Some(ip("203.0.113.9"))
+        );
+        // A client's own X-Forwarded-For entries on the left are not believed.
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.5")), hop("6.6.6.6, 203.0.113.9"), &proxy),
+            Some(ip("203.0.113.9"))
+        );
+        // Two trusted proxies in a row: the first untrusted address from the right.
+        let two = [ip("10.0.0.5"), ip("10.0.0.6")];
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.5")), hop("203.0.113.9, 10.0.0.6"), &two),
+            Some(ip("203.0.113.9"))
+        );
+        // No header, or garbage: the proxy itself.
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.5")), std::iter::empty(), &proxy),
+            Some(ip("10.0.0.5"))
+        );
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.5")), hop("unknown"), &proxy),
+            Some(ip("10.0.0.5"))
+        );
+        // Nothing trusted (the default): the peer.
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.5")), hop("203.0.113.9"), &[]),
+            Some(ip("10.0.0.5"))
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -46,6 +46,10 @@ pub struct AppState {
     pub(crate) limiter: Arc<auth::SignInLimiter>,
     /// This process's online lead router (its month plan and what is left of it).
     pub online: Arc<uplift_app::routing::OnlineRouter>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (none by default): behind a proxy every
+    /// request comes from its address, so without this one person's failed sign-ins would lock
+    /// everyone out, and the audit log would show only the proxy.
+    pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
 }
 
 impl AppState {
@@ -56,7 +60,14 @@ impl AppState {
             secure_cookies,
             limiter: Arc::new(auth::SignInLimiter::default()),
             online: Arc::new(uplift_app::routing::OnlineRouter::default()),
+            trusted_proxies: Arc::new(Vec::new()),
         }
+    }
+
+    /// Believes `X-Forwarded-For` from these proxy addresses only.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> AppState {
+        self.trusted_proxies = Arc::new(proxies);
+        self
     }
 }
 

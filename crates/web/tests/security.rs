@@ -433,3 +433,67 @@ async fn bad_requests_get_clear_errors_and_the_server_keeps_serving() {
     }
     assert_eq!(get(&client(), &app.url("/healthz")).await.0, StatusCode::OK);
 }
+
+/// Behind a reverse proxy every request comes from the proxy's address. With the proxy trusted,
+/// the limiter and the audit log see each client's own address (from X-Forwarded-For), so one
+/// person's bad passwords do not lock everyone out.
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_is_limited_on_its_own() {
+    let db = uplift_testkit::test_db().await;
+    for name in ["boss", "li"] {
+        uplift_app::access::add_user(
+            &db.store,
+            &uplift_app::access::NewUser {
+                username: name.into(),
+                password: "longenough1".into(),
+                role: uplift_domain::access::Role::Admin,
+                employee_no: None,
+                department_path: None,
+            },
+            "test",
+            uplift_domain::Lang::Zh,
+        )
+        .await
+        .unwrap();
+    }
+    let loopback: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+    let app = uplift_testkit::spawn_app_with(db, |s| s.with_trusted_proxies(vec![loopback])).await;
+    let sign_in = |from: &'static str, user: &'static str, password: &'static str| {
+        let url = app.url("/login");
+        async move {
+            client()
+                .post(url)
+                .header("x-forwarded-for", from)
+                .form(&[("username", user), ("password", password)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    for _ in 0..10 {
+        assert_eq!(sign_in("203.0.113.1", "boss", "guess").await, StatusCode::UNAUTHORIZED);
+    }
+    // That address is blocked, for any account (the guessed account is blocked from anywhere).
+    assert_eq!(
+        sign_in("203.0.113.1", "li", "longenough1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another person behind the same proxy signs in.
+    assert!(sign_in("203.0.113.2", "li", "longenough1").await.is_redirection());
+    let failed = app
+        .db
+        .store
+        .audit(&AuditQuery {
+            action: Some("signin.failed".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(failed.len(), 10);
+    assert!(
+        failed.iter().all(|e| e.ip.as_deref() == Some("203.0.113.1")),
+        "{failed:?}"
+    );
+}

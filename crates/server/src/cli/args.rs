@@ -375,6 +375,10 @@ pub struct ServeArgs {
     /// Seconds between scheduler ticks.
     #[arg(long, default_value_t = 30)]
     pub tick_seconds: u64,
+    /// A reverse proxy in front of Uplift whose X-Forwarded-For header is believed (repeat, or
+    /// comma-separate); without it every request behind a proxy has the proxy's address.
+    #[arg(long = "trusted-proxy", env = "UPLIFT_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -15,7 +15,8 @@ pub async fn serve(store: Store, a: &ServeArgs, data_dir: &Path, lang: Lang, int
     let addr = listener.local_addr()?;
     let upload_dir = data_dir.join("uploads");
     std::fs::create_dir_all(&upload_dir).with_context(|| format!("creating {}", upload_dir.display()))?;
-    let state = AppState::new(store.clone(), upload_dir, a.secure_cookies);
+    let state =
+        AppState::new(store.clone(), upload_dir, a.secure_cookies).with_trusted_proxies(a.trusted_proxies.clone());
     if let Some(text) = intro {
         println!("{text}");
     }

@@ -114,7 +114,7 @@ async fn login(State(s): State<AppState>, req: axum::extract::Request) -> Result
             lang,
         )
     })?;
-    let ip = ip_of(&parts);
+    let ip = ip_of(&parts, &s.trusted_proxies);
     let ip_key = format!("ip:{}", ip.clone().unwrap_or_default());
     let user_key = format!("user:{}", form.username.trim());
     let render_error = |msg: &str| -> Result<Response, WebError> {
