@@ -162,6 +162,7 @@ async fn whole_file_problems_are_clear() {
             vec![0xff, 0xfe, 0x00, 0x81, 0x00, 0x01, 0xc0],
             ImportKind::Lead,
         ),
+        ("garbage.csv", vec![0x80, 0xff, 0x80, 0xff], ImportKind::Lead),
         (
             "Lead.csv",
             b"Id,OwnerId,CreatedDate\n00Q1,005A,2026-03-01\n".to_vec(),
@@ -186,7 +187,10 @@ async fn whole_file_problems_are_clear() {
         ));
     }
     assert_eq!(messages[0].1, Problem::EmptyFile);
-    assert_eq!(messages[1].1, Problem::NotText);
+    // A binary file: its first NUL byte is named (a BOM-like start does not make it UTF-16).
+    assert_eq!(messages[1].1, Problem::NulByte { line: 1 });
+    let garbage = messages.remove(2);
+    assert_eq!(garbage.1, Problem::NotText);
     assert!(
         matches!(&messages[2].1, Problem::MissingColumn { field, .. } if field == "employee_no"),
         "{:?}",

@@ -11,6 +11,15 @@ pub enum Problem {
     EmptyFile,
     /// The bytes are neither UTF-8 nor GBK/GB18030 text.
     NotText,
+    /// Text in an encoding Uplift does not read (UTF-16, Big5, Shift-JIS): refused rather than
+    /// guessed, with the encoding it most likely is.
+    OtherEncoding(&'static str),
+    /// A NUL byte inside otherwise readable text (a damaged or binary file), on this line.
+    NulByte {
+        line: u64,
+    },
+    /// Not a regular file (a folder, a device, a pipe).
+    NotAFile(String),
     /// An XLSX (zip) file given where CSV was expected by its name, or another binary format.
     WrongFormat(String),
     /// The XLSX workbook has no sheet by that name, or no sheet at all.
@@ -143,6 +152,22 @@ impl Problem {
                     "the file is neither UTF-8 nor GBK/GB18030 text; save it as CSV or XLSX",
                 )
                 .into(),
+            OtherEncoding(which) => match lang {
+                Lang::Zh => format!(
+                    "文件看起来是 {which} 编码，Uplift 不会猜测它的内容；请在 Excel 中「另存为」→「CSV UTF-8（逗号分隔）」，或另存为 XLSX 后再导入"
+                ),
+                Lang::En => format!(
+                    "the file looks like {which}, which Uplift does not guess at; in Excel use Save As → \"CSV UTF-8 (Comma delimited)\", or save as XLSX, and import again"
+                ),
+            },
+            NulByte { line } => match lang {
+                Lang::Zh => format!("第 {line} 行含有空字符（NUL），文件可能已损坏或不是文本文件"),
+                Lang::En => format!("line {line} holds a NUL byte: the file is damaged or not a text file"),
+            },
+            NotAFile(what) => match lang {
+                Lang::Zh => format!("不是普通文件（{what}）"),
+                Lang::En => format!("not a regular file ({what})"),
+            },
             WrongFormat(what) => {
                 if zh {
                     format!("文件格式不对：{what}")

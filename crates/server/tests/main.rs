@@ -588,3 +588,41 @@ async fn the_follow_up_cadence_from_the_command_line() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("reps reminded"), "{}", text(&out.stdout));
 }
+
+/// Files that are not what they seem are refused with words that say what they are, and nothing
+/// is written: UTF-16, Big5 with ASCII headers (which GB18030 would "decode" into mojibake), a NUL
+/// byte, a folder, a device.
+#[tokio::test]
+async fn odd_files_are_refused_by_what_they_are_and_nothing_is_written() {
+    let db = test_db().await;
+    let dir = db.dir();
+    let roster = "employee_no,name,department\r\nE1001,陳美玲,台北業務部\r\nE1002,林志豪,高雄業務部\r\nE1003,黃淑芬,台中業務部\r\n";
+    let (big5, _, _) = encoding_rs::BIG5.encode(roster);
+    std::fs::write(dir.join("big5.csv"), &big5).unwrap();
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(roster.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(dir.join("utf16.csv"), utf16).unwrap();
+    std::fs::write(dir.join("nul.csv"), "工号,姓名,部门\nE1,甲,一部\nE2,乙\0,一部\n").unwrap();
+    let cases = [
+        ("big5.csv", "Big5"),
+        ("utf16.csv", "UTF-16 LE"),
+        ("nul.csv", "第 3 行含有空字符"),
+    ];
+    for (file, says) in cases {
+        let path = dir.join(file);
+        let out = uplift(dir, &db.url, &["import", "roster", path.to_str().unwrap()]);
+        assert!(!out.status.success(), "{file}");
+        let all = text(&out.stdout) + &text(&out.stderr);
+        assert!(all.contains(says), "{file}: {all}");
+    }
+    let out = uplift(dir, &db.url, &["import", "roster", dir.to_str().unwrap()]);
+    assert!(text(&out.stderr).contains("是文件夹"), "{}", text(&out.stderr));
+    let out = uplift(dir, &db.url, &["import", "roster", "/dev/zero"]);
+    assert!(text(&out.stderr).contains("不是普通文件"), "{}", text(&out.stderr));
+    assert!(
+        db.store.employee_keys().await.unwrap().is_empty(),
+        "nothing was written"
+    );
+}

@@ -44,8 +44,25 @@ pub(crate) async fn import(store: &Store, a: &ImportArgs, lang: Lang) -> Result<
                     .join(", ")
             ),
         };
-        if !a.path.is_file() {
-            bail!("{}: {}", a.path.display(), lang.pick("文件不存在", "no such file"));
+        match std::fs::metadata(&a.path) {
+            Err(_) => bail!("{}: {}", a.path.display(), lang.pick("文件不存在", "no such file")),
+            Ok(m) if m.is_dir() => bail!(
+                "{}: {}",
+                a.path.display(),
+                lang.pick(
+                    "是文件夹；导入整个文件夹请用 uplift import dir",
+                    "is a folder; import a whole folder with uplift import dir"
+                )
+            ),
+            Ok(m) if !m.is_file() => bail!(
+                "{}: {}",
+                a.path.display(),
+                lang.pick(
+                    "不是普通文件（设备或管道）；请先保存为 CSV 或 XLSX 文件",
+                    "is not a regular file (a device or a pipe); save it as a CSV or XLSX file first"
+                )
+            ),
+            Ok(_) => {}
         }
         let mapping = match &a.mapping {
             Some(p) => Some(Mapping::load(p, Some(kind)).map_err(|e| anyhow::anyhow!(e.render(lang)))?),
