@@ -341,3 +341,30 @@ async fn a_task_export_imported_as_leads_is_caught_by_its_ids() {
     );
     assert!(import_one(&db.store, &other, ImportKind::Lead, false).await.committed);
 }
+
+/// Department paths that cannot be departments are refused where they stand (file, line, column),
+/// and nothing of the file is written: no name, `..` levels, 2,000 levels, an overlong name.
+#[tokio::test]
+async fn impossible_department_paths_are_refused_by_line() {
+    let db = test_db().await;
+    let deep = "部/".repeat(2000);
+    let long = "部".repeat(65);
+    let text = format!(
+        "工号,姓名,部门,入职日期\nE1,甲,销售中心/一部,2024-01-01\nE2,乙,///,2024-01-01\nE3,丙,../../etc/passwd,2024-01-01\nE4,丁,{deep},2024-01-01\nE5,戊,{long},2024-01-01\n"
+    );
+    let p = db.dir().join("roster.csv");
+    std::fs::write(&p, text).unwrap();
+    let r = import_one(&db.store, &p, ImportKind::Roster, false).await;
+    assert!(!r.committed);
+    let lines: Vec<String> = r.issue_lines(Lang::Zh);
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(
+        lines[0].starts_with("roster.csv:3:3:") && lines[0].contains("没有部门名称"),
+        "{lines:?}"
+    );
+    assert!(lines[1].contains("「.」或「..」"), "{lines:?}");
+    assert!(lines[2].contains("层级超过 12 级") && lines[2].len() < 300, "{lines:?}");
+    assert!(lines[3].contains("超过 64 个字符"), "{lines:?}");
+    assert!(db.store.employee_keys().await.unwrap().is_empty());
+    assert!(db.store.departments().await.unwrap().is_empty());
+}

@@ -2,6 +2,15 @@
 
 use uplift_domain::Lang;
 
+/// Why a department path was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepartmentRule {
+    NoName,
+    DotLevel,
+    TooDeep(usize),
+    NameTooLong(usize),
+}
+
 /// What is wrong with a file, a row or a cell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Problem {
@@ -20,6 +29,13 @@ pub enum Problem {
     },
     /// Not a regular file (a folder, a device, a pipe).
     NotAFile(String),
+    /// A department path that cannot be a department: no name, a `.`/`..` level, too many levels
+    /// or too long a name (limits in [`crate::records`]).
+    BadDepartment {
+        field: String,
+        value: String,
+        rule: DepartmentRule,
+    },
     /// An XLSX (zip) file given where CSV was expected by its name, or another binary format.
     WrongFormat(String),
     /// The XLSX workbook has no sheet by that name, or no sheet at all.
@@ -119,6 +135,7 @@ impl Problem {
             | BadMonth { field, .. }
             | BadPeriod { field, .. }
             | BadValue { field, .. }
+            | BadDepartment { field, .. }
             | UnknownOwner { field, .. }
             | UnknownEmployee { field, .. }
                 if field != header =>
@@ -164,6 +181,24 @@ impl Problem {
                 Lang::Zh => format!("第 {line} 行含有空字符（NUL），文件可能已损坏或不是文本文件"),
                 Lang::En => format!("line {line} holds a NUL byte: the file is damaged or not a text file"),
             },
+            BadDepartment { field, value, rule } => {
+                let shown: String = value.chars().take(40).collect();
+                let more = if value.chars().count() > 40 { "…" } else { "" };
+                let why = match (rule, lang) {
+                    (DepartmentRule::NoName, Lang::Zh) => "没有部门名称".to_string(),
+                    (DepartmentRule::NoName, Lang::En) => "names no department".to_string(),
+                    (DepartmentRule::DotLevel, Lang::Zh) => "含有「.」或「..」这样的层级".to_string(),
+                    (DepartmentRule::DotLevel, Lang::En) => "has a \".\" or \"..\" level".to_string(),
+                    (DepartmentRule::TooDeep(max), Lang::Zh) => format!("层级超过 {max} 级"),
+                    (DepartmentRule::TooDeep(max), Lang::En) => format!("has more than {max} levels"),
+                    (DepartmentRule::NameTooLong(max), Lang::Zh) => format!("某一级名称超过 {max} 个字符"),
+                    (DepartmentRule::NameTooLong(max), Lang::En) => format!("has a level name over {max} characters"),
+                };
+                match lang {
+                    Lang::Zh => format!("{field}「{shown}{more}」{why}"),
+                    Lang::En => format!("{field} \"{shown}{more}\" {why}"),
+                }
+            }
             NotAFile(what) => match lang {
                 Lang::Zh => format!("不是普通文件（{what}）"),
                 Lang::En => format!("not a regular file ({what})"),

@@ -343,7 +343,19 @@ fn roster(c: &Cells<'_>) -> Result<Record, Issue> {
         Record::Employee(Employee {
             employee_no: c.req("employee_no")?,
             name: c.req("name")?,
-            department: c.opt("department").map(|d| normalise_department(&d)),
+            department: match c.opt("department") {
+                Some(d) => Some(checked_department(&d).map_err(|rule| {
+                    c.issue(
+                        "department",
+                        Problem::BadDepartment {
+                            field: "department".into(),
+                            value: d.clone(),
+                            rule,
+                        },
+                    )
+                })?),
+                None => None,
+            },
             position: c.opt("position"),
             role_family,
             hire_date,
@@ -528,6 +540,32 @@ pub fn parse_role_family(s: &str) -> Option<String> {
     Some(v.to_string())
 }
 
+/// Most levels a department path may have: real organisations have fewer than ten, and every
+/// level is a row, a roll-up and a line on the team page.
+pub const MAX_DEPARTMENT_DEPTH: usize = 12;
+/// Longest name of one department level, in characters.
+pub const MAX_DEPARTMENT_NAME: usize = 64;
+
+/// A department path as stored (see [`normalise_department`]), or why it cannot be one.
+pub fn checked_department(s: &str) -> Result<String, crate::error::DepartmentRule> {
+    use crate::error::DepartmentRule;
+    let path = normalise_department(s);
+    if path.is_empty() {
+        return Err(DepartmentRule::NoName);
+    }
+    let levels: Vec<&str> = path.split('/').collect();
+    if levels.iter().any(|l| *l == "." || *l == "..") {
+        return Err(DepartmentRule::DotLevel);
+    }
+    if levels.len() > MAX_DEPARTMENT_DEPTH {
+        return Err(DepartmentRule::TooDeep(MAX_DEPARTMENT_DEPTH));
+    }
+    if levels.iter().any(|l| l.chars().count() > MAX_DEPARTMENT_NAME) {
+        return Err(DepartmentRule::NameTooLong(MAX_DEPARTMENT_NAME));
+    }
+    Ok(path)
+}
+
 /// Department paths use `/`; `>` and `＞` and `\` are accepted as separators too.
 pub fn normalise_department(s: &str) -> String {
     s.split(['/', '>', '＞', '\\', '／'])
@@ -535,4 +573,27 @@ pub fn normalise_department(s: &str) -> String {
         .filter(|p| !p.is_empty())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn department_paths_are_checked() {
+        use crate::error::DepartmentRule::*;
+        assert_eq!(checked_department(" 销售中心 / 华东 ").as_deref(), Ok("销售中心/华东"));
+        assert_eq!(checked_department("///"), Err(NoName));
+        assert_eq!(checked_department("../../etc/passwd"), Err(DotLevel));
+        assert_eq!(
+            checked_department(&"a/".repeat(2000)),
+            Err(TooDeep(MAX_DEPARTMENT_DEPTH))
+        );
+        assert_eq!(
+            checked_department(&"部".repeat(65)),
+            Err(NameTooLong(MAX_DEPARTMENT_NAME))
+        );
+        assert!(checked_department(&"部".repeat(64)).is_ok());
+        assert!(checked_department(&["a"; MAX_DEPARTMENT_DEPTH].join("/")).is_ok());
+    }
 }
