@@ -368,3 +368,34 @@ async fn impossible_department_paths_are_refused_by_line() {
     assert!(db.store.employee_keys().await.unwrap().is_empty());
     assert!(db.store.departments().await.unwrap().is_empty());
 }
+
+/// Ids are compared as people read them: a zero-width space or full-width digits do not make a
+/// second employee, and an id too long to be one is refused where it stands.
+#[tokio::test]
+async fn look_alike_ids_are_one_id_and_overlong_ids_are_refused() {
+    let db = test_db().await;
+    let p = db.dir().join("roster.csv");
+    std::fs::write(&p, "工号,姓名,部门,入职日期\nE1002,甲,一部,2024-01-01\n").unwrap();
+    assert!(import_one(&db.store, &p, ImportKind::Roster, false).await.committed);
+    // The same person again, once with a zero-width space and once in full-width characters.
+    std::fs::write(&p, "工号,姓名,部门,入职日期\nE1002\u{200B},甲,二部,2024-01-01\n").unwrap();
+    assert!(import_one(&db.store, &p, ImportKind::Roster, false).await.committed);
+    let targets = db.dir().join("targets.csv");
+    std::fs::write(&targets, "工号,月份,目标金额\nＥ１００２,2024-03,100000\n").unwrap();
+    let r = import_one(&db.store, &targets, ImportKind::Target, false).await;
+    assert!(r.committed, "{:?}", r.issue_lines(Lang::En));
+    let keys = db.store.employee_keys().await.unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_eq!(keys[0].employee_no, "E1002");
+
+    let long = "E".repeat(100);
+    std::fs::write(&p, format!("工号,姓名,部门,入职日期\n{long},乙,一部,2024-01-01\n")).unwrap();
+    let r = import_one(&db.store, &p, ImportKind::Roster, false).await;
+    assert!(!r.committed);
+    let lines = r.issue_lines(Lang::Zh);
+    assert!(
+        lines[0].starts_with("roster.csv:2:1:") && lines[0].contains("超过 64 个字符"),
+        "{lines:?}"
+    );
+    assert_eq!(db.store.employee_keys().await.unwrap().len(), 1);
+}

@@ -29,6 +29,11 @@ pub enum Problem {
     },
     /// Not a regular file (a folder, a device, a pipe).
     NotAFile(String),
+    /// An id (employee number, CRM id, course id) longer than [`crate::records::MAX_ID_CHARS`].
+    IdTooLong {
+        field: String,
+        max: usize,
+    },
     /// A department path that cannot be a department: no name, a `.`/`..` level, too many levels
     /// or too long a name (limits in [`crate::records`]).
     BadDepartment {
@@ -136,6 +141,7 @@ impl Problem {
             | BadPeriod { field, .. }
             | BadValue { field, .. }
             | BadDepartment { field, .. }
+            | IdTooLong { field, .. }
             | UnknownOwner { field, .. }
             | UnknownEmployee { field, .. }
                 if field != header =>
@@ -199,6 +205,10 @@ impl Problem {
                     Lang::En => format!("{field} \"{shown}{more}\" {why}"),
                 }
             }
+            IdTooLong { field, max } => match lang {
+                Lang::Zh => format!("{field} 超过 {max} 个字符，不像是编号"),
+                Lang::En => format!("{field} is longer than {max} characters, which no id is"),
+            },
             NotAFile(what) => match lang {
                 Lang::Zh => format!("不是普通文件（{what}）"),
                 Lang::En => format!("not a regular file ({what})"),

@@ -41,7 +41,30 @@ impl<'a> Cells<'a> {
     }
 
     fn opt(&self, field: &str) -> Option<String> {
-        self.map.get(self.row, field).map(|c| c.into_owned())
+        let v = self.map.get(self.row, field)?;
+        Some(if ID_FIELDS.contains(&field) {
+            normalise_id(&v)
+        } else {
+            v.into_owned()
+        })
+    }
+
+    /// Refuses ids too long to be ids before anything is built from them.
+    fn check_ids(&self) -> Result<(), Issue> {
+        for field in ID_FIELDS {
+            if let Some(v) = self.map.get(self.row, field)
+                && v.chars().count() > MAX_ID_CHARS
+            {
+                return Err(self.issue(
+                    field,
+                    Problem::IdTooLong {
+                        field: field.to_string(),
+                        max: MAX_ID_CHARS,
+                    },
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn req(&self, field: &str) -> Result<String, Issue> {
@@ -127,6 +150,7 @@ pub fn parse_record(map: &ColumnMap, row: &RawRow, ctx: ParseContext) -> Result<
             },
         });
     }
+    c.check_ids()?;
     match map.kind {
         ImportKind::User => user(&c),
         ImportKind::Account => account(&c),
@@ -540,6 +564,38 @@ pub fn parse_role_family(s: &str) -> Option<String> {
     Some(v.to_string())
 }
 
+/// The fields that hold ids: employee numbers, CRM record ids, course ids.
+const ID_FIELDS: [&str; 12] = [
+    "Id",
+    "employee_no",
+    "OwnerId",
+    "course_id",
+    "WhoId",
+    "WhatId",
+    "ConvertedOpportunityId",
+    "reviewer_no",
+    "manager_no",
+    "crm_user_id",
+    "ManagerId",
+    "AccountId",
+];
+
+/// Longest id accepted, in characters (Salesforce ids have 18; employee numbers far fewer).
+pub const MAX_ID_CHARS: usize = 64;
+
+/// An id as compared and stored: NFKC (full-width `Ｅ１００２` is `E1002`) without invisible
+/// characters (zero-width spaces, joiners, BOMs, soft hyphens), which would otherwise make a second,
+/// look-alike employee or lead.
+pub fn normalise_id(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfkc()
+        .filter(|c| !matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}'))
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
 /// Most levels a department path may have: real organisations have fewer than ten, and every
 /// level is a row, a roll-up and a line on the team page.
 pub const MAX_DEPARTMENT_DEPTH: usize = 12;
@@ -577,6 +633,15 @@ pub fn normalise_department(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn ids_are_normalised_and_bounded() {
+        assert_eq!(normalise_id("E1002\u{200B}"), "E1002");
+        assert_eq!(normalise_id("\u{FEFF}Ｅ１００２ "), "E1002");
+        assert_eq!(normalise_id("00Q\u{00AD}1"), "00Q1");
+        assert_eq!(normalise_id("E1002"), "E1002");
+    }
+
     use super::*;
 
     #[test]
