@@ -9,7 +9,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use sha2::{Digest, Sha256};
 use uplift_domain::Lang;
 use uplift_domain::access::{Role, Scope};
-use uplift_store::{AuditQuery, AuditRow, Store, TokenRow, UserRow};
+use uplift_store::{AuditEntry, AuditQuery, AuditRow, Store, TokenRow, UserRow};
 
 use crate::AppError;
 
@@ -410,7 +410,8 @@ pub async fn revoke_token(store: &Store, id: i64, by: &str) -> Result<(), AppErr
     .await
 }
 
-/// Records who did or read what.
+/// Records who did or read what. Reads (`read.*`, `export.*`) are queued and written in batches
+/// so that a read never waits on the database's write lock; changes are written before returning.
 pub async fn audit(
     store: &Store,
     actor: &str,
@@ -421,8 +422,26 @@ pub async fn audit(
     ip: Option<&str>,
 ) -> Result<(), AppError> {
     let now = chrono::Utc::now().timestamp();
-    store.insert_audit(now, actor, role, action, target, detail, ip).await?;
+    if is_read(action) {
+        let entry = AuditEntry {
+            ts: now,
+            actor: actor.to_string(),
+            role: role.map(str::to_string),
+            action: action.to_string(),
+            target: target.map(str::to_string),
+            detail: detail.map(str::to_string),
+            ip: ip.map(str::to_string),
+        };
+        store.queue_audit(entry).await?;
+    } else {
+        store.insert_audit(now, actor, role, action, target, detail, ip).await?;
+    }
     Ok(())
+}
+
+/// Whether an audited action only read data (so its entry may be written a moment later).
+fn is_read(action: &str) -> bool {
+    action.starts_with("read.") || action.starts_with("export.")
 }
 
 /// Records an action of a principal.
@@ -435,6 +454,38 @@ pub async fn audit_by(
     ip: Option<&str>,
 ) -> Result<(), AppError> {
     audit(store, &p.actor, Some(p.role.as_str()), action, target, detail, ip).await
+}
+
+/// Refuses a department filter outside the caller's scope ([`AppError::Forbidden`]), the same on
+/// every list, page and analysis: the company scope may name any department; a director's scope
+/// the departments inside theirs; a scope of people (a manager's team, a rep) a department where
+/// at least one of those people works, in it or below it.
+pub async fn require_department(store: &Store, p: &Principal, department: &str) -> Result<(), AppError> {
+    let allowed = match &p.scope {
+        Scope::All => true,
+        Scope::Departments(_) => p.scope.covers_department(department),
+        Scope::Employees(_) => {
+            let (_, members_there) = store
+                .employee_records(&p.scope, Some(department), None, None, 1, 0)
+                .await?;
+            members_there > 0
+        }
+    };
+    p.require(allowed)
+}
+
+/// Refuses an owner filter naming an employee outside the caller's scope ([`AppError::Forbidden`]).
+/// A number that names nobody filters to nothing (an empty list), as a search would.
+pub async fn require_employee(store: &Store, p: &Principal, employee_no: &str) -> Result<(), AppError> {
+    let allowed = match &p.scope {
+        Scope::All => true,
+        Scope::Employees(_) => p.scope.contains(employee_no, None),
+        Scope::Departments(_) => {
+            store.employee_record(employee_no, &p.scope).await?.is_some()
+                || store.employee_record(employee_no, &Scope::All).await?.is_none()
+        }
+    };
+    p.require(allowed)
 }
 
 /// Every account, by user name (admins only).

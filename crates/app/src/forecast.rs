@@ -197,6 +197,19 @@ pub async fn forecast(store: &Store, scope: &Scope, q: &ForecastQuery) -> Result
     {
         return Err(AppError::NotFound(format!("{}: {d}", l.pick("部门", "department"))));
     }
+    // A department outside the caller's scope is refused before anything of it (its model-wide
+    // accuracy included) is computed.
+    // (The rule of `access::require_department`, on the roster already loaded.)
+    if let Some(d) = &q.department {
+        let allowed = match scope {
+            Scope::All => true,
+            Scope::Departments(_) => scope.covers_department(d),
+            Scope::Employees(_) => data.roster.iter().any(|r| in_scope(r, scope, Some(d))),
+        };
+        if !allowed {
+            return Err(AppError::Forbidden);
+        }
+    }
     // The current month (company time zone): what is already won, and the rest of the month
     // forecast from the deals still open today.
     let today = today(store).await?;

@@ -10,6 +10,7 @@ pub mod cadence;
 pub mod demo;
 pub mod effect;
 pub mod error;
+pub mod failpoint;
 pub mod features;
 pub mod forecast;
 pub mod health;

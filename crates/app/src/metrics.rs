@@ -48,9 +48,82 @@ pub async fn recompute_at(
         tracing::debug!(?loaded, with_cadence = ?t.elapsed(), months = chunk.len(), "metric inputs");
         let (rows, units) = compute_metric_table(&inputs);
         store.replace_metrics(chunk, &rows, &units).await?;
+        crate::failpoint::hit(crate::failpoint::RECOMPUTE_AFTER_FIRST_CHUNK);
     }
     store.clear_pending_months(&pending).await?;
     Ok(months)
+}
+
+/// Whether metric months wait for a recompute (an import committed and its recompute is running,
+/// or stopped half-way): pages say so until [`keep_metrics_current`] or the import finishes.
+pub async fn recompute_pending(store: &Store) -> Result<bool, AppError> {
+    Ok(store.pending_months().await? != AffectedMonths::None)
+}
+
+/// How often the server looks for months left pending, and how long a pending set must stay
+/// unchanged before it is taken for abandoned (by a crashed import) and recomputed here.
+#[derive(Debug, Clone, Copy)]
+pub struct RepairTiming {
+    pub check_every: std::time::Duration,
+    pub abandoned_after: std::time::Duration,
+}
+
+impl Default for RepairTiming {
+    /// Repaired within a minute: a set unchanged for 45 s, looked at every 5 s.
+    fn default() -> Self {
+        RepairTiming {
+            check_every: std::time::Duration::from_secs(5),
+            abandoned_after: std::time::Duration::from_secs(45),
+        }
+    }
+}
+
+/// Keeps the metric table current while the server runs: at start-up every pending month is
+/// recomputed at once (no import of this process can be running), later a pending set that stays
+/// unchanged for [`RepairTiming::abandoned_after`] — an import killed between its commit and its
+/// recompute, whichever process ran it — is recomputed. An import's own recompute normally clears
+/// its months first; if both run, they compute the same rows and the second changes nothing.
+pub async fn keep_metrics_current(store: Store, timing: RepairTiming, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut seen: Option<(AffectedMonths, std::time::Instant)> = None;
+    let mut starting = true;
+    loop {
+        match store.pending_months().await {
+            Ok(AffectedMonths::None) => seen = None,
+            Ok(pending) => {
+                let abandoned = starting
+                    || seen
+                        .as_ref()
+                        .is_some_and(|(s, since)| *s == pending && since.elapsed() >= timing.abandoned_after);
+                if abandoned {
+                    tracing::info!(months = %pending.encode(), "recomputing metric months left pending");
+                    // A stop abandons the recompute: its transaction rolls back, the months stay pending.
+                    // A crashed import may have stopped before relinking CRM users to employees too.
+                    let done = tokio::select! {
+                        r = relink_and_recompute(&store) => r,
+                        _ = stop.changed() => return,
+                    };
+                    match done {
+                        Ok(months) => tracing::info!(count = months.len(), "pending metric months recomputed"),
+                        Err(e) => tracing::warn!(error = %e.render(Lang::En), "pending metric months not recomputed"),
+                    }
+                    seen = None;
+                } else if seen.as_ref().is_none_or(|(s, _)| *s != pending) {
+                    seen = Some((pending, std::time::Instant::now()));
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read pending metric months"),
+        }
+        starting = false;
+        tokio::select! {
+            _ = tokio::time::sleep(timing.check_every) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn relink_and_recompute(store: &Store) -> Result<Vec<i32>, AppError> {
+    crate::identity::relink(store).await?;
+    recompute(store, &AffectedMonths::None).await
 }
 
 /// The value of one metric in an employee row, as a number (money in yuan).
@@ -192,8 +265,8 @@ pub struct MetricLine {
 const METRIC_READ_TARGET: &str = "api/v1/metrics";
 
 /// One page of the metric table limited to the caller's scope, and the rows matching over all
-/// pages. A department outside the scope, or department rows for a scope of people (a manager's
-/// team, a rep), is [`AppError::Forbidden`]. Appraisal scores — also a department's average, which
+/// pages. A department or employee filter outside the scope, or department rows for a scope of
+/// people (a manager's team, a rep), is [`AppError::Forbidden`]. Appraisal scores — also a department's average, which
 /// can be one person's score — are left out unless the role may read appraisals or the row is the
 /// caller's own; a page that shows any is audited (`read.appraisal`).
 pub async fn metric_rows(
@@ -203,11 +276,11 @@ pub async fn metric_rows(
     ip: Option<&str>,
 ) -> Result<(Vec<MetricLine>, i64), AppError> {
     let people_scope = matches!(p.scope, Scope::Employees(_));
-    if let Some(d) = &q.department
-        && !p.scope.covers_department(d)
-        && !people_scope
-    {
-        return Err(AppError::Forbidden);
+    if let Some(d) = &q.department {
+        crate::access::require_department(store, p, d).await?;
+    }
+    if let Some(no) = &q.employee_no {
+        crate::access::require_employee(store, p, no).await?;
     }
     let filter = MetricFilter {
         from: q.from,

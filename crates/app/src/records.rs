@@ -2,7 +2,7 @@
 //! The three lists share one path: the same owner check, the same filter, the same paging.
 
 use uplift_domain::Month;
-use uplift_domain::access::Scope;
+
 use uplift_store::{FollowupRecord, LeadRecord, OpportunityRecord, RecordFilter, Store};
 
 use crate::AppError;
@@ -24,19 +24,18 @@ pub struct RecordQuery {
     pub offset: i64,
 }
 
-/// Checks the owner a caller filters records by. A scope of people (a manager's team, a rep) may
-/// not name anyone outside it: [`AppError::Forbidden`]. The company and department scopes may name
-/// anyone; the list of someone outside a director's departments is empty.
-pub fn check_owner(p: &Principal, employee_no: Option<&str>) -> Result<(), AppError> {
+/// Checks the owner a caller filters records by: someone outside the caller's scope is
+/// [`AppError::Forbidden`] for every scope (see [`crate::access::require_employee`]).
+pub async fn check_owner(store: &Store, p: &Principal, employee_no: Option<&str>) -> Result<(), AppError> {
     match employee_no {
-        Some(no) if !p.scope.contains(no, None) && matches!(p.scope, Scope::Employees(_)) => Err(AppError::Forbidden),
-        _ => Ok(()),
+        Some(no) => crate::access::require_employee(store, p, no).await,
+        None => Ok(()),
     }
 }
 
 /// The store filter of a query, once the caller may use it.
-fn filter(p: &Principal, q: &RecordQuery) -> Result<RecordFilter, AppError> {
-    check_owner(p, q.employee_no.as_deref())?;
+async fn filter(store: &Store, p: &Principal, q: &RecordQuery) -> Result<RecordFilter, AppError> {
+    check_owner(store, p, q.employee_no.as_deref()).await?;
     Ok(RecordFilter {
         employee_no: q.employee_no.clone(),
         from_month: q.from.map(|m| m.to_key()),
@@ -50,7 +49,7 @@ fn filter(p: &Principal, q: &RecordQuery) -> Result<RecordFilter, AppError> {
 
 /// One page of the leads owned by people in the caller's scope, and how many match in all.
 pub async fn leads(store: &Store, p: &Principal, q: &RecordQuery) -> Result<(Vec<LeadRecord>, i64), AppError> {
-    Ok(store.lead_records(&p.scope, &filter(p, q)?).await?)
+    Ok(store.lead_records(&p.scope, &filter(store, p, q).await?).await?)
 }
 
 /// One page of the opportunities owned by people in the caller's scope, and how many match in all.
@@ -59,38 +58,11 @@ pub async fn opportunities(
     p: &Principal,
     q: &RecordQuery,
 ) -> Result<(Vec<OpportunityRecord>, i64), AppError> {
-    Ok(store.opportunity_records(&p.scope, &filter(p, q)?).await?)
+    Ok(store.opportunity_records(&p.scope, &filter(store, p, q).await?).await?)
 }
 
 /// One page of the follow-ups (tasks and events) of people in the caller's scope, and how many
 /// match in all.
 pub async fn followups(store: &Store, p: &Principal, q: &RecordQuery) -> Result<(Vec<FollowupRecord>, i64), AppError> {
-    Ok(store.followup_records(&p.scope, &filter(p, q)?).await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use uplift_domain::access::Role;
-
-    fn principal(role: Role, scope: Scope) -> Principal {
-        Principal {
-            actor: "t".into(),
-            role,
-            employee_no: None,
-            scope,
-        }
-    }
-
-    #[test]
-    fn only_people_scopes_are_refused_an_owner_outside_them() {
-        let team = principal(Role::Manager, Scope::Employees(vec!["E1".into(), "E2".into()]));
-        assert!(check_owner(&team, Some("E2")).is_ok());
-        assert!(matches!(check_owner(&team, Some("E3")), Err(AppError::Forbidden)));
-        assert!(check_owner(&team, None).is_ok());
-        // A director naming someone outside their departments gets an empty list, not 403.
-        let director = principal(Role::Director, Scope::Departments(vec!["销售中心".into()]));
-        assert!(check_owner(&director, Some("E3")).is_ok());
-        assert!(check_owner(&principal(Role::Admin, Scope::All), Some("E3")).is_ok());
-    }
+    Ok(store.followup_records(&p.scope, &filter(store, p, q).await?).await?)
 }

@@ -2,7 +2,7 @@
 //! parse a request, call one function here and render what it returns.
 
 use uplift_domain::Month;
-use uplift_domain::access::{Role, Scope, path_within};
+use uplift_domain::access::{Role, Scope};
 use uplift_domain::metric_data::{Department, EmployeeMonthMetrics};
 use uplift_store::{
     AppraisalRecord, EmployeeMetricRow, EmployeeRecord, FollowupRecord, LeaderboardLine, MetricFilter,
@@ -102,10 +102,8 @@ pub struct TeamView {
 }
 
 pub async fn team(store: &Store, p: &Principal, month: Month, department: Option<&str>) -> Result<TeamView, AppError> {
-    if let (Some(d), Scope::Departments(paths)) = (department, &p.scope)
-        && !paths.iter().any(|s| path_within(d, s))
-    {
-        return Err(AppError::Forbidden);
+    if let Some(d) = department {
+        crate::access::require_department(store, p, d).await?;
     }
     let f = MetricFilter {
         from: Some(month),

@@ -7,6 +7,7 @@ mod demo;
 mod golden;
 mod mapping;
 mod notify;
+mod repair;
 mod routing;
 mod scoped_reads;
 mod store_contract;

@@ -98,24 +98,33 @@ async fn reads_are_scoped_refused_and_audited_by_role() {
         mine.iter()
             .all(|r| r.department.as_deref().is_some_and(|d| d.starts_with("销售中心/")))
     );
-    // A department outside the scope: refused to a director; a manager's team is only limited.
+    // A department outside the scope is refused to every scope (issue 16, finding 10), a department
+    // where the manager's people work is not.
     let outside = MetricQuery {
         department: Some("客户成功部".into()),
         ..month_query(Level::Employee)
     };
-    assert!(matches!(
-        metric_rows(store, &director, &outside, None).await,
-        Err(AppError::Forbidden)
-    ));
-    let (rows, _) = metric_rows(store, &manager, &outside, None).await.unwrap();
-    assert!(rows.is_empty());
+    for who in [&director, &manager, &rep] {
+        assert!(matches!(
+            metric_rows(store, who, &outside, None).await,
+            Err(AppError::Forbidden)
+        ));
+    }
+    let rep_department = views::employee(store, &rep, &rep_no).await.unwrap().department.unwrap();
+    let theirs = MetricQuery {
+        department: Some(rep_department.clone()),
+        ..month_query(Level::Employee)
+    };
+    let (rows, _) = metric_rows(store, &manager, &theirs, None).await.unwrap();
+    assert!(!rows.is_empty());
     // Department rows are refused to a scope of people.
     assert!(matches!(
         metric_rows(store, &manager, &month_query(Level::Department), None).await,
         Err(AppError::Forbidden)
     ));
 
-    // CRM records: naming someone outside is refused to a team, empty for a director.
+    // CRM records: naming someone outside is refused to a team and to a director alike; a number
+    // that names nobody gives an empty list.
     let outsider = views::employees(
         store,
         &admin,
@@ -136,7 +145,22 @@ async fn reads_are_scoped_refused_and_audited_by_role() {
         ..Default::default()
     };
     assert!(matches!(leads(store, &manager, &q).await, Err(AppError::Forbidden)));
-    assert_eq!(leads(store, &director, &q).await.unwrap(), (Vec::new(), 0));
+    assert!(matches!(leads(store, &director, &q).await, Err(AppError::Forbidden)));
+    let nobody = RecordQuery {
+        employee_no: Some("NOBODY-1".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(leads(store, &director, &nobody).await.unwrap(), (Vec::new(), 0));
+    // The metric table's owner filter follows the same rule.
+    let someone_outside = MetricQuery {
+        employee_no: q.employee_no.clone(),
+        ..month_query(Level::Employee)
+    };
+    assert!(matches!(
+        metric_rows(store, &director, &someone_outside, None).await,
+        Err(AppError::Forbidden)
+    ));
     let (own, total) = leads(
         store,
         &rep,

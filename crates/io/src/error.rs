@@ -41,6 +41,21 @@ pub enum Problem {
         value: String,
         rule: DepartmentRule,
     },
+    /// An XLSX workbook that would inflate beyond [`crate::source::ReadLimits`] (a zip bomb, or a
+    /// workbook too big to read at once).
+    XlsxTooLarge {
+        inflated_mb: u64,
+        limit_mb: u64,
+        ratio: u64,
+    },
+    /// More data rows in one XLSX sheet than [`crate::source::ReadLimits::max_rows`].
+    TooManyRows {
+        max: u64,
+    },
+    /// One cell longer than [`crate::source::ReadLimits::max_cell_chars`].
+    CellTooLong {
+        max: usize,
+    },
     /// An XLSX (zip) file given where CSV was expected by its name, or another binary format.
     WrongFormat(String),
     /// The XLSX workbook has no sheet by that name, or no sheet at all.
@@ -208,6 +223,26 @@ impl Problem {
             IdTooLong { field, max } => match lang {
                 Lang::Zh => format!("{field} 超过 {max} 个字符，不像是编号"),
                 Lang::En => format!("{field} is longer than {max} characters, which no id is"),
+            },
+            XlsxTooLarge {
+                inflated_mb,
+                limit_mb,
+                ratio,
+            } => match lang {
+                Lang::Zh => format!(
+                    "工作簿解压后有 {inflated_mb} MB，超过上限（{limit_mb} MB，或文件本身大小的 {ratio} 倍）；这可能是一个压缩炸弹。真实的大文件请拆分，或另存为 CSV 后导入；管理员可用 uplift config limit 调整上限"
+                ),
+                Lang::En => format!(
+                    "the workbook inflates to {inflated_mb} MB, over the limit ({limit_mb} MB, or {ratio} times the file's own size); it may be a zip bomb. Split a genuinely large file, or save it as CSV and import that; an admin can raise the limit with uplift config limit"
+                ),
+            },
+            TooManyRows { max } => match lang {
+                Lang::Zh => format!("工作表超过 {max} 行数据，请拆分后分批导入"),
+                Lang::En => format!("the sheet has more than {max} data rows; split it and import the parts"),
+            },
+            CellTooLong { max } => match lang {
+                Lang::Zh => format!("单元格超过 {max} 个字符"),
+                Lang::En => format!("the cell is longer than {max} characters"),
             },
             NotAFile(what) => match lang {
                 Lang::Zh => format!("不是普通文件（{what}）"),

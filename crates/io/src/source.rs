@@ -1,6 +1,6 @@
 //! Reading a CSV or XLSX file into a header and rows of text cells.
 
-use calamine::{Data, Reader};
+use calamine::{DataRef, Reader};
 use csv::StringRecord;
 use std::path::Path;
 
@@ -20,6 +20,7 @@ pub struct RawRow {
     pub cells: StringRecord,
 }
 
+#[derive(Debug)]
 enum Body {
     /// UTF-8 CSV text, header included.
     Csv(String),
@@ -28,21 +29,59 @@ enum Body {
 }
 
 /// A file opened for import: its display name, header cells and rows.
+#[derive(Debug)]
 pub struct SourceFile {
     /// The file name shown in errors (`Lead.csv`).
     pub name: String,
     pub headers: Vec<String>,
     pub encoding: Encoding,
     body: Body,
+    /// A CSV cell longer than this is a located problem, as an XLSX cell is when it is read.
+    max_cell_chars: usize,
 }
 
 const XLSX_MAGIC: &[u8] = b"PK\x03\x04";
+/// Below this many inflated bytes an XLSX is never refused for its compression ratio (a nearly
+/// empty workbook compresses far better than a full one).
+const XLSX_RATIO_FLOOR: u64 = 16 << 20;
+
+/// How much a file may hold before it is refused, so that one upload cannot take the server's
+/// memory. The defaults suit files of a few million rows; `uplift settings` raises them
+/// (docs/operations.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// All parts of an XLSX workbook together, inflated.
+    pub max_xlsx_inflated_bytes: u64,
+    /// How many times its own size an XLSX may inflate to (above 16 MiB): honest workbooks stay
+    /// well under 100×, zip bombs reach 1,000×.
+    pub max_xlsx_ratio: u64,
+    /// Data rows of one XLSX sheet.
+    pub max_rows: u64,
+    /// Characters of one cell, CSV or XLSX (Excel's own limit is 32,767).
+    pub max_cell_chars: usize,
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits {
+            max_xlsx_inflated_bytes: 1 << 30,
+            max_xlsx_ratio: 200,
+            max_rows: 5_000_000,
+            max_cell_chars: 32_767,
+        }
+    }
+}
 const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0];
 
 impl SourceFile {
     /// Opens a CSV (by any extension but `.xlsx`/`.xlsm`) or XLSX file. `sheet` picks an XLSX sheet
     /// by name, else the first.
     pub fn open(path: &Path, sheet: Option<&str>) -> Result<SourceFile, Issue> {
+        Self::open_with(path, sheet, &ReadLimits::default())
+    }
+
+    /// [`SourceFile::open`] within `limits`.
+    pub fn open_with(path: &Path, sheet: Option<&str>, limits: &ReadLimits) -> Result<SourceFile, Issue> {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -63,9 +102,11 @@ impl SourceFile {
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
         if ext == "xlsx" || ext == "xlsm" || bytes.starts_with(XLSX_MAGIC) {
-            return Self::from_xlsx(name, bytes, sheet);
+            return Self::from_xlsx(name, bytes, sheet, limits);
         }
-        Self::from_csv_bytes(name, bytes)
+        let mut file = Self::from_csv_bytes(name, bytes)?;
+        file.max_cell_chars = limits.max_cell_chars;
+        Ok(file)
     }
 
     /// Reads CSV bytes, detecting UTF-8 (with or without BOM) or GBK/GB18030.
@@ -100,12 +141,14 @@ impl SourceFile {
             headers,
             encoding,
             body: Body::Csv(text),
+            max_cell_chars: ReadLimits::default().max_cell_chars,
         })
     }
 
-    fn from_xlsx(name: String, bytes: Vec<u8>, sheet: Option<&str>) -> Result<SourceFile, Issue> {
+    fn from_xlsx(name: String, bytes: Vec<u8>, sheet: Option<&str>, limits: &ReadLimits) -> Result<SourceFile, Issue> {
+        check_inflated_size(&name, &bytes, limits)?;
         let cursor = std::io::Cursor::new(bytes);
-        let mut wb = calamine::open_workbook_auto_from_rs(cursor).map_err(|e| {
+        let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(cursor).map_err(|e| {
             Issue::file(
                 &name,
                 Problem::WrongFormat(format!("not a readable XLSX workbook ({e})")),
@@ -122,34 +165,76 @@ impl SourceFile {
         if !wb.sheet_names().contains(&sheet_name) {
             return Err(Issue::file(&name, Problem::NoSuchSheet(sheet_name)));
         }
-        let range = wb
-            .worksheet_range(&sheet_name)
-            .map_err(|e| Issue::file(&name, Problem::Unreadable(e.to_string())))?;
-        let first_row = range.start().map(|(r, _)| r as u64).unwrap_or(0);
-        let mut rows = range.rows().enumerate().map(|(i, r)| {
-            let mut rec = StringRecord::new();
-            for c in r {
-                rec.push_field(&cell_text(c));
+        let unreadable = |e: calamine::XlsxError| Issue::file(&name, Problem::Unreadable(e.to_string()));
+        // Cells are streamed rather than read as one dense range: a sheet with one cell in A1 and
+        // one in XFD1048576 would otherwise allocate seventeen billion cells.
+        let mut cells = wb.worksheet_cells_reader(&sheet_name).map_err(unreadable)?;
+        let mut rows: std::collections::BTreeMap<u32, Vec<(u32, String)>> = Default::default();
+        while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+            let (row, col) = cell.get_position();
+            let text = data_ref_text(cell.get_value());
+            if text.is_empty() {
+                continue;
             }
-            RawRow {
-                line: first_row + i as u64 + 1,
-                cells: rec,
+            let line = u64::from(row) + 1;
+            if text.chars().count() > limits.max_cell_chars {
+                return Err(Issue {
+                    file: name.clone(),
+                    line: Some(line),
+                    column: Some(col as usize + 1),
+                    problem: Problem::CellTooLong {
+                        max: limits.max_cell_chars,
+                    },
+                });
             }
-        });
-        let header = loop {
-            match rows.next() {
-                None => return Err(Issue::file(&name, Problem::EmptyFile)),
-                Some(r) if r.cells.iter().all(|c| c.trim().is_empty()) => continue,
-                Some(r) => break r,
+            // The header and `max_rows` data rows.
+            if !rows.contains_key(&row) && rows.len() as u64 > limits.max_rows {
+                return Err(Issue::file(&name, Problem::TooManyRows { max: limits.max_rows }));
             }
+            rows.entry(row).or_default().push((col, text));
+        }
+        let mut rows = rows.into_iter();
+        let Some((_, header_cells)) = rows.next() else {
+            return Err(Issue::file(&name, Problem::EmptyFile));
         };
-        let headers: Vec<String> = header.cells.iter().map(|h| h.trim().to_string()).collect();
-        let body: Vec<RawRow> = rows.collect();
+        // The sheet columns that become fields: from the header's first column to its last, or,
+        // when the header is sparse (a name in A1 and one in XFD1), only its named columns, so
+        // that every data row does not become sixteen thousand empty cells.
+        let named: Vec<u32> = header_cells.iter().map(|(c, _)| *c).collect();
+        let (first, last) = (
+            named.iter().min().copied().unwrap_or(0),
+            named.iter().max().copied().unwrap_or(0),
+        );
+        let columns: Vec<u32> = if (last - first) as usize + 1 > 2 * named.len() + 64 {
+            let mut named = named;
+            named.sort_unstable();
+            named
+        } else {
+            (first..=last).collect()
+        };
+        let dense = |cells: Vec<(u32, String)>| {
+            // Cells outside those columns name no field.
+            let mut out = vec![String::new(); columns.len()];
+            for (c, text) in cells {
+                if let Ok(i) = columns.binary_search(&c) {
+                    out[i] = text;
+                }
+            }
+            StringRecord::from(out)
+        };
+        let headers: Vec<String> = dense(header_cells).iter().map(|h| h.trim().to_string()).collect();
+        let body: Vec<RawRow> = rows
+            .map(|(row, cells)| RawRow {
+                line: u64::from(row) + 1,
+                cells: dense(cells),
+            })
+            .collect();
         Ok(SourceFile {
             name,
             headers,
             encoding: Encoding::Utf8,
             body: Body::Rows(body),
+            max_cell_chars: limits.max_cell_chars,
         })
     }
 
@@ -169,6 +254,7 @@ impl SourceFile {
                 name: &self.name,
                 done: false,
                 text: text.as_bytes(),
+                max_cell_chars: self.max_cell_chars,
             },
         }
     }
@@ -271,27 +357,59 @@ fn other_cjk_encoding(bytes: &[u8]) -> Option<&'static str> {
 }
 
 /// Text of an XLSX cell: whole numbers without `.0`, dates as ISO.
-fn cell_text(c: &Data) -> String {
+fn data_ref_text(c: &DataRef<'_>) -> String {
     match c {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) => {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => s.to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => {
             if f.fract() == 0.0 && f.abs() < 1e15 {
                 format!("{}", *f as i64)
             } else {
                 format!("{f}")
             }
         }
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(dt) => match dt.as_datetime() {
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(dt) => match dt.as_datetime() {
             Some(n) if n.time() == chrono::NaiveTime::MIN => n.date().format("%Y-%m-%d").to_string(),
             Some(n) => n.format("%Y-%m-%dT%H:%M:%S").to_string(),
             None => dt.as_f64().to_string(),
         },
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => format!("#{e:?}"),
     }
+}
+
+/// Refuses a workbook whose parts would inflate beyond the limits, before anything is inflated:
+/// the zip's central directory declares each part's size, and the zip reader fails a part that
+/// grows past its declared size, so the declared sizes bound what reading can allocate.
+fn check_inflated_size(name: &str, bytes: &[u8], limits: &ReadLimits) -> Result<(), Issue> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
+        Issue::file(
+            name,
+            Problem::WrongFormat(format!("not a readable XLSX workbook ({e})")),
+        )
+    })?;
+    let mut inflated = 0u64;
+    for i in 0..zip.len() {
+        let part = zip
+            .by_index_raw(i)
+            .map_err(|e| Issue::file(name, Problem::Unreadable(e.to_string())))?;
+        inflated = inflated.saturating_add(part.size());
+    }
+    let by_ratio = inflated > XLSX_RATIO_FLOOR && inflated / (bytes.len() as u64).max(1) > limits.max_xlsx_ratio;
+    if inflated > limits.max_xlsx_inflated_bytes || by_ratio {
+        return Err(Issue::file(
+            name,
+            Problem::XlsxTooLarge {
+                inflated_mb: inflated.div_ceil(1 << 20),
+                limit_mb: limits.max_xlsx_inflated_bytes >> 20,
+                ratio: limits.max_xlsx_ratio,
+            },
+        ));
+    }
+    Ok(())
 }
 
 /// Iterator over a file's data rows; see [`SourceFile::rows`].
@@ -303,6 +421,7 @@ pub enum RowIter<'a> {
         name: &'a str,
         done: bool,
         text: &'a [u8],
+        max_cell_chars: usize,
     },
 }
 
@@ -318,6 +437,7 @@ impl Iterator for RowIter<'_> {
                 name,
                 done,
                 text,
+                max_cell_chars,
             } => loop {
                 if *done {
                     return None;
@@ -345,6 +465,19 @@ impl Iterator for RowIter<'_> {
                     continue;
                 }
                 let line = cells.position().map(|p| true_line(text, p)).unwrap_or(0);
+                // A byte length within the limit is within it in characters too.
+                if let Some(at) = cells
+                    .iter()
+                    .position(|c| c.len() > *max_cell_chars && c.chars().count() > *max_cell_chars)
+                {
+                    *done = true;
+                    return Some(Err(Issue {
+                        file: name.to_string(),
+                        line: Some(line),
+                        column: Some(at + 1),
+                        problem: Problem::CellTooLong { max: *max_cell_chars },
+                    }));
+                }
                 return Some(Ok(RawRow { line, cells }));
             },
         }
@@ -393,5 +526,69 @@ mod tests {
             decode(b"Id,Name\n1,a\n2,b\0\n".to_vec()),
             Err(Problem::NulByte { line: 3 })
         );
+    }
+
+    fn workbook(cells: &[(u32, u16, &str)]) -> tempfile::NamedTempFile {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (r, c, v) in cells {
+            sheet.write_string(*r, *c, *v).unwrap();
+        }
+        let file = tempfile::Builder::new().suffix(".xlsx").tempfile().unwrap();
+        std::fs::write(file.path(), book.save_to_buffer().unwrap()).unwrap();
+        file
+    }
+
+    #[test]
+    fn xlsx_rows_and_cells_are_bounded_by_the_limits() {
+        let limits = ReadLimits {
+            max_rows: 2,
+            max_cell_chars: 5,
+            ..ReadLimits::default()
+        };
+        let two = workbook(&[(0, 0, "Id"), (1, 0, "a"), (2, 0, "b")]);
+        let f = SourceFile::open_with(two.path(), None, &limits).unwrap();
+        assert_eq!(f.rows().count(), 2);
+        let three = workbook(&[(0, 0, "Id"), (1, 0, "a"), (2, 0, "b"), (3, 0, "c")]);
+        let e = SourceFile::open_with(three.path(), None, &limits).unwrap_err();
+        assert_eq!(e.problem, Problem::TooManyRows { max: 2 });
+        let long = workbook(&[(0, 0, "Id"), (0, 1, "Name"), (4, 1, "abcdef")]);
+        let e = SourceFile::open_with(long.path(), None, &limits).unwrap_err();
+        assert_eq!((e.line, e.column), (Some(5), Some(2)));
+        assert_eq!(e.problem, Problem::CellTooLong { max: 5 });
+        let csv = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+        std::fs::write(csv.path(), "Id,Name\n1,一二三四五\n2,一二三四五六\n").unwrap();
+        let f = SourceFile::open_with(csv.path(), None, &limits).unwrap();
+        let rows: Vec<_> = f.rows().collect();
+        assert!(rows[0].is_ok());
+        let e = rows[1].clone().unwrap_err();
+        assert_eq!(
+            (e.line, e.column, e.problem),
+            (Some(3), Some(2), Problem::CellTooLong { max: 5 })
+        );
+    }
+
+    #[test]
+    fn a_sparse_xlsx_header_keeps_its_named_columns_only() {
+        // Names in A1, B1 and XFD1: the 16,384-column span is not materialised per row.
+        let f = workbook(&[
+            (0, 0, "Id"),
+            (0, 1, "Name"),
+            (0, 16_383, "Far"),
+            (1, 0, "7"),
+            (1, 16_383, "x"),
+            (2, 1, "b"),
+        ]);
+        let f = SourceFile::open_with(f.path(), None, &ReadLimits::default()).unwrap();
+        assert_eq!(f.headers, ["Id", "Name", "Far"]);
+        let rows: Vec<Vec<String>> = f
+            .rows()
+            .map(|r| r.unwrap().cells.iter().map(String::from).collect())
+            .collect();
+        assert_eq!(rows, [vec!["7", "", "x"], vec!["", "b", ""]]);
+        // A contiguous header keeps its gaps as columns, so column numbers match the sheet's.
+        let f = workbook(&[(0, 0, "Id"), (0, 2, "Name"), (1, 2, "b")]);
+        let f = SourceFile::open_with(f.path(), None, &ReadLimits::default()).unwrap();
+        assert_eq!(f.headers, ["Id", "", "Name"]);
     }
 }

@@ -1,5 +1,6 @@
 //! The `uplift` binary, run as a user would. Uses `TEST_DATABASE_URL` (PostgreSQL) when set.
 
+mod crash;
 mod repository;
 
 use std::path::Path;
@@ -625,4 +626,67 @@ async fn odd_files_are_refused_by_what_they_are_and_nothing_is_written() {
         db.store.employee_keys().await.unwrap().is_empty(),
         "nothing was written"
     );
+}
+
+/// Workbooks built to exhaust memory are refused, or read in bounded memory, and nothing is
+/// written for a refused one: a zip bomb (issue 16, finding 4) by its inflated size before it is
+/// inflated, and a sheet whose one far cell (XFD1048576) would make a dense range of seventeen
+/// billion cells. The limit is a setting an admin can lower or raise.
+#[tokio::test]
+async fn hostile_workbooks_are_refused_or_read_in_bounded_memory() {
+    let db = test_db().await;
+    let dir = db.dir();
+    let bomb = uplift_testkit::hostile::xlsx_bomb(40);
+    assert!(bomb.len() < 200_000, "the bomb is small on disk: {}", bomb.len());
+    std::fs::write(dir.join("bomb.xlsx"), &bomb).unwrap();
+    let out = uplift(
+        dir,
+        &db.url,
+        &["import", "roster", dir.join("bomb.xlsx").to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    let all = text(&out.stdout) + &text(&out.stderr);
+    assert!(
+        all.contains("工作簿解压后有 41 MB") && all.contains("压缩炸弹"),
+        "{all}"
+    );
+
+    std::fs::write(dir.join("sparse.xlsx"), uplift_testkit::hostile::sparse_roster_xlsx()).unwrap();
+    let out = uplift(
+        dir,
+        &db.url,
+        &["import", "roster", dir.join("sparse.xlsx").to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(db.store.employee_keys().await.unwrap().len(), 1);
+
+    // Lowered below an honest 2 MB workbook's size, the limit refuses it, naming the limit.
+    let out = uplift(dir, &db.url, &["config", "limit", "xlsx_inflated_mb", "1"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let honest = uplift_testkit::hostile::xlsx_bomb(2);
+    std::fs::write(dir.join("honest.xlsx"), &honest).unwrap();
+    let out = uplift(
+        dir,
+        &db.url,
+        &["import", "roster", dir.join("honest.xlsx").to_str().unwrap()],
+    );
+    let all = text(&out.stdout) + &text(&out.stderr);
+    assert!(!out.status.success() && all.contains("上限（1 MB"), "{all}");
+    let out = uplift(dir, &db.url, &["config", "limit", "xlsx_inflated_mb"]);
+    assert!(
+        text(&out.stdout).split_whitespace().nth(1) == Some("1"),
+        "{}",
+        text(&out.stdout)
+    );
+    let changes = db
+        .store
+        .audit(&uplift_store::AuditQuery {
+            action: Some("settings.limit".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].detail.as_deref(), Some("xlsx_inflated_mb=1"));
 }

@@ -274,8 +274,9 @@ impl Store {
         Ok(())
     }
 
-    /// Newest first.
+    /// Newest first, queued entries included.
     pub async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditRow>, StoreError> {
+        self.flush_audit().await;
         let sql = "SELECT id, ts, actor, role, action, target, detail, ip FROM audit_log \
             WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR action = $2 OR substr(action, 1, length($2) + 1) = $2 || '.') \
               AND ($3 IS NULL OR target = $3) \

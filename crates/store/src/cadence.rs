@@ -1,6 +1,7 @@
 //! What the follow-up cadence reads: leads and opportunities with their owners and last
 //! follow-ups, and the follow-ups of a set of months with the record they name.
 
+use crate::conn::BeginWrite;
 use sqlx::{AssertSqlSafe, FromRow};
 
 use uplift_domain::metric_data::CadenceDays;
@@ -313,8 +314,8 @@ impl Store {
              WHERE month IN ({list})"
         );
         let mut tx = match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-            Pool::Pg(p) => Tx::Pg(p.begin().await?),
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_write().await?),
+            Pool::Pg(p) => Tx::Pg(p.begin_write().await?),
         };
         on_tx_impl!(&mut tx, |c| {
             sqlx::query(AssertSqlSafe(reset)).execute(&mut *c).await?;

@@ -29,6 +29,36 @@ pub(crate) enum Pool {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) pool: Pool,
+    pub(crate) audit_queue: crate::audit_queue::AuditQueue,
+}
+
+/// Starts a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken
+/// at the start, waiting (busy timeout) for another writer, instead of upgrading a read snapshot on
+/// the first write — which fails at once with `SQLITE_BUSY_SNAPSHOT` (517) whenever anyone else
+/// committed meanwhile, however long the busy timeout.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error>> + Send {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error>> + Send {
+        self.begin()
+    }
 }
 
 /// Runs the same block against whichever pool (or transaction) is in use. The block is compiled
@@ -54,7 +84,10 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
-            Store { pool: Pool::Pg(pool) }
+            Store {
+                pool: Pool::Pg(pool),
+                audit_queue: Default::default(),
+            }
         } else {
             let opts = if url.starts_with("sqlite:") {
                 SqliteConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.into()))?
@@ -80,6 +113,7 @@ impl Store {
                 .await?;
             Store {
                 pool: Pool::Sqlite(pool),
+                audit_queue: Default::default(),
             }
         };
         store.migrate().await?;
@@ -102,8 +136,9 @@ impl Store {
         }
     }
 
-    /// Closes all connections (checkpointing SQLite's WAL).
+    /// Writes queued audit entries, then closes all connections (checkpointing SQLite's WAL).
     pub async fn close(&self) {
+        self.flush_audit().await;
         on_pool!(self, |p| p.close().await)
     }
 

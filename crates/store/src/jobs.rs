@@ -2,6 +2,7 @@
 //! single UPDATE … RETURNING with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so several server
 //! processes never run the same job or send the same message twice.
 
+use crate::conn::BeginWrite;
 use sqlx::FromRow;
 
 use crate::StoreError;
@@ -151,7 +152,7 @@ impl Store {
         let sql = "INSERT INTO notifications (recipient, channel, kind, title, body, link, dedupe_key, created_ts, status, \
             next_attempt_ts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (dedupe_key) DO NOTHING";
         let n = on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let mut n = 0usize;
             for x in notes {
                 let inbox = x.channel == "inbox";

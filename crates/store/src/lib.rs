@@ -4,6 +4,7 @@
 //! (`$1` placeholders work in both), migrations are per dialect. Heavy aggregation over raw events
 //! runs in the database ([`Store::load_metric_inputs`]).
 
+mod audit_queue;
 mod auth;
 mod browse;
 mod cadence;
@@ -18,6 +19,7 @@ mod people;
 mod routing;
 mod value;
 
+pub use audit_queue::AuditEntry;
 pub use auth::{AuditQuery, AuditRow, SessionRow, TokenRow, UserRow};
 pub use browse::{
     AppraisalRecord, EmployeeRecord, FollowupRecord, LeadRecord, LeaderboardLine, OpportunityRecord, RecordFilter,
@@ -31,5 +33,5 @@ pub use forecast::{ForecastDeal, ForecastPerson, InterventionRow};
 pub use import::{AffectedMonths, ImportCounts, ImportTx};
 pub use jobs::{ChannelRow, JobRow, NewNotification, NotificationRow};
 pub use metrics::{EmployeeMetricRow, MetricFilter, UnitMetricRow};
-pub use people::{CrmUserKey, EmployeeKey, ImportHistory, LinkCandidate};
+pub use people::{CrmUserKey, EmployeeKey, ImportHistory, LinkCandidate, NewImportRecord};
 pub use routing::{AssignmentRow, AwaitingContact, NewLeadRow, PendingLead, RoutingLead, RoutingRep};

@@ -1,5 +1,6 @@
 //! Reference data for validating imports, CRM user ↔ employee links, and the import history.
 
+use crate::conn::BeginWrite;
 use sqlx::FromRow;
 
 use crate::StoreError;
@@ -50,6 +51,28 @@ pub struct ImportHistory {
     pub report: String,
 }
 
+/// The insert of a [`NewImportRecord`] `$r`, returning the row's id, for either dialect (a macro
+/// because the same binds serve a pool and a transaction of two database types).
+macro_rules! insert_import_record {
+    ($r:expr) => {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO imports (kind, file_name, started_ts, finished_ts, status, rows_read, inserted, updated, \
+             rejected, report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(&$r.kind)
+        .bind(&$r.file_name)
+        .bind($r.started_ts)
+        .bind($r.finished_ts)
+        .bind(&$r.status)
+        .bind($r.rows_read)
+        .bind($r.inserted)
+        .bind($r.updated)
+        .bind($r.rejected)
+        .bind(&$r.report_json)
+    };
+}
+pub(crate) use insert_import_record;
+
 impl Store {
     pub async fn crm_user_keys(&self) -> Result<Vec<CrmUserKey>, StoreError> {
         let sql = "SELECT source_id, name, email FROM crm_users";
@@ -75,7 +98,7 @@ impl Store {
     pub async fn set_links(&self, links: &[(i64, Option<i64>, Option<String>)]) -> Result<(), StoreError> {
         let sql = "UPDATE crm_users SET employee_id = $2, match_method = $3 WHERE id = $1";
         on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             for (id, emp, how) in links {
                 sqlx::query(sql).bind(id).bind(emp).bind(how).execute(&mut *tx).await?;
             }
@@ -84,33 +107,10 @@ impl Store {
         Ok(())
     }
 
-    /// Records a finished import (or a rejected one) in the history.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn record_import(
-        &self,
-        kind: &str,
-        file_name: &str,
-        started_ts: i64,
-        finished_ts: i64,
-        status: &str,
-        counts: (i64, i64, i64, i64),
-        report_json: &str,
-    ) -> Result<i64, StoreError> {
-        let sql = "INSERT INTO imports (kind, file_name, started_ts, finished_ts, status, rows_read, inserted, updated, rejected, report) \
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
-        Ok(on_pool!(self, |p| sqlx::query_scalar(sql)
-            .bind(kind)
-            .bind(file_name)
-            .bind(started_ts)
-            .bind(finished_ts)
-            .bind(status)
-            .bind(counts.0)
-            .bind(counts.1)
-            .bind(counts.2)
-            .bind(counts.3)
-            .bind(report_json)
-            .fetch_one(p)
-            .await?))
+    /// Records a rejected or rolled-back import in the history (a committed one is recorded inside
+    /// its transaction, [`crate::ImportTx::record_import`]).
+    pub async fn record_import(&self, r: &NewImportRecord) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, |p| insert_import_record!(r).fetch_one(p).await?))
     }
 
     /// The newest imports first.
@@ -129,4 +129,21 @@ impl Store {
             .fetch_optional(p)
             .await?))
     }
+}
+
+/// One file's line of the import history.
+#[derive(Debug, Clone)]
+pub struct NewImportRecord {
+    pub kind: String,
+    pub file_name: String,
+    pub started_ts: i64,
+    pub finished_ts: i64,
+    /// `committed`, `rejected` or `rolled_back`.
+    pub status: String,
+    pub rows_read: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub rejected: i64,
+    /// Problems and unknown columns, as JSON.
+    pub report_json: String,
 }

@@ -1,6 +1,7 @@
 //! What lead routing reads (reps, lead history, leads waiting for an owner, leads received this
 //! month) and writes (assignments, and new owners for leads already in the database).
 
+use crate::conn::BeginWrite;
 use sqlx::FromRow;
 
 use crate::StoreError;
@@ -182,7 +183,7 @@ impl Store {
     pub async fn reassign_lead(&self, a: &AssignmentRow, owner_id: &str) -> Result<(), StoreError> {
         let upsert = REPLACE_ASSIGNMENT;
         on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query(upsert)
                 .bind(&a.lead_id)
                 .bind(a.employee_id)
@@ -320,7 +321,7 @@ impl Store {
         };
         let update = "UPDATE leads SET owner_id = $1 WHERE source_id = $2";
         let n = on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let mut n = 0usize;
             for r in rows {
                 n += sqlx::query(insert)
@@ -358,7 +359,7 @@ impl Store {
             VALUES ($1, $2, $3, $4, $5, $6, 'Open - Not Contacted', $7, FALSE, $8, $9, $10) \
             ON CONFLICT (source_id) DO UPDATE SET owner_id = excluded.owner_id";
         let inserted = on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let n = sqlx::query(insert_assignment)
                 .bind(&a.lead_id)
                 .bind(a.employee_id)
@@ -402,7 +403,7 @@ impl Store {
     /// Moves a routed lead's creation and assignment to `ts` (the demo's leads of the last hours).
     pub async fn backdate_lead(&self, lead_id: &str, ts: i64, month: i64) -> Result<(), StoreError> {
         on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("UPDATE leads SET created_ts = $1, created_month = $2 WHERE source_id = $3")
                 .bind(ts)
                 .bind(month)

@@ -2,6 +2,7 @@
 //! file, or on a fresh database of the PostgreSQL server named by `TEST_DATABASE_URL`.
 
 mod affected;
+mod concurrency;
 mod metrics;
 mod schema;
 mod support;

@@ -4,6 +4,7 @@
 //! outside services, and the golden company's files.
 
 pub mod fakes;
+pub mod hostile;
 
 use std::path::PathBuf;
 pub use uplift_testdb::{TestDb, postgres_url, test_db, with_database};

@@ -34,6 +34,8 @@ pub struct Caller {
     /// the header holds for the next pages too.
     pub lang_chosen: bool,
     pub ip: Option<String>,
+    /// An import's metric months wait for their recompute: pages say the numbers are being redone.
+    pub metrics_pending: bool,
 }
 
 impl Caller {
@@ -119,6 +121,7 @@ pub async fn caller_of(parts: &Parts, state: &AppState) -> Result<Option<Caller>
                 lang,
                 lang_chosen,
                 ip,
+                metrics_pending: false,
             })),
             None => Err(Failure::Unauthenticated),
         };
@@ -129,6 +132,9 @@ pub async fn caller_of(parts: &Parts, state: &AppState) -> Result<Option<Caller>
     match access::session(&state.store, sid).await.map_err(internal)? {
         Some((user, csrf)) => {
             let principal = access::principal_of_user(&state.store, &user).await.map_err(internal)?;
+            let metrics_pending = uplift_app::metrics::recompute_pending(&state.store)
+                .await
+                .map_err(internal)?;
             Ok(Some(Caller {
                 principal,
                 session_id: Some(sid.to_string()),
@@ -136,6 +142,7 @@ pub async fn caller_of(parts: &Parts, state: &AppState) -> Result<Option<Caller>
                 lang,
                 lang_chosen,
                 ip,
+                metrics_pending,
             }))
         }
         None => Ok(None),
@@ -295,6 +302,7 @@ mod tests {
             lang: Lang::Zh,
             lang_chosen: false,
             ip: None,
+            metrics_pending: false,
         };
         assert!(c.check_csrf(Some("tok")).is_ok());
         assert!(c.check_csrf(Some("tok2")).is_err());

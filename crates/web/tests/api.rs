@@ -439,8 +439,43 @@ async fn leads_are_routed_one_at_a_time_and_by_webhook_by_admins_only() {
     let (s, v) = post(admin.clone(), "/api/v1/webhooks/leads", json!([{"LeadSource": "Web"}])).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(v.to_string().contains("lead 1"), "{v}");
-    let (s, _) = post(admin, "/api/v1/leads/route", json!({"id": " "})).await;
+    let (s, _) = post(admin.clone(), "/api/v1/leads/route", json!({"id": " "})).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+    // Ids follow the import's rules (issue 16, finding 7): a zero-width space and full-width
+    // letters name the same lead, kept with its rep; a 100 KB id or company is refused.
+    let (s, v) = post(admin.clone(), "/api/v1/leads/route", json!({"id": "ＷＥＢ-1\u{200B}"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["lead_id"].as_str(), v["kept"].as_bool()),
+        (Some("WEB-1"), Some(true))
+    );
+    let leads = || async {
+        app.db
+            .store
+            .counts()
+            .await
+            .unwrap()
+            .iter()
+            .find(|(t, _)| *t == "leads")
+            .unwrap()
+            .1
+    };
+    let before_bad = leads().await;
+    let (s, v) = post(admin.clone(), "/api/v1/leads/route", json!({"id": "L".repeat(100_000)})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("超过 64 个字符"),
+        "{v}"
+    );
+    let (s, v) = post(
+        admin,
+        "/api/v1/leads/route",
+        json!({"id": "WEB-9", "company": "公".repeat(201)}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(v["error"]["message"].as_str().unwrap().contains("company"), "{v}");
+    assert_eq!(leads().await, before_bad, "refused leads are not stored");
 }
 
 #[tokio::test]

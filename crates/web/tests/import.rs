@@ -236,3 +236,58 @@ async fn the_import_api_checks_commits_and_reports_with_a_bearer_token() {
     assert_eq!(one["status"], "committed");
     assert_eq!(one["file_name"], "花名册.csv");
 }
+
+/// A zip bomb uploaded as a roster (issue 16, finding 4) is refused by its declared inflated size
+/// before anything is inflated: a located 422 naming the limit, nothing written.
+#[tokio::test]
+async fn an_xlsx_bomb_upload_is_refused_before_it_is_inflated() {
+    let (app, _) = app_with_admin().await;
+    let store = &app.db.store;
+    let (_, token) = create_token(store, "hris", Role::Hr, None, None, "test", Lang::En)
+        .await
+        .unwrap();
+    let bomb = uplift_testkit::hostile::xlsx_bomb(300);
+    assert!(bomb.len() < 1_000_000, "{}", bomb.len());
+    let form = Form::new().part("file", Part::bytes(bomb).file_name("花名册.xlsx"));
+    let r = client()
+        .post(app.url("/api/v1/imports?kind=roster"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.unwrap();
+    let issue = v["files"][0]["issues"][0].as_str().unwrap_or_default().to_string();
+    assert!(
+        issue.contains("花名册.xlsx") && issue.contains("301 MB") && issue.contains("zip bomb"),
+        "{v}"
+    );
+    assert!(store.employee_keys().await.unwrap().is_empty());
+}
+
+/// While an import's metric months wait for their recompute (or a crashed import left them),
+/// every page says the numbers are being redone, and stops saying so once they are.
+#[tokio::test]
+async fn pages_say_metrics_are_being_recomputed_while_months_are_pending() {
+    let (app, c) = app_with_admin().await;
+    let store = &app.db.store;
+    let (_, page) = get(&c, &app.url("/settings")).await;
+    assert!(!page.contains("id=\"metrics-pending\""));
+    store
+        .mark_metrics_pending(&uplift_store::AffectedMonths::All)
+        .await
+        .unwrap();
+    for path in ["/settings", "/import", "/audit"] {
+        let (_, page) = get(&c, &app.url(path)).await;
+        assert!(
+            page.contains("id=\"metrics-pending\"") && page.contains("指标正在重算"),
+            "{path}"
+        );
+    }
+    uplift_app::metrics::recompute(store, &uplift_store::AffectedMonths::None)
+        .await
+        .unwrap();
+    let (_, page) = get(&c, &app.url("/settings")).await;
+    assert!(!page.contains("id=\"metrics-pending\""));
+}

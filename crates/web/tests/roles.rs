@@ -65,7 +65,7 @@ async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
         case("/audit", [200, 200, 403, 403, 403, 403], 303),
         case(
             "/team?department=%E5%AE%A2%E6%88%B7%E6%88%90%E5%8A%9F%E9%83%A8",
-            [200, 200, 200, 403, 200, 200],
+            [200, 200, 200, 403, 403, 403],
             303,
         ),
         case("/api/v1/me", [200; 6], 401),
@@ -80,11 +80,11 @@ async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
             [200, 200, 200, 200, 403, 403],
             401,
         ),
-        // A department outside the scope: 403 for a director, but a team's (or a rep's) scope of
-        // people is not refused, only limited to its own people.
+        // A filter outside the scope is refused for every scope (issue 16, finding 10), a
+        // director's departments as a team's or a rep's people.
         case(
             format!("/api/v1/metrics?month={MONTH}&department=%E5%AE%A2%E6%88%B7%E6%88%90%E5%8A%9F%E9%83%A8"),
-            [200, 200, 200, 403, 200, 200],
+            [200, 200, 200, 403, 403, 403],
             401,
         ),
         case("/api/v1/leaderboard", [200; 6], 401),
@@ -100,19 +100,19 @@ async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
         case("/api/v1/leads?per_page=5", [200; 6], 401),
         case(
             format!("/api/v1/leads?employee={out}"),
-            [200, 200, 200, 200, 403, 403],
+            [200, 200, 200, 403, 403, 403],
             401,
         ),
         case("/api/v1/opportunities?per_page=5", [200; 6], 401),
         case(
             format!("/api/v1/opportunities?employee={out}"),
-            [200, 200, 200, 200, 403, 403],
+            [200, 200, 200, 403, 403, 403],
             401,
         ),
         case("/api/v1/followups?per_page=5", [200; 6], 401),
         case(
             format!("/api/v1/followups?employee={out}"),
-            [200, 200, 200, 200, 403, 403],
+            [200, 200, 200, 403, 403, 403],
             401,
         ),
         case("/api/v1/imports", [200, 200, 403, 403, 403, 403], 401),

@@ -16,7 +16,7 @@ use uplift_domain::records::{ImportKind, Record};
 use uplift_io::mapping::OwnerMatch;
 use uplift_io::source::{Encoding, RawRow};
 use uplift_io::{ColumnMap, Issue, Mapping, ParseContext, Problem, SourceFile, parse_record};
-use uplift_store::{AffectedMonths, Store};
+use uplift_store::{AffectedMonths, NewImportRecord, Store};
 
 use crate::AppError;
 use crate::identity::{LinkReport, relink};
@@ -146,6 +146,7 @@ async fn run_import(
         tx: Writer::new(store.begin_import(tz).await?),
         known: Known::load(store).await?,
         ctx: ParseContext { tz },
+        limits: crate::settings::read_limits(store).await?,
         skip_invalid,
         failed: false,
         affected: AffectedMonths::None,
@@ -171,13 +172,14 @@ async fn run_import(
     };
     if run.failed || dry_run {
         run.tx.into_inner().await?.rollback().await?;
-        if dry_run {
-            return Ok(report);
+        if !dry_run {
+            for row in history_rows(&report, started, finished) {
+                store.record_import(&row).await?;
+            }
         }
     } else {
-        commit(store, run, &mut report).await?;
+        commit(store, run, &mut report, started, finished).await?;
     }
-    record_history(store, &report, started, finished).await?;
     Ok(report)
 }
 
@@ -186,6 +188,7 @@ struct Run<'a> {
     tx: Writer,
     known: Known,
     ctx: ParseContext,
+    limits: uplift_io::source::ReadLimits,
     skip_invalid: bool,
     /// A file or row was bad (and bad rows are not skipped): nothing will be committed.
     failed: bool,
@@ -223,7 +226,7 @@ impl Run<'_> {
             .sheet
             .clone()
             .or_else(|| f.mapping.as_ref().and_then(|m| m.sheet.clone()));
-        let opened = SourceFile::open(&f.path, sheet.as_deref()).and_then(|src| {
+        let opened = SourceFile::open_with(&f.path, sheet.as_deref(), &self.limits).and_then(|src| {
             let map = ColumnMap::new(f.kind, &src.name, &src.headers, f.mapping.as_ref())?;
             Ok((src, map))
         });
@@ -367,15 +370,27 @@ impl Run<'_> {
     }
 }
 
-/// Commits a run that had nothing bad (its metric months marked pending in the same
-/// transaction), writes the rejects files, relinks CRM users and recomputes the months.
-async fn commit(store: &Store, run: Run<'_>, report: &mut ImportReport) -> Result<(), AppError> {
+/// Commits a run that had nothing bad — its history rows and its metric months marked pending in
+/// the same transaction, so a crash after the commit leaves a record and months to repair — writes
+/// the rejects files, relinks CRM users and recomputes the months.
+async fn commit(
+    store: &Store,
+    run: Run<'_>,
+    report: &mut ImportReport,
+    started: i64,
+    finished: i64,
+) -> Result<(), AppError> {
     let t = std::time::Instant::now();
     let mut inner = run.tx.into_inner().await?;
     inner.mark_pending(&run.affected).await?;
-    inner.commit().await?;
-    report.commit_seconds = t.elapsed().as_secs_f64();
     report.committed = true;
+    for row in history_rows(report, started, finished) {
+        inner.record_import(&row).await?;
+    }
+    crate::failpoint::hit(crate::failpoint::IMPORT_BEFORE_COMMIT);
+    inner.commit().await?;
+    crate::failpoint::hit(crate::failpoint::IMPORT_AFTER_COMMIT);
+    report.commit_seconds = t.elapsed().as_secs_f64();
     for (path, headers, rows) in run.rejects {
         let out = rejects_path(&path);
         write_rejects(&out, &headers, &rows)?;
@@ -398,37 +413,36 @@ async fn commit(store: &Store, run: Run<'_>, report: &mut ImportReport) -> Resul
 }
 
 /// One history row per file: committed, rejected or rolled back, with its counts and problems.
-async fn record_history(store: &Store, report: &ImportReport, started: i64, finished: i64) -> Result<(), AppError> {
-    for r in &report.files {
-        let status = if report.committed {
-            "committed"
-        } else if r.issue_count > 0 {
-            "rejected"
-        } else {
-            "rolled_back"
-        };
-        let json = serde_json::to_string(&serde_json::json!({
-            "issues": r.issues.iter().take(100).map(|i| i.render(Lang::Zh)).collect::<Vec<_>>(),
-            "issue_count": r.issue_count,
-            "unknown_columns": r.unknown_columns,
-        }))
-        .unwrap_or_default();
-        store
-            .record_import(
-                r.kind.as_str(),
-                &r.file,
-                started,
-                finished,
-                status,
-                (
-                    r.rows_read as i64,
-                    r.inserted as i64,
-                    r.updated as i64,
-                    r.rejected as i64,
-                ),
-                &json,
-            )
-            .await?;
-    }
-    Ok(())
+fn history_rows(report: &ImportReport, started: i64, finished: i64) -> Vec<NewImportRecord> {
+    report
+        .files
+        .iter()
+        .map(|r| {
+            let status = if report.committed {
+                "committed"
+            } else if r.issue_count > 0 {
+                "rejected"
+            } else {
+                "rolled_back"
+            };
+            let json = serde_json::to_string(&serde_json::json!({
+                "issues": r.issues.iter().take(100).map(|i| i.render(Lang::Zh)).collect::<Vec<_>>(),
+                "issue_count": r.issue_count,
+                "unknown_columns": r.unknown_columns,
+            }))
+            .unwrap_or_default();
+            NewImportRecord {
+                kind: r.kind.as_str().to_string(),
+                file_name: r.file.clone(),
+                started_ts: started,
+                finished_ts: finished,
+                status: status.to_string(),
+                rows_read: r.rows_read as i64,
+                inserted: r.inserted as i64,
+                updated: r.updated as i64,
+                rejected: r.rejected as i64,
+                report_json: json,
+            }
+        })
+        .collect()
 }

@@ -11,6 +11,9 @@ use uplift_store::{AssignmentRow, Store};
 use super::context::{Router, lead_facts, load, newest_lead_month, past_leads, today};
 use crate::AppError;
 
+/// Longest company name, city, source, industry or rating an incoming lead may carry.
+pub const MAX_LEAD_TEXT_CHARS: usize = 200;
+
 /// A lead arriving one at a time (API, CRM webhook).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct IncomingLead {
@@ -140,11 +143,40 @@ impl OnlineRouter {
         role: Option<&str>,
         lang: Lang,
     ) -> Result<RoutedLead, AppError> {
-        let id = lead.id.trim();
+        // The same id rules as an imported lead's: NFKC, no invisible characters, at most 64.
+        let id = &uplift_io::records::normalise_id(&lead.id);
         if id.is_empty() {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
+                "id",
                 lang.pick("线索缺少 id", "the lead has no id").to_string(),
             ));
+        }
+        let max = uplift_io::records::MAX_ID_CHARS;
+        if id.chars().count() > max {
+            return Err(AppError::invalid_field(
+                "id",
+                match lang {
+                    Lang::Zh => format!("线索 id 超过 {max} 个字符，不是 CRM 的 id"),
+                    Lang::En => format!("the lead id is longer than {max} characters, which no CRM id is"),
+                },
+            ));
+        }
+        for (field, value) in [
+            ("source", &lead.source),
+            ("industry", &lead.industry),
+            ("rating", &lead.rating),
+            ("company", &lead.company),
+            ("city", &lead.city),
+        ] {
+            if value.as_ref().is_some_and(|v| v.chars().count() > MAX_LEAD_TEXT_CHARS) {
+                return Err(AppError::invalid_field(
+                    field,
+                    match lang {
+                        Lang::Zh => format!("{field} 超过 {MAX_LEAD_TEXT_CHARS} 个字符"),
+                        Lang::En => format!("{field} is longer than {MAX_LEAD_TEXT_CHARS} characters"),
+                    },
+                ));
+            }
         }
         // Under the lock: two deliveries of the same lead (webhook retries) get one decision.
         let mut guard = self.state.lock().await;

@@ -453,6 +453,9 @@ pub struct AuditArgs {
 pub enum ConfigCommand {
     /// Show or set the company time zone (IANA name, default Asia/Shanghai); recomputes metrics.
     Timezone { name: Option<String> },
+    /// Show the import limits, or set one: `uplift config limit xlsx_inflated_mb 2048`
+    /// (xlsx_inflated_mb, xlsx_ratio, rows, cell_chars).
+    Limit { name: Option<String>, value: Option<u64> },
 }
 
 #[derive(Args, Debug)]

@@ -37,6 +37,13 @@ pub async fn serve(store: Store, a: &ServeArgs, data_dir: &Path, lang: Lang, int
             stop_rx,
         ))
     });
+    // Metric months an import left pending (a crash between its commit and its recompute) are
+    // recomputed now and whenever they stay pending; pages show a banner until then.
+    let repair = tokio::spawn(uplift_app::metrics::keep_metrics_current(
+        store.clone(),
+        uplift_app::metrics::RepairTiming::default(),
+        stop_tx.subscribe(),
+    ));
     uplift_web::serve(state, listener, shutdown_signal())
         .await
         .context("serving")?;
@@ -44,6 +51,7 @@ pub async fn serve(store: Store, a: &ServeArgs, data_dir: &Path, lang: Lang, int
     if let Some(s) = scheduler {
         let _ = s.await;
     }
+    let _ = repair.await;
     store.close().await;
     eprintln!("{}", lang.pick("已停止", "stopped"));
     Ok(0)

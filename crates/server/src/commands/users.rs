@@ -207,9 +207,12 @@ pub(crate) async fn audit(store: &Store, a: &AuditArgs, lang: Lang) -> Result<i3
     Ok(0)
 }
 
-/// `uplift config timezone`: show or set the company time zone.
+/// `uplift config timezone|limit`: show or set the company time zone, or an import limit.
 pub(crate) async fn config(cli: &Cli, what: &ConfigCommand, lang: Lang) -> Result<i32> {
-    let ConfigCommand::Timezone { name } = what;
+    let name = match what {
+        ConfigCommand::Timezone { name } => name,
+        ConfigCommand::Limit { name, value } => return config_limit(cli, name.as_deref(), *value, lang).await,
+    };
     let store = open(cli, "uplift.db").await?;
     match name {
         None => println!("{}", uplift_app::settings::company_tz(&store).await?.name()),
@@ -242,5 +245,51 @@ pub(crate) async fn config(cli: &Cli, what: &ConfigCommand, lang: Lang) -> Resul
         }
     }
     store.close().await;
+    Ok(0)
+}
+
+/// `uplift config limit [NAME [VALUE]]`: every limit with its value, one limit, or a new value.
+async fn config_limit(cli: &Cli, name: Option<&str>, value: Option<u64>, lang: Lang) -> Result<i32> {
+    use uplift_app::settings::{LIMITS, limit_value, read_limits, set_limit};
+    let store = open(cli, "uplift.db").await?;
+    let limits = match (name, value) {
+        (Some(n), Some(v)) => {
+            let limits = set_limit(&store, n, v)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+            let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+            let detail = format!("{n}={v}");
+            uplift_app::access::audit(
+                &store,
+                &actor,
+                Some("cli"),
+                "settings.limit",
+                Some(n),
+                Some(&detail),
+                None,
+            )
+            .await?;
+            limits
+        }
+        _ => read_limits(&store).await?,
+    };
+    let mut shown = 0;
+    for (n, zh, en) in LIMITS {
+        if name.is_none_or(|wanted| wanted == n) {
+            let v = limit_value(&limits, n).unwrap_or_default();
+            println!("{n:<18} {v:>12}  {}", lang.pick(zh, en));
+            shown += 1;
+        }
+    }
+    store.close().await;
+    if shown == 0 {
+        let names: Vec<&str> = LIMITS.iter().map(|(n, _, _)| *n).collect();
+        anyhow::bail!(
+            "{} {:?} ({})",
+            lang.pick("没有这个限制：", "no such limit:"),
+            name.unwrap_or_default(),
+            names.join(", ")
+        );
+    }
     Ok(0)
 }

@@ -6,6 +6,7 @@ mod bulk;
 mod keyed;
 mod stage;
 
+use crate::conn::BeginWrite;
 use chrono_tz::Tz;
 use sqlx::{AssertSqlSafe, Postgres, Sqlite, Transaction};
 use std::collections::HashMap;
@@ -65,8 +66,8 @@ impl Store {
     /// [`ImportTx::finish_kind`], and are committed together.
     pub async fn begin_import(&self, tz: Tz) -> Result<ImportTx, StoreError> {
         let tx = match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-            Pool::Pg(p) => Tx::Pg(p.begin().await?),
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_write().await?),
+            Pool::Pg(p) => Tx::Pg(p.begin_write().await?),
         };
         Ok(ImportTx {
             tx,
@@ -227,6 +228,14 @@ impl ImportTx {
             sqlx::query(write).bind(&text).execute(c).await?;
         });
         Ok(())
+    }
+
+    /// Records a file of this import in the history, inside the transaction: the history row
+    /// exists exactly when the data does.
+    pub async fn record_import(&mut self, r: &crate::NewImportRecord) -> Result<i64, StoreError> {
+        Ok(on_tx_impl!(&mut self.tx, |c| crate::people::insert_import_record!(r)
+            .fetch_one(c)
+            .await?))
     }
 
     /// Commits everything written.

@@ -1,5 +1,6 @@
 //! Storing the materialised metric rows (one transaction per recompute batch).
 
+use crate::conn::BeginWrite;
 use sqlx::AssertSqlSafe;
 
 use crate::StoreError;
@@ -99,8 +100,8 @@ impl Store {
         units: &[UnitMonthMetrics],
     ) -> Result<(), StoreError> {
         let mut tx = match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-            Pool::Pg(p) => Tx::Pg(p.begin().await?),
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_write().await?),
+            Pool::Pg(p) => Tx::Pg(p.begin_write().await?),
         };
         if !months.is_empty() {
             let list = in_list(months);

@@ -39,8 +39,8 @@ pub struct RecordQuery {
 impl RecordQuery {
     /// The use cases' query of one page. The owner is checked before the months are parsed, as the
     /// API always has: a forbidden owner answers 403 even when a month is malformed too.
-    fn query(self, c: &Caller, per: i64, offset: i64) -> Result<records::RecordQuery, ApiError> {
-        records::check_owner(&c.principal, self.employee.as_deref())?;
+    async fn query(self, s: &AppState, c: &Caller, per: i64, offset: i64) -> Result<records::RecordQuery, ApiError> {
+        records::check_owner(&s.store, &c.principal, self.employee.as_deref()).await?;
         Ok(records::RecordQuery {
             from: month_param(&self.from, "from")?,
             to: month_param(&self.to, "to")?,
@@ -94,7 +94,7 @@ async fn list_leads(
     Q(p): Q<Paging>,
 ) -> ApiResult<LeadPage> {
     let (page, per, offset) = p.limits()?;
-    let (rows, total) = records::leads(&s.store, &c.principal, &q.query(&c, per, offset)?).await?;
+    let (rows, total) = records::leads(&s.store, &c.principal, &q.query(&s, &c, per, offset).await?).await?;
     Ok(Json(LeadPage {
         data: rows.into_iter().map(Lead::from).collect(),
         page,
@@ -148,7 +148,7 @@ async fn list_opportunities(
     Q(p): Q<Paging>,
 ) -> ApiResult<OpportunityPage> {
     let (page, per, offset) = p.limits()?;
-    let (rows, total) = records::opportunities(&s.store, &c.principal, &q.query(&c, per, offset)?).await?;
+    let (rows, total) = records::opportunities(&s.store, &c.principal, &q.query(&s, &c, per, offset).await?).await?;
     Ok(Json(OpportunityPage {
         data: rows.into_iter().map(Opportunity::from).collect(),
         page,
@@ -196,7 +196,7 @@ async fn list_followups(
     Q(p): Q<Paging>,
 ) -> ApiResult<FollowupPage> {
     let (page, per, offset) = p.limits()?;
-    let (rows, total) = records::followups(&s.store, &c.principal, &q.query(&c, per, offset)?).await?;
+    let (rows, total) = records::followups(&s.store, &c.principal, &q.query(&s, &c, per, offset).await?).await?;
     Ok(Json(FollowupPage {
         data: rows.into_iter().map(Followup::from).collect(),
         page,

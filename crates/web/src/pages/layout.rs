@@ -34,6 +34,8 @@ pub struct Chrome {
     pub nav: Vec<NavItem>,
     pub other_lang_href: String,
     pub other_lang_label: &'static str,
+    /// Metrics are being recomputed after an import (or one that stopped half-way): the banner.
+    pub metrics_pending: bool,
 }
 
 impl Chrome {
@@ -120,6 +122,7 @@ pub(super) fn chrome(c: &Caller, active: &str, path_and_query: &str) -> Chrome {
         nav,
         other_lang_href: href,
         other_lang_label: other_label,
+        metrics_pending: c.metrics_pending,
     }
 }
 
