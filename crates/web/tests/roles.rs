@@ -90,6 +90,12 @@ async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
         case("/api/v1/leaderboard", [200; 6], 401),
         case("/api/v1/insights/drivers", [200, 200, 200, 200, 403, 403], 401),
         case("/api/v1/forecast", [200, 200, 200, 200, 200, 403], 401),
+        // An out-of-scope department's forecast (and its model-wide accuracy) is refused.
+        case(
+            "/api/v1/forecast?department=%E5%AE%A2%E6%88%B7%E6%88%90%E5%8A%9F%E9%83%A8",
+            [200, 200, 200, 403, 403, 403],
+            401,
+        ),
         case(
             "/api/v1/forecast/backtest?months=2",
             [200, 200, 200, 200, 200, 403],
