@@ -10,7 +10,7 @@ use uplift_insight::alerts::{ClearDriver, DriverMove, action_for, driver_moves};
 use uplift_store::MetricFilter;
 
 use crate::forecast::{ForecastQuery, forecast, money_text};
-use crate::insights::{DriversQuery, drivers};
+use crate::insights::{DriversQuery, Layer, drivers};
 use crate::{AppError, Store};
 
 /// Below this share of the reference a person is alerted.
@@ -99,7 +99,8 @@ pub async fn alerts(store: &Store, scope: &Scope, q: &AlertsQuery, lang: Lang) -
         Ok(r) => (
             r.drivers
                 .iter()
-                .filter(|d| d.confounded_by.is_none() && d.direction != "unclear")
+                // Alerts name levers: what a person can change (not the leads they were given).
+                .filter(|d| d.confounded_by.is_none() && d.direction != "unclear" && d.layer == Layer::Lever)
                 .map(|d| ClearDriver {
                     feature: d.feature.clone(),
                     positive: d.direction == "positive",

@@ -3,9 +3,10 @@
 use serde::Serialize;
 use uplift_domain::access::Scope;
 use uplift_domain::{Lang, Month};
+pub use uplift_insight::drivers::Layer;
 use uplift_insight::drivers::{DriverError, analyse_drivers};
 use uplift_insight::features::{
-    PersonMonth, TARGETS, driver_input, excluded_for, explain, feature_label, reason_label,
+    PersonMonth, TARGETS, driver_input, excluded_for, explain, explain_path, feature_label, layer_label, reason_label,
 };
 use uplift_store::{MetricFilter, Store};
 
@@ -46,6 +47,25 @@ pub struct DriverLine {
     pub raw_effect_per_sd: f64,
     pub confounded_by: Option<String>,
     pub missing_share: f64,
+    pub explanation: String,
+    /// `lever` (something a person or manager can change) or `circumstance` (what a person is
+    /// given or is); funnel outcomes are never drivers.
+    pub layer: Layer,
+    pub layer_label: &'static str,
+    /// For a lever: the funnel stage it moves, one line per outcome.
+    pub paths: Vec<PathLine>,
+}
+
+/// A lever's effect on one funnel outcome (per unit of the lever; rates as shares).
+#[derive(Debug, Clone, Serialize)]
+pub struct PathLine {
+    pub outcome: String,
+    pub label: String,
+    pub effect_per_unit: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub p_value: f64,
+    pub direction: String,
     pub explanation: String,
 }
 
@@ -209,7 +229,7 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
         from: from.to_string(),
         to: to.to_string(),
         r_squared: report.r_squared,
-        method: "OLS with tenure, department and month controls, HC1 robust 95% intervals; random forest permutation importance; ranked by the mean of both, each scaled to its maximum",
+        method: "each lever's total effect: OLS with the circumstances, tenure, department and month held fixed and the levers of other families, never the funnel outcomes; circumstances with each other only; HC1 robust 95% intervals; paths: the same models on each funnel outcome; random forest permutation importance; clear levers first, ranked by the mean of both scores, each scaled to its maximum",
         drivers: report
             .drivers
             .iter()
@@ -231,6 +251,22 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
                 confounded_by: d.confounded_by.clone(),
                 missing_share: d.missing_share,
                 explanation: explain(d, &q.target, report.rows, lang),
+                layer: d.layer,
+                layer_label: layer_label(d.layer, lang),
+                paths: d
+                    .paths
+                    .iter()
+                    .map(|p| PathLine {
+                        outcome: p.outcome.clone(),
+                        label: feature_label(&p.outcome, lang),
+                        effect_per_unit: p.effect_per_unit,
+                        ci_low: p.ci_low,
+                        ci_high: p.ci_high,
+                        p_value: p.p_value,
+                        direction: p.direction.clone(),
+                        explanation: explain_path(&d.feature, p, lang),
+                    })
+                    .collect(),
             })
             .collect(),
         excluded,
@@ -248,7 +284,68 @@ pub struct WhyLow {
     /// The person's contribution (yuan) and the lowest contribution of the peers' top quarter.
     pub contribution: f64,
     pub top_quartile_from: f64,
+    /// The gap to the top quarter's mean contribution split by funnel stage (lead volume, deals
+    /// closed per lead, win rate, deal size, other); the parts add up to the gap. The first line to read.
+    pub funnel: Vec<FunnelLine>,
+    /// The top quarter's mean contribution (yuan), which `funnel` compares with.
+    pub top_quartile_mean: f64,
     pub gaps: Vec<uplift_insight::peers::Gap>,
+}
+
+/// One stage of the funnel decomposition, with a sentence for people.
+#[derive(Debug, Clone, Serialize)]
+pub struct FunnelLine {
+    #[serde(flatten)]
+    pub part: uplift_insight::funnel::FunnelPart,
+    pub label: &'static str,
+    pub explanation: String,
+}
+
+/// A funnel part in one sentence: `转化率：本人 10%，同类前 25% 为 20%，差距约对应 -250,000 元`.
+fn funnel_line(part: uplift_insight::funnel::FunnelPart, lang: Lang) -> FunnelLine {
+    let label = match part.stage {
+        "lead_volume" => lang.pick("线索量", "lead volume"),
+        "deals_per_lead" => lang.pick("每条线索结单数（赢单＋输单）", "deals closed per lead"),
+        "win_rate" => lang.pick("赢单率", "win rate"),
+        "deal_size" => lang.pick("客单价", "deal size"),
+        _ => lang.pick(
+            "其他（没有线索的月份里结的单）",
+            "other (deals closed in a month without leads)",
+        ),
+    };
+    let show = |v: Option<f64>| match (part.stage, v) {
+        (_, None) => "—".to_string(),
+        ("lead_volume", Some(v)) => format!("{v:.0}"),
+        ("deals_per_lead", Some(v)) => format!("{v:.2}"),
+        ("win_rate", Some(v)) => format!("{:.0}%", v * 100.0),
+        (_, Some(v)) => format!("¥{}", uplift_domain::money::whole_with_separators(v.round())),
+    };
+    let yuan = uplift_domain::money::whole_with_separators(part.yuan.abs().round());
+    let sign = if part.yuan < 0.0 { "-" } else { "+" };
+    let explanation = if part.stage == "other" {
+        match lang {
+            Lang::Zh => format!("{label}：{sign}{yuan} 元"),
+            Lang::En => format!("{label}: {sign}¥{yuan}"),
+        }
+    } else {
+        match lang {
+            Lang::Zh => format!(
+                "{label}：本人 {}，同类前 25% 为 {}，对应 {sign}{yuan} 元",
+                show(part.person),
+                show(part.group)
+            ),
+            Lang::En => format!(
+                "{label}: {} here, {} for the top quarter: {sign}¥{yuan}",
+                show(part.person),
+                show(part.group)
+            ),
+        }
+    };
+    FunnelLine {
+        part,
+        label,
+        explanation,
+    }
 }
 
 /// Fewest peers a comparison is made with.
@@ -306,7 +403,7 @@ pub async fn why_low(store: &Store, employee_no: &str, month: Option<Month>, lan
             .collect()
     };
     let family_name = my_family.unwrap_or("—");
-    let (peers, group) = {
+    let (peers, peer_group) = {
         let narrow = others(true);
         if narrow.len() >= MIN_PEERS {
             (
@@ -335,13 +432,26 @@ pub async fn why_low(store: &Store, employee_no: &str, month: Option<Month>, lan
         .copied()
         .unwrap_or(0) as f64
         / 100.0;
+    // The funnel against the same top quarter the gaps are priced against.
+    let mut ranked: Vec<&PersonMonth> = peers.iter().collect();
+    ranked.sort_by_key(|p| std::cmp::Reverse(p.metrics.contribution_fen));
+    let top = ranked.iter().take(ranked.len().div_ceil(4)).map(|p| &p.metrics);
+    let group = uplift_insight::funnel::Funnel::of_group(top);
+    let funnel = group
+        .map(|g| uplift_insight::funnel::decompose(&uplift_insight::funnel::Funnel::of(&me.metrics), &g))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| funnel_line(p, lang))
+        .collect();
     Ok(WhyLow {
         employee_no: employee_no.to_string(),
         month: month.to_string(),
-        peer_group: group,
+        peer_group,
         peers: peers.len(),
         contribution: me.metrics.contribution_fen as f64 / 100.0,
         top_quartile_from,
+        top_quartile_mean: group.map_or(0.0, |g| g.contribution),
+        funnel,
         gaps,
     })
 }

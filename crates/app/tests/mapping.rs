@@ -80,7 +80,20 @@ async fn maven_crm_example_imports_and_gives_per_agent_monthly_contribution() {
     let d = uplift_app::insights::drivers(&db.store, &all, &q, uplift_domain::Lang::En)
         .await
         .expect("drivers");
-    assert_eq!(d.drivers[0].feature, "pipeline_value", "{:#?}", d.drivers);
+    // The pipeline led this ranking until issue 17: an outcome, now never ranked, only a path.
+    assert!(
+        d.drivers
+            .iter()
+            .all(|x| x.layer != uplift_app::insights::Layer::Outcome)
+    );
+    for outcome in ["pipeline_value", "lead_conversion_rate", "win_rate", "avg_deal_size"] {
+        assert!(
+            d.drivers.iter().all(|x| x.feature != outcome),
+            "{outcome}: {:#?}",
+            d.drivers
+        );
+    }
+    assert!(d.excluded.iter().any(|e| e.feature == "pipeline_value"));
     let a = uplift_app::alerts::alerts(&db.store, &all, &Default::default(), uplift_domain::Lang::En)
         .await
         .expect("alerts");

@@ -4,7 +4,7 @@
 use uplift_domain::Lang;
 use uplift_domain::metric_data::EmployeeMonthMetrics;
 
-use crate::drivers::{Driver, DriverInput, FeatureInfo, Observation};
+use crate::drivers::{Driver, DriverInput, FeatureInfo, Layer, Observation};
 
 /// A person-month of the metric table with who it belongs to.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +97,15 @@ const CANDIDATES: &[Candidate] = &[
         step: 0.1,
         step_zh: "赢单率提高10个百分点",
         step_en: "10 points higher win rate",
+    },
+    Candidate {
+        id: "avg_deal_size",
+        zh: "客单价",
+        en: "average deal size",
+        value: |m| m.avg_deal_size,
+        step: 10_000.0,
+        step_zh: "客单价高1万元",
+        step_en: "¥10,000 larger deals",
     },
     Candidate {
         id: "leads_received",
@@ -222,6 +231,60 @@ fn extra_step(id: &str, lang: Lang) -> (f64, String, bool) {
     }
 }
 
+/// Where a feature sits on the causal path to the target (docs/insight.md, "Causal layout"):
+/// levers a person or manager can change, circumstances a person is given or is, and the funnel
+/// outcomes the target is made of. A new metric or feature must be placed here; anything not
+/// named is a circumstance (lead mix, roster attributes, age, city).
+pub fn layer_of(id: &str) -> Layer {
+    match id {
+        "followups_per_week"
+        | "first_response_hours"
+        | "contacted_within_24h_rate"
+        | "cadence_compliance"
+        | "presale_cadence_compliance"
+        | "training_completion_rate"
+        | "trainings_done_to_date" => Layer::Lever,
+        "lead_conversion_rate"
+        | "win_rate"
+        | "pipeline_value"
+        | "avg_deal_size"
+        | "orders_won"
+        | "leads_converted"
+        | "deals_lost"
+        | "contribution"
+        | "per_capita_contribution"
+        | "quota_attainment" => Layer::Outcome,
+        f if f.starts_with("skill:") => Layer::Lever,
+        _ => Layer::Circumstance,
+    }
+}
+
+/// The behaviour a lever measures (see [`FeatureInfo::family`]): first-response time and the
+/// 24-hour contact rate are one behaviour measured twice; follow-ups a week are the means of
+/// cadence compliance; a course's skill is one of the courses training volume counts. Empty for
+/// features that are not levers.
+pub fn lever_family(id: &str) -> String {
+    match id {
+        "first_response_hours" | "contacted_within_24h_rate" => "first_contact".into(),
+        "followups_per_week" | "cadence_compliance" | "presale_cadence_compliance" => "follow_up".into(),
+        "training_completion_rate" | "trainings_done_to_date" => "training".into(),
+        f => match f.strip_prefix("skill:") {
+            Some(skill) => format!("training/{skill}"),
+            None => String::new(),
+        },
+    }
+}
+
+fn feature_info(id: &str, zh: String, en: String) -> FeatureInfo {
+    FeatureInfo {
+        id: id.to_string(),
+        zh,
+        en,
+        layer: layer_of(id),
+        family: lever_family(id),
+    }
+}
+
 /// Whether `confounded_by` names a control (rather than another driver).
 pub fn is_control(name: &str) -> bool {
     matches!(name, "tenure" | "department" | "month")
@@ -242,16 +305,14 @@ fn target_value(target: &str, m: &EmployeeMonthMetrics) -> Option<f64> {
 /// Features left out for a target because they contain it, with the reason.
 pub fn excluded_for(target: &str) -> Vec<(String, String)> {
     let contains = "contains the target (the same deals counted another way)";
-    let same_wins = "counts the same won deals as the target";
     let result = "follows from the target (converted leads become this pipeline)";
     let list: &[(&str, &str)] = match target {
+        // Win rate and deal size stay in the table as funnel outcomes (never ranked: the paths).
         "contribution" | "per_capita_contribution" | "quota_attainment" => &[
             ("orders_won", contains),
-            ("avg_deal_size", contains),
             ("per_capita_contribution", contains),
             ("quota_attainment", contains),
             ("contribution", contains),
-            ("win_rate", same_wins),
         ],
         "lead_conversion_rate" => &[("leads_converted", contains), ("pipeline_value", result)],
         "win_rate" => &[("orders_won", contains), ("deals_lost", contains)],
@@ -325,7 +386,9 @@ pub fn reason_label(reason: &str, lang: Lang) -> String {
     }
     let fixed = match reason {
         "contains the target (the same deals counted another way)" => Some("包含目标本身（同一批成交换一种算法）"),
-        "counts the same won deals as the target" => Some("与目标数的是同一批赢单"),
+        crate::drivers::OUTCOME_REASON => {
+            Some("漏斗结果：是目标的组成部分，处在行为到目标的路径上（见各因素的作用路径）")
+        }
         "follows from the target (converted leads become this pipeline)" => {
             Some("是目标的结果（转化的线索变成这些商机）")
         }
@@ -409,17 +472,13 @@ pub fn driver_input(target: &str, rows: &[PersonMonth]) -> DriverInput {
         .collect();
     let mut features: Vec<FeatureInfo> = candidates
         .iter()
-        .map(|c| FeatureInfo {
-            id: c.id.into(),
-            zh: c.zh.into(),
-            en: c.en.into(),
-        })
+        .map(|c| feature_info(c.id, c.zh.into(), c.en.into()))
         .collect();
-    features.extend(extra_ids.iter().map(|id| FeatureInfo {
-        id: id.clone(),
-        zh: extra_label(id, Lang::Zh),
-        en: extra_label(id, Lang::En),
-    }));
+    features.extend(
+        extra_ids
+            .iter()
+            .map(|id| feature_info(id, extra_label(id, Lang::Zh), extra_label(id, Lang::En))),
+    );
     DriverInput {
         target: target.to_string(),
         features,
@@ -465,6 +524,53 @@ fn range(lo: f64, hi: f64, rate: bool, lang: Lang) -> String {
     match lang {
         Lang::Zh => with_unit(format!("{}–{}", number(lo, rate), number(hi, rate)), rate, lang),
         Lang::En => format!("{} to {}", amount(lo, rate, lang), amount(hi, rate, lang)),
+    }
+}
+
+/// A lever's path in one sentence: `24小时触达率提高10个百分点，线索转化率高 1.2 个百分点（95% 区间
+/// 0.9–1.5 个百分点）`, or that it does not move that stage clearly.
+pub fn explain_path(lever: &str, p: &crate::drivers::Path, lang: Lang) -> String {
+    let (step, step_text) = match CANDIDATES.iter().find(|c| c.id == lever) {
+        Some(c) => (c.step, lang.pick(c.step_zh, c.step_en).to_string()),
+        None if is_extra(lever) => {
+            let (step, text, _) = extra_step(lever, lang);
+            (step, text)
+        }
+        None => (1.0, feature_label(lever, lang)),
+    };
+    let oname = feature_label(&p.outcome, lang);
+    let rate = p.outcome.ends_with("_rate");
+    if p.direction == "unclear" {
+        return match lang {
+            Lang::Zh => format!("对{oname}没有看出明确作用"),
+            Lang::En => format!("no clear effect on {oname}"),
+        };
+    }
+    let (eff, lo, hi) = (p.effect_per_unit * step, p.ci_low * step, p.ci_high * step);
+    // Said as "lower by 0.7 (0.5–0.9)" rather than "-0.9–-0.5".
+    let (lo, hi) = if eff >= 0.0 { (lo, hi) } else { (-hi, -lo) };
+    match lang {
+        Lang::Zh => format!(
+            "{step_text}，{oname}{} {}（95% 区间 {}）",
+            if eff >= 0.0 { "高" } else { "低" },
+            amount(eff.abs(), rate, lang),
+            range(lo, hi, rate, lang)
+        ),
+        Lang::En => format!(
+            "{step_text}: {oname} {} by {} (95% interval {})",
+            if eff >= 0.0 { "higher" } else { "lower" },
+            amount(eff.abs(), rate, lang),
+            range(lo, hi, rate, lang)
+        ),
+    }
+}
+
+/// The name of a layer in the user's language.
+pub fn layer_label(layer: Layer, lang: Lang) -> &'static str {
+    match layer {
+        Layer::Lever => lang.pick("可改变的行为", "lever"),
+        Layer::Circumstance => lang.pick("客观条件", "circumstance"),
+        Layer::Outcome => lang.pick("漏斗结果", "funnel outcome"),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod effect;
 pub mod features;
 pub mod forecast;
 pub mod forest;
+pub mod funnel;
 pub mod metric_table;
 pub mod peers;
 

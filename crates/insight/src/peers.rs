@@ -56,7 +56,8 @@ pub fn peer_gaps(
         |d: &&Driver| d.feature != "appraisal_score" && !reads_backwards(&d.feature, d.direction == "positive");
     for d in drivers
         .iter()
-        .filter(|d| d.direction != "unclear" && d.confounded_by.is_none())
+        // Levers only: gaps in what a person can change (circumstances are the funnel's side).
+        .filter(|d| d.direction != "unclear" && d.confounded_by.is_none() && d.layer == crate::drivers::Layer::Lever)
         .filter(actionable)
     {
         let Some(mine) = candidate_value(&d.feature, &person.metrics) else {
@@ -105,6 +106,10 @@ pub fn peer_gaps(
         });
     }
     gaps.sort_by(|a, b| b.worth.total_cmp(&a.worth));
+    // One behaviour measured two ways (first-response hours and the 24-hour rate; follow-ups and
+    // cadence) is one gap: the larger is kept, so gaps add up without counting a behaviour twice.
+    let mut seen = std::collections::HashSet::new();
+    gaps.retain(|g| seen.insert(crate::features::lever_family(&g.feature)));
     Some(gaps)
 }
 
@@ -130,6 +135,8 @@ mod tests {
 
     fn driver(feature: &str, per_unit: f64, direction: &str, confounded: Option<&str>) -> Driver {
         Driver {
+            layer: crate::drivers::Layer::Lever,
+            paths: Vec::new(),
             feature: feature.into(),
             rank: 1,
             importance: 5.0,
@@ -195,6 +202,35 @@ mod tests {
             peer_gaps(&me, &peers[..5], &drivers, 8, Lang::Zh).is_none(),
             "too few peers"
         );
+    }
+
+    #[test]
+    fn one_behaviour_is_one_gap_and_circumstances_are_not_gaps() {
+        let mut peers: Vec<PersonMonth> = (0..8)
+            .map(|i| pm(&format!("P{i}"), 300_000 - i * 10_000, 5.0, 0.2))
+            .collect();
+        for p in &mut peers[..2] {
+            p.metrics.first_response_hours = Some(2.0);
+            p.metrics.contacted_within_24h_rate = Some(0.9);
+            p.metrics.leads_received = 40;
+        }
+        let mut me = pm("ME", 90_000, 5.0, 0.2);
+        me.metrics.first_response_hours = Some(10.0);
+        me.metrics.contacted_within_24h_rate = Some(0.5);
+        me.metrics.leads_received = 10;
+        let mut leads = driver("leads_received", 500.0, "positive", None);
+        leads.layer = crate::drivers::Layer::Circumstance;
+        let drivers = vec![
+            // The same behaviour measured twice: 8 hours slower (¥8,000) and 40 points fewer
+            // within 24 hours (¥20,000): one gap, the larger.
+            driver("first_response_hours", -1_000.0, "negative", None),
+            driver("contacted_within_24h_rate", 50_000.0, "positive", None),
+            // Fewer leads given is a circumstance, not a gap in what the person does.
+            leads,
+        ];
+        let gaps = peer_gaps(&me, &peers, &drivers, 8, Lang::Zh).unwrap();
+        let found: Vec<(&str, f64)> = gaps.iter().map(|g| (g.feature.as_str(), g.worth.round())).collect();
+        assert_eq!(found, [("contacted_within_24h_rate", 20_000.0)]);
     }
 
     #[test]

@@ -229,6 +229,9 @@ async fn analysis_read_returns_its_columns_in_their_fields() {
         training_completion_rate: full.training_completion_rate,
         appraisal_score: full.appraisal_score,
         presale_cadence_compliance: full.presale_cadence_compliance,
+        orders_won: full.orders_won,
+        deals_lost: full.deals_lost,
+        avg_deal_size: full.avg_deal_size,
         ..Default::default()
     };
     assert_eq!(read[0].metrics, expected);

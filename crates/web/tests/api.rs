@@ -135,6 +135,32 @@ async fn the_openapi_document_lists_every_endpoint_and_a_token_reads_metrics() {
         "{}",
         v["drivers"][0]["explanation"]
     );
+    // Contribution: drivers are levers and circumstances, each lever with its paths through the
+    // funnel; the funnel outcomes are left out with their reason (issue 17).
+    let (s, v) = api_get(&token, &app.url("/api/v1/insights/drivers?lang=en")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let drivers = v["drivers"].as_array().unwrap();
+    assert!(
+        drivers
+            .iter()
+            .all(|d| d["layer"] == "lever" || d["layer"] == "circumstance"),
+        "{v}"
+    );
+    assert_eq!(drivers[0]["layer"], "lever", "{v}");
+    let paths = drivers[0]["paths"].as_array().unwrap();
+    assert!(paths.iter().any(|p| p["outcome"] == "lead_conversion_rate"), "{v}");
+    for outcome in ["lead_conversion_rate", "win_rate", "pipeline_value"] {
+        assert!(drivers.iter().all(|d| d["feature"] != outcome));
+        assert!(
+            v["excluded"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["feature"] == outcome && e["reason"].as_str().unwrap().contains("funnel outcome")),
+            "{outcome}: {}",
+            v["excluded"]
+        );
+    }
     let (s, v) = api_get(&token, &app.url("/api/v1/insights/drivers?target=happiness")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(v["error"]["field"], "target");

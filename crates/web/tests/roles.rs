@@ -186,6 +186,13 @@ async fn each_scope_sees_exactly_its_people() {
 
     // A rep: only themselves.
     let rep = signed_in(app, "rep").await;
+    // Their "why" panel opens with the funnel decomposition, then the gaps in levers.
+    let (s, why) = get(&rep, &app.url(&format!("/people/{}/why?month={MONTH}", d.rep_no))).await;
+    assert_eq!(s, reqwest::StatusCode::OK);
+    assert!(
+        why.contains("id=\"why-funnel\"") && why.contains("线索量") && why.contains("赢单率"),
+        "{why}"
+    );
     let v: Value = rep.get(&url).send().await.unwrap().json().await.unwrap();
     let rows = rows_of(&v);
     assert!(!rows.is_empty());

@@ -13,7 +13,7 @@ mod stats;
 use serde::Serialize;
 
 use absorb::{Factor, TwoWay, absorb_all, absorb_two};
-use ols::{Fit, coef, ols, p_value, t_crit};
+use ols::{Gram, coef, ols, ols_many, p_value, t_crit};
 use stats::{dot, mean_of, sd_of};
 
 /// One observation: a person-month.
@@ -42,6 +42,68 @@ pub struct FeatureInfo {
     pub id: String,
     pub zh: String,
     pub en: String,
+    pub layer: Layer,
+    /// For a lever: what behaviour it measures, as a path (`first_contact`, `training`,
+    /// `training/negotiation`). Levers of the same family — or below it: a skill is one of the
+    /// courses that training volume counts — measure or produce the same behaviour and are never
+    /// held fixed in each other's model; levers of other families are. Empty for the others.
+    pub family: String,
+}
+
+impl FeatureInfo {
+    /// A feature of the given layer; a lever is its own family.
+    pub fn new(id: &str, layer: Layer) -> FeatureInfo {
+        FeatureInfo {
+            id: id.into(),
+            zh: id.into(),
+            en: id.into(),
+            layer,
+            family: if layer == Layer::Lever {
+                id.into()
+            } else {
+                String::new()
+            },
+        }
+    }
+
+    /// Whether `other`'s family is this lever's family or below it.
+    fn covers(&self, other: &FeatureInfo) -> bool {
+        other.family == self.family
+            || other
+                .family
+                .strip_prefix(self.family.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+    }
+}
+
+/// Where a feature sits on the causal path to the target (docs/insight.md, "Causal layout").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    /// What a person or a manager can change: follow-up, first contact, cadence, training.
+    Lever,
+    /// What a person is given or is: tenure, leads received and their mix, roster attributes.
+    Circumstance,
+    /// A funnel stage the target is made of (conversion, win rate, pipeline, deal size): on the path
+    /// from the levers to the target, so never a control and never ranked. Levers' effects on
+    /// them are the paths.
+    Outcome,
+}
+
+/// The reason given for every funnel outcome left out of the ranking.
+pub const OUTCOME_REASON: &str =
+    "a funnel outcome: part of what the target is made of, on the path from the levers to it (see the paths)";
+
+/// A lever's effect on one funnel outcome, with the same controls as its effect on the target.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Path {
+    pub outcome: String,
+    pub effect_per_unit: f64,
+    /// 95% interval of `effect_per_unit`.
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub p_value: f64,
+    pub direction: String,
 }
 
 /// One driver's result.
@@ -49,6 +111,10 @@ pub struct FeatureInfo {
 pub struct Driver {
     pub feature: String,
     pub rank: usize,
+    /// A lever or a circumstance (outcomes are never drivers).
+    pub layer: Layer,
+    /// For a lever: its effect on each funnel outcome in the input (the stage it moves).
+    pub paths: Vec<Path>,
     /// The combined ranking score, 0–1: the mean of `linear_importance` and `tree_importance`,
     /// each divided by its largest value among the drivers.
     pub importance: f64,
@@ -78,6 +144,17 @@ pub struct Driver {
     pub confounded_by: Option<String>,
     /// Share of rows where the feature was missing (filled with its mean).
     pub missing_share: f64,
+}
+
+/// `positive`, `negative` or `unclear` (the interval includes zero).
+fn direction(lo: f64, hi: f64) -> String {
+    if lo > 0.0 {
+        "positive".into()
+    } else if hi < 0.0 {
+        "negative".into()
+    } else {
+        "unclear".into()
+    }
 }
 
 /// The analysis.
@@ -128,8 +205,23 @@ pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError>
     // Features: fill missing with the mean, standardise, drop constant ones.
     let mut dropped = Vec::new();
     let mut kept: Vec<(usize, Vec<f64>, f64, f64)> = Vec::new(); // (index, z-scores, sd, missing share)
+    // Funnel outcomes: never controls, never ranked; kept aside (filled with their mean) as the
+    // outcomes of the levers' paths.
+    let mut outcomes: Vec<(usize, Vec<f64>)> = Vec::new();
     for (j, f) in input.features.iter().enumerate() {
         let vals: Vec<Option<f64>> = owned.iter().map(|r| r.features.get(j).copied().flatten()).collect();
+        if f.layer == Layer::Outcome {
+            dropped.push((f.id.clone(), OUTCOME_REASON.into()));
+            let present: Vec<f64> = vals.iter().flatten().copied().filter(|v| v.is_finite()).collect();
+            if present.len() >= n / 2 {
+                let m = mean_of(present.iter().copied());
+                outcomes.push((
+                    j,
+                    vals.iter().map(|v| v.filter(|x| x.is_finite()).unwrap_or(m)).collect(),
+                ));
+            }
+            continue;
+        }
         let present: Vec<f64> = vals.iter().flatten().copied().filter(|v| v.is_finite()).collect();
         let missing = 1.0 - present.len() as f64 / n as f64;
         if present.len() < n / 2 {
@@ -241,16 +333,13 @@ pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError>
                 .collect();
             crate::forest::permutation_importance(&forest_cols, kept.len(), &y_both, &groups, 17)
         });
-        let rest = (|| -> Result<(Vec<Driver>, Fit), DriverError> {
+        let rest = (|| -> Result<(Vec<Driver>, f64), DriverError> {
             let z_both = &z_both_all;
-            let mut cols: Vec<&[f64]> = z_both.iter().map(|c| c.as_slice()).collect();
-            cols.push(&t_both);
-            let full = ols(&cols, &y_both, absorbed).ok_or(DriverError::TooFewRows {
+            let too_few = DriverError::TooFewRows {
                 rows: n,
                 params,
                 needed,
-            })?;
-            let tc = t_crit(full.df);
+            };
             let ones = vec![1.0; n];
             let columns = confounding::Columns {
                 y: &y,
@@ -262,59 +351,142 @@ pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError>
                 month: &month,
                 absorbed,
             };
-
-            let mut drivers = Vec::new();
-            for (pos, (j, z, sd, missing)) in kept.iter().enumerate() {
-                let b = full.beta[pos];
-                let se = full.se[pos];
-                let t = if se > 0.0 { b / se } else { 0.0 };
-                let p = p_value(t, full.df);
-                // Raw association: the feature alone.
-                let (raw_b, raw_p) = ols(&[&ones, z], &y, 0).map(|f| coef(&f, 1)).unwrap_or((0.0, 1.0));
-                // Confounded: clearly associated alone, not distinguishable from zero in the model.
-                // (An effect that shrinks but stays clear is reported as it is.)
-                let confounded_by = if raw_p < 0.05 && p >= 0.05 {
-                    let others = kept
-                        .iter()
-                        .enumerate()
-                        .filter(|(other, _)| *other != pos)
-                        .map(|(_, (k, zk, _, _))| (input.features[*k].id.as_str(), zk.as_slice()));
-                    confounding::explained_by(&columns, z, &z_both[pos], others)
-                } else {
-                    None
-                };
-                let lo = b - tc * se;
-                let hi = b + tc * se;
-                drivers.push(Driver {
-                    feature: input.features[*j].id.clone(),
-                    rank: 0,
-                    importance: t.abs(),
-                    linear_importance: t.abs(),
-                    tree_importance: 0.0,
-                    nonlinear: false,
-                    effect_per_unit: b / sd,
-                    effect_per_sd: b,
-                    ci_low: lo,
-                    ci_high: hi,
-                    p_value: p,
-                    direction: if lo > 0.0 {
-                        "positive".into()
-                    } else if hi < 0.0 {
-                        "negative".into()
-                    } else {
-                        "unclear".into()
-                    },
-                    raw_effect_per_sd: raw_b,
-                    raw_p_value: raw_p,
-                    confounded_by,
-                    missing_share: *missing,
-                });
+            let info = |pos: usize| &input.features[kept[pos].0];
+            let circumstances: Vec<usize> = (0..kept.len())
+                .filter(|&p| info(p).layer == Layer::Circumstance)
+                .collect();
+            let levers: Vec<usize> = (0..kept.len()).filter(|&p| info(p).layer == Layer::Lever).collect();
+            // The models, as (positions in the model, positions reported from it). Circumstances
+            // come first in the causal order (what a person is given shapes what they do), so
+            // their model holds no lever fixed. A lever's total effect holds the circumstances and
+            // the levers of other families fixed — not its own family's, which measure or produce
+            // the same behaviour (holding one fixed would take away the other's effect).
+            let mut models: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
+            if !circumstances.is_empty() {
+                models.push((circumstances.clone(), circumstances.clone()));
             }
-            Ok((drivers, full))
+            for &l in &levers {
+                let mut m = vec![l];
+                m.extend(levers.iter().copied().filter(|&o| o != l && !info(l).covers(info(o))));
+                m.extend(circumstances.iter().copied());
+                models.push((m, vec![l]));
+            }
+            // The funnel outcomes net of department and month: the levers' paths.
+            let outcome_both: Vec<(&str, Vec<f64>)> = outcomes
+                .iter()
+                .map(|(j, v)| (input.features[*j].id.as_str(), absorb_two(v, &both, exact.as_ref())))
+                .collect();
+            // Every column's and target's cross-products, once: each lever's model (and its paths)
+            // is then solved from a sub-matrix, with one pass over its columns for the robust error.
+            let tenure_col = kept.len();
+            let all_cols: Vec<&[f64]> = z_both
+                .iter()
+                .map(|c| c.as_slice())
+                .chain(std::iter::once(t_both.as_slice()))
+                .collect();
+            let all_ys: Vec<&[f64]> = std::iter::once(y_both.as_slice())
+                .chain(outcome_both.iter().map(|(_, v)| v.as_slice()))
+                .collect();
+            let gram = Gram::new(&all_cols, &all_ys);
+            let every: Vec<usize> = (0..=tenure_col).collect();
+            let within_rss = gram.fit(&every, 0, absorbed).ok_or(too_few.clone())?.rss;
+            let mut found: Vec<Option<Driver>> = vec![None; kept.len()];
+            for (positions, reported) in &models {
+                let mut cols: Vec<&[f64]> = positions.iter().map(|&p| z_both[p].as_slice()).collect();
+                cols.push(&t_both);
+                let is_lever = reported.len() == 1 && info(reported[0]).layer == Layer::Lever;
+                // (coefficients, standard errors, degrees of freedom) on the target; the paths.
+                let mut paths_fit: Vec<(f64, f64, f64)> = Vec::new();
+                let (betas, ses, df): (Vec<f64>, Vec<f64>, f64) = if is_lever {
+                    let idx: Vec<usize> = positions.iter().copied().chain(std::iter::once(tenure_col)).collect();
+                    let fit = gram.fit(&idx, 0, absorbed).ok_or(too_few.clone())?;
+                    let se = fit.robust_se(0, &cols, &y_both);
+                    // The paths' errors are classical (from the cross-products alone): they say
+                    // which stage a lever moves, and cost no pass over the rows.
+                    for t in 1..all_ys.len() {
+                        if let Some(f) = gram.fit(&idx, t, absorbed) {
+                            paths_fit.push((f.beta[0], f.classical_se(0), f.df));
+                        }
+                    }
+                    let mut ses = vec![0.0; idx.len()];
+                    ses[0] = se;
+                    (fit.beta.iter().copied().collect(), ses, fit.df)
+                } else {
+                    let fits = ols_many(&cols, &[&y_both], absorbed, None);
+                    let fit = fits.first().ok_or(too_few.clone())?;
+                    (
+                        fit.beta.iter().copied().collect(),
+                        fit.se.iter().copied().collect(),
+                        fit.df,
+                    )
+                };
+                let tc = t_crit(df);
+                for &pos in reported {
+                    let idx = positions.iter().position(|&p| p == pos).unwrap_or(0);
+                    let (j, z, sd, missing) = &kept[pos];
+                    let b = betas[idx];
+                    let se = ses[idx];
+                    let t = if se > 0.0 { b / se } else { 0.0 };
+                    let p = p_value(t, df);
+                    // Raw association: the feature alone.
+                    let (raw_b, raw_p) = ols(&[&ones, z], &y, 0).map(|f| coef(&f, 1)).unwrap_or((0.0, 1.0));
+                    // Confounded: clearly associated alone, not distinguishable from zero in the
+                    // model. (An effect that shrinks but stays clear is reported as it is.)
+                    let confounded_by = if raw_p < 0.05 && p >= 0.05 {
+                        let others = positions
+                            .iter()
+                            .filter(|&&o| o != pos)
+                            .map(|&o| (input.features[kept[o].0].id.as_str(), kept[o].1.as_slice()));
+                        confounding::explained_by(&columns, z, &z_both[pos], others)
+                    } else {
+                        None
+                    };
+                    let paths = paths_fit
+                        .iter()
+                        .zip(&outcome_both)
+                        .map(|((b, se, df), (id, _))| {
+                            let (b, se) = (b / sd, se / sd);
+                            let tc = t_crit(*df);
+                            let t = if se > 0.0 { b / se } else { 0.0 };
+                            Path {
+                                outcome: id.to_string(),
+                                effect_per_unit: b,
+                                ci_low: b - tc * se,
+                                ci_high: b + tc * se,
+                                p_value: p_value(t, *df),
+                                direction: direction(b - tc * se, b + tc * se),
+                            }
+                        })
+                        .collect();
+                    let lo = b - tc * se;
+                    let hi = b + tc * se;
+                    found[pos] = Some(Driver {
+                        feature: input.features[*j].id.clone(),
+                        rank: 0,
+                        layer: input.features[*j].layer,
+                        paths,
+                        importance: t.abs(),
+                        linear_importance: t.abs(),
+                        tree_importance: 0.0,
+                        nonlinear: false,
+                        effect_per_unit: b / sd,
+                        effect_per_sd: b,
+                        ci_low: lo,
+                        ci_high: hi,
+                        p_value: p,
+                        direction: direction(lo, hi),
+                        raw_effect_per_sd: raw_b,
+                        raw_p_value: raw_p,
+                        confounded_by,
+                        missing_share: *missing,
+                    });
+                }
+            }
+            Ok((found.into_iter().flatten().collect(), within_rss))
         })();
         (forest.join().ok().flatten(), rest)
     });
-    let (mut drivers, full): (Vec<Driver>, Fit) = ols_part?;
+    let (mut drivers, within_rss): (Vec<Driver>, f64) = ols_part?;
     // Combined score: each side divided by its largest value, then averaged (the regression alone
     // when the forest could not run).
     let max_t = drivers.iter().map(|d| d.linear_importance).fold(0.0, f64::max);
@@ -331,12 +503,14 @@ pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError>
         d.importance = if tree.is_some() { (lin + tr) / 2.0 } else { lin };
         d.nonlinear = d.direction == "unclear" && d.confounded_by.is_none() && tr >= 0.5 && d.tree_importance >= 0.02;
     }
-    // Clear, unconfounded drivers first; then the unconfounded rest (non-linear ones among them
-    // rise by their forest score); confounded ones last — each group by the combined score.
-    let group = |d: &Driver| match (d.confounded_by.is_some(), d.direction == "unclear") {
-        (false, false) => 0,
-        (false, true) => 1,
-        (true, _) => 2,
+    // Clear, unconfounded levers first, then clear circumstances; then the unconfounded rest
+    // (non-linear ones among them rise by their forest score); confounded ones last — each group by
+    // the combined score.
+    let group = |d: &Driver| match (d.confounded_by.is_some(), d.direction == "unclear", d.layer) {
+        (false, false, Layer::Lever) => 0,
+        (false, false, _) => 1,
+        (false, true, _) => 2,
+        (true, _, _) => 3,
     };
     drivers.sort_by(|a, b| {
         group(a)
@@ -350,7 +524,6 @@ pub fn analyse_drivers(input: &DriverInput) -> Result<DriverReport, DriverError>
     // R² of the whole model, fixed effects included.
     let ybar = mean_of(y.iter().copied());
     let tss: f64 = y.iter().map(|v| (v - ybar).powi(2)).sum();
-    let within_rss = (1.0 - full.r_squared) * y_both.iter().map(|v| v * v).sum::<f64>();
     Ok(DriverReport {
         target: input.target.clone(),
         rows: n,

@@ -5,6 +5,8 @@ use super::*;
 #[test]
 fn explanations_read_like_the_issue_asks() {
     let d = Driver {
+        layer: crate::drivers::Layer::Lever,
+        paths: Vec::new(),
         feature: "followups_per_week".into(),
         rank: 1,
         importance: 9.0,
@@ -37,13 +39,20 @@ fn the_target_is_never_its_own_driver_and_disguises_are_listed() {
     assert!(!input.features.iter().any(|f| f.id == "lead_conversion_rate"));
     let ex = excluded_for("contribution");
     assert!(ex.iter().any(|(f, _)| f == "orders_won"));
-    assert!(ex.iter().any(|(f, _)| f == "avg_deal_size"));
     assert!(ex.iter().any(|(f, r)| f == "contribution" && r == "the target itself"));
-    assert!(
-        !driver_input("contribution", &[])
-            .features
-            .iter()
-            .any(|f| f.id == "win_rate")
+    // Win rate, deal size and conversion are in the table as funnel outcomes (for the paths),
+    // which the engine never ranks; levers and circumstances are placed too.
+    let input = driver_input("contribution", &[]);
+    let layer = |id: &str| input.features.iter().find(|f| f.id == id).map(|f| f.layer);
+    for outcome in ["win_rate", "avg_deal_size", "lead_conversion_rate", "pipeline_value"] {
+        assert_eq!(layer(outcome), Some(Layer::Outcome), "{outcome}");
+    }
+    assert_eq!(layer("contacted_within_24h_rate"), Some(Layer::Lever));
+    assert_eq!(layer("leads_received"), Some(Layer::Circumstance));
+    assert_eq!(lever_family("skill:negotiation"), "training/negotiation");
+    assert_eq!(
+        lever_family("first_response_hours"),
+        lever_family("contacted_within_24h_rate")
     );
     assert!(
         !driver_input("lead_conversion_rate", &[])

@@ -72,6 +72,20 @@ async fn why(cli: &Cli, employee: &str, month: &Option<String>, format: TextForm
                 lang.pick("前25%起点", "top quarter from"),
                 w.top_quartile_from
             );
+            if !w.funnel.is_empty() {
+                t.push_str(&format!(
+                    "{} (¥{:.0}):\n",
+                    lang.pick(
+                        "与同类前25%平均贡献额的差距，按漏斗拆分",
+                        "the gap to the top quarter's mean, by funnel stage"
+                    ),
+                    w.top_quartile_mean
+                ));
+                for f in &w.funnel {
+                    t.push_str(&format!("  · {}\n", f.explanation));
+                }
+                t.push_str(&format!("{}:\n", lang.pick("可改变的行为上的差距", "gaps in levers")));
+            }
             if w.gaps.is_empty() {
                 t.push_str(lang.pick(
                     "没有落后于同类前25%的已确认驱动因素\n",

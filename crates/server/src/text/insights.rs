@@ -21,8 +21,8 @@ pub fn drivers(dr: &DriversResult, lang: Lang) -> String {
         lang.pick("人", "people"),
         dr.r_squared,
         lang.pick(
-            "方法：控制司龄、部门、月份的回归（稳健标准误）+ 随机森林置换重要性，按两者各自归一后的平均排序；“相关”不等于“因果”。",
-            "Method: regression controlling for tenure, department and month (robust errors) + random-forest permutation importance, ranked by the mean of both (each scaled to its maximum); association, not causation."
+            "方法：每个可改变的行为单独估计总效应——控制客观条件（线索量与结构、司龄、部门、月份）和其他类行为，但不控制漏斗结果（转化率、赢单率等是行为起作用的路径，不是原因）；稳健标准误；随机森林置换重要性；明确的行为排在前面。“相关”不等于“因果”。",
+            "Method: each lever's total effect, holding fixed the circumstances (lead volume and mix, tenure, department, month) and levers of other kinds, never the funnel outcomes (conversion, win rate… are the path a behaviour works through, not its rivals); robust errors; random-forest permutation importance; clear levers first. Association, not causation."
         )
     );
     let widths = [4, -30, 6, 12, 8, 8];
@@ -56,7 +56,10 @@ pub fn drivers(dr: &DriversResult, lang: Lang) -> String {
         ];
         let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
         out.push_str(line(&cells, &widths).trim_end());
-        out.push_str(&format!("{mark}\n    {}\n", d.explanation));
+        out.push_str(&format!("{mark} · {}\n    {}\n", d.layer_label, d.explanation));
+        for p in d.paths.iter().filter(|p| p.direction != "unclear") {
+            out.push_str(&format!("      → {}\n", p.explanation));
+        }
     }
     if !dr.excluded.is_empty() {
         out.push_str(&format!("\n{}:\n", lang.pick("未纳入的因素", "left out")));
@@ -93,6 +96,9 @@ mod tests {
             confounded_by: (rank == 4).then(|| "tenure_months".into()),
             missing_share: 0.0,
             explanation: format!("explanation of {feature}"),
+            layer: uplift_app::insights::Layer::Lever,
+            layer_label: "lever",
+            paths: Vec::new(),
         }
     }
 

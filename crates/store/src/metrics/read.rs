@@ -299,7 +299,7 @@ where
 }
 
 /// The metric columns [`Store::employee_metrics_for_analysis`] selects (see [`AnalysisColumns`]).
-const ANALYSIS_COLS: [&str; 18] = [
+const ANALYSIS_COLS: [&str; 21] = [
     "employee_id",
     "month",
     "fte",
@@ -318,6 +318,10 @@ const ANALYSIS_COLS: [&str; 18] = [
     "training_completion_rate",
     "appraisal_score",
     "presale_cadence_compliance",
+    // The funnel decomposition's and the deal-size path's.
+    "orders_won",
+    "deals_lost",
+    "avg_deal_size",
 ];
 
 column_positions! {
@@ -343,6 +347,9 @@ column_positions! {
         training_completion_rate,
         appraisal_score,
         presale_cadence_compliance,
+        orders_won,
+        deals_lost,
+        avg_deal_size,
     }
 }
 
@@ -376,6 +383,9 @@ where
         training_completion_rate: r.try_get(c.training_completion_rate)?,
         appraisal_score: r.try_get(c.appraisal_score)?,
         presale_cadence_compliance: r.try_get(c.presale_cadence_compliance)?,
+        orders_won: r.try_get(c.orders_won)?,
+        deals_lost: r.try_get(c.deals_lost)?,
+        avg_deal_size: r.try_get(c.avg_deal_size)?,
         ..Default::default()
     };
     Ok(EmployeeMetricRow {

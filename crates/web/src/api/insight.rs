@@ -50,7 +50,10 @@ pub struct DriversParams {
 /// month held fixed (docs/insight.md). Body: `{"target", "rows", "employees", "from", "to",
 /// "r_squared", "method", "drivers": [{"feature", "label", "rank", "importance", "effect_per_unit",
 /// "effect_per_sd", "ci_low", "ci_high", "p_value", "direction", "raw_effect_per_sd",
-/// "confounded_by", "missing_share", "explanation"}], "excluded": [{"feature", "label", "reason"}]}`.
+/// "confounded_by", "missing_share", "explanation", "layer", "layer_label", "paths": [{"outcome",
+/// "label", "effect_per_unit", "ci_low", "ci_high", "p_value", "direction", "explanation"}]}],
+/// "excluded": [{"feature", "label", "reason"}]}`. `layer` is `lever` or `circumstance`: funnel
+/// outcomes are never drivers; a lever's `paths` are its effects on them.
 #[utoipa::path(get, path = "/api/v1/insights/drivers", params(DriversParams),
     responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn insight_drivers(State(s): State<AppState>, c: Caller, Q(q): Q<DriversParams>) -> Result<Response, ApiError> {

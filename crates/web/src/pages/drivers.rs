@@ -30,6 +30,10 @@ struct DriverRow {
     score: String,
     tree: String,
     explanation: String,
+    /// 可改变的行为 / 客观条件.
+    layer: &'static str,
+    /// The funnel stages a lever clearly moves, one sentence each.
+    paths: Vec<String>,
 }
 
 #[derive(Template)]
@@ -154,6 +158,13 @@ async fn drivers_page(
                         format!("{:.3}", d.p_value)
                     },
                     explanation: d.explanation.clone(),
+                    layer: d.layer_label,
+                    paths: d
+                        .paths
+                        .iter()
+                        .filter(|p| p.direction != "unclear")
+                        .map(|p| p.explanation.clone())
+                        .collect(),
                 })
                 .collect();
             t.excluded = r

@@ -256,6 +256,23 @@ async fn person_why(
                 l.pick("前 25% 起点", "top quarter from"),
                 esc(&money_yuan(Some(w.top_quartile_from), "¥")),
             );
+            if !w.funnel.is_empty() {
+                h.push_str(&format!(
+                    "<p>{} {}</p><ul id=\"why-funnel\">",
+                    l.pick(
+                        "与同类前 25% 的平均贡献额",
+                        "Against the top quarter's mean contribution"
+                    ),
+                    esc(&money_yuan(Some(w.top_quartile_mean), "¥")),
+                ));
+                for f in &w.funnel {
+                    h.push_str(&format!("<li>{}</li>", esc(&f.explanation)));
+                }
+                h.push_str(&format!(
+                    "</ul><p>{}</p>",
+                    l.pick("可改变的行为上的差距：", "Gaps in what can be changed:")
+                ));
+            }
             if w.gaps.is_empty() {
                 h.push_str(&format!(
                     "<p id=\"why-none\">{}</p>",
