@@ -89,6 +89,10 @@ pub struct DriversResult {
     pub method: &'static str,
     pub drivers: Vec<DriverLine>,
     pub excluded: Vec<Excluded>,
+    /// The last month's contribution gap split by funnel stage: the department against the whole
+    /// scope, or the scope against its three months before (outcomes explain gaps here; they are
+    /// never drivers).
+    pub funnel: Option<FunnelGap>,
 }
 
 /// The metric table's person-months of `from..=to` in scope (and below a department).
@@ -160,6 +164,7 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
     let started = std::time::Instant::now();
     let people = person_months(store, scope, from, to, q.department.clone(), true).await?;
     let loaded = started.elapsed();
+    let funnel = funnel_gap(store, scope, q.department.as_deref(), to, &people, lang).await?;
     let target = q.target.clone();
     let (report, skipped) = crate::heavy(move || {
         let input = driver_input(&target, &people);
@@ -270,6 +275,7 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
             })
             .collect(),
         excluded,
+        funnel,
     })
 }
 
@@ -292,6 +298,81 @@ pub struct WhyLow {
     pub gaps: Vec<uplift_insight::peers::Gap>,
 }
 
+/// The funnel decomposition of a group's month: a department against the caller's whole scope,
+/// or the whole scope against its own three months before.
+#[derive(Debug, Clone, Serialize)]
+pub struct FunnelGap {
+    pub month: String,
+    /// What is compared with what, for people.
+    pub compared: String,
+    /// Mean contribution per person (yuan) of the group and of the reference.
+    pub mean: f64,
+    pub reference_mean: f64,
+    pub parts: Vec<FunnelLine>,
+}
+
+/// [`FunnelGap`] of `department` (or, without one, of the whole scope) in `month`; `people` are the
+/// scope's person-months already loaded for the analysis (they include `month` and, usually, the
+/// three months before). `None` when either side has nobody working.
+async fn funnel_gap(
+    store: &Store,
+    scope: &Scope,
+    department: Option<&str>,
+    month: Month,
+    people: &[PersonMonth],
+    lang: Lang,
+) -> Result<Option<FunnelGap>, AppError> {
+    use uplift_insight::funnel::{Funnel, decompose};
+    let working = |p: &&PersonMonth| p.metrics.fte >= 0.5;
+    let key = month.to_key();
+    let group = Funnel::of_group(
+        people
+            .iter()
+            .filter(working)
+            .filter(|p| p.metrics.month == key)
+            .map(|p| &p.metrics),
+    );
+    let (reference, who, against, compared) = match department {
+        Some(d) => {
+            let whole = person_months(store, scope, month, month, None, false).await?;
+            let r = Funnel::of_group(whole.iter().filter(working).map(|p| &p.metrics));
+            let against = lang.pick("整体", "the whole scope");
+            (
+                r,
+                d.to_string(),
+                against.to_string(),
+                format!("{d} / {against} · {month}"),
+            )
+        }
+        None => {
+            let before = (month.span_start(4).to_key(), month.span_start(2).to_key());
+            let r = Funnel::of_group(
+                people
+                    .iter()
+                    .filter(working)
+                    .filter(|p| p.metrics.month >= before.0 && p.metrics.month <= before.1)
+                    .map(|p| &p.metrics),
+            );
+            let who = lang.pick("本月", "this month");
+            let against = lang.pick("前 3 个月平均", "the 3 months before");
+            (r, who.to_string(), against.to_string(), format!("{month} / {against}"))
+        }
+    };
+    let (Some(g), Some(r)) = (group, reference) else {
+        return Ok(None);
+    };
+    Ok(Some(FunnelGap {
+        month: month.to_string(),
+        compared,
+        mean: g.contribution,
+        reference_mean: r.contribution,
+        parts: decompose(&g, &r)
+            .into_iter()
+            .map(|p| funnel_line(p, lang, &who, &against))
+            .collect(),
+    }))
+}
+
 /// One stage of the funnel decomposition, with a sentence for people.
 #[derive(Debug, Clone, Serialize)]
 pub struct FunnelLine {
@@ -301,8 +382,9 @@ pub struct FunnelLine {
     pub explanation: String,
 }
 
-/// A funnel part in one sentence: `转化率：本人 10%，同类前 25% 为 20%，差距约对应 -250,000 元`.
-fn funnel_line(part: uplift_insight::funnel::FunnelPart, lang: Lang) -> FunnelLine {
+/// A funnel part in one sentence: `赢单率：本人 40%，同类前 25% 为 60%，对应 -250,000 元`; `who`
+/// and `against` name the two sides (`本人`, `同类前 25%`).
+fn funnel_line(part: uplift_insight::funnel::FunnelPart, lang: Lang, who: &str, against: &str) -> FunnelLine {
     let label = match part.stage {
         "lead_volume" => lang.pick("线索量", "lead volume"),
         "deals_per_lead" => lang.pick("每条线索结单数（赢单＋输单）", "deals closed per lead"),
@@ -330,12 +412,12 @@ fn funnel_line(part: uplift_insight::funnel::FunnelPart, lang: Lang) -> FunnelLi
     } else {
         match lang {
             Lang::Zh => format!(
-                "{label}：本人 {}，同类前 25% 为 {}，对应 {sign}{yuan} 元",
+                "{label}：{who} {}，{against} 为 {}，对应 {sign}{yuan} 元",
                 show(part.person),
                 show(part.group)
             ),
             Lang::En => format!(
-                "{label}: {} here, {} for the top quarter: {sign}¥{yuan}",
+                "{label}: {} for {who}, {} for {against}: {sign}¥{yuan}",
                 show(part.person),
                 show(part.group)
             ),
@@ -441,7 +523,14 @@ pub async fn why_low(store: &Store, employee_no: &str, month: Option<Month>, lan
         .map(|g| uplift_insight::funnel::decompose(&uplift_insight::funnel::Funnel::of(&me.metrics), &g))
         .unwrap_or_default()
         .into_iter()
-        .map(|p| funnel_line(p, lang))
+        .map(|p| {
+            funnel_line(
+                p,
+                lang,
+                lang.pick("本人", "this person"),
+                lang.pick("同类前 25%", "the top quarter"),
+            )
+        })
         .collect();
     Ok(WhyLow {
         employee_no: employee_no.to_string(),

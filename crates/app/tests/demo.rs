@@ -215,6 +215,22 @@ async fn driver_analysis_finds_the_demo_companys_planted_drivers() {
     assert!(!w.gaps.is_empty(), "the weakest rep trails on something: {w:?}");
     assert!(w.gaps.iter().all(|g| g.worth > 0.0 && g.feature != "appraisal_score"));
     assert!(w.gaps.windows(2).all(|p| p[0].worth >= p[1].worth), "largest gap first");
+    // A department's month against the whole company, by funnel stage: the parts add up.
+    let dept = uplift_app::insights::drivers(
+        &db.store,
+        &Scope::All,
+        &DriversQuery {
+            department: Some("销售中心".into()),
+            ..q.clone()
+        },
+        Lang::Zh,
+    )
+    .await
+    .unwrap();
+    let f = dept.funnel.expect("a funnel for 销售中心");
+    let parts: f64 = f.parts.iter().map(|p| p.part.yuan).sum();
+    assert!((parts - (f.mean - f.reference_mean)).abs() < 0.01, "{f:#?}");
+    assert!(f.compared.starts_with("销售中心"), "{}", f.compared);
     // The funnel decomposition comes first: its parts add up to the gap to the top quarter's mean.
     let parts: f64 = w.funnel.iter().map(|f| f.part.yuan).sum();
     assert!(

@@ -161,6 +161,17 @@ async fn the_openapi_document_lists_every_endpoint_and_a_token_reads_metrics() {
             v["excluded"]
         );
     }
+    // The last month's gap by funnel stage (against the three months before): the parts add up.
+    let f = &v["funnel"];
+    let parts: f64 = f["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["yuan"].as_f64().unwrap())
+        .sum();
+    let gap = f["mean"].as_f64().unwrap() - f["reference_mean"].as_f64().unwrap();
+    assert!((parts - gap).abs() < 0.01, "{parts} vs {gap}: {f}");
+    assert_eq!(f["parts"][0]["stage"], "lead_volume");
     let (s, v) = api_get(&token, &app.url("/api/v1/insights/drivers?target=happiness")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(v["error"]["field"], "target");

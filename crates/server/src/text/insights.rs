@@ -25,6 +25,19 @@ pub fn drivers(dr: &DriversResult, lang: Lang) -> String {
             "Method: each lever's total effect, holding fixed the circumstances (lead volume and mix, tenure, department, month) and levers of other kinds, never the funnel outcomes (conversion, win rate… are the path a behaviour works through, not its rivals); robust errors; random-forest permutation importance; clear levers first. Association, not causation."
         )
     );
+    if let Some(f) = &dr.funnel {
+        out.push_str(&format!(
+            "{} ({}): ¥{:.0} / ¥{:.0}\n",
+            lang.pick("人均贡献额按漏斗拆分", "contribution per person by funnel stage"),
+            f.compared,
+            f.mean,
+            f.reference_mean
+        ));
+        for p in &f.parts {
+            out.push_str(&format!("  · {}\n", p.explanation));
+        }
+        out.push('\n');
+    }
     let widths = [4, -30, 6, 12, 8, 8];
     out.push_str(&line(
         &[
@@ -132,6 +145,7 @@ mod tests {
                 label: "线索转化率".into(),
                 reason: "结果，不是行为".into(),
             }],
+            funnel: None,
         };
         let table = drivers(&r, Lang::Zh);
         // The method is named, and association is not causation.

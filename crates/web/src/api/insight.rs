@@ -52,7 +52,9 @@ pub struct DriversParams {
 /// "effect_per_sd", "ci_low", "ci_high", "p_value", "direction", "raw_effect_per_sd",
 /// "confounded_by", "missing_share", "explanation", "layer", "layer_label", "paths": [{"outcome",
 /// "label", "effect_per_unit", "ci_low", "ci_high", "p_value", "direction", "explanation"}]}],
-/// "excluded": [{"feature", "label", "reason"}]}`. `layer` is `lever` or `circumstance`: funnel
+/// "excluded": [{"feature", "label", "reason"}], "funnel": {"month", "compared", "mean",
+/// "reference_mean", "parts": [{"stage", "person", "group", "yuan", "label", "explanation"}]}}`
+/// (`funnel`: the last month's gap by stage; the parts add up). `layer` is `lever` or `circumstance`: funnel
 /// outcomes are never drivers; a lever's `paths` are its effects on them.
 #[utoipa::path(get, path = "/api/v1/insights/drivers", params(DriversParams),
     responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]

@@ -48,6 +48,8 @@ struct DriversPage {
     chart: String,
     drivers: Vec<DriverRow>,
     excluded: String,
+    /// The funnel decomposition: what is compared, then one sentence per stage.
+    funnel: Option<(String, Vec<String>)>,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +97,7 @@ async fn drivers_page(
         chart: String::new(),
         drivers: Vec::new(),
         excluded: String::new(),
+        funnel: None,
     };
     match uplift_app::insights::drivers(&s.store, &c.principal.scope, &query, l).await {
         Ok(r) => {
@@ -167,6 +170,17 @@ async fn drivers_page(
                         .collect(),
                 })
                 .collect();
+            t.funnel = r.funnel.as_ref().map(|f| {
+                (
+                    format!(
+                        "{} · {} / {}",
+                        f.compared,
+                        money_yuan(Some(f.mean.round()), "¥").trim_end_matches(".00"),
+                        money_yuan(Some(f.reference_mean.round()), "¥").trim_end_matches(".00")
+                    ),
+                    f.parts.iter().map(|p| p.explanation.clone()).collect(),
+                )
+            });
             t.excluded = r
                 .excluded
                 .iter()
