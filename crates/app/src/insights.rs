@@ -6,7 +6,8 @@ use uplift_domain::{Lang, Month};
 pub use uplift_insight::drivers::Layer;
 use uplift_insight::drivers::{DriverError, analyse_drivers};
 use uplift_insight::features::{
-    PersonMonth, TARGETS, driver_input, excluded_for, explain, explain_path, feature_label, layer_label, reason_label,
+    PersonMonth, TARGETS, driver_input, excluded_for, explain, explain_path, feature_label, is_backwards_lever,
+    layer_label, rank_backwards_levers_after, reason_label,
 };
 use uplift_store::{MetricFilter, Store};
 
@@ -52,6 +53,9 @@ pub struct DriverLine {
     /// given or is); funnel outcomes are never drivers.
     pub layer: Layer,
     pub layer_label: &'static str,
+    /// A clear lever associated against its purpose (more training, lower output): ranked after
+    /// the levers that read as meant, never an alert or a priced gap.
+    pub reads_backwards: bool,
     /// For a lever: the funnel stage it moves, one line per outcome.
     pub paths: Vec<PathLine>,
 }
@@ -206,6 +210,8 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
         ),
         DriverError::NoFeatures => AppError::invalid(lang.pick("没有可用的候选因素", "no usable candidate driver").into()),
     })?;
+    let mut report = report;
+    rank_backwards_levers_after(&mut report.drivers);
     let mut excluded: Vec<Excluded> = excluded_for(&q.target)
         .into_iter()
         .map(|(feature, reason)| Excluded {
@@ -255,7 +261,16 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
                 raw_effect_per_sd: d.raw_effect_per_sd,
                 confounded_by: d.confounded_by.clone(),
                 missing_share: d.missing_share,
-                explanation: explain(d, &q.target, report.rows, lang),
+                explanation: if is_backwards_lever(d) {
+                    explain(d, &q.target, report.rows, lang)
+                        + lang.pick(
+                            "（方向与这项行为的目的相反：更可能反映了谁被安排去做它——例如培训多给了本就较弱的人——而不是它的作用；不作为行动建议）",
+                            " (against the lever's purpose: more likely who is given it — e.g. training going to weaker reps — than what it does; not advice)",
+                        )
+                } else {
+                    explain(d, &q.target, report.rows, lang)
+                },
+                reads_backwards: is_backwards_lever(d),
                 layer: d.layer,
                 layer_label: layer_label(d.layer, lang),
                 paths: d

@@ -353,6 +353,33 @@ pub fn reads_backwards(feature: &str, positive: bool) -> bool {
     lever_raises_output(feature).is_some_and(|up| up != positive)
 }
 
+/// Whether a driver is a clear, unconfounded lever whose association runs against its purpose.
+pub fn is_backwards_lever(d: &Driver) -> bool {
+    d.layer == Layer::Lever
+        && d.direction != "unclear"
+        && d.confounded_by.is_none()
+        && reads_backwards(&d.feature, d.direction == "positive")
+}
+
+/// Moves the clear levers that read backwards (more training, lower output: who is given the
+/// lever, not what it does) after the clear levers that read as meant, keeping every other place,
+/// and renumbers the ranks.
+pub fn rank_backwards_levers_after(drivers: &mut [Driver]) {
+    let key = |d: &Driver| {
+        if is_backwards_lever(d) {
+            1
+        } else if d.layer == Layer::Lever && d.direction != "unclear" && d.confounded_by.is_none() {
+            0
+        } else {
+            2
+        }
+    };
+    drivers.sort_by_key(key);
+    for (i, d) in drivers.iter_mut().enumerate() {
+        d.rank = i + 1;
+    }
+}
+
 /// A feature's value as people read it: rates and compliance shares (0–1) as percentages, the
 /// pipeline in whole yuan, the rest with one decimal.
 pub fn shown_value(feature: &str, v: f64) -> String {

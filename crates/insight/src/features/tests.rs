@@ -61,3 +61,46 @@ fn the_target_is_never_its_own_driver_and_disguises_are_listed() {
             .any(|f| f.id == "pipeline_value")
     );
 }
+
+#[test]
+fn levers_read_backwards_rank_after_the_levers_read_as_meant() {
+    let base = |feature: &str, direction: &str, layer: Layer| Driver {
+        layer,
+        paths: Vec::new(),
+        feature: feature.into(),
+        rank: 0,
+        importance: 1.0,
+        linear_importance: 1.0,
+        tree_importance: 0.0,
+        nonlinear: false,
+        effect_per_unit: if direction == "negative" { -1.0 } else { 1.0 },
+        effect_per_sd: 1.0,
+        ci_low: 0.5,
+        ci_high: 1.5,
+        p_value: 0.01,
+        direction: direction.into(),
+        raw_effect_per_sd: 1.0,
+        raw_p_value: 0.01,
+        confounded_by: None,
+        missing_share: 0.0,
+    };
+    // The engine's order: a backwards training lever first, then follow-ups, then a circumstance.
+    let mut drivers = vec![
+        base("trainings_done_to_date", "negative", Layer::Lever),
+        base("followups_per_week", "positive", Layer::Lever),
+        base("leads_received", "positive", Layer::Circumstance),
+        base("first_response_hours", "negative", Layer::Lever),
+    ];
+    rank_backwards_levers_after(&mut drivers);
+    let order: Vec<(&str, usize)> = drivers.iter().map(|d| (d.feature.as_str(), d.rank)).collect();
+    assert_eq!(
+        order,
+        [
+            ("followups_per_week", 1),
+            ("first_response_hours", 2),
+            ("trainings_done_to_date", 3),
+            ("leads_received", 4)
+        ]
+    );
+    assert!(is_backwards_lever(&drivers[2]) && !is_backwards_lever(&drivers[1]));
+}

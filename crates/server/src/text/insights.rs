@@ -111,6 +111,7 @@ mod tests {
             explanation: format!("explanation of {feature}"),
             layer: uplift_app::insights::Layer::Lever,
             layer_label: "lever",
+            reads_backwards: false,
             paths: Vec::new(),
         }
     }
