@@ -35,6 +35,19 @@ async fn sessions_are_http_only_cookies_and_sign_out_ends_them() {
         .to_string();
     assert_eq!(sid.len(), 64);
     assert_eq!(get(&c, &app.url("/audit")).await.0, StatusCode::OK);
+    // Pages, API answers and exports with people's data are never cached (Back after signing out
+    // must show nothing); static assets are.
+    for path in [
+        "/audit",
+        "/team?month=2026-10",
+        "/team/export.xlsx?month=2026-10",
+        "/api/v1/me",
+    ] {
+        let r = c.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.headers()["cache-control"], "no-store", "{path}");
+    }
+    let r = c.get(app.url("/static/app.css")).send().await.unwrap();
+    assert!(r.headers()["cache-control"].to_str().unwrap().starts_with("public"));
 
     // An open redirect to another host is ignored.
     let r = client()

@@ -60,6 +60,11 @@ pub(crate) async fn security_headers(req: axum::extract::Request, next: Next) ->
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    // Pages, API answers and exports carry people's data: never kept by the browser, so that Back
+    // after signing out shows nothing (issue 15). Static assets set their own caching.
+    if !h.contains_key(axum::http::header::CACHE_CONTROL) {
+        h.insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     h.insert(
         "content-security-policy",
         HeaderValue::from_static(
