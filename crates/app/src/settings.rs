@@ -1,6 +1,7 @@
 //! Company settings kept in the database.
 
 use chrono_tz::Tz;
+use uplift_domain::Lang;
 use uplift_domain::time::DEFAULT_TZ;
 use uplift_io::source::ReadLimits;
 use uplift_store::Store;
@@ -19,13 +20,23 @@ pub async fn company_tz(store: &Store) -> Result<Tz, AppError> {
 
 /// Sets the company time zone by IANA name, e.g. `Asia/Shanghai`.
 pub async fn set_company_tz(store: &Store, name: &str) -> Result<Tz, AppError> {
-    let tz: Tz = name.parse().map_err(|_| {
-        AppError::invalid(format!(
-            "unknown time zone {name:?} (use an IANA name such as Asia/Shanghai)"
-        ))
-    })?;
+    let tz = parse_company_tz(name, Lang::En)?;
     store.set_setting("timezone", tz.name()).await?;
     Ok(tz)
+}
+
+/// A time zone by its IANA name, or why not, in the user's language (a form checks every field
+/// before it saves any).
+pub fn parse_company_tz(name: &str, lang: Lang) -> Result<Tz, AppError> {
+    name.trim().parse().map_err(|_| {
+        AppError::invalid_field(
+            "timezone",
+            match lang {
+                Lang::Zh => format!("未知时区 {name:?}：请用 IANA 名称，例如 Asia/Shanghai"),
+                Lang::En => format!("unknown time zone {name:?} (use an IANA name such as Asia/Shanghai)"),
+            },
+        )
+    })
 }
 
 /// Currencies the company may report in (ISO codes). Amounts are stored as they were imported;

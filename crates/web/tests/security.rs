@@ -165,8 +165,64 @@ async fn changes_need_the_csrf_token_and_are_audited() {
     f[2].1 = "short".into();
     let r = admin.post(app.url("/settings/users")).form(&f).send().await.unwrap();
     let to = r.headers()["location"].to_str().unwrap().to_string();
-    assert!(to.starts_with("/settings?msg="), "{to}");
+    assert!(to.starts_with("/settings?err="), "{to}");
     assert!(app.db.store.user_by_name("weak").await.unwrap().is_none());
+    // An unknown employee number is an error, shown as one, with what was typed kept (issue 15).
+    let mut f = form(&token);
+    f[1].1 = "li.rep".into();
+    f[3].1 = "employee".into();
+    f[4].1 = "E404404".into();
+    let r = admin.post(app.url("/settings/users")).form(&f).send().await.unwrap();
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let (_, html) = get(&admin, &app.url(&to)).await;
+    assert!(html.contains("id=\"settings-error\""), "{html}");
+    assert!(!html.contains("id=\"settings-message\""));
+    assert!(
+        html.contains("value=\"li.rep\"") && html.contains("value=\"E404404\""),
+        "{html}"
+    );
+    assert!(app.db.store.user_by_name("li.rep").await.unwrap().is_none());
+    // A fresh form offers the least right, not administrator.
+    let (_, html) = get(&admin, &app.url("/settings")).await;
+    assert!(html.contains("<option value=\"employee\" selected>"), "{html}");
+    // A bad time zone saves nothing else of the same form (the currency) and audits nothing.
+    let audited = |action: &'static str| {
+        let store = app.db.store.clone();
+        async move {
+            store
+                .audit(&uplift_store::AuditQuery {
+                    action: Some(action.into()),
+                    limit: 100,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    let before = audited("settings.currency").await;
+    let r = admin
+        .post(app.url("/settings/company"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("timezone", "Mars/Olympus"),
+            ("currency", "USD"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/settings?err="), "{to}");
+    let (_, html) = get(&admin, &app.url(&to)).await;
+    assert!(
+        html.contains("未知时区") && html.contains("id=\"settings-error\""),
+        "{html}"
+    );
+    assert_eq!(audited("settings.currency").await, before);
+    assert_eq!(
+        uplift_app::settings::company_currency(&app.db.store).await.unwrap(),
+        "CNY"
+    );
 
     // Disabling a user ends their sessions at once.
     let rep = signed_in(app, "rep").await;

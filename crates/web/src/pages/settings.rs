@@ -30,6 +30,9 @@ pub(super) fn routes() -> Router<AppState> {
 struct SettingsPage {
     c: Chrome,
     message: Option<String>,
+    error: Option<String>,
+    /// The add-user form as last typed (username, role, employee number, department).
+    typed: (String, String, String, String),
     timezone: String,
     currency: String,
     currencies: Vec<&'static str>,
@@ -47,6 +50,12 @@ struct UserLine {
 #[derive(Deserialize)]
 struct MessageQuery {
     msg: Option<String>,
+    /// A refused form's reason: shown as an error, with what was typed (never the password).
+    err: Option<String>,
+    username: Option<String>,
+    role: Option<String>,
+    employee_no: Option<String>,
+    department: Option<String>,
 }
 
 async fn settings_page(
@@ -91,6 +100,14 @@ async fn settings_page(
     let t = SettingsPage {
         c: chrome(&c, "settings", &uri.to_string()),
         message: q.msg,
+        error: q.err,
+        typed: (
+            q.username.unwrap_or_default(),
+            // The least right by default: an administrator is chosen on purpose, not by accident.
+            q.role.unwrap_or_else(|| Role::Employee.as_str().to_string()),
+            q.employee_no.unwrap_or_default(),
+            q.department.unwrap_or_default(),
+        ),
         timezone: settings::company_tz(&s.store).await?.name().to_string(),
         currency: settings::company_currency(&s.store).await?,
         currencies: settings::CURRENCIES.to_vec(),
@@ -106,6 +123,15 @@ async fn settings_page(
 
 fn back_to_settings(msg: &str) -> Response {
     Redirect::to(&format!("/settings?msg={}", url_encode(msg))).into_response()
+}
+
+/// Back to the settings page with an error and, for the add-user form, what was typed.
+fn refused(err: &str, typed: &[(&str, &str)]) -> Response {
+    let mut url = format!("/settings?err={}", url_encode(err));
+    for (k, v) in typed {
+        url.push_str(&format!("&{k}={}", url_encode(v)));
+    }
+    Redirect::to(&url).into_response()
 }
 
 #[derive(Deserialize)]
@@ -125,6 +151,19 @@ async fn settings_company(
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
     let l = c.lang;
     let before_tz = settings::company_tz(&s.store).await?;
+    // All or nothing: every field is checked before any is saved.
+    if let Err(AppError::Invalid(u)) = settings::parse_company_tz(&f.timezone, l) {
+        return Ok(refused(&u.message, &[]));
+    }
+    if !settings::CURRENCIES.contains(&f.currency.trim().to_ascii_uppercase().as_str()) {
+        let msg = format!(
+            "{} {:?} ({})",
+            l.pick("未知币种", "unknown currency"),
+            f.currency,
+            settings::CURRENCIES.join(", ")
+        );
+        return Ok(refused(&msg, &[]));
+    }
     let cur = settings::set_company_currency(&s.store, &f.currency).await?;
     let mut msg = format!("{} {cur}", l.pick("币种：", "Currency:"));
     access::audit_by(&s.store, &c.principal, "settings.currency", None, Some(&cur), c.ip()).await?;
@@ -174,6 +213,13 @@ async fn settings_add_user(
     let l = c.lang;
     let role =
         Role::parse(&f.role).ok_or_else(|| WebError::new(Failure::bad(format!("role: {}", f.role), "role"), l))?;
+    let typed = [
+        ("username", f.username.clone()),
+        ("role", f.role.clone()),
+        ("employee_no", f.employee_no.clone().unwrap_or_default()),
+        ("department", f.department.clone().unwrap_or_default()),
+    ];
+    let typed: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let nonempty = |o: Option<String>| o.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     let u = NewUser {
         username: f.username,
@@ -188,7 +234,7 @@ async fn settings_add_user(
             l.pick("已添加用户", "Added user"),
             u.username
         ))),
-        Err(AppError::Invalid(u) | AppError::Conflict(u)) => Ok(back_to_settings(&u.message)),
+        Err(AppError::Invalid(u) | AppError::Conflict(u)) => Ok(refused(&u.message, &typed)),
         Err(e) => Err(WebError::from(e)),
     }
 }
