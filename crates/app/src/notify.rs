@@ -13,6 +13,9 @@ use crate::AppError;
 
 /// Attempts before a message is marked failed; waits 1, 2, 4, 8 minutes in between.
 pub const MAX_ATTEMPTS: i64 = 5;
+
+/// Why an email copy was not sent when no SMTP server is set.
+const NO_SMTP: &str = "no SMTP server set (uplift notify smtp)";
 /// Messages sent per delivery round.
 pub const BATCH: i64 = 10;
 
@@ -156,7 +159,17 @@ pub async fn deliver_due(store: &Store, now: i64) -> Result<Delivered, AppError>
     let channels = store.channels().await?;
     let smtp = smtp_settings(store).await?;
     let client = http_client().map_err(AppError::internal)?;
+    let mut unconfigured = 0usize;
     for n in due {
+        // Email with no SMTP server set cannot succeed by waiting: failed at once, not retried,
+        // and said once per round rather than once per message (the settings and the outbox
+        // show it).
+        if n.channel == "email" && smtp.is_none() {
+            unconfigured += 1;
+            out.failed += 1;
+            store.delivery_result(n.id, now, Err((NO_SMTP, None))).await?;
+            continue;
+        }
         let result = deliver_one(store, &client, &channels, smtp.as_ref(), &n, now).await;
         let outcome = match &result {
             Ok(()) => Ok(()),
@@ -175,6 +188,12 @@ pub async fn deliver_due(store: &Store, now: i64) -> Result<Delivered, AppError>
         }
         store.delivery_result(n.id, now, outcome).await?;
     }
+    if unconfigured > 0 {
+        tracing::info!(
+            count = unconfigured,
+            "email copies not sent: no SMTP server set (uplift notify smtp)"
+        );
+    }
     Ok(out)
 }
 
@@ -188,7 +207,7 @@ async fn deliver_one(
 ) -> Result<(), String> {
     match n.channel.as_str() {
         "email" => {
-            let (url, from) = smtp.ok_or("no SMTP server set (uplift notify smtp)")?;
+            let (url, from) = smtp.ok_or(NO_SMTP)?;
             let to = store
                 .email_of(&n.recipient)
                 .await

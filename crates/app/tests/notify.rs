@@ -281,3 +281,36 @@ async fn a_missed_first_contact_reminds_alerts_reassigns_and_every_message_arriv
             .all(|w| w.lead_id != "LIVE-1")
     );
 }
+
+/// Email copies with no SMTP server set cannot succeed by waiting: failed at the first round, with
+/// the reason in the outbox, never retried (the demo logged 536 warnings in 13 minutes).
+#[tokio::test]
+async fn email_without_an_smtp_server_fails_once_and_is_not_retried() {
+    let db = uplift_testkit::test_db().await;
+    let store = &db.store;
+    let now = 1_800_000_000;
+    let note = |key: &str| uplift_store::NewNotification {
+        recipient: "E1001".into(),
+        channel: "email".into(),
+        kind: "sla".into(),
+        title: "线索已超时未联系".into(),
+        body: "…".into(),
+        link: None,
+        dedupe_key: key.into(),
+    };
+    store.enqueue_notifications(&[note("a"), note("b")], now).await.unwrap();
+    let d = uplift_app::notify::deliver_due(store, now).await.unwrap();
+    assert_eq!((d.sent, d.retrying, d.failed), (0, 0, 2));
+    let later = uplift_app::notify::deliver_due(store, now + 3_600).await.unwrap();
+    assert_eq!(
+        (later.sent, later.retrying, later.failed),
+        (0, 0, 0),
+        "nothing left to retry"
+    );
+    let out = store.outbox(10).await.unwrap();
+    assert_eq!(out.len(), 2);
+    for n in &out {
+        assert_eq!((n.status.as_str(), n.attempts), ("failed", 1), "{n:?}");
+        assert!(n.last_error.as_deref().unwrap_or("").contains("SMTP"), "{n:?}");
+    }
+}
