@@ -261,15 +261,7 @@ pub async fn drivers(store: &Store, scope: &Scope, q: &DriversQuery, lang: Lang)
                 raw_effect_per_sd: d.raw_effect_per_sd,
                 confounded_by: d.confounded_by.clone(),
                 missing_share: d.missing_share,
-                explanation: if is_backwards_lever(d) {
-                    explain(d, &q.target, report.rows, lang)
-                        + lang.pick(
-                            "（方向与这项行为的目的相反：更可能反映了谁被安排去做它——例如培训多给了本就较弱的人——而不是它的作用；不作为行动建议）",
-                            " (against the lever's purpose: more likely who is given it — e.g. training going to weaker reps — than what it does; not advice)",
-                        )
-                } else {
-                    explain(d, &q.target, report.rows, lang)
-                },
+                explanation: explain(d, &q.target, report.rows, lang),
                 reads_backwards: is_backwards_lever(d),
                 layer: d.layer,
                 layer_label: layer_label(d.layer, lang),
@@ -522,18 +514,12 @@ pub async fn why_low(store: &Store, employee_no: &str, month: Option<Month>, lan
             lang.pick("人", "people")
         ))
     })?;
-    let mut contributions: Vec<i64> = peers.iter().map(|p| p.metrics.contribution_fen).collect();
-    contributions.sort_unstable_by(|a, b| b.cmp(a));
-    let top_quartile_from = contributions
-        .get(contributions.len().div_ceil(4).saturating_sub(1))
-        .copied()
-        .unwrap_or(0) as f64
-        / 100.0;
-    // The funnel against the same top quarter the gaps are priced against.
+    // The top quarter the gaps are priced against: where it starts, and its funnel.
     let mut ranked: Vec<&PersonMonth> = peers.iter().collect();
     ranked.sort_by_key(|p| std::cmp::Reverse(p.metrics.contribution_fen));
-    let top = ranked.iter().take(ranked.len().div_ceil(4)).map(|p| &p.metrics);
-    let group = uplift_insight::funnel::Funnel::of_group(top);
+    let top = &ranked[..ranked.len().div_ceil(4)];
+    let top_quartile_from = top.last().map_or(0, |p| p.metrics.contribution_fen) as f64 / 100.0;
+    let group = uplift_insight::funnel::Funnel::of_group(top.iter().map(|p| &p.metrics));
     let funnel = group
         .map(|g| uplift_insight::funnel::decompose(&uplift_insight::funnel::Funnel::of(&me.metrics), &g))
         .unwrap_or_default()

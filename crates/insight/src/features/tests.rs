@@ -103,4 +103,7 @@ fn levers_read_backwards_rank_after_the_levers_read_as_meant() {
         ]
     );
     assert!(is_backwards_lever(&drivers[2]) && !is_backwards_lever(&drivers[1]));
+    // Its sentence says so; a lever that reads as meant does not.
+    assert!(explain(&drivers[2], "contribution", 100, Lang::Zh).contains("目的相反"));
+    assert!(!explain(&drivers[0], "contribution", 100, Lang::Zh).contains("目的相反"));
 }
