@@ -121,12 +121,18 @@ async fn person_months(
     let (extras, rows) = tokio::join!(
         async {
             if with_extras {
-                crate::features::Extras::load(store, from, to).await.map(Some)
+                let x = crate::features::Extras::load(store, from, to).await.map(Some);
+                tracing::debug!(elapsed = ?t.elapsed(), "extras read");
+                x
             } else {
                 Ok(None)
             }
         },
-        store.employee_metrics_for_analysis(&filter)
+        async {
+            let rows = store.employee_metrics_for_analysis(&filter).await;
+            tracing::debug!(elapsed = ?t.elapsed(), "metric rows read");
+            rows
+        }
     );
     let (extras, rows) = (extras?, rows?);
     let out: Vec<PersonMonth> = rows

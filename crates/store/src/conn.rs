@@ -105,7 +105,10 @@ impl Store {
                 .busy_timeout(Duration::from_secs(30))
                 .pragma("page_size", "16384")
                 .pragma("temp_store", "memory")
-                .pragma("cache_size", "-262144");
+                .pragma("cache_size", "-262144")
+                // sqlx hands rows from its worker thread over a channel of this many; the default
+                // (50) makes the two threads take turns every 50 rows on the large analysis reads.
+                .row_buffer_size(4096);
             let memory = url.contains(":memory:");
             let pool = SqlitePoolOptions::new()
                 .max_connections(if memory { 1 } else { 4 })
