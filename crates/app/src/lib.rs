@@ -7,6 +7,7 @@
 pub mod access;
 pub mod alerts;
 pub mod cadence;
+pub mod commission;
 pub mod demo;
 pub mod effect;
 pub mod error;

@@ -73,6 +73,39 @@ async fn demo_imports_and_has_the_patterns_it_promises() {
             .map(|b| std::str::from_utf8(&b).is_err())
             .unwrap()
     );
+    // A default commission plan, and the last month's draft: every rep of 销售中心 has a statement
+    // and the paid ones add up to what their lines pay.
+    let payroll = uplift_app::access::Principal {
+        actor: "t".into(),
+        role: uplift_domain::access::Role::Payroll,
+        employee_no: None,
+        scope: uplift_domain::access::Scope::All,
+    };
+    let plans = uplift_app::commission::plans(&db.store, &payroll).await.unwrap();
+    assert_eq!(plans.len(), 1);
+    assert_eq!(plans[0].plan.effective_from, s.from.first_day());
+    assert!(src.join("commission-plan.toml").exists());
+    let st = uplift_app::commission::statements(&db.store, &payroll, "2026-06", None, uplift_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert_eq!(st.status.as_deref(), Some("draft"));
+    let paid = st.rows.iter().filter(|r| r.commission_fen > 0).count();
+    assert!(
+        st.rows.len() >= 10 && paid >= 3,
+        "{} statements, {paid} paid",
+        st.rows.len()
+    );
+    let lines = uplift_app::commission::statement_lines(&db.store, &payroll, "2026-06", None, uplift_domain::Lang::Zh)
+        .await
+        .unwrap();
+    for r in &st.rows {
+        let paid: i64 = lines
+            .iter()
+            .filter(|l| l.employee_no == r.employee_no)
+            .map(|l| l.pay_fen)
+            .sum();
+        assert_eq!(r.commission_fen, paid.min(5_000_000), "{}", r.employee_no);
+    }
     let rows = db.store.employee_metrics(&MetricFilter::default()).await.unwrap();
     assert!(rows.iter().any(|r| r.metrics.quota_attainment.is_some()));
     assert!(rows.iter().any(|r| r.metrics.training_completion_rate.is_some()));

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod cadence;
+mod commission;
 mod demo;
 mod golden;
 mod mapping;

@@ -28,7 +28,7 @@ fn fit(plan: &Plan, employee_no: &str, department: Option<&str>) -> Option<Fit> 
     let dept = department?;
     plan.departments
         .iter()
-        .filter(|p| dept == p.as_str() || dept.strip_prefix(p.as_str()).is_some_and(|rest| rest.starts_with('/')))
+        .filter(|p| uplift_domain::access::path_within(dept, p))
         .map(|p| Fit::Department(p.split('/').count()))
         .max()
 }

@@ -142,6 +142,26 @@ impl Role {
     pub fn may_evaluate_interventions(self) -> bool {
         matches!(self, Role::Admin | Role::Hr | Role::Director)
     }
+
+    /// Whether the role may import and change commission plans: payroll, HR and admins.
+    pub fn may_edit_commission_plans(self) -> bool {
+        matches!(self, Role::Admin | Role::Hr | Role::Payroll)
+    }
+
+    /// Whether the role may read the commission plans: those who edit them and sales directors.
+    pub fn may_read_commission_plans(self) -> bool {
+        matches!(self, Role::Admin | Role::Hr | Role::Payroll | Role::Director)
+    }
+
+    /// Whether the role may run a period's commission draft: payroll, HR and admins.
+    pub fn may_run_commissions(self) -> bool {
+        matches!(self, Role::Admin | Role::Hr | Role::Payroll)
+    }
+
+    /// Whether the role may lock a period (freezing what is paid): payroll and admins.
+    pub fn may_lock_commissions(self) -> bool {
+        matches!(self, Role::Admin | Role::Payroll)
+    }
 }
 
 /// The people a caller's reads are limited to.
@@ -215,7 +235,7 @@ mod tests {
         const N: bool = false;
         type Right = (&'static str, fn(Role) -> bool, [bool; 6]);
         // Columns in the order of `Role::ALL`: admin, hr, payroll, director, manager, employee.
-        let table: [Right; 13] = [
+        let table: [Right; 17] = [
             ("needs_employee", Role::needs_employee, [N, N, N, N, Y, Y]),
             ("may_import", Role::may_import, [Y, Y, N, N, N, N]),
             ("is_admin", Role::is_admin, [Y, N, N, N, N, N]),
@@ -237,6 +257,18 @@ mod tests {
                 Role::may_evaluate_interventions,
                 [Y, Y, N, Y, N, N],
             ),
+            (
+                "may_edit_commission_plans",
+                Role::may_edit_commission_plans,
+                [Y, Y, Y, N, N, N],
+            ),
+            (
+                "may_read_commission_plans",
+                Role::may_read_commission_plans,
+                [Y, Y, Y, Y, N, N],
+            ),
+            ("may_run_commissions", Role::may_run_commissions, [Y, Y, Y, N, N, N]),
+            ("may_lock_commissions", Role::may_lock_commissions, [Y, N, Y, N, N, N]),
         ];
         let mut changed = Vec::new();
         for (name, right, pinned) in table {

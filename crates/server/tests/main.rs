@@ -1,5 +1,6 @@
 //! The `uplift` binary, run as a user would. Uses `TEST_DATABASE_URL` (PostgreSQL) when set.
 
+mod commission;
 mod crash;
 mod repository;
 

@@ -8,6 +8,7 @@ mod audit_queue;
 mod auth;
 mod browse;
 mod cadence;
+mod commission;
 mod conn;
 mod error;
 mod features;
@@ -26,6 +27,10 @@ pub use browse::{
     TrainingRecord,
 };
 pub use cadence::{CadenceLeadRow, CadenceOpportunityRow, CadenceQuery};
+pub use commission::{
+    CommissionInputs, CommissionPeriodRow, CommissionPerson, CommissionPlanRow, PeriodState, StatementLineRow,
+    StatementRow, WonDealRow,
+};
 pub use conn::{Dialect, Store};
 pub use error::StoreError;
 pub use features::{CompletedCourse, LeadMixRow, PersonAttributes};

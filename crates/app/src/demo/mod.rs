@@ -103,6 +103,37 @@ fn write_simple(path: &Path, headers: &[&str], rows: impl Iterator<Item = Vec<St
     Ok(())
 }
 
+/// The demo's commission plan: the contract's plan (`examples/commission/sales-2026.toml`) in effect
+/// over the demo's months, with partner-referred deals at 2% (the partner takes a share).
+fn demo_plan(from: Month) -> String {
+    format!(
+        "id = \"sales-default\"\nname = \"销售提成方案（演示）\"\nperiod = \"month\"\nbasis = \"signed\"\n\
+         effective_from = \"{}\"\ndepartments = [\"销售中心\"]\n\n\
+         default_rate = 0.03\nrate_field = \"LeadSource\"\ntiering = \"marginal\"\ncap = 50000\n\
+         override_rate = 0.004\nclawback_days = 90\n\n[rates]\n\"Partner Referral\" = 0.02\n\n\
+         [[tiers]]\nfrom = 0.0\nto = 0.5\nmultiplier = 0.0\n[[tiers]]\nfrom = 0.5\nto = 1.0\nmultiplier = 1.0\n\
+         [[tiers]]\nfrom = 1.0\nmultiplier = 1.4\n",
+        from.first_day()
+    )
+}
+
+/// Saves the demo plan beside the demo files and in the database, and runs the last month's draft
+/// so that every rep has a statement to look at.
+async fn default_commission_plan(store: &Store, source_dir: &Path, from: Month, end: Month) -> Result<(), AppError> {
+    let text = demo_plan(from);
+    let path = source_dir.join("commission-plan.toml");
+    std::fs::write(&path, &text)?;
+    let demo = crate::access::Principal {
+        actor: "demo".into(),
+        role: uplift_domain::access::Role::Admin,
+        employee_no: None,
+        scope: uplift_domain::access::Scope::All,
+    };
+    crate::commission::import_plan(store, &demo, "commission-plan.toml", &text, Lang::Zh).await?;
+    crate::commission::run(store, &demo, &end.to_string(), Lang::Zh).await?;
+    Ok(())
+}
+
 /// Writes the demo files into `source_dir`, imports them into `store` and summarises the result.
 pub async fn create_demo(
     store: &Store,
@@ -125,8 +156,9 @@ pub async fn create_demo(
             lines.into_iter().take(5).collect::<Vec<_>>().join("; ")
         )));
     }
-    let counts: std::collections::HashMap<&str, i64> = store.counts().await?.into_iter().collect();
     let from = end.span_start(cfg.months);
+    default_commission_plan(store, source_dir, from, end).await?;
+    let counts: std::collections::HashMap<&str, i64> = store.counts().await?.into_iter().collect();
     let last = MetricFilter {
         from: Some(end),
         to: Some(end),

@@ -2,6 +2,7 @@
 
 mod alerts;
 mod bench;
+mod commission;
 mod demo;
 mod forecast;
 mod import;
@@ -65,6 +66,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Token { what } => {
             let store = open(&cli, "uplift.db").await?;
             users::token(&store, what, lang).await
+        }
+        Command::Commission { what } => {
+            let store = open(&cli, "uplift.db").await?;
+            let code = commission::commission(&store, what, lang).await;
+            store.close().await;
+            code
         }
         Command::Audit(a) => {
             let store = open(&cli, "uplift.db").await?;

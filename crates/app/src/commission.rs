@@ -1,0 +1,539 @@
+//! Commissions: plan files in, a period's draft run, the lock, and the statements out
+//! (`docs/commissions.md`). The computation is `uplift_commission`; this reads its inputs, checks
+//! the caller's rights, writes the statements in one transaction and audits every change.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use uplift_commission::{CreditLine, LineKind, Period, PersonInput, Plan, plan_for};
+use uplift_domain::{Lang, Money};
+use uplift_io::xlsx_out::Cell;
+use uplift_store::{CommissionPlanRow, PeriodState, StatementLineRow, StatementRow, Store, WonDealRow};
+
+use crate::access::{Principal, audit_by};
+use crate::error::AppError;
+
+/// What importing a plan file did.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanImported {
+    pub plan_id: String,
+    pub name: String,
+    pub effective_from: String,
+    /// A version with the same id and effective date existed and was replaced.
+    pub replaced: bool,
+}
+
+/// Checks and saves a plan file (a new version when its `effective_from` is new). Nothing is
+/// saved when the file has an error; the error names the file, line and field.
+pub async fn import_plan(
+    store: &Store,
+    p: &Principal,
+    file_name: &str,
+    text: &str,
+    lang: Lang,
+) -> Result<PlanImported, AppError> {
+    p.require(p.role.may_edit_commission_plans())?;
+    let plan = Plan::parse(text).map_err(|e| AppError::invalid(format!("{file_name}: {}", e.message(lang))))?;
+    let row = CommissionPlanRow {
+        plan_id: plan.id.clone(),
+        effective_from: plan.effective_from.to_string(),
+        name: plan.name.clone(),
+        source: text.to_string(),
+        imported_ts: chrono::Utc::now().timestamp(),
+        imported_by: p.actor.clone(),
+    };
+    let replaced = store.save_commission_plan(&row).await?;
+    let detail = format!(
+        "{} {}{}",
+        row.effective_from,
+        file_name,
+        if replaced { " (replaced)" } else { "" }
+    );
+    audit_by(store, p, "commission.plan.import", Some(&plan.id), Some(&detail), None).await?;
+    Ok(PlanImported {
+        plan_id: plan.id,
+        name: plan.name,
+        effective_from: row.effective_from,
+        replaced,
+    })
+}
+
+/// One stored plan version, checked again as it is read.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanVersion {
+    pub plan: Plan,
+    pub source: String,
+    pub imported_ts: i64,
+    pub imported_by: String,
+}
+
+/// Every version of every plan.
+pub async fn plans(store: &Store, p: &Principal) -> Result<Vec<PlanVersion>, AppError> {
+    p.require(p.role.may_read_commission_plans())?;
+    stored_plans(store).await
+}
+
+async fn stored_plans(store: &Store) -> Result<Vec<PlanVersion>, AppError> {
+    store
+        .commission_plans()
+        .await?
+        .into_iter()
+        .map(|r| {
+            let plan = Plan::parse(&r.source).map_err(|e| {
+                AppError::internal(format!(
+                    "stored commission plan {} ({}) no longer reads: {e}",
+                    r.plan_id, r.effective_from
+                ))
+            })?;
+            Ok(PlanVersion {
+                plan,
+                source: r.source,
+                imported_ts: r.imported_ts,
+                imported_by: r.imported_by,
+            })
+        })
+        .collect()
+}
+
+/// What a run computed.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub period: String,
+    /// People with a plan for the period (each has a statement, deals or not).
+    pub people: usize,
+    pub deals: usize,
+    pub credited_fen: i64,
+    pub commission_fen: i64,
+    pub payable_fen: i64,
+    /// Won deals whose owner is not linked to an employee (credited to no one).
+    pub unlinked_deals: i64,
+    /// Won deals of people no plan covers (credited, nothing paid).
+    pub deals_without_plan: usize,
+}
+
+/// Computes a period's draft (re-runnable; a locked period is refused). All or nothing: two
+/// plans equally specific for anyone stop the run, naming them.
+pub async fn run(store: &Store, p: &Principal, period: &str, lang: Lang) -> Result<RunReport, AppError> {
+    p.require(p.role.may_run_commissions())?;
+    let period = parse_period(period, lang)?;
+    let key = period.to_string();
+    if store
+        .commission_period(&key)
+        .await?
+        .is_some_and(|r| r.status == "locked")
+    {
+        return Err(locked(&key, lang));
+    }
+    let computed = compute_period(store, period, lang).await?;
+    let now = chrono::Utc::now().timestamp();
+    match store
+        .replace_commission_draft(&key, &p.actor, now, &computed.statements, &computed.lines)
+        .await?
+    {
+        Ok(()) => {}
+        Err(_) => return Err(locked(&key, lang)),
+    }
+    let r = computed.report;
+    let detail = format!(
+        "people={} deals={} credited={} commission={}",
+        r.people,
+        r.deals,
+        Money(r.credited_fen),
+        Money(r.commission_fen)
+    );
+    audit_by(store, p, "commission.run", Some(&key), Some(&detail), None).await?;
+    Ok(r)
+}
+
+/// Freezes a period's draft: it is never rewritten afterwards.
+pub async fn lock(store: &Store, p: &Principal, period: &str, lang: Lang) -> Result<(), AppError> {
+    p.require(p.role.may_lock_commissions())?;
+    let key = parse_period(period, lang)?.to_string();
+    match store
+        .lock_commission_period(&key, &p.actor, chrono::Utc::now().timestamp())
+        .await?
+    {
+        Ok(()) => {}
+        Err(PeriodState::Locked) => return Err(locked(&key, lang)),
+        Err(PeriodState::NotRun) => {
+            return Err(AppError::invalid(format!(
+                "{key}: {}",
+                lang.pick(
+                    "该期间还没有计算过提成，请先运行 uplift commission run",
+                    "no commission has been run for this period yet: run uplift commission run first"
+                )
+            )));
+        }
+    }
+    audit_by(store, p, "commission.lock", Some(&key), None, None).await
+}
+
+fn parse_period(s: &str, lang: Lang) -> Result<Period, AppError> {
+    Period::parse(s).map_err(|_| {
+        AppError::invalid_field(
+            "period",
+            format!(
+                "{s:?}: {}",
+                lang.pick(
+                    "期间应为 YYYY-MM（月）或 YYYY-Qn（季度），如 2026-08、2026-Q3",
+                    "a period is YYYY-MM (month) or YYYY-Qn (quarter), e.g. 2026-08, 2026-Q3"
+                )
+            ),
+        )
+    })
+}
+
+fn locked(period: &str, lang: Lang) -> AppError {
+    AppError::conflict(
+        Some("period"),
+        format!(
+            "{period}: {}",
+            lang.pick(
+                "该期间已锁定，不会再改写；数据变化将在之后的期间以调整行体现",
+                "this period is locked and is never rewritten; later changes become adjustments in a later period"
+            )
+        ),
+    )
+}
+
+struct Computed {
+    statements: Vec<StatementRow>,
+    lines: Vec<StatementLineRow>,
+    report: RunReport,
+}
+
+/// Reads a period's inputs and computes every statement (nothing written).
+async fn compute_period(store: &Store, period: Period, lang: Lang) -> Result<Computed, AppError> {
+    let months = period.months();
+    let (first, last) = (months[0], *months.last().expect("a period has months"));
+    let plans: Vec<Plan> = stored_plans(store)
+        .await?
+        .into_iter()
+        .map(|v| v.plan)
+        .filter(|pl| pl.period == period.kind())
+        .collect();
+    let input = store
+        .commission_inputs(
+            i64::from(first.to_key()),
+            i64::from(last.to_key()),
+            &period.first_day().to_string(),
+            &period.last_day().to_string(),
+        )
+        .await?;
+    let day = period.last_day();
+
+    // Which plan applies to whom; every tie is named before anything is computed.
+    let mut chosen: Vec<(&str, &Plan)> = Vec::new();
+    let mut ties = Vec::new();
+    for person in &input.people {
+        match plan_for(&plans, &person.employee_no, person.department.as_deref(), day) {
+            Ok(Some(plan)) => chosen.push((&person.employee_no, plan)),
+            Ok(None) => {}
+            Err(t) => ties.push(t),
+        }
+    }
+    if !ties.is_empty() {
+        let named: Vec<String> = ties
+            .iter()
+            .take(10)
+            .map(|t| format!("{}（{} / {}）", t.employee_no, t.first, t.second))
+            .collect();
+        return Err(AppError::invalid(format!(
+            "{}{}{}",
+            lang.pick(
+                "以下人员同时适用两个同样具体的提成方案，请在方案中用 employees 或更具体的部门区分：",
+                "two commission plans apply equally to these people; tell them apart with employees or a more specific department: "
+            ),
+            named.join(lang.pick("；", "; ")),
+            if ties.len() > 10 {
+                format!(" … ({})", ties.len())
+            } else {
+                String::new()
+            }
+        )));
+    }
+
+    let mut deals_of: FxHashMap<&str, Vec<&WonDealRow>> = FxHashMap::default();
+    for d in &input.deals {
+        deals_of.entry(d.owner_no.as_str()).or_default().push(d);
+    }
+    let credited_of = |no: &str| -> i64 { deals_of.get(no).map_or(0, |ds| ds.iter().map(|d| d.amount_fen).sum()) };
+    // The override base: direct reports' credit, under whatever plan they have or none.
+    let mut reports_credit: FxHashMap<&str, i64> = FxHashMap::default();
+    for person in &input.people {
+        if let Some(m) = person.manager_no.as_deref().filter(|m| !m.is_empty()) {
+            *reports_credit.entry(m).or_default() += credited_of(&person.employee_no);
+        }
+    }
+    let targets: FxHashMap<&str, i64> = input.targets.iter().map(|(no, t)| (no.as_str(), *t)).collect();
+
+    let key = period.to_string();
+    let mut statements = Vec::with_capacity(chosen.len());
+    let mut lines = Vec::new();
+    let mut report = RunReport {
+        period: key.clone(),
+        people: chosen.len(),
+        deals: input.deals.len(),
+        credited_fen: 0,
+        commission_fen: 0,
+        payable_fen: 0,
+        unlinked_deals: input.unlinked_deals,
+        deals_without_plan: 0,
+    };
+    let covered: rustc_hash::FxHashSet<&str> = chosen.iter().map(|(no, _)| *no).collect();
+    report.deals_without_plan = input
+        .deals
+        .iter()
+        .filter(|d| !covered.contains(d.owner_no.as_str()))
+        .count();
+    for (no, plan) in chosen {
+        let credits = deals_of
+            .get(no)
+            .map(|ds| ds.iter().map(|d| credit_line(plan, d)).collect())
+            .unwrap_or_default();
+        let person = PersonInput {
+            credits,
+            target_fen: targets.get(no).copied(),
+            reports_credited_fen: reports_credit.get(no).copied().unwrap_or(0),
+        };
+        let s = uplift_commission::compute(plan, &person, LineKind::Deal);
+        for (i, l) in s.lines.iter().enumerate() {
+            lines.push(StatementLineRow {
+                period: key.clone(),
+                employee_no: no.to_string(),
+                seq: i as i64 + 1,
+                kind: l.kind.as_str().to_string(),
+                opportunity_id: l.opportunity_id.clone(),
+                credited_fen: l.credited_fen,
+                rate: l.rate.normalize().to_string(),
+                multiplier: l.multiplier.normalize().to_string(),
+                pay_fen: l.pay_fen,
+                explanation_zh: l.explain(Lang::Zh),
+                explanation_en: l.explain(Lang::En),
+            });
+        }
+        report.credited_fen += s.credited_fen;
+        report.commission_fen += s.commission_fen;
+        // Adjustments from locked periods are not carried yet: payable = commission.
+        report.payable_fen += s.commission_fen;
+        statements.push(StatementRow {
+            period: key.clone(),
+            employee_no: no.to_string(),
+            plan_id: plan.id.clone(),
+            plan_effective_from: plan.effective_from.to_string(),
+            credited_fen: s.credited_fen,
+            target_fen: s.target_fen,
+            attainment: s.attainment.map(|a| a.normalize().to_string()),
+            commission_fen: s.commission_fen,
+            adjustments_fen: 0,
+            payable_fen: s.commission_fen,
+        });
+    }
+    Ok(Computed {
+        statements,
+        lines,
+        report,
+    })
+}
+
+fn credit_line(plan: &Plan, d: &WonDealRow) -> CreditLine {
+    let value = match plan.rate_field.as_deref() {
+        Some("Type") => d.opportunity_type.clone(),
+        Some("LeadSource") => d.lead_source.clone(),
+        Some("Name") => d.name.clone(),
+        Some("StageName") => Some(d.stage_name.clone()),
+        _ => None,
+    };
+    CreditLine {
+        opportunity_id: d.opportunity_id.clone(),
+        // Stored as YYYY-MM-DD by the importer; the period bounds were compared on that text.
+        date: d.close_date.parse().unwrap_or_default(),
+        credited_fen: d.amount_fen,
+        rate_value: value,
+    }
+}
+
+/// A period's statements as the caller may see them: a rep their own, a manager their team, a
+/// director their departments, payroll/HR/admin everyone. Reading is audited.
+pub async fn statements(
+    store: &Store,
+    p: &Principal,
+    period: &str,
+    employee_no: Option<&str>,
+    lang: Lang,
+) -> Result<Statements, AppError> {
+    let key = parse_period(period, lang)?.to_string();
+    let status = store.commission_period(&key).await?.map(|r| r.status);
+    let rows = store.commission_statements(&key, &p.scope, employee_no).await?;
+    audit_by(store, p, "read.commission", Some(&key), employee_no, None).await?;
+    Ok(Statements {
+        period: key,
+        status,
+        rows,
+    })
+}
+
+/// A period's lines as the caller may see them (same scope as [`statements`]).
+pub async fn statement_lines(
+    store: &Store,
+    p: &Principal,
+    period: &str,
+    employee_no: Option<&str>,
+    lang: Lang,
+) -> Result<Vec<StatementLineRow>, AppError> {
+    let key = parse_period(period, lang)?.to_string();
+    let rows = store.commission_lines(&key, &p.scope, employee_no).await?;
+    audit_by(store, p, "read.commission.lines", Some(&key), employee_no, None).await?;
+    Ok(rows)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Statements {
+    pub period: String,
+    /// `draft` | `locked`; `None` when the period has not been run.
+    pub status: Option<String>,
+    pub rows: Vec<StatementRow>,
+}
+
+/// The contract's export columns.
+pub const STATEMENT_COLUMNS: [&str; 10] = [
+    "employee_no",
+    "period",
+    "plan_id",
+    "credited_amount",
+    "target_amount",
+    "attainment",
+    "commission",
+    "adjustments",
+    "payable",
+    "status",
+];
+
+pub const LINE_COLUMNS: [&str; 8] = [
+    "employee_no",
+    "period",
+    "kind",
+    "opportunity_id",
+    "credited_amount",
+    "rate",
+    "multiplier",
+    "pay",
+];
+
+/// Yuan with two decimals and no separators: `6080.00` (exports read by other programs).
+fn yuan(fen: i64) -> String {
+    Money(fen).to_decimal().to_string()
+}
+
+impl Statements {
+    /// The export table: the contract's columns, text cells exactly as the CSV has them.
+    pub fn table(&self) -> Vec<Vec<String>> {
+        let status = self.status.clone().unwrap_or_default();
+        self.rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.employee_no.clone(),
+                    r.period.clone(),
+                    r.plan_id.clone(),
+                    yuan(r.credited_fen),
+                    r.target_fen.map(yuan).unwrap_or_default(),
+                    r.attainment.clone().unwrap_or_default(),
+                    yuan(r.commission_fen),
+                    yuan(r.adjustments_fen),
+                    yuan(r.payable_fen),
+                    status.clone(),
+                ]
+            })
+            .collect()
+    }
+
+    /// The same table for a workbook: amounts as numbers with two decimals, attainment as a percentage.
+    pub fn xlsx(&self) -> Result<Vec<u8>, AppError> {
+        let status = self.status.clone().unwrap_or_default();
+        let money = |fen: i64| Cell::Money(Money(fen).yuan_f64());
+        let rows: Vec<Vec<Cell>> = self
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::Text(r.employee_no.clone()),
+                    Cell::Text(r.period.clone()),
+                    Cell::Text(r.plan_id.clone()),
+                    money(r.credited_fen),
+                    r.target_fen.map_or(Cell::Empty, money),
+                    r.attainment
+                        .as_deref()
+                        .and_then(|a| a.parse::<f64>().ok())
+                        .map_or(Cell::Empty, Cell::Percent),
+                    money(r.commission_fen),
+                    money(r.adjustments_fen),
+                    money(r.payable_fen),
+                    Cell::Text(status.clone()),
+                ]
+            })
+            .collect();
+        xlsx(&STATEMENT_COLUMNS, &rows)
+    }
+}
+
+/// The lines' export table.
+pub fn line_table(lines: &[StatementLineRow]) -> Vec<Vec<String>> {
+    lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.employee_no.clone(),
+                l.period.clone(),
+                l.kind.clone(),
+                l.opportunity_id.clone().unwrap_or_default(),
+                yuan(l.credited_fen),
+                l.rate.clone(),
+                l.multiplier.clone(),
+                yuan(l.pay_fen),
+            ]
+        })
+        .collect()
+}
+
+/// A table of text cells as a workbook (amount columns stay text: exact).
+pub fn text_xlsx(headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, AppError> {
+    let cells: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| Cell::Text(c.clone())).collect())
+        .collect();
+    xlsx(headers, &cells)
+}
+
+fn xlsx(headers: &[&str], rows: &[Vec<Cell>]) -> Result<Vec<u8>, AppError> {
+    let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    uplift_io::xlsx_out::xlsx_bytes("commission", &headers, rows).map_err(|e| AppError::internal(e.to_string()))
+}
+
+/// A table as CSV (UTF-8, header first).
+pub fn csv(headers: &[&str], rows: &[Vec<String>]) -> Result<String, AppError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| AppError::internal(e.to_string());
+    w.write_record(headers).map_err(io)?;
+    for r in rows {
+        w.write_record(r).map_err(io)?;
+    }
+    let bytes = w.into_inner().map_err(|e| AppError::internal(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| AppError::internal(e.to_string()))
+}
+
+/// A table as JSON objects keyed by column (amounts as exact decimal strings).
+pub fn json(headers: &[&str], rows: &[Vec<String>]) -> serde_json::Value {
+    serde_json::Value::Array(
+        rows.iter()
+            .map(|r| {
+                serde_json::Value::Object(
+                    headers
+                        .iter()
+                        .zip(r)
+                        .map(|(h, c)| (h.to_string(), serde_json::Value::String(c.clone())))
+                        .collect(),
+                )
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,193 @@
+//! `uplift commission`: plans, a period's run, the lock, the export.
+
+use anyhow::{Context, Result, anyhow};
+use uplift_app::access::Principal;
+use uplift_app::commission as c;
+use uplift_domain::access::{Role, Scope};
+use uplift_domain::{Lang, Money};
+
+use crate::cli::{CommissionCommand, ExportFormat, PlanCommand, emit, spinner};
+
+/// The terminal acts as the operator who holds the database: every right, everyone in scope.
+fn operator() -> Principal {
+    Principal {
+        actor: "cli".into(),
+        role: Role::Admin,
+        employee_no: None,
+        scope: Scope::All,
+    }
+}
+
+pub(crate) async fn commission(store: &uplift_store::Store, what: &CommissionCommand, lang: Lang) -> Result<i32> {
+    let p = operator();
+    let fail = |e: uplift_app::error::AppError| anyhow!(e.render(lang));
+    match what {
+        CommissionCommand::Plan {
+            what: PlanCommand::Import { file },
+        } => {
+            let text = std::fs::read_to_string(file).with_context(|| format!("{}", file.display()))?;
+            let name = file.display().to_string();
+            let r = c::import_plan(store, &p, &name, &text, lang).await.map_err(fail)?;
+            let verb = match (r.replaced, lang) {
+                (true, Lang::Zh) => "已替换",
+                (false, Lang::Zh) => "已导入",
+                (true, Lang::En) => "replaced",
+                (false, Lang::En) => "imported",
+            };
+            emit(&format!("{verb} {} {}（{}）\n", r.plan_id, r.effective_from, r.name))?;
+        }
+        CommissionCommand::Plan {
+            what: PlanCommand::List,
+        } => {
+            let plans = c::plans(store, &p).await.map_err(fail)?;
+            let mut out = String::new();
+            out.push_str(lang.pick(
+                "方案\t生效\t截止\t期间\t口径\t分档\t名称\n",
+                "plan\tfrom\tto\tperiod\tbasis\ttiering\tname\n",
+            ));
+            for v in &plans {
+                let pl = &v.plan;
+                out.push_str(&format!(
+                    "{}\t{}\t{}\t{:?}\t{:?}\t{:?}\t{}\n",
+                    pl.id,
+                    pl.effective_from,
+                    pl.effective_to.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+                    pl.period,
+                    pl.basis,
+                    pl.tiering,
+                    pl.name
+                ));
+            }
+            if plans.is_empty() {
+                out = lang
+                    .pick(
+                        "还没有提成方案：uplift commission plan import plan.toml\n",
+                        "no commission plans yet: uplift commission plan import plan.toml\n",
+                    )
+                    .into();
+            }
+            emit(&out)?;
+        }
+        CommissionCommand::Plan {
+            what: PlanCommand::Show { id },
+        } => {
+            let plans = c::plans(store, &p).await.map_err(fail)?;
+            let mine: Vec<&c::PlanVersion> = plans.iter().filter(|v| &v.plan.id == id).collect();
+            if mine.is_empty() {
+                return Err(anyhow!(
+                    "{}: {id}",
+                    lang.pick("没有这个提成方案", "no such commission plan")
+                ));
+            }
+            for v in mine {
+                emit(&format!(
+                    "# {} {} ({})\n{}\n",
+                    v.plan.id,
+                    v.plan.effective_from,
+                    v.imported_by,
+                    v.source.trim_end()
+                ))?;
+            }
+        }
+        CommissionCommand::Run { period } => {
+            let pb = spinner();
+            pb.set_message(lang.pick("计算提成…", "computing commissions…"));
+            let r = c::run(store, &p, period, lang).await.map_err(fail);
+            pb.finish_and_clear();
+            let r = r?;
+            let text = match lang {
+                Lang::Zh => format!(
+                    "{} 草稿：{} 人，{} 笔成交，业绩 {}，提成 {}，应付 {}\n",
+                    r.period,
+                    r.people,
+                    r.deals,
+                    Money(r.credited_fen).display_cny(),
+                    Money(r.commission_fen).display_cny(),
+                    Money(r.payable_fen).display_cny()
+                ),
+                Lang::En => format!(
+                    "{} draft: {} people, {} won deals, credited {}, commission {}, payable {}\n",
+                    r.period,
+                    r.people,
+                    r.deals,
+                    Money(r.credited_fen).display_cny(),
+                    Money(r.commission_fen).display_cny(),
+                    Money(r.payable_fen).display_cny()
+                ),
+            };
+            emit(&text)?;
+            if r.unlinked_deals > 0 {
+                eprintln!(
+                    "{} {}",
+                    r.unlinked_deals,
+                    lang.pick(
+                        "笔成交的负责人未关联到员工，未计入任何人（见 uplift history / 身份匹配）",
+                        "won deals have an owner linked to no employee and were credited to no one"
+                    )
+                );
+            }
+            if r.deals_without_plan > 0 {
+                eprintln!(
+                    "{} {}",
+                    r.deals_without_plan,
+                    lang.pick(
+                        "笔成交的负责人没有适用的提成方案",
+                        "won deals belong to people no plan covers"
+                    )
+                );
+            }
+        }
+        CommissionCommand::Lock { period } => {
+            c::lock(store, &p, period, lang).await.map_err(fail)?;
+            emit(&format!("{period} {}\n", lang.pick("已锁定", "locked")))?;
+        }
+        CommissionCommand::Export {
+            period,
+            format,
+            lines,
+            output,
+        } => {
+            let (headers, rows, workbook): (&[&str], Vec<Vec<String>>, Option<Vec<u8>>) = if *lines {
+                let l = c::statement_lines(store, &p, period, None, lang).await.map_err(fail)?;
+                let rows = c::line_table(&l);
+                let wb = match format {
+                    ExportFormat::Xlsx => Some(c::text_xlsx(&c::LINE_COLUMNS, &rows).map_err(fail)?),
+                    _ => None,
+                };
+                (&c::LINE_COLUMNS, rows, wb)
+            } else {
+                let s = c::statements(store, &p, period, None, lang).await.map_err(fail)?;
+                if s.status.is_none() {
+                    return Err(anyhow!(
+                        "{}: {}",
+                        s.period,
+                        lang.pick(
+                            "该期间还没有计算过提成：uplift commission run --period …",
+                            "no commission has been run for this period: uplift commission run --period …"
+                        )
+                    ));
+                }
+                let wb = match format {
+                    ExportFormat::Xlsx => Some(s.xlsx().map_err(fail)?),
+                    _ => None,
+                };
+                (&c::STATEMENT_COLUMNS, s.table(), wb)
+            };
+            let bytes = match format {
+                ExportFormat::Csv => c::csv(headers, &rows).map_err(fail)?.into_bytes(),
+                ExportFormat::Json => (serde_json::to_string_pretty(&c::json(headers, &rows))? + "\n").into_bytes(),
+                ExportFormat::Xlsx => workbook.expect("built above for xlsx"),
+            };
+            match output {
+                Some(path) => std::fs::write(path, bytes).with_context(|| format!("{}", path.display()))?,
+                None if *format == ExportFormat::Xlsx => {
+                    return Err(anyhow!(
+                        lang.pick("xlsx 需要 --output 文件名", "xlsx needs --output FILE")
+                    ));
+                }
+                None => emit(&String::from_utf8_lossy(&bytes))?,
+            }
+        }
+    }
+    Ok(0)
+}
