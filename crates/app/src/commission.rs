@@ -4,6 +4,7 @@
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
+use uplift_commission::engine::BandPart;
 use uplift_commission::{CreditLine, LineKind, Period, PersonInput, Plan, plan_for};
 use uplift_domain::{Lang, Money};
 use uplift_io::xlsx_out::Cell;
@@ -123,7 +124,9 @@ pub async fn run(store: &Store, p: &Principal, period: &str, lang: Lang) -> Resu
     {
         return Err(locked(&key, lang));
     }
+    let started = std::time::Instant::now();
     let computed = compute_period(store, period, lang).await?;
+    let computed_in = started.elapsed();
     let now = chrono::Utc::now().timestamp();
     match store
         .replace_commission_draft(&key, &p.actor, now, &computed.statements, &computed.lines)
@@ -132,6 +135,7 @@ pub async fn run(store: &Store, p: &Principal, period: &str, lang: Lang) -> Resu
         Ok(()) => {}
         Err(_) => return Err(locked(&key, lang)),
     }
+    tracing::debug!(?computed_in, written = ?started.elapsed(), lines = computed.lines.len(), "commission run");
     let r = computed.report;
     let detail = format!(
         "people={} deals={} credited={} commission={}",
@@ -211,14 +215,18 @@ async fn compute_period(store: &Store, period: Period, lang: Lang) -> Result<Com
         .map(|v| v.plan)
         .filter(|pl| pl.period == period.kind())
         .collect();
+    let started = std::time::Instant::now();
+    let rate_fields: Vec<&str> = plans.iter().filter_map(|pl| pl.rate_field.as_deref()).collect();
     let input = store
         .commission_inputs(
             i64::from(first.to_key()),
             i64::from(last.to_key()),
             &period.first_day().to_string(),
             &period.last_day().to_string(),
+            &rate_fields,
         )
         .await?;
+    tracing::debug!(deals = input.deals.len(), elapsed = ?started.elapsed(), "commission inputs read");
     let day = period.last_day();
 
     // Which plan applies to whom; every tie is named before anything is computed.
@@ -307,8 +315,8 @@ async fn compute_period(store: &Store, period: Period, lang: Lang) -> Result<Com
                 rate: l.rate.normalize().to_string(),
                 multiplier: l.multiplier.normalize().to_string(),
                 pay_fen: l.pay_fen,
-                explanation_zh: l.explain(Lang::Zh),
-                explanation_en: l.explain(Lang::En),
+                rate_value: l.rate_value.clone(),
+                parts: BandPart::encode(&l.parts),
             });
         }
         report.credited_fen += s.credited_fen;
@@ -372,18 +380,61 @@ pub async fn statements(
     })
 }
 
-/// A period's lines as the caller may see them (same scope as [`statements`]).
+/// A statement line with its explanation in the reader's language.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LineView {
+    #[serde(flatten)]
+    pub row: StatementLineRow,
+    /// "70,000 × 5%（New Customer） × 1［50%–100%档］ = 3,500".
+    pub explanation: String,
+}
+
+/// A period's lines as the caller may see them (same scope as [`statements`]), each explained.
 pub async fn statement_lines(
     store: &Store,
     p: &Principal,
     period: &str,
     employee_no: Option<&str>,
     lang: Lang,
-) -> Result<Vec<StatementLineRow>, AppError> {
+) -> Result<Vec<LineView>, AppError> {
     let key = parse_period(period, lang)?.to_string();
     let rows = store.commission_lines(&key, &p.scope, employee_no).await?;
     audit_by(store, p, "read.commission.lines", Some(&key), employee_no, None).await?;
-    Ok(rows)
+    rows.into_iter()
+        .map(|row| {
+            let explanation = explain(&row, lang)?;
+            Ok(LineView { row, explanation })
+        })
+        .collect()
+}
+
+/// A stored line in words, rebuilt from its stored figures.
+fn explain(row: &StatementLineRow, lang: Lang) -> Result<String, AppError> {
+    let bad = || {
+        AppError::internal(format!(
+            "stored commission line {} {} #{} does not read",
+            row.period, row.employee_no, row.seq
+        ))
+    };
+    let kind = match row.kind.as_str() {
+        "deal" => LineKind::Deal,
+        "payment" => LineKind::Payment,
+        "override" => LineKind::Override,
+        "adjustment" => LineKind::Adjustment,
+        _ => return Err(bad()),
+    };
+    let line = uplift_commission::PayLine {
+        kind,
+        opportunity_id: row.opportunity_id.clone(),
+        date: None,
+        credited_fen: row.credited_fen,
+        rate: row.rate.parse().map_err(|_| bad())?,
+        multiplier: row.multiplier.parse().map_err(|_| bad())?,
+        parts: BandPart::decode(&row.parts).ok_or_else(bad)?,
+        pay_fen: row.pay_fen,
+        rate_value: row.rate_value.clone(),
+    };
+    Ok(line.explain(lang))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -477,9 +528,10 @@ impl Statements {
 }
 
 /// The lines' export table.
-pub fn line_table(lines: &[StatementLineRow]) -> Vec<Vec<String>> {
+pub fn line_table(lines: &[LineView]) -> Vec<Vec<String>> {
     lines
         .iter()
+        .map(|l| &l.row)
         .map(|l| {
             vec![
                 l.employee_no.clone(),

@@ -142,13 +142,13 @@ async fn the_worked_example_runs_locks_and_exports() {
         .unwrap();
     let pays: Vec<(&str, i64)> = lines
         .iter()
-        .map(|l| (l.opportunity_id.as_deref().unwrap(), l.pay_fen))
+        .map(|l| (l.row.opportunity_id.as_deref().unwrap(), l.row.pay_fen))
         .collect();
     assert_eq!(pays, [("O1", 0), ("O2", 350_000), ("O3", 258_000)]);
     assert!(
-        lines[2].explanation_zh.contains("× 1.4［≥100%档］"),
+        lines[2].explanation.contains("× 1.4［≥100%档］"),
         "{}",
-        lines[2].explanation_zh
+        lines[2].explanation
     );
 
     // The export formats carry the contract's columns.
@@ -237,7 +237,7 @@ async fn reps_see_their_own_statement_and_only_payroll_runs() {
     let lines = commission::statement_lines(store, &rep("E2"), "2026-08", None, Lang::Zh)
         .await
         .unwrap();
-    assert!(lines.iter().all(|l| l.employee_no == "E2") && !lines.is_empty());
+    assert!(lines.iter().all(|l| l.row.employee_no == "E2") && !lines.is_empty());
 
     for (role, may_run, may_lock) in [
         (Role::Employee, false, false),

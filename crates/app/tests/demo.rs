@@ -101,8 +101,8 @@ async fn demo_imports_and_has_the_patterns_it_promises() {
     for r in &st.rows {
         let paid: i64 = lines
             .iter()
-            .filter(|l| l.employee_no == r.employee_no)
-            .map(|l| l.pay_fen)
+            .filter(|l| l.row.employee_no == r.employee_no)
+            .map(|l| l.row.pay_fen)
             .sum();
         assert_eq!(r.commission_fen, paid.min(5_000_000), "{}", r.employee_no);
     }

@@ -219,6 +219,47 @@ fn marginal_parts(plan: &Plan, target: Decimal, start: Decimal, amount: Decimal)
     parts
 }
 
+impl BandPart {
+    /// Parts as compact text for storage: `amount*multiplier@from-to` joined by `;` (`to` empty
+    /// when open-ended), e.g. `2000000*0@0-0.5;7000000*1@0.5-1`.
+    pub fn encode(parts: &[BandPart]) -> String {
+        let mut out = String::new();
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 {
+                out.push(';');
+            }
+            out.push_str(&format!(
+                "{}*{}@{}-{}",
+                p.amount_fen.normalize(),
+                p.multiplier.normalize(),
+                p.band_from.normalize(),
+                p.band_to.map(|t| t.normalize().to_string()).unwrap_or_default()
+            ));
+        }
+        out
+    }
+
+    /// The parts back from [`BandPart::encode`]; `None` when the text is not such a list.
+    pub fn decode(text: &str) -> Option<Vec<BandPart>> {
+        if text.is_empty() {
+            return Some(Vec::new());
+        }
+        text.split(';')
+            .map(|part| {
+                let (amount, rest) = part.split_once('*')?;
+                let (multiplier, band) = rest.split_once('@')?;
+                let (from, to) = band.split_once('-')?;
+                Some(BandPart {
+                    amount_fen: amount.parse().ok()?,
+                    multiplier: multiplier.parse().ok()?,
+                    band_from: from.parse().ok()?,
+                    band_to: if to.is_empty() { None } else { Some(to.parse().ok()?) },
+                })
+            })
+            .collect()
+    }
+}
+
 fn pct(d: Decimal) -> String {
     let p = (d * Decimal::ONE_HUNDRED).round_dp(2).normalize();
     format!("{p}%")

@@ -8,7 +8,7 @@ pub mod period;
 pub mod plan;
 pub mod select;
 
-pub use engine::{CreditLine, LineKind, PayLine, PersonInput, Statement, compute};
+pub use engine::{BandPart, CreditLine, LineKind, PayLine, PersonInput, Statement, compute};
 pub use period::{BadPeriod, Period};
 pub use plan::{Basis, PeriodKind, Plan, PlanError, Tier, Tiering};
 pub use select::{Ambiguous, plan_for};

@@ -24,7 +24,7 @@ pub struct CommissionPlanRow {
 }
 
 /// A person of the roster as plans see them.
-#[derive(Debug, Clone, PartialEq, FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CommissionPerson {
     pub employee_no: String,
     pub department: Option<String>,
@@ -32,7 +32,7 @@ pub struct CommissionPerson {
 }
 
 /// A won deal of the period whose owner is linked to an employee.
-#[derive(Debug, Clone, PartialEq, FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WonDealRow {
     pub opportunity_id: String,
     /// `YYYY-MM-DD`.
@@ -43,6 +43,27 @@ pub struct WonDealRow {
     pub lead_source: Option<String>,
     pub name: Option<String>,
     pub stage_name: String,
+}
+
+/// A won deal as read, its owner possibly linked to no one.
+#[derive(FromRow)]
+struct DealRead {
+    opportunity_id: String,
+    close_date: String,
+    amount_fen: i64,
+    owner_id: Option<i64>,
+    opportunity_type: Option<String>,
+    lead_source: Option<String>,
+    name: Option<String>,
+    stage_name: String,
+}
+
+#[derive(FromRow)]
+struct PersonRead {
+    id: i64,
+    employee_no: String,
+    department: Option<String>,
+    manager_no: Option<String>,
 }
 
 /// What a period's run reads.
@@ -94,8 +115,9 @@ pub struct StatementLineRow {
     pub rate: String,
     pub multiplier: String,
     pub pay_fen: i64,
-    pub explanation_zh: String,
-    pub explanation_en: String,
+    pub rate_value: Option<String>,
+    /// The band parts, as `uplift_commission::BandPart::encode` writes them.
+    pub parts: String,
 }
 
 /// Why a draft could not be written or a period locked.
@@ -142,55 +164,93 @@ impl Store {
     }
 
     /// The roster, the period's won deals by owner and the period's targets. Months are keys
-    /// (`Month::to_key`), days `YYYY-MM-DD`; both bounds inclusive.
+    /// (`Month::to_key`), days `YYYY-MM-DD`; both bounds inclusive. Of the opportunity fields a
+    /// plan may pick its rate by (`Type`, `LeadSource`, `Name`, `StageName`), only those in
+    /// `rate_fields` are read; the others come back empty.
     pub async fn commission_inputs(
         &self,
         first_month: i64,
         last_month: i64,
         first_day: &str,
         last_day: &str,
+        rate_fields: &[&str],
     ) -> Result<CommissionInputs, StoreError> {
-        let people = "SELECT e.employee_no AS employee_no, d.path AS department, e.manager_no AS manager_no \
+        let people = "SELECT e.id AS id, e.employee_no AS employee_no, d.path AS department, e.manager_no AS manager_no \
             FROM employees e LEFT JOIN departments d ON d.id = e.department_id";
-        // close_month narrows by index; close_date keeps the exact days of the period.
-        let deals = "SELECT o.source_id AS opportunity_id, o.close_date AS close_date, o.amount_fen AS amount_fen, \
-              e.employee_no AS owner_no, o.opportunity_type AS opportunity_type, o.lead_source AS lead_source, \
-              o.name AS name, o.stage_name AS stage_name \
-            FROM opportunities o JOIN crm_users u ON u.source_id = o.owner_id JOIN employees e ON e.id = u.employee_id \
-            WHERE o.state = 'won' AND o.amount_fen IS NOT NULL AND o.close_month BETWEEN $1 AND $2 \
-              AND o.close_date BETWEEN $3 AND $4";
-        let unlinked = "SELECT COUNT(*) FROM opportunities o LEFT JOIN crm_users u ON u.source_id = o.owner_id \
-            WHERE o.state = 'won' AND o.amount_fen IS NOT NULL AND o.close_month BETWEEN $1 AND $2 \
-              AND o.close_date BETWEEN $3 AND $4 AND u.employee_id IS NULL";
+        let col = |field: &str, column: &str, null: &str| {
+            if rate_fields.contains(&field) {
+                format!("o.{column} AS {column}")
+            } else {
+                format!("{null} AS {column}")
+            }
+        };
+        // One pass over the period's won deals: close_month narrows by index, close_date keeps the
+        // exact days; deals whose owner is linked to no employee come back with no owner. The
+        // owner's employee number is looked up here from the roster, not joined per deal.
+        let deals = format!(
+            "SELECT o.source_id AS opportunity_id, o.close_date AS close_date, o.amount_fen AS amount_fen, \
+               u.employee_id AS owner_id, {}, {}, {}, {} \
+             FROM opportunities o LEFT JOIN crm_users u ON u.source_id = o.owner_id \
+             WHERE o.state = 'won' AND o.amount_fen IS NOT NULL AND o.close_month BETWEEN $1 AND $2 \
+               AND o.close_date BETWEEN $3 AND $4",
+            col("Type", "opportunity_type", "NULL"),
+            col("LeadSource", "lead_source", "NULL"),
+            col("Name", "name", "NULL"),
+            col("StageName", "stage_name", "''"),
+        );
         let targets = "SELECT e.employee_no, CAST(SUM(t.amount_fen) AS BIGINT) FROM targets t JOIN employees e ON e.id = t.employee_id \
             WHERE t.month BETWEEN $1 AND $2 GROUP BY e.employee_no";
-        Ok(on_pool!(self, |p| {
-            let (people, deals, unlinked_deals, targets) = tokio::try_join!(
-                sqlx::query_as::<_, CommissionPerson>(people).fetch_all(p),
-                sqlx::query_as::<_, WonDealRow>(deals)
+        let (people, deals, targets) = on_pool!(self, |p| {
+            tokio::try_join!(
+                sqlx::query_as::<_, PersonRead>(people).fetch_all(p),
+                sqlx::query_as::<_, DealRead>(AssertSqlSafe(deals))
                     .bind(first_month)
                     .bind(last_month)
                     .bind(first_day)
                     .bind(last_day)
                     .fetch_all(p),
-                sqlx::query_scalar::<_, i64>(unlinked)
-                    .bind(first_month)
-                    .bind(last_month)
-                    .bind(first_day)
-                    .bind(last_day)
-                    .fetch_one(p),
                 sqlx::query_as::<_, (String, i64)>(targets)
                     .bind(first_month)
                     .bind(last_month)
                     .fetch_all(p),
-            )?;
-            CommissionInputs {
-                people,
-                deals,
-                targets,
-                unlinked_deals,
-            }
-        }))
+            )?
+        });
+        let number_of: std::collections::HashMap<i64, &str> =
+            people.iter().map(|p| (p.id, p.employee_no.as_str())).collect();
+        let mut unlinked_deals = 0;
+        let deals = deals
+            .into_iter()
+            .filter_map(|d| {
+                let owner = d.owner_id.and_then(|id| number_of.get(&id));
+                if owner.is_none() {
+                    unlinked_deals += 1;
+                }
+                Some(WonDealRow {
+                    owner_no: owner?.to_string(),
+                    opportunity_id: d.opportunity_id,
+                    close_date: d.close_date,
+                    amount_fen: d.amount_fen,
+                    opportunity_type: d.opportunity_type,
+                    lead_source: d.lead_source,
+                    name: d.name,
+                    stage_name: d.stage_name,
+                })
+            })
+            .collect();
+        let people = people
+            .into_iter()
+            .map(|p| CommissionPerson {
+                employee_no: p.employee_no,
+                department: p.department,
+                manager_no: p.manager_no,
+            })
+            .collect();
+        Ok(CommissionInputs {
+            people,
+            deals,
+            targets,
+            unlinked_deals,
+        })
     }
 
     pub async fn commission_period(&self, period: &str) -> Result<Option<CommissionPeriodRow>, StoreError> {
@@ -291,8 +351,8 @@ impl Store {
                 l.rate.as_str().into(),
                 l.multiplier.as_str().into(),
                 l.pay_fen.into(),
-                l.explanation_zh.as_str().into(),
-                l.explanation_en.as_str().into(),
+                l.rate_value.clone().into(),
+                l.parts.as_str().into(),
             ]);
         }
         let cols = [
@@ -305,8 +365,8 @@ impl Store {
             ("rate", T),
             ("multiplier", T),
             ("pay_fen", I),
-            ("explanation_zh", T),
-            ("explanation_en", T),
+            ("rate_value", T),
+            ("parts", T),
         ];
         bulk_insert(&mut tx, "commission_lines", &cols, values).await?;
         match tx {
@@ -384,7 +444,7 @@ impl Store {
     ) -> Result<Vec<StatementLineRow>, StoreError> {
         let mut q = Sql::new(
             "SELECT l.period, l.employee_no, l.seq, l.kind, l.opportunity_id, l.credited_fen, l.rate, l.multiplier, \
-               l.pay_fen, l.explanation_zh, l.explanation_en \
+               l.pay_fen, l.rate_value, l.parts \
              FROM commission_lines l LEFT JOIN employees e ON e.employee_no = l.employee_no \
              LEFT JOIN departments d ON d.id = e.department_id WHERE l.period = ",
         );

@@ -64,6 +64,18 @@ fn the_contracts_worked_example_marginal_pays_6080() {
 }
 
 #[test]
+fn stored_parts_give_back_the_same_line_and_words() {
+    let s = compute(&plan("marginal"), &example(), LineKind::Deal);
+    for l in &s.lines {
+        let text = BandPart::encode(&l.parts);
+        assert_eq!(BandPart::decode(&text).as_ref(), Some(&l.parts), "{text}");
+    }
+    assert_eq!(BandPart::encode(&s.lines[2].parts), "3000000*1@0.5-1;4000000*1.4@1-");
+    assert_eq!(BandPart::decode("12*x@0-1"), None);
+    assert_eq!(BandPart::decode(""), Some(Vec::new()));
+}
+
+#[test]
 fn the_contracts_worked_example_whole_pays_12600() {
     let s = compute(&plan("whole"), &example(), LineKind::Deal);
     assert_eq!(s.commission_fen, 1_260_000);

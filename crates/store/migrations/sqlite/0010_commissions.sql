@@ -44,7 +44,9 @@ CREATE TABLE commission_lines (
     rate TEXT NOT NULL,
     multiplier TEXT NOT NULL,
     pay_fen BIGINT NOT NULL,
-    explanation_zh TEXT NOT NULL,
-    explanation_en TEXT NOT NULL,
+    -- The deal's value of the plan's rate_field, and the line's band parts
+    -- (uplift_commission::BandPart::encode): enough to explain the line in either language.
+    rate_value TEXT,
+    parts TEXT NOT NULL,
     PRIMARY KEY (period, employee_no, seq)
 );
