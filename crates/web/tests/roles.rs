@@ -88,6 +88,22 @@ async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
             401,
         ),
         case("/api/v1/leaderboard", [200; 6], 401),
+        case(format!("/api/v1/commission/statements?period={MONTH}"), [200; 6], 401),
+        case(
+            format!("/api/v1/commission/statements?period={MONTH}&employee_no={mate}"),
+            [200, 200, 200, 200, 200, 403],
+            401,
+        ),
+        case(
+            format!("/api/v1/commission/lines?period={MONTH}&employee_no={out}"),
+            [200, 200, 200, 403, 403, 403],
+            401,
+        ),
+        case(
+            format!("/api/v1/commission/lines?period={MONTH}&employee_no={rep}"),
+            [200; 6],
+            401,
+        ),
         case("/api/v1/insights/drivers", [200, 200, 200, 200, 403, 403], 401),
         case("/api/v1/forecast", [200, 200, 200, 200, 200, 403], 401),
         // An out-of-scope department's forecast (and its model-wide accuracy) is refused.

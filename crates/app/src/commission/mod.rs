@@ -372,6 +372,9 @@ pub async fn statements(
     lang: Lang,
 ) -> Result<Statements, AppError> {
     let key = parse_period(period, lang)?.to_string();
+    if let Some(no) = employee_no {
+        crate::access::require_employee(store, p, no).await?;
+    }
     let status = store.commission_period(&key).await?.map(|r| r.status);
     let rows = store.commission_statements(&key, &p.scope, employee_no).await?;
     audit_by(store, p, "read.commission", Some(&key), employee_no, None).await?;
@@ -400,6 +403,9 @@ pub async fn statement_lines(
     lang: Lang,
 ) -> Result<Vec<LineView>, AppError> {
     let key = parse_period(period, lang)?.to_string();
+    if let Some(no) = employee_no {
+        crate::access::require_employee(store, p, no).await?;
+    }
     let rows = store.commission_lines(&key, &p.scope, employee_no).await?;
     audit_by(store, p, "read.commission.lines", Some(&key), employee_no, None).await?;
     rows.into_iter()

@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`: JSON, paged lists, the caller's scope on every read, and one
 //! error body. The OpenAPI document at `/api/openapi.json` is generated from these handlers.
 
+mod commission;
 mod imports;
 mod insight;
 mod metrics;
@@ -18,6 +19,7 @@ use utoipa::{Modify, OpenApi};
 // document unchanged, handlers are named bare (their generated `__path_*` items imported here), so
 // they stay untagged; those of `insight` and `routing` (forecast, alerts, interventions, lead routing)
 // set the tags their former modules gave them (`crate::insight_api`, `crate::routing_api`) themselves.
+use commission::{__path_commission_lines, __path_commission_statements};
 use imports::{
     __path_create_import, __path_get_import, __path_list_imports, ImportEntry, ImportFileResult, ImportResult,
 };
@@ -49,6 +51,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(imports::routes())
         .merge(insight::routes())
         .merge(routing::routes())
+        .merge(commission::routes())
 }
 
 #[derive(OpenApi)]
@@ -57,7 +60,7 @@ pub(crate) fn routes() -> Router<AppState> {
     paths(me, list_employees, get_employee, list_departments, list_metrics, leaderboard, list_leads, list_opportunities, list_followups, list_imports, create_import, get_import, insight_drivers,
         get_forecast, get_backtest, get_alerts,
         list_interventions, create_intervention,
-        route_lead, lead_webhook),
+        route_lead, lead_webhook, commission_statements, commission_lines),
     components(schemas(ErrorBody, Me, Employee, EmployeePage, Department, MetricRow, MetricPage, BoardLine, Lead, LeadPage, Opportunity, OpportunityPage, Followup, FollowupPage, ImportEntry, ImportResult, ImportFileResult, NewIntervention)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
