@@ -11,7 +11,9 @@ use uplift_domain::access::{Role, Scope};
 use uplift_store::{AuditQuery, Store};
 use uplift_testkit::test_db;
 
-use crate::support::import_dir;
+use uplift_domain::records::ImportKind;
+
+use crate::support::{import_dir, import_one};
 
 const PLAN: &str = include_str!("../../../examples/commission/sales-2026.toml");
 
@@ -105,10 +107,10 @@ async fn the_worked_example_runs_locks_and_exports() {
     let _dir = setup(store).await;
 
     let r = commission::run(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
-    // M1, E1, E2 under 销售中心; X1 has no plan. Deals of August with a linked owner: O1–O4, O7.
+    // M1, E1, E2 under 销售中心; X1 has no plan (O7); O8's owner is linked to no one.
     assert_eq!(
         (r.people, r.deals, r.deals_without_plan, r.unlinked_deals),
-        (3, 5, 1, 1)
+        (3, 6, 1, 1)
     );
 
     let s = commission::statements(store, &payroll(), "2026-08", None, Lang::En)
@@ -230,10 +232,11 @@ async fn reps_see_their_own_statement_and_only_payroll_runs() {
         mine.rows.iter().map(|r| r.employee_no.as_str()).collect::<Vec<_>>(),
         ["E2"]
     );
-    let theirs = commission::statements(store, &rep("E2"), "2026-08", Some("E1"), Lang::Zh)
-        .await
-        .unwrap();
-    assert!(theirs.rows.is_empty());
+    // Someone else's statement or lines: refused, not an empty answer.
+    let theirs = commission::statements(store, &rep("E2"), "2026-08", Some("E1"), Lang::Zh).await;
+    assert!(matches!(theirs, Err(AppError::Forbidden)), "{theirs:?}");
+    let theirs = commission::statement_lines(store, &rep("E2"), "2026-08", Some("E1"), Lang::Zh).await;
+    assert!(matches!(theirs, Err(AppError::Forbidden)), "{theirs:?}");
     let lines = commission::statement_lines(store, &rep("E2"), "2026-08", None, Lang::Zh)
         .await
         .unwrap();
@@ -329,4 +332,49 @@ async fn bad_plans_and_plan_ties_change_nothing() {
         .await
         .unwrap_err();
     assert!(e.render(Lang::En).contains("YYYY-MM"), "{}", e.render(Lang::En));
+}
+
+#[tokio::test]
+async fn split_deals_credit_each_share_and_bad_splits_are_refused() {
+    let db = test_db().await;
+    let store = &db.store;
+    let dir = setup(store).await;
+
+    // Shares that do not add up to 100: the file is refused at the deal's first row, in the
+    // percentage column, and nothing of it is written.
+    let bad = dir.path().join("OpportunitySplit.csv");
+    std::fs::write(
+        &bad,
+        "Id,OpportunityId,SplitOwnerId,SplitPercentage\nS1,O4,U2,60\nS2,O4,U1,40\nS3,O1,U1,50\nS4,O1,U2,40\n",
+    )
+    .unwrap();
+    let r = import_one(store, &bad, ImportKind::OpportunitySplit, false).await;
+    assert!(!r.committed);
+    let lines = r.issue_lines(Lang::Zh);
+    assert!(
+        lines.iter().any(|l| l == "OpportunitySplit.csv:4:4: 商机 O1 的分成比例合计 90%，应为 100%"),
+        "{lines:?}"
+    );
+    // An unknown split owner is named too.
+    std::fs::write(&bad, "OpportunityId,SplitOwnerId,SplitPercentage\nO4,U7,100\n").unwrap();
+    let r = import_one(store, &bad, ImportKind::OpportunitySplit, false).await;
+    assert!(!r.committed && r.issue_lines(Lang::En).iter().any(|l| l.contains("U7")), "{:?}", r.issue_lines(Lang::En));
+    commission::run(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+    let s = commission::statements(store, &payroll(), "2026-08", None, Lang::En).await.unwrap();
+    assert_eq!(row(&s, "E1")[6], "6080.00", "no split was written");
+
+    // 60% of O4 (50,000) to its owner E2, 40% to E1 (Chinese headers, a percent sign).
+    std::fs::write(&bad, "商机ID,分成人,分成比例\nO4,U2,60%\nO4,U1,40%\n").unwrap();
+    let r = import_one(store, &bad, ImportKind::OpportunitySplit, false).await;
+    assert!(r.committed, "{:?}", r.issue_lines(Lang::Zh));
+    commission::run(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+    let s = commission::statements(store, &payroll(), "2026-08", None, Lang::En).await.unwrap();
+    // E1: 80,000 → 0; 90,000 → 3,500; O4's 20,000 (170–190k) → 600; 70,000 → 300 + 2,520.
+    assert_eq!(row(&s, "E1")[3..7], ["260000.00", "200000.00", "1.3", "6920.00"]);
+    assert_eq!(row(&s, "E2")[3..7], ["30000.00", "", "", "900.00"]);
+    // The override still sees the whole 290,000 of the direct reports.
+    assert_eq!(row(&s, "M1")[6], "1160.00");
+    // Re-importing the same splits changes nothing.
+    let r = import_one(store, &bad, ImportKind::OpportunitySplit, false).await;
+    assert!(r.committed && r.files[0].updated == 2 && r.files[0].inserted == 0, "{r:?}");
 }

@@ -17,6 +17,8 @@ pub enum ImportKind {
     Account,
     Lead,
     Opportunity,
+    /// Salesforce OpportunitySplit: who shares a deal's credit (commissions).
+    OpportunitySplit,
     Task,
     Event,
     Target,
@@ -31,12 +33,13 @@ pub enum ImportKind {
 }
 
 impl ImportKind {
-    pub const ALL: [ImportKind; 13] = [
+    pub const ALL: [ImportKind; 14] = [
         ImportKind::Roster,
         ImportKind::User,
         ImportKind::Account,
         ImportKind::Lead,
         ImportKind::Opportunity,
+        ImportKind::OpportunitySplit,
         ImportKind::Task,
         ImportKind::Event,
         ImportKind::Target,
@@ -55,6 +58,7 @@ impl ImportKind {
             ImportKind::Account => "account",
             ImportKind::Lead => "lead",
             ImportKind::Opportunity => "opportunity",
+            ImportKind::OpportunitySplit => "opportunity_split",
             ImportKind::Task => "task",
             ImportKind::Event => "event",
             ImportKind::Target => "target",
@@ -85,6 +89,7 @@ impl ImportKind {
             .to_string();
         let s = if s.is_empty() { stem.trim().to_lowercase() } else { s };
         let zh: &[(&str, ImportKind)] = &[
+            ("商机分成", ImportKind::OpportunitySplit),
             ("花名册", ImportKind::Roster),
             ("员工", ImportKind::Roster),
             ("业绩目标", ImportKind::Target),
@@ -104,6 +109,7 @@ impl ImportKind {
             "employees" | "employee" => Some(ImportKind::Roster),
             "users" => Some(ImportKind::User),
             "opportunities" => Some(ImportKind::Opportunity),
+            "opportunitysplit" | "opportunitysplits" => Some(ImportKind::OpportunitySplit),
             "leaves" | "absences" => Some(ImportKind::Leave),
             "activities" => None,
             _ => None,
@@ -119,6 +125,7 @@ impl ImportKind {
             ImportKind::Account => "客户",
             ImportKind::Lead => "线索",
             ImportKind::Opportunity => "商机",
+            ImportKind::OpportunitySplit => "商机分成",
             ImportKind::Task => "任务",
             ImportKind::Event => "日程",
             ImportKind::Target => "业绩目标",
@@ -130,6 +137,18 @@ impl ImportKind {
             ImportKind::NewLead => "待分配线索",
         }
     }
+}
+
+/// One share of a won deal's credit (Salesforce OpportunitySplit). A deal's shares add up to 100.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpportunitySplit {
+    /// The split's own id, or `<deal>:<owner>` when the file has none.
+    pub source_id: String,
+    pub opportunity_id: String,
+    /// The CRM user credited.
+    pub owner_id: String,
+    /// Percent of the deal's amount, 0 < p ≤ 100.
+    pub percentage: rust_decimal::Decimal,
 }
 
 /// A Salesforce User: someone who owns CRM records.
@@ -396,6 +415,7 @@ pub enum Record {
     Account(Account),
     Lead(Lead),
     Opportunity(Opportunity),
+    OpportunitySplit(OpportunitySplit),
     Activity(Activity),
     Employee(Employee),
     Target(Target),
@@ -415,6 +435,7 @@ impl Record {
             Record::Account(r) => r.source_id.clone(),
             Record::Lead(r) => r.source_id.clone(),
             Record::Opportunity(r) => r.source_id.clone(),
+            Record::OpportunitySplit(r) => r.source_id.clone(),
             Record::Activity(r) => r.source_id.clone(),
             Record::Employee(r) => r.employee_no.clone(),
             Record::Target(r) => format!("{} {}", r.employee_no, r.month),

@@ -128,6 +128,11 @@ pub enum Problem {
     UnknownCourse {
         value: String,
     },
+    /// A deal's split percentages in the file do not add up to 100.
+    SplitNotHundred {
+        opportunity_id: String,
+        total: String,
+    },
     /// A Salesforce id whose prefix belongs to another object (e.g. a Task file imported as leads).
     WrongIdPrefix {
         id: String,
@@ -378,6 +383,13 @@ impl Problem {
                     format!("编号 {id} 是 Salesforce {found} 的编号，不是 {expected}；是否选错了导入类型？")
                 } else {
                     format!("id {id} is a Salesforce {found} id, not a {expected} id; is this the right kind of file?")
+                }
+            }
+            SplitNotHundred { opportunity_id, total } => {
+                if zh {
+                    format!("商机 {opportunity_id} 的分成比例合计 {total}%，应为 100%")
+                } else {
+                    format!("the split percentages of deal {opportunity_id} add up to {total}%, not 100%")
                 }
             }
             UnknownCourse { value } => {

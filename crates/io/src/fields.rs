@@ -84,6 +84,13 @@ const OPPORTUNITY: &[FieldSpec] = &[
     opt("CurrencyIsoCode", &["currency", "币种"]),
 ];
 
+const OPPORTUNITY_SPLIT: &[FieldSpec] = &[
+    opt("Id", &["split id", "分成编号", "分成id"]),
+    req("OpportunityId", &["opportunity id", "商机id", "商机 id"]),
+    req("SplitOwnerId", &["split owner id", "分成人", "分成人id"]),
+    req("SplitPercentage", &["split percentage", "分成比例", "分成比例(%)"]),
+];
+
 const TASK: &[FieldSpec] = &[
     req("Id", &["task id", "任务id"]),
     req("OwnerId", &["owner id", "被分配人id", "所有人id"]),
@@ -187,6 +194,7 @@ pub fn fields(kind: ImportKind) -> &'static [FieldSpec] {
         ImportKind::Account => ACCOUNT,
         ImportKind::Lead => LEAD,
         ImportKind::Opportunity => OPPORTUNITY,
+        ImportKind::OpportunitySplit => OPPORTUNITY_SPLIT,
         ImportKind::Task => TASK,
         ImportKind::Event => EVENT,
         ImportKind::Roster => ROSTER,

@@ -31,14 +31,15 @@ pub struct CommissionPerson {
     pub manager_no: Option<String>,
 }
 
-/// A won deal of the period whose owner is linked to an employee.
+/// A won deal of the period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WonDealRow {
     pub opportunity_id: String,
     /// `YYYY-MM-DD`.
     pub close_date: String,
     pub amount_fen: i64,
-    pub owner_no: String,
+    /// `None`: the owner is linked to no employee.
+    pub owner_no: Option<String>,
     pub opportunity_type: Option<String>,
     pub lead_source: Option<String>,
     pub name: Option<String>,
@@ -71,10 +72,20 @@ struct PersonRead {
 pub struct CommissionInputs {
     pub people: Vec<CommissionPerson>,
     pub deals: Vec<WonDealRow>,
+    /// The split shares of those deals.
+    pub splits: Vec<SplitShare>,
     /// Σ of the monthly targets over the period, per employee number.
     pub targets: Vec<(String, i64)>,
-    /// Won deals of the period with an amount whose owner is not linked to any employee.
-    pub unlinked_deals: i64,
+}
+
+/// One share of a won deal (Salesforce OpportunitySplit).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SplitShare {
+    pub opportunity_id: String,
+    /// `None`: the split owner is linked to no employee.
+    pub owner_no: Option<String>,
+    /// Percent, exact decimal text (`33.33`).
+    pub percentage: String,
 }
 
 #[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
@@ -198,12 +209,22 @@ impl Store {
             col("Name", "name", "NULL"),
             col("StageName", "stage_name", "''"),
         );
+        let splits = "SELECT s.opportunity_id, u.employee_id, s.percentage FROM opportunity_splits s \
+            JOIN opportunities o ON o.source_id = s.opportunity_id LEFT JOIN crm_users u ON u.source_id = s.owner_id \
+            WHERE o.state = 'won' AND o.amount_fen IS NOT NULL AND o.close_month BETWEEN $1 AND $2 \
+              AND o.close_date BETWEEN $3 AND $4";
         let targets = "SELECT e.employee_no, CAST(SUM(t.amount_fen) AS BIGINT) FROM targets t JOIN employees e ON e.id = t.employee_id \
             WHERE t.month BETWEEN $1 AND $2 GROUP BY e.employee_no";
-        let (people, deals, targets) = on_pool!(self, |p| {
+        let (people, deals, splits, targets) = on_pool!(self, |p| {
             tokio::try_join!(
                 sqlx::query_as::<_, PersonRead>(people).fetch_all(p),
                 sqlx::query_as::<_, DealRead>(AssertSqlSafe(deals))
+                    .bind(first_month)
+                    .bind(last_month)
+                    .bind(first_day)
+                    .bind(last_day)
+                    .fetch_all(p),
+                sqlx::query_as::<_, (String, Option<i64>, String)>(splits)
                     .bind(first_month)
                     .bind(last_month)
                     .bind(first_day)
@@ -217,24 +238,26 @@ impl Store {
         });
         let number_of: std::collections::HashMap<i64, &str> =
             people.iter().map(|p| (p.id, p.employee_no.as_str())).collect();
-        let mut unlinked_deals = 0;
+        let number = |id: Option<i64>| id.and_then(|id| number_of.get(&id)).map(|n| n.to_string());
+        let splits = splits
+            .into_iter()
+            .map(|(opportunity_id, owner, percentage)| SplitShare {
+                opportunity_id,
+                owner_no: number(owner),
+                percentage,
+            })
+            .collect();
         let deals = deals
             .into_iter()
-            .filter_map(|d| {
-                let owner = d.owner_id.and_then(|id| number_of.get(&id));
-                if owner.is_none() {
-                    unlinked_deals += 1;
-                }
-                Some(WonDealRow {
-                    owner_no: owner?.to_string(),
-                    opportunity_id: d.opportunity_id,
-                    close_date: d.close_date,
-                    amount_fen: d.amount_fen,
-                    opportunity_type: d.opportunity_type,
-                    lead_source: d.lead_source,
-                    name: d.name,
-                    stage_name: d.stage_name,
-                })
+            .map(|d| WonDealRow {
+                owner_no: number(d.owner_id),
+                opportunity_id: d.opportunity_id,
+                close_date: d.close_date,
+                amount_fen: d.amount_fen,
+                opportunity_type: d.opportunity_type,
+                lead_source: d.lead_source,
+                name: d.name,
+                stage_name: d.stage_name,
             })
             .collect();
         let people = people
@@ -248,8 +271,8 @@ impl Store {
         Ok(CommissionInputs {
             people,
             deals,
+            splits,
             targets,
-            unlinked_deals,
         })
     }
 

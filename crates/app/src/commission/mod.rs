@@ -2,12 +2,14 @@
 //! (`docs/commissions.md`). The computation is `uplift_commission`; this reads its inputs, checks
 //! the caller's rights, writes the statements in one transaction and audits every change.
 
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use uplift_commission::engine::BandPart;
 use uplift_commission::{CreditLine, LineKind, Period, PersonInput, Plan, plan_for};
 use uplift_domain::{Lang, Money};
-use uplift_store::{CommissionPlanRow, PeriodState, StatementLineRow, StatementRow, Store, WonDealRow};
+use uplift_store::{CommissionPlanRow, PeriodState, SplitShare, StatementLineRow, StatementRow, Store, WonDealRow};
 
 use crate::access::{Principal, audit_by};
 use crate::error::AppError;
@@ -262,11 +264,38 @@ async fn compute_period(store: &Store, period: Period, lang: Lang) -> Result<Com
         )));
     }
 
-    let mut deals_of: FxHashMap<&str, Vec<&WonDealRow>> = FxHashMap::default();
-    for d in &input.deals {
-        deals_of.entry(d.owner_no.as_str()).or_default().push(d);
+    // Who is credited what: each split share of a deal (amount × percentage / 100, half up to the
+    // fen), or its owner the whole amount when it has no splits.
+    let mut splits_of: FxHashMap<&str, Vec<&SplitShare>> = FxHashMap::default();
+    for sp in &input.splits {
+        splits_of.entry(sp.opportunity_id.as_str()).or_default().push(sp);
     }
-    let credited_of = |no: &str| -> i64 { deals_of.get(no).map_or(0, |ds| ds.iter().map(|d| d.amount_fen).sum()) };
+    let mut credits_of: FxHashMap<&str, Vec<(&WonDealRow, i64)>> = FxHashMap::default();
+    let mut uncredited = 0;
+    for d in &input.deals {
+        match splits_of.get(d.opportunity_id.as_str()) {
+            Some(shares) => {
+                for sp in shares {
+                    let pct: Decimal = sp.percentage.parse().map_err(|_| {
+                        AppError::internal(format!("stored split of {} does not read", sp.opportunity_id))
+                    })?;
+                    let credited = (Decimal::from(d.amount_fen) * pct / Decimal::ONE_HUNDRED)
+                        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+                        .to_i64()
+                        .unwrap_or(0);
+                    match sp.owner_no.as_deref() {
+                        Some(no) => credits_of.entry(no).or_default().push((d, credited)),
+                        None => uncredited += 1,
+                    }
+                }
+            }
+            None => match d.owner_no.as_deref() {
+                Some(no) => credits_of.entry(no).or_default().push((d, d.amount_fen)),
+                None => uncredited += 1,
+            },
+        }
+    }
+    let credited_of = |no: &str| -> i64 { credits_of.get(no).map_or(0, |cs| cs.iter().map(|(_, c)| c).sum()) };
     // The override base: direct reports' credit, under whatever plan they have or none.
     let mut reports_credit: FxHashMap<&str, i64> = FxHashMap::default();
     for person in &input.people {
@@ -286,19 +315,19 @@ async fn compute_period(store: &Store, period: Period, lang: Lang) -> Result<Com
         credited_fen: 0,
         commission_fen: 0,
         payable_fen: 0,
-        unlinked_deals: input.unlinked_deals,
+        unlinked_deals: uncredited,
         deals_without_plan: 0,
     };
     let covered: rustc_hash::FxHashSet<&str> = chosen.iter().map(|(no, _)| *no).collect();
-    report.deals_without_plan = input
-        .deals
+    report.deals_without_plan = credits_of
         .iter()
-        .filter(|d| !covered.contains(d.owner_no.as_str()))
-        .count();
+        .filter(|(no, _)| !covered.contains(*no))
+        .map(|(_, cs)| cs.len())
+        .sum();
     for (no, plan) in chosen {
-        let credits = deals_of
+        let credits = credits_of
             .get(no)
-            .map(|ds| ds.iter().map(|d| credit_line(plan, d)).collect())
+            .map(|cs| cs.iter().map(|(d, credited)| credit_line(plan, d, *credited)).collect())
             .unwrap_or_default();
         let person = PersonInput {
             credits,
@@ -345,7 +374,7 @@ async fn compute_period(store: &Store, period: Period, lang: Lang) -> Result<Com
     })
 }
 
-fn credit_line(plan: &Plan, d: &WonDealRow) -> CreditLine {
+fn credit_line(plan: &Plan, d: &WonDealRow, credited_fen: i64) -> CreditLine {
     let value = match plan.rate_field.as_deref() {
         Some("Type") => d.opportunity_type.clone(),
         Some("LeadSource") => d.lead_source.clone(),
@@ -357,7 +386,7 @@ fn credit_line(plan: &Plan, d: &WonDealRow) -> CreditLine {
         opportunity_id: d.opportunity_id.clone(),
         // Stored as YYYY-MM-DD by the importer; the period bounds were compared on that text.
         date: d.close_date.parse().unwrap_or_default(),
-        credited_fen: d.amount_fen,
+        credited_fen,
         rate_value: value,
     }
 }

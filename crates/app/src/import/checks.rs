@@ -151,6 +151,7 @@ pub(super) fn check_references(r: &mut Record, known: &Known, how: OwnerMatch) -
     match r {
         Record::Lead(l) => owner("OwnerId", &mut l.owner_id),
         Record::Opportunity(o) => owner("OwnerId", &mut o.owner_id),
+        Record::OpportunitySplit(sp) => owner("SplitOwnerId", &mut sp.owner_id),
         Record::Activity(a) => owner("OwnerId", &mut a.owner_id),
         Record::Account(a) => match &mut a.owner_id {
             Some(o) if known.owner(o, how).is_some() => {
@@ -179,5 +180,45 @@ pub(super) fn check_references(r: &mut Record, known: &Known, how: OwnerMatch) -
             }
         }
         _ => Ok(()),
+    }
+}
+
+/// A deal's split percentages over one file: each deal's total and the line of its first split.
+/// Salesforce exports a deal's splits together, so a deal whose shares do not add up to 100 is a
+/// problem of the file, reported at its first row.
+#[derive(Default)]
+pub(super) struct SplitTotals {
+    deals: HashMap<String, (rust_decimal::Decimal, u64)>,
+}
+
+impl SplitTotals {
+    pub(super) fn add(&mut self, r: &Record, line: u64) {
+        if let Record::OpportunitySplit(s) = r {
+            let e = self
+                .deals
+                .entry(s.opportunity_id.clone())
+                .or_insert((rust_decimal::Decimal::ZERO, line));
+            e.0 += s.percentage;
+        }
+    }
+
+    /// The deals whose shares do not add up to 100, by line: (line, problem).
+    pub(super) fn problems(&self) -> Vec<(u64, Problem)> {
+        let mut out: Vec<(u64, Problem)> = self
+            .deals
+            .iter()
+            .filter(|(_, (total, _))| *total != rust_decimal::Decimal::ONE_HUNDRED)
+            .map(|(deal, (total, line))| {
+                (
+                    *line,
+                    Problem::SplitNotHundred {
+                        opportunity_id: deal.clone(),
+                        total: total.normalize().to_string(),
+                    },
+                )
+            })
+            .collect();
+        out.sort_by_key(|(line, _)| *line);
+        out
     }
 }

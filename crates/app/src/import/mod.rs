@@ -22,7 +22,7 @@ use crate::AppError;
 use crate::identity::{LinkReport, relink};
 use crate::metrics::recompute;
 use crate::settings::company_tz;
-use checks::{Known, check_id_prefix, check_references};
+use checks::{Known, SplitTotals, check_id_prefix, check_references};
 use files::write_rejects;
 pub use files::{files_in_dir, files_in_manifest, rejects_path};
 use writer::Writer;
@@ -288,6 +288,7 @@ impl Run<'_> {
         let mut seen: HashMap<String, u64> = HashMap::default();
         let mut bad_rows: Vec<(RawRow, String)> = Vec::new();
         let mut line_issue: Option<Issue> = None;
+        let mut splits = SplitTotals::default();
         let mut rows = src.rows();
         loop {
             let row = match rows.next() {
@@ -328,6 +329,7 @@ impl Run<'_> {
                     });
                 }
                 seen.insert(key, row.line);
+                splits.add(&rec, row.line);
                 Ok(rec)
             });
             match result {
@@ -360,6 +362,22 @@ impl Run<'_> {
                     .write_behind(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
                     .await?;
                 (self.progress)(&name, rep.rows_read);
+            }
+        }
+        // Split shares are checked per deal over the whole file; their rows may already be
+        // written, so a deal that does not add up fails the file (rolled back) even when bad rows
+        // are otherwise skipped.
+        let column = map.column_of_field("SplitPercentage");
+        for (line, problem) in splits.problems() {
+            rep.issue_count += 1;
+            self.failed = true;
+            if rep.issues.len() < MAX_ISSUES_KEPT {
+                rep.issues.push(Issue {
+                    file: name.clone(),
+                    line: Some(line),
+                    column,
+                    problem,
+                });
             }
         }
         if !self.failed && (self.skip_invalid || rep.issue_count == 0) {

@@ -60,6 +60,30 @@ pub(super) fn lead(c: &Cells<'_>) -> Result<Record, Issue> {
     Ok(record)
 }
 
+/// A share of a deal's credit. Whether a deal's shares add up to 100 is checked over the whole
+/// file by the import (`app::import`).
+pub(super) fn opportunity_split(c: &Cells<'_>) -> Result<Record, Issue> {
+    let opportunity_id = c.req("OpportunityId")?;
+    let owner_id = c.req("SplitOwnerId")?;
+    let percentage = c.required("SplitPercentage", c.percent("SplitPercentage")?)?;
+    if percentage <= rust_decimal::Decimal::ZERO || percentage > rust_decimal::Decimal::ONE_HUNDRED {
+        return Err(c.issue(
+            "SplitPercentage",
+            Problem::BadValue {
+                field: "SplitPercentage".into(),
+                value: percentage.to_string(),
+                expected: "0–100".into(),
+            },
+        ));
+    }
+    Ok(Record::OpportunitySplit(OpportunitySplit {
+        source_id: c.opt("Id").unwrap_or_else(|| format!("{opportunity_id}:{owner_id}")),
+        opportunity_id,
+        owner_id,
+        percentage,
+    }))
+}
+
 pub(super) fn opportunity(c: &Cells<'_>) -> Result<Record, Issue> {
     let record = {
         let stage_name = c.req("StageName")?;

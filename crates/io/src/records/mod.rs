@@ -120,6 +120,19 @@ impl<'a> Cells<'a> {
         })
     }
 
+    /// A percentage as an exact decimal: `50`, `33.33`, `50%`.
+    fn percent(&self, field: &str) -> Result<Option<rust_decimal::Decimal>, Issue> {
+        self.parsed(
+            field,
+            |v| v.trim().trim_end_matches(['%', '％']).trim().parse().ok(),
+            |field, value| Problem::BadValue {
+                field,
+                value,
+                expected: "0–100".into(),
+            },
+        )
+    }
+
     fn number(&self, field: &str) -> Result<Option<f64>, Issue> {
         self.parsed(field, values::parse_number, |field, value| Problem::BadNumber {
             field,
@@ -160,6 +173,7 @@ pub fn parse_record(map: &ColumnMap, row: &RawRow, ctx: ParseContext) -> Result<
         ImportKind::Account => crm::account(&c),
         ImportKind::Lead => crm::lead(&c),
         ImportKind::Opportunity => crm::opportunity(&c),
+        ImportKind::OpportunitySplit => crm::opportunity_split(&c),
         ImportKind::Task => crm::task(&c),
         ImportKind::Event => crm::event(&c),
         ImportKind::Roster => hr::roster(&c),

@@ -1,6 +1,16 @@
 -- Commission plans (every imported version, as written), the statements of each period and their
 -- lines. A period's statements are a re-runnable draft until the period is locked; a locked
 -- period is never rewritten (docs/commissions.md).
+-- Salesforce OpportunitySplit rows: a won deal credits each split owner amount × percentage / 100
+-- (a deal's percentages add up to 100: checked on import). percentage is an exact decimal as text.
+CREATE TABLE opportunity_splits (
+    source_id TEXT PRIMARY KEY,
+    opportunity_id TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    percentage TEXT NOT NULL
+);
+CREATE INDEX opportunity_splits_deal ON opportunity_splits(opportunity_id);
+
 CREATE TABLE commission_plans (
     plan_id TEXT NOT NULL,
     effective_from TEXT NOT NULL,

@@ -68,6 +68,7 @@ impl ImportTx {
             Record::Appraisal(a) => self.write_appraisal(a).await,
             Record::Leave(l) => self.write_leave(l).await,
             Record::Capacity(k) => self.write_capacity(k).await,
+            Record::OpportunitySplit(k) => self.write_split(k).await,
             _ => Err(StoreError::Corrupt(format!(
                 "record of the wrong kind for a {} import",
                 self.kind.as_str()
@@ -306,6 +307,27 @@ impl ImportTx {
             sqlx::query(sql)
                 .bind(emp)
                 .bind(k.max_leads_per_month)
+                .execute(&mut *c)
+                .await?;
+            n
+        });
+        self.count(n > 0);
+        Ok(())
+    }
+
+    /// A deal's credit share (commissions only: no metric month changes).
+    async fn write_split(&mut self, k: &OpportunitySplit) -> Result<(), StoreError> {
+        let exists = "SELECT COUNT(*) FROM opportunity_splits WHERE source_id = $1";
+        let sql = "INSERT INTO opportunity_splits (source_id, opportunity_id, owner_id, percentage) \
+            VALUES ($1, $2, $3, $4) ON CONFLICT (source_id) DO UPDATE SET opportunity_id = excluded.opportunity_id, \
+            owner_id = excluded.owner_id, percentage = excluded.percentage";
+        let n: i64 = on_tx_impl!(&mut self.tx, |c| {
+            let n: i64 = sqlx::query_scalar(exists).bind(&k.source_id).fetch_one(&mut *c).await?;
+            sqlx::query(sql)
+                .bind(&k.source_id)
+                .bind(&k.opportunity_id)
+                .bind(&k.owner_id)
+                .bind(k.percentage.normalize().to_string())
                 .execute(&mut *c)
                 .await?;
             n
