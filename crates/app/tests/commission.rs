@@ -352,15 +352,23 @@ async fn split_deals_credit_each_share_and_bad_splits_are_refused() {
     assert!(!r.committed);
     let lines = r.issue_lines(Lang::Zh);
     assert!(
-        lines.iter().any(|l| l == "OpportunitySplit.csv:4:4: 商机 O1 的分成比例合计 90%，应为 100%"),
+        lines
+            .iter()
+            .any(|l| l == "OpportunitySplit.csv:4:4: 商机 O1 的分成比例合计 90%，应为 100%"),
         "{lines:?}"
     );
     // An unknown split owner is named too.
     std::fs::write(&bad, "OpportunityId,SplitOwnerId,SplitPercentage\nO4,U7,100\n").unwrap();
     let r = import_one(store, &bad, ImportKind::OpportunitySplit, false).await;
-    assert!(!r.committed && r.issue_lines(Lang::En).iter().any(|l| l.contains("U7")), "{:?}", r.issue_lines(Lang::En));
+    assert!(
+        !r.committed && r.issue_lines(Lang::En).iter().any(|l| l.contains("U7")),
+        "{:?}",
+        r.issue_lines(Lang::En)
+    );
     commission::run(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
-    let s = commission::statements(store, &payroll(), "2026-08", None, Lang::En).await.unwrap();
+    let s = commission::statements(store, &payroll(), "2026-08", None, Lang::En)
+        .await
+        .unwrap();
     assert_eq!(row(&s, "E1")[6], "6080.00", "no split was written");
 
     // 60% of O4 (50,000) to its owner E2, 40% to E1 (Chinese headers, a percent sign).
@@ -368,7 +376,9 @@ async fn split_deals_credit_each_share_and_bad_splits_are_refused() {
     let r = import_one(store, &bad, ImportKind::OpportunitySplit, false).await;
     assert!(r.committed, "{:?}", r.issue_lines(Lang::Zh));
     commission::run(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
-    let s = commission::statements(store, &payroll(), "2026-08", None, Lang::En).await.unwrap();
+    let s = commission::statements(store, &payroll(), "2026-08", None, Lang::En)
+        .await
+        .unwrap();
     // E1: 80,000 → 0; 90,000 → 3,500; O4's 20,000 (170–190k) → 600; 70,000 → 300 + 2,520.
     assert_eq!(row(&s, "E1")[3..7], ["260000.00", "200000.00", "1.3", "6920.00"]);
     assert_eq!(row(&s, "E2")[3..7], ["30000.00", "", "", "900.00"]);
@@ -376,5 +386,8 @@ async fn split_deals_credit_each_share_and_bad_splits_are_refused() {
     assert_eq!(row(&s, "M1")[6], "1160.00");
     // Re-importing the same splits changes nothing.
     let r = import_one(store, &bad, ImportKind::OpportunitySplit, false).await;
-    assert!(r.committed && r.files[0].updated == 2 && r.files[0].inserted == 0, "{r:?}");
+    assert!(
+        r.committed && r.files[0].updated == 2 && r.files[0].inserted == 0,
+        "{r:?}"
+    );
 }
