@@ -390,4 +390,62 @@ async fn split_deals_credit_each_share_and_bad_splits_are_refused() {
         r.committed && r.files[0].updated == 2 && r.files[0].inserted == 0,
         "{r:?}"
     );
+
+    // A corrected file replaces the deal's shares: no 40% left behind for E1 (which would make 140%).
+    std::fs::write(&bad, "商机ID,分成人,分成比例\nO4,U2,100\n").unwrap();
+    assert!(
+        import_one(store, &bad, ImportKind::OpportunitySplit, false)
+            .await
+            .committed
+    );
+    commission::run(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+    let s = commission::statements(store, &payroll(), "2026-08", None, Lang::En)
+        .await
+        .unwrap();
+    assert_eq!(row(&s, "E1")[6], "6080.00");
+    assert_eq!(row(&s, "E2")[3], "50000.00");
+}
+
+#[tokio::test]
+async fn collected_plans_pay_nothing_until_payments_exist_and_each_person_has_one_plan() {
+    let db = test_db().await;
+    let store = &db.store;
+    let _dir = setup(store).await;
+    // E2 named by a collected plan: that plan is E2's only plan, and it credits no won deal.
+    let collected = PLAN
+        .replacen("id = \"sales-2026\"", "id = \"collected\"", 1)
+        .replacen("basis = \"signed\"", "basis = \"collected\"", 1)
+        .replacen("employees = []", "employees = [\"E2\"]", 1)
+        .replacen("departments = [\"销售中心\"]", "departments = []", 1);
+    commission::import_plan(store, &payroll(), "c.toml", &collected, Lang::Zh)
+        .await
+        .unwrap();
+    // M1 named by a quarterly plan: no statement in a month run (not paid under the month plan too).
+    let quarterly = PLAN
+        .replacen("id = \"sales-2026\"", "id = \"quarterly\"", 1)
+        .replacen("period = \"month\"", "period = \"quarter\"", 1)
+        .replacen("employees = []", "employees = [\"M1\"]", 1)
+        .replacen("departments = [\"销售中心\"]", "departments = []", 1);
+    commission::import_plan(store, &payroll(), "q.toml", &quarterly, Lang::Zh)
+        .await
+        .unwrap();
+    let r = commission::run(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+    assert_eq!(r.people, 2);
+    let s = commission::statements(store, &payroll(), "2026-08", None, Lang::En)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.rows.iter().map(|r| r.employee_no.as_str()).collect::<Vec<_>>(),
+        ["E1", "E2"]
+    );
+    assert_eq!(row(&s, "E2")[2..7], ["collected", "0.00", "", "", "0.00"]);
+    assert_eq!(row(&s, "E1")[6], "6080.00");
+    // The quarter run pays M1 the override on the quarter's credit of the direct reports.
+    commission::run(store, &payroll(), "2026-Q3", Lang::Zh).await.unwrap();
+    let q = commission::statements(store, &payroll(), "2026-Q3", None, Lang::En)
+        .await
+        .unwrap();
+    assert_eq!(q.rows.len(), 1);
+    // 0.4% × (E1: 240,000 + 11,111 in September; E2: 50,000) = 1,204.44.
+    assert_eq!(row(&q, "M1")[2..7], ["quarterly", "0.00", "", "", "1204.44"]);
 }

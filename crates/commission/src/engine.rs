@@ -104,7 +104,8 @@ pub fn compute(plan: &Plan, input: &PersonInput, kind: LineKind) -> Statement {
             .cmp(&b.date)
             .then_with(|| a.opportunity_id.cmp(&b.opportunity_id))
     });
-    let credited_fen: i64 = credits.iter().map(|c| c.credited_fen).sum();
+    // Saturating: amounts come from files; a sum past i64 is nonsense, not a crash.
+    let credited_fen: i64 = credits.iter().fold(0i64, |s, c| s.saturating_add(c.credited_fen));
     let target_fen = input.target_fen.filter(|t| *t > 0);
     let attainment = target_fen.map(|t| Decimal::from(credited_fen) / Decimal::from(t));
     // No target or no tiers: multiplier 1 for everything (step 3).
@@ -136,7 +137,16 @@ pub fn compute(plan: &Plan, input: &PersonInput, kind: LineKind) -> Statement {
             (Some(target), Tiering::Marginal) => marginal_parts(plan, Decimal::from(target), running, amount),
         };
         running += amount;
-        let exact: Decimal = parts.iter().map(|p| p.amount_fen * rate * p.multiplier).sum();
+        // Checked: a line beyond Decimal's range pays the most it can rather than panicking.
+        let exact: Decimal = parts
+            .iter()
+            .map(|p| {
+                p.amount_fen
+                    .checked_mul(rate)
+                    .and_then(|x| x.checked_mul(p.multiplier))
+                    .unwrap_or(Decimal::MAX)
+            })
+            .fold(Decimal::ZERO, |s, x| s.checked_add(x).unwrap_or(Decimal::MAX));
         let pay_fen = fen(exact);
         let base = amount * rate;
         let multiplier = if base.is_zero() {
@@ -171,7 +181,7 @@ pub fn compute(plan: &Plan, input: &PersonInput, kind: LineKind) -> Statement {
             rate_value: None,
         });
     }
-    let uncapped_fen: i64 = lines.iter().map(|l| l.pay_fen).sum();
+    let uncapped_fen: i64 = lines.iter().fold(0i64, |s, l| s.saturating_add(l.pay_fen));
     let commission_fen = plan.cap_fen.map_or(uncapped_fen, |cap| uncapped_fen.min(cap));
     Statement {
         credited_fen,

@@ -273,6 +273,27 @@ impl Plan {
                 }
             },
         };
+        // Only after the last `[[tiers]]` header can a plan-level key land in a band by accident.
+        let n_tiers = file.tiers.len();
+        for (i, t) in file.tiers.iter().enumerate().take(n_tiers.saturating_sub(1)) {
+            let t = t.get_ref();
+            let stray = [
+                (t.cap.as_ref().map(Spanned::span), "cap"),
+                (t.override_rate.as_ref().map(Spanned::span), "override_rate"),
+                (t.clawback_days.as_ref().map(Spanned::span), "clawback_days"),
+            ];
+            if let Some((Some(span), key)) = stray.into_iter().find(|(s, _)| s.is_some()) {
+                return Err(err(
+                    span,
+                    &format!("tiers[{}].{key}", i + 1),
+                    format!("{key} 属于整个方案，不属于第 {} 档：请写在 [[tiers]] 之前", i + 1),
+                    format!(
+                        "{key} belongs to the plan, not to band {}: write it before the [[tiers]]",
+                        i + 1
+                    ),
+                ));
+            }
+        }
         let hoisted = |pick: &dyn Fn(&TierFile) -> bool| file.tiers.last().filter(|t| pick(t.get_ref()));
         let mut cap_v = file.cap.clone();
         let mut override_v = file.override_rate.clone();
@@ -334,7 +355,7 @@ impl Plan {
         let tiers = tiers(&file.tiers, &err)?;
         let cap_fen = match &cap_v {
             None => None,
-            Some(c) if *c.get_ref() >= 0.0 && c.get_ref().is_finite() => Some(
+            Some(c) if *c.get_ref() >= 0.0 && *c.get_ref() <= 1e12 => Some(
                 uplift_domain::Money::from_decimal(exact(*c.get_ref()))
                     .map(|m| m.fen())
                     .ok_or_else(|| err(c.span(), "cap", "金额过大".into(), "too large".into()))?,
@@ -343,8 +364,8 @@ impl Plan {
                 return Err(err(
                     c.span(),
                     "cap",
-                    "封顶金额不能为负".into(),
-                    "the cap cannot be negative".into(),
+                    "封顶金额应在 0 到 1,000,000,000,000 之间".into(),
+                    "the cap must lie between 0 and 1,000,000,000,000".into(),
                 ));
             }
         };
@@ -393,12 +414,16 @@ impl Plan {
             .unwrap_or(self.default_rate)
     }
 
-    /// The band of attainment `a` (the last band above the last `to`).
+    /// The band of attainment `a`: the last band above the last `to`, the first below 0 (a net
+    /// reversal). `None` only without tiers.
     pub fn tier_of(&self, a: Decimal) -> Option<&Tier> {
         self.tiers
             .iter()
             .find(|t| t.from <= a && t.to.is_none_or(|to| a < to))
-            .or_else(|| self.tiers.last().filter(|t| t.to.is_some_and(|to| a >= to)))
+            .or_else(|| match self.tiers.first() {
+                Some(first) if a < first.from => Some(first),
+                _ => self.tiers.last(),
+            })
     }
 }
 
@@ -419,12 +444,20 @@ fn tiers(file: &[Spanned<TierFile>], err: &ErrFn<'_>) -> Result<Vec<Tier>, PlanE
                 "cannot be negative".into(),
             ));
         }
-        if !mult.is_finite() || mult < 0.0 {
+        if !mult.is_finite() || !(0.0..=100.0).contains(&mult) {
             return Err(err(
                 t.multiplier.span(),
                 &field("multiplier"),
-                "系数不能为负".into(),
-                "a multiplier cannot be negative".into(),
+                "系数应在 0 到 100 之间".into(),
+                "a multiplier must lie between 0 and 100".into(),
+            ));
+        }
+        if from > 1000.0 || t.to.as_ref().is_some_and(|to| *to.get_ref() > 1000.0) {
+            return Err(err(
+                t.from.span(),
+                &field("from"),
+                "达成率档位不能超过 1000（即 100000%）".into(),
+                "a band of attainment cannot go beyond 1000 (100,000%)".into(),
             ));
         }
         let to = match &t.to {

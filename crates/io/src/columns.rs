@@ -156,12 +156,12 @@ impl ColumnMap {
         Some(value)
     }
 
-    /// The 1-based column number feeding `field` in `row` (the first non-empty source column).
     /// The 1-based column a field is read from, whatever the row (its first, when several).
     pub fn column_of_field(&self, field: &str) -> Option<usize> {
         self.slot(field)?.columns.first().map(|i| i + 1)
     }
 
+    /// The 1-based column number feeding `field` in `row` (the first non-empty source column).
     pub fn column_of(&self, row: &RawRow, field: &str) -> Option<usize> {
         let slot = self.slot(field)?;
         slot.columns

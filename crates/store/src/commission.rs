@@ -186,8 +186,10 @@ impl Store {
         last_day: &str,
         rate_fields: &[&str],
     ) -> Result<CommissionInputs, StoreError> {
+        // People who left before the period began have no statement.
         let people = "SELECT e.id AS id, e.employee_no AS employee_no, d.path AS department, e.manager_no AS manager_no \
-            FROM employees e LEFT JOIN departments d ON d.id = e.department_id";
+            FROM employees e LEFT JOIN departments d ON d.id = e.department_id \
+            WHERE e.leave_date IS NULL OR e.leave_date >= $1";
         let col = |field: &str, column: &str, null: &str| {
             if rate_fields.contains(&field) {
                 format!("o.{column} AS {column}")
@@ -217,7 +219,7 @@ impl Store {
             WHERE t.month BETWEEN $1 AND $2 GROUP BY e.employee_no";
         let (people, deals, splits, targets) = on_pool!(self, |p| {
             tokio::try_join!(
-                sqlx::query_as::<_, PersonRead>(people).fetch_all(p),
+                sqlx::query_as::<_, PersonRead>(people).bind(first_day).fetch_all(p),
                 sqlx::query_as::<_, DealRead>(AssertSqlSafe(deals))
                     .bind(first_month)
                     .bind(last_month)
@@ -305,11 +307,14 @@ impl Store {
             Pool::Sqlite(p) => Tx::Sqlite(p.begin_write().await?),
             Pool::Pg(p) => Tx::Pg(p.begin_write().await?),
         };
+        // PostgreSQL: the period's row stays locked until commit, so a lock cannot slip in between
+        // this check and the rewrite (SQLite's BEGIN IMMEDIATE already serialises writers).
+        let check = match tx {
+            Tx::Pg(_) => "SELECT status FROM commission_periods WHERE period = $1 FOR UPDATE",
+            Tx::Sqlite(_) => "SELECT status FROM commission_periods WHERE period = $1",
+        };
         let status: Option<String> = on_tx_impl!(&mut tx, |c| {
-            sqlx::query_scalar("SELECT status FROM commission_periods WHERE period = $1")
-                .bind(period)
-                .fetch_optional(&mut *c)
-                .await?
+            sqlx::query_scalar(check).bind(period).fetch_optional(&mut *c).await?
         });
         if status.as_deref() == Some("locked") {
             return Ok(Err(PeriodState::Locked));
@@ -417,7 +422,8 @@ impl Store {
                 Some("locked") => Err(PeriodState::Locked),
                 Some(_) => {
                     sqlx::query(
-                        "UPDATE commission_periods SET status = 'locked', locked_ts = $2, locked_by = $3 WHERE period = $1",
+                        "UPDATE commission_periods SET status = 'locked', locked_ts = $2, locked_by = $3 \
+                         WHERE period = $1 AND status = 'draft'",
                     )
                     .bind(period)
                     .bind(now)

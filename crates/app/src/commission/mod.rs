@@ -213,12 +213,9 @@ struct Computed {
 async fn compute_period(store: &Store, period: Period, lang: Lang) -> Result<Computed, AppError> {
     let months = period.months();
     let (first, last) = (months[0], *months.last().expect("a period has months"));
-    let plans: Vec<Plan> = stored_plans(store)
-        .await?
-        .into_iter()
-        .map(|v| v.plan)
-        .filter(|pl| pl.period == period.kind())
-        .collect();
+    // Every plan takes part in choosing a person's one plan; a person whose plan is of the other
+    // period kind (a quarterly plan in a month run) has no statement in this run.
+    let plans: Vec<Plan> = stored_plans(store).await?.into_iter().map(|v| v.plan).collect();
     let started = std::time::Instant::now();
     let rate_fields: Vec<&str> = plans.iter().filter_map(|pl| pl.rate_field.as_deref()).collect();
     let input = store
@@ -238,7 +235,8 @@ async fn compute_period(store: &Store, period: Period, lang: Lang) -> Result<Com
     let mut ties = Vec::new();
     for person in &input.people {
         match plan_for(&plans, &person.employee_no, person.department.as_deref(), day) {
-            Ok(Some(plan)) => chosen.push((&person.employee_no, plan)),
+            Ok(Some(plan)) if plan.period == period.kind() => chosen.push((&person.employee_no, plan)),
+            Ok(Some(_)) => {}
             Ok(None) => {}
             Err(t) => ties.push(t),
         }
@@ -269,6 +267,29 @@ async fn compute_period(store: &Store, period: Period, lang: Lang) -> Result<Com
     let mut splits_of: FxHashMap<&str, Vec<&SplitShare>> = FxHashMap::default();
     for sp in &input.splits {
         splits_of.entry(sp.opportunity_id.as_str()).or_default().push(sp);
+    }
+    // The import checks each file; a deal whose stored shares still do not total 100 (imported
+    // before that check, or edited in the database) stops the run rather than over- or under-pay.
+    let mut not_whole: Vec<String> = Vec::new();
+    for (deal, shares) in &splits_of {
+        let total: Decimal = shares
+            .iter()
+            .filter_map(|sp| sp.percentage.parse::<Decimal>().ok())
+            .sum();
+        if total != Decimal::ONE_HUNDRED {
+            not_whole.push(format!("{deal} ({}%)", total.normalize()));
+        }
+    }
+    if !not_whole.is_empty() {
+        not_whole.sort();
+        return Err(AppError::invalid(format!(
+            "{}{}",
+            lang.pick(
+                "以下商机的分成比例合计不是 100%，请重新导入其分成：",
+                "the split shares of these deals do not total 100%; re-import their splits: "
+            ),
+            not_whole.into_iter().take(10).collect::<Vec<_>>().join(", ")
+        )));
     }
     let mut credits_of: FxHashMap<&str, Vec<(&WonDealRow, i64)>> = FxHashMap::default();
     let mut uncredited = 0;
@@ -325,10 +346,14 @@ async fn compute_period(store: &Store, period: Period, lang: Lang) -> Result<Com
         .map(|(_, cs)| cs.len())
         .sum();
     for (no, plan) in chosen {
-        let credits = credits_of
-            .get(no)
-            .map(|cs| cs.iter().map(|(d, credited)| credit_line(plan, d, *credited)).collect())
-            .unwrap_or_default();
+        // Collected plans are paid on payments (回款), which are not imported yet: no credit lines.
+        let credits = match plan.basis {
+            uplift_commission::Basis::Collected => Vec::new(),
+            uplift_commission::Basis::Signed => credits_of
+                .get(no)
+                .map(|cs| cs.iter().map(|(d, credited)| credit_line(plan, d, *credited)).collect())
+                .unwrap_or_default(),
+        };
         let person = PersonInput {
             credits,
             target_fen: targets.get(no).copied(),

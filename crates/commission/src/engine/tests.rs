@@ -275,3 +275,29 @@ fn the_most_specific_plan_applies_and_equal_ones_are_an_error() {
         Decimal::new(3, 2)
     );
 }
+
+#[test]
+fn a_net_reversal_under_whole_tiers_pays_the_first_band_and_does_not_panic() {
+    let input = PersonInput {
+        credits: vec![CreditLine {
+            credited_fen: -5_000_000,
+            ..deal("R", 5, 0, "Renewal")
+        }],
+        target_fen: Some(20_000_000),
+        reports_credited_fen: 0,
+    };
+    // Attainment −25%: the first band (×0), so nothing is clawed back through the tiers here.
+    let s = compute(&plan("whole"), &input, LineKind::Deal);
+    assert_eq!(s.attainment, Some(Decimal::new(-25, 2)));
+    assert_eq!(s.commission_fen, 0);
+    let huge = PersonInput {
+        credits: vec![
+            deal("H", 5, i64::MAX / 100, "Renewal"),
+            deal("I", 6, i64::MAX / 100, "Renewal"),
+        ],
+        target_fen: None,
+        reports_credited_fen: 0,
+    };
+    let s = compute(&plan("whole"), &huge, LineKind::Deal);
+    assert_eq!(s.credited_fen, i64::MAX);
+}

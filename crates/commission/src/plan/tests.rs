@@ -93,6 +93,17 @@ fn bad_plans_name_the_line_and_the_field() {
     let e = broken("multiplier = 1.4", "multiplier = 1.4\nbonus = 1");
     assert_eq!(e.field, "bonus");
 
+    // A plan-level key under a band that is not the last: refused, not silently dropped.
+    let e = broken(
+        "from = 0.5\nto = 1.0\nmultiplier = 1.0",
+        "from = 0.5\nto = 1.0\nmultiplier = 1.0\ncap = 10",
+    );
+    assert_eq!(e.field, "tiers[2].cap");
+    assert_eq!(
+        broken("multiplier = 1.4", "multiplier = 1000").field,
+        "tiers[3].multiplier"
+    );
+
     // Values that cannot be.
     assert_eq!(
         broken("tiering = \"marginal\"", "tiering = \"stepped\"").line,

@@ -315,14 +315,35 @@ impl ImportTx {
         Ok(())
     }
 
-    /// A deal's credit share (commissions only: no metric month changes).
+    /// A deal's credit share (commissions only: no metric month changes). The first share of a
+    /// deal in an import replaces every stored share of that deal, so a corrected file never
+    /// leaves an old share behind (which would credit more than 100 %).
     async fn write_split(&mut self, k: &OpportunitySplit) -> Result<(), StoreError> {
-        let exists = "SELECT COUNT(*) FROM opportunity_splits WHERE source_id = $1";
+        if !self.split_deals.contains_key(&k.opportunity_id) {
+            let ids: Vec<String> = on_tx_impl!(&mut self.tx, |c| {
+                let ids: Vec<String> =
+                    sqlx::query_scalar("SELECT source_id FROM opportunity_splits WHERE opportunity_id = $1")
+                        .bind(&k.opportunity_id)
+                        .fetch_all(&mut *c)
+                        .await?;
+                sqlx::query("DELETE FROM opportunity_splits WHERE opportunity_id = $1")
+                    .bind(&k.opportunity_id)
+                    .execute(&mut *c)
+                    .await?;
+                ids
+            });
+            self.split_deals
+                .insert(k.opportunity_id.clone(), ids.into_iter().collect());
+        }
+        let existed = self
+            .split_deals
+            .get(&k.opportunity_id)
+            .is_some_and(|ids| ids.contains(&k.source_id));
+        // A split id moved from another deal: its old row goes too.
         let sql = "INSERT INTO opportunity_splits (source_id, opportunity_id, owner_id, percentage) \
             VALUES ($1, $2, $3, $4) ON CONFLICT (source_id) DO UPDATE SET opportunity_id = excluded.opportunity_id, \
             owner_id = excluded.owner_id, percentage = excluded.percentage";
-        let n: i64 = on_tx_impl!(&mut self.tx, |c| {
-            let n: i64 = sqlx::query_scalar(exists).bind(&k.source_id).fetch_one(&mut *c).await?;
+        on_tx_impl!(&mut self.tx, |c| {
             sqlx::query(sql)
                 .bind(&k.source_id)
                 .bind(&k.opportunity_id)
@@ -330,9 +351,8 @@ impl ImportTx {
                 .bind(k.percentage.normalize().to_string())
                 .execute(&mut *c)
                 .await?;
-            n
         });
-        self.count(n > 0);
+        self.count(existed);
         Ok(())
     }
 }

@@ -58,6 +58,9 @@ pub struct ImportTx {
     was_empty: bool,
     /// Import fields the current file provides.
     present: Vec<String>,
+    /// Deals whose stored splits this import has replaced, with the split ids they had: a deal's
+    /// shares come whole from the file that names it.
+    split_deals: HashMap<String, std::collections::HashSet<String>>,
 }
 
 impl Store {
@@ -81,6 +84,7 @@ impl Store {
             employee_ids: HashMap::new(),
             was_empty: false,
             present: Vec::new(),
+            split_deals: HashMap::new(),
         })
     }
 }
