@@ -55,6 +55,12 @@ async fn commission_plan_run_export_and_lock_from_the_command_line() {
         text(&out.stdout)
     );
 
+    let out = uplift(db.dir(), &db.url, &["commission", "plan", "list"]);
+    assert!(
+        text(&out.stdout).contains("sales-2026\t2025-01-01\t2025-12-31\t月\t签约\t超额累进\t销售提成方案 2026"),
+        "{}",
+        text(&out.stdout)
+    );
     let out = uplift(db.dir(), &db.url, &["commission", "run", "--period", "2025-06"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
