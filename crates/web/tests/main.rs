@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod commission;
 mod import;
 mod roles;
 mod security;

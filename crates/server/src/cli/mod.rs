@@ -3,17 +3,19 @@
 
 mod args;
 mod bench;
+mod commission;
 mod term;
 
 use anyhow::Result;
 use uplift_domain::{Lang, Month};
 
 pub(crate) use args::{
-    AssignArgs, AuditArgs, Cli, Command, CommissionCommand, ConfigCommand, DemoArgs, EffectArgs, ExportFormat,
-    ForecastArgs, ForecastCommand, ForecastFormat, FormatArg, ImportArgs, InsightsCommand, JobsCommand, LeadsCommand,
-    LevelArg, LimitArgs, MetricsArgs, NotifyCommand, PlanCommand, ServeArgs, TextFormat, TokenCommand, UserCommand,
+    AssignArgs, AuditArgs, Cli, Command, ConfigCommand, DemoArgs, EffectArgs, ForecastArgs, ForecastCommand,
+    ForecastFormat, FormatArg, ImportArgs, InsightsCommand, JobsCommand, LeadsCommand, LevelArg, LimitArgs,
+    MetricsArgs, NotifyCommand, ServeArgs, TextFormat, TokenCommand, UserCommand,
 };
 pub(crate) use bench::{BenchCommand, GenerateArgs, RoutingArgs};
+pub(crate) use commission::{CommissionCommand, ExportFormat, PlanCommand};
 pub(crate) use term::{emit, open, open_with_metrics, spinner};
 
 /// The user's language from --lang, UPLIFT_LANG or LANG (Chinese unless English is asked for).
