@@ -111,6 +111,8 @@ pub fn compute(plan: &Plan, input: &PersonInput, kind: LineKind) -> Statement {
     // No target or no tiers: multiplier 1 for everything (step 3).
     let tiered = target_fen.filter(|_| !plan.tiers.is_empty());
 
+    // Whole tiering: one band for every line, the one holding the period's attainment.
+    let whole_band = tiered.and(attainment).and_then(|a| plan.tier_of(a));
     let mut lines = Vec::with_capacity(credits.len() + 1);
     let mut running = Decimal::ZERO;
     for c in credits {
@@ -124,9 +126,7 @@ pub fn compute(plan: &Plan, input: &PersonInput, kind: LineKind) -> Statement {
                 band_to: None,
             }],
             (Some(_), Tiering::Whole) => {
-                let t = plan
-                    .tier_of(attainment.expect("a target gives an attainment"))
-                    .expect("checked tiers cover 0 and up");
+                let t = whole_band.expect("tiers and a target give a band");
                 vec![BandPart {
                     amount_fen: amount,
                     multiplier: t.multiplier,

@@ -105,24 +105,18 @@ pub(crate) async fn commission(store: &uplift_store::Store, what: &CommissionCom
             let r = c::run(store, &p, period, lang).await.map_err(fail);
             pb.finish_and_clear();
             let r = r?;
+            let (credited, commission, payable) = (
+                Money(r.credited_fen).display_cny(),
+                Money(r.commission_fen).display_cny(),
+                Money(r.payable_fen).display_cny(),
+            );
+            let (period, people, deals) = (&r.period, r.people, r.deals);
             let text = match lang {
                 Lang::Zh => format!(
-                    "{} 草稿：{} 人，{} 笔成交，业绩 {}，提成 {}，应付 {}\n",
-                    r.period,
-                    r.people,
-                    r.deals,
-                    Money(r.credited_fen).display_cny(),
-                    Money(r.commission_fen).display_cny(),
-                    Money(r.payable_fen).display_cny()
+                    "{period} 草稿：{people} 人，{deals} 笔成交，业绩 {credited}，提成 {commission}，应付 {payable}\n"
                 ),
                 Lang::En => format!(
-                    "{} draft: {} people, {} won deals, credited {}, commission {}, payable {}\n",
-                    r.period,
-                    r.people,
-                    r.deals,
-                    Money(r.credited_fen).display_cny(),
-                    Money(r.commission_fen).display_cny(),
-                    Money(r.payable_fen).display_cny()
+                    "{period} draft: {people} people, {deals} won deals, credited {credited}, commission {commission}, payable {payable}\n"
                 ),
             };
             emit(&text)?;
