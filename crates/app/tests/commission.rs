@@ -15,9 +15,9 @@ use uplift_domain::records::ImportKind;
 
 use crate::support::{import_dir, import_one};
 
-const PLAN: &str = include_str!("../../../examples/commission/sales-2026.toml");
+pub(crate) const PLAN: &str = include_str!("../../../examples/commission/sales-2026.toml");
 
-fn payroll() -> Principal {
+pub(crate) fn payroll() -> Principal {
     Principal {
         actor: "pay".into(),
         role: Role::Payroll,
@@ -26,7 +26,7 @@ fn payroll() -> Principal {
     }
 }
 
-fn rep(no: &str) -> Principal {
+pub(crate) fn rep(no: &str) -> Principal {
     Principal {
         actor: format!("rep-{no}"),
         role: Role::Employee,
@@ -39,7 +39,7 @@ fn rep(no: &str) -> Principal {
 /// contract's worked example in 2026-08 (target 200,000; 80,000 Renewal, 90,000 New Customer,
 /// 70,000 Renewal); E2 one 50,000 deal and no target; X1 a deal no plan pays; an owner linked to
 /// no one a deal nobody is credited.
-fn company(dir: &Path, e1_third_deal: &str) {
+pub(crate) fn company(dir: &Path, e1_third_deal: &str) {
     std::fs::write(
         dir.join("roster.csv"),
         "工号,姓名,部门,岗位,入职日期,直属上级工号\n\
@@ -76,9 +76,9 @@ fn company(dir: &Path, e1_third_deal: &str) {
     .unwrap();
 }
 
-const O3: &str = "O3,U1,丙,70000,Closed Won,true,true,2026-08-20,2026-07-01T00:00:00Z,Renewal";
+pub(crate) const O3: &str = "O3,U1,丙,70000,Closed Won,true,true,2026-08-20,2026-07-01T00:00:00Z,Renewal";
 
-async fn setup(store: &Store) -> tempfile::TempDir {
+pub(crate) async fn setup(store: &Store) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     company(dir.path(), O3);
     let r = import_dir(store, dir.path()).await;

@@ -4,6 +4,7 @@
 mod bad_input;
 mod cadence;
 mod commission;
+mod commission_live;
 mod demo;
 mod golden;
 mod mapping;

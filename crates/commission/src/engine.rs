@@ -344,17 +344,22 @@ impl PayLine {
 impl Statement {
     /// "达成率 85%，处于 50%–100% 档" / "attainment 85%, in the 50%–100% band"; no target: says so.
     pub fn explain_attainment(&self, plan: &Plan, lang: Lang) -> String {
-        match (self.attainment, lang) {
-            (None, Lang::Zh) => "无目标：不分档，系数 1".into(),
-            (None, Lang::En) => "no target: no bands, multiplier 1".into(),
-            (Some(a), _) => {
-                let b = plan.tier_of(a).map(|t| band(t.from, t.to)).unwrap_or_default();
-                match lang {
-                    Lang::Zh if b.is_empty() => format!("达成率 {}", pct(a)),
-                    Lang::Zh => format!("达成率 {}，处于 {b} 档", pct(a)),
-                    Lang::En if b.is_empty() => format!("attainment {}", pct(a)),
-                    Lang::En => format!("attainment {}, in the {b} band", pct(a)),
-                }
+        standing(plan, self.attainment, lang)
+    }
+}
+
+/// Where an attainment stands in a plan's bands, in words (see [`Statement::explain_attainment`]).
+pub fn standing(plan: &Plan, attainment: Option<Decimal>, lang: Lang) -> String {
+    match (attainment, lang) {
+        (None, Lang::Zh) => "无目标：不分档，系数 1".into(),
+        (None, Lang::En) => "no target: no bands, multiplier 1".into(),
+        (Some(a), _) => {
+            let b = plan.tier_of(a).map(|t| band(t.from, t.to)).unwrap_or_default();
+            match lang {
+                Lang::Zh if b.is_empty() => format!("达成率 {}", pct(a)),
+                Lang::Zh => format!("达成率 {}，处于 {b} 档", pct(a)),
+                Lang::En if b.is_empty() => format!("attainment {}", pct(a)),
+                Lang::En => format!("attainment {}, in the {b} band", pct(a)),
             }
         }
     }

@@ -112,6 +112,9 @@ pub struct StatementRow {
     pub commission_fen: i64,
     pub adjustments_fen: i64,
     pub payable_fen: i64,
+    /// The person's name from the roster, on reads that join it (not written).
+    #[sqlx(default)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
@@ -178,6 +181,11 @@ impl Store {
     /// (`Month::to_key`), days `YYYY-MM-DD`; both bounds inclusive. Of the opportunity fields a
     /// plan may pick its rate by (`Type`, `LeadSource`, `Name`, `StageName`), only those in
     /// `rate_fields` are read; the others come back empty.
+    ///
+    /// `only` narrows everything to what those people's statements need: them and their direct
+    /// reports (the override base), the deals any of them owns or shares in (with every share of
+    /// those deals), and their targets. Owners and split owners outside that set come back as
+    /// linked to no one.
     pub async fn commission_inputs(
         &self,
         first_month: i64,
@@ -185,11 +193,35 @@ impl Store {
         first_day: &str,
         last_day: &str,
         rate_fields: &[&str],
+        only: Option<&[String]>,
     ) -> Result<CommissionInputs, StoreError> {
+        // ` AND <column> IN (the people concerned)`, or nothing for everyone.
+        let concerned = |q: &mut Sql, column: &str, with_reports: bool| {
+            let Some(nos) = only else { return };
+            if nos.is_empty() {
+                q.push(" AND 1 = 0");
+                return;
+            }
+            let ph: Vec<String> = nos.iter().map(|n| q.arg(Arg::Text(Some(n.clone())))).collect();
+            let list = ph.join(", ");
+            let cond = if with_reports {
+                format!(
+                    " AND {column} IN (SELECT ce.id FROM employees ce WHERE ce.employee_no IN ({list}) \
+                     OR ce.manager_no IN ({list}))"
+                )
+            } else {
+                format!(" AND {column} IN ({list})")
+            };
+            q.push(&cond);
+        };
         // People who left before the period began have no statement.
-        let people = "SELECT e.id AS id, e.employee_no AS employee_no, d.path AS department, e.manager_no AS manager_no \
-            FROM employees e LEFT JOIN departments d ON d.id = e.department_id \
-            WHERE e.leave_date IS NULL OR e.leave_date >= $1";
+        let mut people = Sql::new(
+            "SELECT e.id AS id, e.employee_no AS employee_no, d.path AS department, e.manager_no AS manager_no \
+             FROM employees e LEFT JOIN departments d ON d.id = e.department_id WHERE (e.leave_date IS NULL OR e.leave_date >= ",
+        );
+        let ph = people.arg(Arg::Text(Some(first_day.to_string())));
+        people.push(&format!("{ph})"));
+        concerned(&mut people, "e.id", true);
         let col = |field: &str, column: &str, null: &str| {
             if rate_fields.contains(&field) {
                 format!("o.{column} AS {column}")
@@ -197,45 +229,95 @@ impl Store {
                 format!("{null} AS {column}")
             }
         };
-        // One pass over the period's won deals: close_month narrows by index, close_date keeps the
-        // exact days; deals whose owner is linked to no employee come back with no owner. The
-        // owner's employee number is looked up here from the roster, not joined per deal.
-        let deals = format!(
-            "SELECT o.source_id AS opportunity_id, o.close_date AS close_date, o.amount_fen AS amount_fen, \
-               u.employee_id AS owner_id, {}, {}, {}, {} \
-             FROM opportunities o LEFT JOIN crm_users u ON u.source_id = o.owner_id \
-             WHERE o.state = 'won' AND o.amount_fen IS NOT NULL AND o.close_month BETWEEN $1 AND $2 \
-               AND o.close_date BETWEEN $3 AND $4",
-            col("Type", "opportunity_type", "NULL"),
-            col("LeadSource", "lead_source", "NULL"),
-            col("Name", "name", "NULL"),
-            col("StageName", "stage_name", "''"),
+        // The period's won deals: close_month narrows by index, close_date keeps the exact days.
+        let won = |q: &mut Sql| {
+            let a = q.arg(Arg::Int(Some(first_month)));
+            let b = q.arg(Arg::Int(Some(last_month)));
+            let c = q.arg(Arg::Text(Some(first_day.to_string())));
+            let d = q.arg(Arg::Text(Some(last_day.to_string())));
+            q.push(&format!(
+                " WHERE o.state = 'won' AND o.amount_fen IS NOT NULL AND o.close_month BETWEEN {a} AND {b} \
+                 AND o.close_date BETWEEN {c} AND {d}"
+            ));
+        };
+        // The period's won deals (everyone), or (narrowed) those the people concerned own, then
+        // UNION ALL those shared with them that they do not own: two branches rather than an OR,
+        // so that each is searched by its own index (owner and month; split owner).
+        let select_won = |q: &mut Sql, head: &str| {
+            q.push(head);
+            won(q);
+            let Some(_) = only else { return };
+            let owners = |q: &mut Sql| {
+                q.push("(SELECT cu.source_id FROM crm_users cu WHERE 1 = 1");
+                concerned(q, "cu.employee_id", true);
+                q.push(")");
+            };
+            q.push(" AND o.owner_id IN ");
+            owners(q);
+            q.push(" UNION ALL ");
+            q.push(head);
+            won(q);
+            q.push(
+                " AND o.source_id IN (SELECT cs.opportunity_id FROM opportunity_splits cs \
+                 JOIN crm_users cu ON cu.source_id = cs.owner_id WHERE 1 = 1",
+            );
+            concerned(q, "cu.employee_id", true);
+            q.push(") AND (o.owner_id IS NULL OR o.owner_id NOT IN ");
+            owners(q);
+            q.push(")");
+        };
+        // Deals whose owner is linked to no employee come back with no owner. The owner's employee
+        // number is looked up here from the roster, not joined per deal.
+        let mut deals = Sql::new("");
+        select_won(
+            &mut deals,
+            &format!(
+                "SELECT o.source_id AS opportunity_id, o.close_date AS close_date, o.amount_fen AS amount_fen, \
+                   u.employee_id AS owner_id, {}, {}, {}, {} \
+                 FROM opportunities o LEFT JOIN crm_users u ON u.source_id = o.owner_id",
+                col("Type", "opportunity_type", "NULL"),
+                col("LeadSource", "lead_source", "NULL"),
+                col("Name", "name", "NULL"),
+                col("StageName", "stage_name", "''"),
+            ),
         );
-        let splits = "SELECT s.opportunity_id, u.employee_id, s.percentage FROM opportunity_splits s \
-            JOIN opportunities o ON o.source_id = s.opportunity_id LEFT JOIN crm_users u ON u.source_id = s.owner_id \
-            WHERE o.state = 'won' AND o.amount_fen IS NOT NULL AND o.close_month BETWEEN $1 AND $2 \
-              AND o.close_date BETWEEN $3 AND $4";
-        let targets = "SELECT e.employee_no, CAST(SUM(t.amount_fen) AS BIGINT) FROM targets t JOIN employees e ON e.id = t.employee_id \
-            WHERE t.month BETWEEN $1 AND $2 GROUP BY e.employee_no";
+        let mut splits = Sql::new("");
+        select_won(
+            &mut splits,
+            "SELECT s.opportunity_id, u.employee_id, s.percentage FROM opportunity_splits s \
+             JOIN opportunities o ON o.source_id = s.opportunity_id LEFT JOIN crm_users u ON u.source_id = s.owner_id",
+        );
+        let mut targets = Sql::new(
+            "SELECT e.employee_no, CAST(SUM(t.amount_fen) AS BIGINT) FROM targets t JOIN employees e ON e.id = t.employee_id \
+             WHERE t.month BETWEEN ",
+        );
+        let a = targets.arg(Arg::Int(Some(first_month)));
+        let b = targets.arg(Arg::Int(Some(last_month)));
+        targets.push(&format!("{a} AND {b}"));
+        concerned(&mut targets, "e.employee_no", false);
+        targets.push(" GROUP BY e.employee_no");
         let (people, deals, splits, targets) = on_pool!(self, |p| {
             tokio::try_join!(
-                sqlx::query_as::<_, PersonRead>(people).bind(first_day).fetch_all(p),
-                sqlx::query_as::<_, DealRead>(AssertSqlSafe(deals))
-                    .bind(first_month)
-                    .bind(last_month)
-                    .bind(first_day)
-                    .bind(last_day)
-                    .fetch_all(p),
-                sqlx::query_as::<_, (String, Option<i64>, String)>(splits)
-                    .bind(first_month)
-                    .bind(last_month)
-                    .bind(first_day)
-                    .bind(last_day)
-                    .fetch_all(p),
-                sqlx::query_as::<_, (String, i64)>(targets)
-                    .bind(first_month)
-                    .bind(last_month)
-                    .fetch_all(p),
+                bind_args!(
+                    sqlx::query_as::<_, PersonRead>(AssertSqlSafe(people.text.clone())),
+                    &people.args
+                )
+                .fetch_all(p),
+                bind_args!(
+                    sqlx::query_as::<_, DealRead>(AssertSqlSafe(deals.text.clone())),
+                    &deals.args
+                )
+                .fetch_all(p),
+                bind_args!(
+                    sqlx::query_as::<_, (String, Option<i64>, String)>(AssertSqlSafe(splits.text.clone())),
+                    &splits.args
+                )
+                .fetch_all(p),
+                bind_args!(
+                    sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(targets.text.clone())),
+                    &targets.args
+                )
+                .fetch_all(p),
             )?
         });
         let number_of: std::collections::HashMap<i64, &str> =
@@ -278,6 +360,53 @@ impl Store {
         })
     }
 
+    /// Who these deals credit (their owners and split owners linked to employees) and those
+    /// people's managers, by employee number; and the deals' close dates (`YYYY-MM-DD`).
+    pub async fn commission_people_of_deals(
+        &self,
+        opportunity_ids: &[String],
+    ) -> Result<(Vec<String>, Vec<String>), StoreError> {
+        if opportunity_ids.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let mut people = Sql::new("");
+        let ph: Vec<String> = opportunity_ids
+            .iter()
+            .map(|id| people.arg(Arg::Text(Some(id.clone()))))
+            .collect();
+        let list = ph.join(", ");
+        people.push(&format!(
+            "SELECT e.employee_no, e.manager_no FROM opportunities o JOIN crm_users u ON u.source_id = o.owner_id \
+             JOIN employees e ON e.id = u.employee_id WHERE o.source_id IN ({list}) \
+             UNION SELECT e.employee_no, e.manager_no FROM opportunity_splits s JOIN crm_users u ON u.source_id = s.owner_id \
+             JOIN employees e ON e.id = u.employee_id WHERE s.opportunity_id IN ({list})"
+        ));
+        let dates = format!(
+            "SELECT DISTINCT close_date FROM opportunities WHERE close_date IS NOT NULL AND source_id IN ({list})"
+        );
+        let (rows, dates) = on_pool!(self, |p| {
+            tokio::try_join!(
+                bind_args!(
+                    sqlx::query_as::<_, (String, Option<String>)>(AssertSqlSafe(people.text.clone())),
+                    &people.args
+                )
+                .fetch_all(p),
+                bind_args!(
+                    sqlx::query_scalar::<_, String>(AssertSqlSafe(dates.clone())),
+                    &people.args
+                )
+                .fetch_all(p),
+            )?
+        });
+        let mut nos: Vec<String> = rows
+            .into_iter()
+            .flat_map(|(no, manager)| std::iter::once(no).chain(manager.filter(|m| !m.is_empty())))
+            .collect();
+        nos.sort();
+        nos.dedup();
+        Ok((nos, dates))
+    }
+
     pub async fn commission_period(&self, period: &str) -> Result<Option<CommissionPeriodRow>, StoreError> {
         let sql =
             "SELECT period, status, run_ts, run_by, locked_ts, locked_by FROM commission_periods WHERE period = $1";
@@ -303,6 +432,33 @@ impl Store {
         statements: &[StatementRow],
         lines: &[StatementLineRow],
     ) -> Result<Result<(), PeriodState>, StoreError> {
+        self.write_draft(period, Some((actor, now)), None, statements, lines)
+            .await
+    }
+
+    /// Replaces the statements and lines of `people` in an existing draft (the at-once update),
+    /// leaving everyone else's as the last run wrote them. `Err(Locked)` when the period is
+    /// locked, `Err(NotRun)` when it has no draft; nothing is written then.
+    pub async fn replace_commission_people(
+        &self,
+        period: &str,
+        people: &[String],
+        statements: &[StatementRow],
+        lines: &[StatementLineRow],
+    ) -> Result<Result<(), PeriodState>, StoreError> {
+        self.write_draft(period, None, Some(people), statements, lines).await
+    }
+
+    /// The draft write: the period's row checked (and, for a whole run, stamped), the old
+    /// statements of everyone (or of `people`) deleted, the new ones inserted; one transaction.
+    async fn write_draft(
+        &self,
+        period: &str,
+        run: Option<(&str, i64)>,
+        people: Option<&[String]>,
+        statements: &[StatementRow],
+        lines: &[StatementLineRow],
+    ) -> Result<Result<(), PeriodState>, StoreError> {
         let mut tx = match &self.pool {
             Pool::Sqlite(p) => Tx::Sqlite(p.begin_write().await?),
             Pool::Pg(p) => Tx::Pg(p.begin_write().await?),
@@ -316,28 +472,42 @@ impl Store {
         let status: Option<String> = on_tx_impl!(&mut tx, |c| {
             sqlx::query_scalar(check).bind(period).fetch_optional(&mut *c).await?
         });
-        if status.as_deref() == Some("locked") {
-            return Ok(Err(PeriodState::Locked));
+        match status.as_deref() {
+            Some("locked") => return Ok(Err(PeriodState::Locked)),
+            None if run.is_none() => return Ok(Err(PeriodState::NotRun)),
+            _ => {}
         }
-        on_tx_impl!(&mut tx, |c| {
-            sqlx::query("DELETE FROM commission_lines WHERE period = $1")
+        for table in ["commission_lines", "commission_statements"] {
+            let mut q = Sql::new(&format!("DELETE FROM {table} WHERE period = "));
+            let ph = q.arg(Arg::Text(Some(period.to_string())));
+            q.push(&ph);
+            if let Some(nos) = people {
+                if nos.is_empty() {
+                    q.push(" AND 1 = 0");
+                } else {
+                    let ph: Vec<String> = nos.iter().map(|n| q.arg(Arg::Text(Some(n.clone())))).collect();
+                    q.push(&format!(" AND employee_no IN ({})", ph.join(", ")));
+                }
+            }
+            on_tx_impl!(&mut tx, |c| {
+                bind_args!(sqlx::query(AssertSqlSafe(q.text.clone())), &q.args)
+                    .execute(&mut *c)
+                    .await?;
+            });
+        }
+        if let Some((actor, now)) = run {
+            on_tx_impl!(&mut tx, |c| {
+                sqlx::query(
+                    "INSERT INTO commission_periods (period, status, run_ts, run_by) VALUES ($1, 'draft', $2, $3) \
+                     ON CONFLICT (period) DO UPDATE SET run_ts = excluded.run_ts, run_by = excluded.run_by",
+                )
                 .bind(period)
+                .bind(now)
+                .bind(actor)
                 .execute(&mut *c)
                 .await?;
-            sqlx::query("DELETE FROM commission_statements WHERE period = $1")
-                .bind(period)
-                .execute(&mut *c)
-                .await?;
-            sqlx::query(
-                "INSERT INTO commission_periods (period, status, run_ts, run_by) VALUES ($1, 'draft', $2, $3) \
-                 ON CONFLICT (period) DO UPDATE SET run_ts = excluded.run_ts, run_by = excluded.run_by",
-            )
-            .bind(period)
-            .bind(now)
-            .bind(actor)
-            .execute(&mut *c)
-            .await?;
-        });
+            });
+        }
         use ColType::{Int as I, Text as T};
         let mut values = Vec::with_capacity(statements.len() * 10);
         for s in statements {
@@ -447,7 +617,7 @@ impl Store {
     ) -> Result<Vec<StatementRow>, StoreError> {
         let mut q = Sql::new(
             "SELECT s.period, s.employee_no, s.plan_id, s.plan_effective_from, s.credited_fen, s.target_fen, \
-               s.attainment, s.commission_fen, s.adjustments_fen, s.payable_fen \
+               s.attainment, s.commission_fen, s.adjustments_fen, s.payable_fen, e.name AS name \
              FROM commission_statements s LEFT JOIN employees e ON e.employee_no = s.employee_no \
              LEFT JOIN departments d ON d.id = e.department_id WHERE s.period = ",
         );
@@ -461,6 +631,57 @@ impl Store {
         )
         .fetch_all(p)
         .await?))
+    }
+
+    /// A person's open deals with an amount (the estimator's candidates), largest first, at most
+    /// `limit`. `close_date` is the expected close date, empty when the CRM has none.
+    pub async fn open_deals_of(&self, employee_no: &str, limit: i64) -> Result<Vec<WonDealRow>, StoreError> {
+        let sql = "SELECT o.source_id AS opportunity_id, COALESCE(o.close_date, '') AS close_date, o.amount_fen AS amount_fen, \
+              u.employee_id AS owner_id, o.opportunity_type AS opportunity_type, o.lead_source AS lead_source, \
+              o.name AS name, o.stage_name AS stage_name \
+            FROM opportunities o JOIN crm_users u ON u.source_id = o.owner_id JOIN employees e ON e.id = u.employee_id \
+            WHERE e.employee_no = $1 AND o.state = 'open' AND o.amount_fen IS NOT NULL AND o.amount_fen > 0 \
+            ORDER BY o.amount_fen DESC, o.source_id LIMIT $2";
+        let rows: Vec<DealRead> = on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(employee_no)
+            .bind(limit)
+            .fetch_all(p)
+            .await?);
+        Ok(rows
+            .into_iter()
+            .map(|d| WonDealRow {
+                owner_no: Some(employee_no.to_string()),
+                opportunity_id: d.opportunity_id,
+                close_date: d.close_date,
+                amount_fen: d.amount_fen,
+                opportunity_type: d.opportunity_type,
+                lead_source: d.lead_source,
+                name: d.name,
+                stage_name: d.stage_name,
+            })
+            .collect())
+    }
+
+    /// Where a payable stands in a period: (how many statements pay more, how many there are).
+    pub async fn commission_standing(&self, period: &str, payable_fen: i64) -> Result<(i64, i64), StoreError> {
+        let sql = "SELECT CAST(COALESCE(SUM(CASE WHEN payable_fen > $2 THEN 1 ELSE 0 END), 0) AS BIGINT), COUNT(*) \
+            FROM commission_statements WHERE period = $1";
+        Ok(on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(period)
+            .bind(payable_fen)
+            .fetch_one(p)
+            .await?))
+    }
+
+    /// One person's statements of every period run, newest first (the caller checks the scope).
+    pub async fn commission_history(&self, employee_no: &str) -> Result<Vec<StatementRow>, StoreError> {
+        let sql = "SELECT period, employee_no, plan_id, plan_effective_from, credited_fen, target_fen, attainment, \
+            commission_fen, adjustments_fen, payable_fen FROM commission_statements WHERE employee_no = $1 \
+            ORDER BY period DESC";
+        Ok(on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(employee_no)
+            .fetch_all(p)
+            .await?))
     }
 
     /// A period's lines of the people in `scope` (and `employee_no` given, of that person), by

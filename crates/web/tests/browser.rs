@@ -411,3 +411,62 @@ async fn a_rep_works_today_and_a_director_sees_the_routing_page_in_a_real_browse
     assert!(text(&b, "#assignments").await.contains("BROWSER-1"));
     b.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_rep_reads_their_commission_statement_on_a_phone_and_a_manager_the_team() {
+    let Some(driver) = start_driver() else { return };
+    let d = demo().await;
+    let base = d.app.url("");
+    let b = browser(&driver).await;
+    b.set_window_size(390, 844).await.unwrap();
+    sign_in(&b, &base, "rep").await;
+    // From the phone's menu (☰), as a rep would find it.
+    b.goto(&format!("{base}/today")).await.unwrap();
+    wait_for(&b, "label.menu-button").await.click().await.unwrap();
+    wait_for(&b, "#nav-commission").await.click().await.unwrap();
+    wait_for(&b, "#my-statement").await;
+    assert!(
+        text(&b, "h1")
+            .await
+            .contains(&format!("2026年{}月", &MONTH[5..].trim_start_matches('0')))
+    );
+    assert!(text(&b, "#my-statement h2").await.contains(&d.rep_no));
+    let standing = text(&b, "#st-standing").await;
+    assert!(standing.contains("达成率") || standing.contains("无目标"), "{standing}");
+    // Lines as cards on a phone, each with its explanation; nothing wider than the screen.
+    if b.find(Locator::Css("#st-lines")).await.is_ok() {
+        assert!(text(&b, "#st-lines").await.contains(" = "));
+    }
+    let overflow = b
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap_or(0) <= 0,
+        "the page is wider than the phone: {overflow}"
+    );
+    assert!(
+        b.find(Locator::Css("#team-statements")).await.is_err(),
+        "a rep sees no team table"
+    );
+    b.set_window_size(1280, 900).await.unwrap();
+    sign_out(&b).await;
+
+    // The manager: the team table; a click opens the rep's statement.
+    sign_in(&b, &base, "manager").await;
+    b.goto(&format!("{base}/commission?period={MONTH}")).await.unwrap();
+    let table = text(&b, "#team-table").await;
+    assert!(table.contains(&d.rep_no) && table.contains(&d.teammate_no), "{table}");
+    b.find(Locator::Css(&format!("#team-table a[href*='employee={}']", d.rep_no)))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&b, "#my-statement").await;
+    assert!(text(&b, "#my-statement h2").await.contains(&d.rep_no));
+    b.close().await.unwrap();
+}

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::support::{MONTH, api_get, demo};
+use crate::support::{MONTH, api_get, demo, get, signed_in};
 
 #[tokio::test]
 async fn commission_statements_over_the_api_keep_to_the_callers_scope() {
@@ -73,4 +73,46 @@ async fn commission_statements_over_the_api_keep_to_the_callers_scope() {
     let (s, v) = api_get(&rep, &app.url("/api/v1/commission/statements?period=2026-13")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(v["error"]["field"], "period", "{v}");
+}
+
+#[tokio::test]
+async fn the_statement_page_shows_a_rep_their_own_and_a_manager_the_team() {
+    let d = demo().await;
+    let app = &d.app;
+    let rep = signed_in(app, "rep").await;
+    let (s, body) = get(&rep, &app.url(&format!("/commission?period={MONTH}"))).await;
+    assert_eq!(s, 200);
+    // Their statement: standing in the bands, every line explained, the workbook link; no team.
+    assert!(body.contains("id=\"my-statement\""), "{body}");
+    assert!(body.contains(&d.rep_no), "{body}");
+    assert!(body.contains("达成率") || body.contains("无目标"), "{body}");
+    assert!(body.contains(" = "), "lines explain themselves: {body}");
+    assert!(!body.contains("id=\"team-statements\""));
+    assert!(!body.contains(&d.teammate_no), "{body}");
+    let x = rep
+        .get(app.url(&format!("/commission/statement.xlsx?period={MONTH}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(x.status(), 200);
+    assert!(
+        x.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("commission-{MONTH}-{}.xlsx", d.rep_no))
+    );
+    assert_eq!(&x.bytes().await.unwrap()[..2], b"PK");
+
+    // The manager: the team table with the rep and the teammate, without outsiders.
+    let manager = signed_in(app, "manager").await;
+    let (_, body) = get(&manager, &app.url(&format!("/commission?period={MONTH}"))).await;
+    assert!(body.contains("id=\"team-table\""), "{body}");
+    assert!(body.contains(&d.rep_no) && body.contains(&d.teammate_no), "{body}");
+    assert!(!body.contains(&d.outsider_no), "{body}");
+    // English, and a period nobody ran says so.
+    let (_, body) = get(&rep, &app.url("/commission?period=2025-01&lang=en")).await;
+    assert!(
+        body.contains("No commission has been computed for this period yet."),
+        "{body}"
+    );
 }

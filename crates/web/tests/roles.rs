@@ -88,6 +88,29 @@ async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
             401,
         ),
         case("/api/v1/leaderboard", [200; 6], 401),
+        case(format!("/commission?period={MONTH}"), [200; 6], 303),
+        case(
+            format!("/commission?period={MONTH}&employee={mate}"),
+            [200, 200, 200, 200, 200, 403],
+            303,
+        ),
+        case(
+            format!("/commission?period={MONTH}&employee={out}"),
+            [200, 200, 200, 403, 403, 403],
+            303,
+        ),
+        case("/commission?period=2026-13", [400; 6], 303),
+        case(
+            format!("/commission/statement.xlsx?period={MONTH}&employee={rep}"),
+            [200; 6],
+            303,
+        ),
+        case(
+            format!("/commission/statement.xlsx?period={MONTH}&employee={out}"),
+            [200, 200, 200, 403, 403, 403],
+            303,
+        ),
+        case(format!("/commission/statements.xlsx?period={MONTH}"), [200; 6], 303),
         case(format!("/api/v1/commission/statements?period={MONTH}"), [200; 6], 401),
         case(
             format!("/api/v1/commission/statements?period={MONTH}&employee_no={mate}"),

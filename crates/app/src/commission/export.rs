@@ -3,7 +3,9 @@
 use uplift_domain::Money;
 use uplift_io::xlsx_out::Cell;
 
-use super::{LineView, Statements};
+use uplift_domain::Lang;
+
+use super::{LineView, PersonStatement, Statements};
 use crate::error::AppError;
 
 /// The contract's export columns.
@@ -106,6 +108,63 @@ pub fn line_table(lines: &[LineView]) -> Vec<Vec<String>> {
             ]
         })
         .collect()
+}
+
+/// One person's statement as a workbook in the reader's language: every line with its
+/// explanation, then the totals (commission, adjustments, payable, year to date).
+pub fn statement_xlsx(st: &PersonStatement, lang: Lang) -> Result<Vec<u8>, AppError> {
+    let headers: Vec<String> = [
+        ("期间", "Period"),
+        ("类型", "Kind"),
+        ("商机", "Deal"),
+        ("业绩金额", "Credited"),
+        ("提成比例", "Rate"),
+        ("系数", "Multiplier"),
+        ("提成", "Pay"),
+        ("说明", "Explanation"),
+    ]
+    .iter()
+    .map(|(zh, en)| lang.pick(zh, en).to_string())
+    .collect();
+    let money = |fen: i64| Cell::Money(Money(fen).yuan_f64());
+    let text = |s: &str| Cell::Text(s.to_string());
+    let mut rows: Vec<Vec<Cell>> = st
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                text(&l.row.period),
+                text(&l.row.kind),
+                text(l.row.opportunity_id.as_deref().unwrap_or("")),
+                money(l.row.credited_fen),
+                text(&l.row.rate),
+                text(&l.row.multiplier),
+                money(l.row.pay_fen),
+                text(&l.explanation),
+            ]
+        })
+        .collect();
+    if let Some(s) = &st.statement {
+        for (label, fen) in [
+            (lang.pick("提成合计", "Commission"), s.commission_fen),
+            (lang.pick("调整", "Adjustments"), s.adjustments_fen),
+            (lang.pick("应发提成", "Payable"), s.payable_fen),
+            (lang.pick("本年累计应发", "Payable, year to date"), st.year_to_date_fen),
+        ] {
+            rows.push(vec![
+                text(&st.period),
+                text(label),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                money(fen),
+                Cell::Empty,
+            ]);
+        }
+    }
+    uplift_io::xlsx_out::xlsx_bytes(lang.pick("提成单", "Statement"), &headers, &rows)
+        .map_err(|e| AppError::internal(e.to_string()))
 }
 
 /// A table of text cells as a workbook (amount columns stay text: exact).

@@ -2,20 +2,24 @@
 //! (`docs/commissions.md`). The computation is `uplift_commission`; this reads its inputs, checks
 //! the caller's rights, writes the statements in one transaction and audits every change.
 
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 use uplift_commission::engine::BandPart;
-use uplift_commission::{CreditLine, LineKind, Period, PersonInput, Plan, plan_for};
+use uplift_commission::{LineKind, Plan};
 use uplift_domain::{Lang, Money};
-use uplift_store::{CommissionPlanRow, PeriodState, SplitShare, StatementLineRow, StatementRow, Store, WonDealRow};
+use uplift_store::{CommissionPlanRow, PeriodState, StatementLineRow, StatementRow, Store};
 
 use crate::access::{Principal, audit_by};
 use crate::error::AppError;
 
+mod compute;
 mod export;
-pub use export::{LINE_COLUMNS, STATEMENT_COLUMNS, csv, json, line_table, text_xlsx};
+mod live;
+mod statement;
+use compute::compute_period;
+pub use export::{LINE_COLUMNS, STATEMENT_COLUMNS, csv, json, line_table, statement_xlsx, text_xlsx};
+pub use live::{Moved, after_deals, after_import};
+pub use statement::{DealEstimate, PersonStatement, estimates, person_statement};
+pub use uplift_commission::Period;
 
 /// What importing a plan file did.
 #[derive(Debug, Clone, Serialize)]
@@ -129,7 +133,7 @@ pub async fn run(store: &Store, p: &Principal, period: &str, lang: Lang) -> Resu
         return Err(locked(&key, lang));
     }
     let started = std::time::Instant::now();
-    let computed = compute_period(store, period, lang).await?;
+    let computed = compute_period(store, period, None, lang).await?;
     let computed_in = started.elapsed();
     let now = chrono::Utc::now().timestamp();
     match store
@@ -203,217 +207,9 @@ fn locked(period: &str, lang: Lang) -> AppError {
     )
 }
 
-struct Computed {
-    statements: Vec<StatementRow>,
-    lines: Vec<StatementLineRow>,
-    report: RunReport,
-}
-
-/// Reads a period's inputs and computes every statement (nothing written).
-async fn compute_period(store: &Store, period: Period, lang: Lang) -> Result<Computed, AppError> {
-    let months = period.months();
-    let (first, last) = (months[0], *months.last().expect("a period has months"));
-    // Every plan takes part in choosing a person's one plan; a person whose plan is of the other
-    // period kind (a quarterly plan in a month run) has no statement in this run.
-    let plans: Vec<Plan> = stored_plans(store).await?.into_iter().map(|v| v.plan).collect();
-    let started = std::time::Instant::now();
-    let rate_fields: Vec<&str> = plans.iter().filter_map(|pl| pl.rate_field.as_deref()).collect();
-    let input = store
-        .commission_inputs(
-            i64::from(first.to_key()),
-            i64::from(last.to_key()),
-            &period.first_day().to_string(),
-            &period.last_day().to_string(),
-            &rate_fields,
-        )
-        .await?;
-    tracing::debug!(deals = input.deals.len(), elapsed = ?started.elapsed(), "commission inputs read");
-    let day = period.last_day();
-
-    // Which plan applies to whom; every tie is named before anything is computed.
-    let mut chosen: Vec<(&str, &Plan)> = Vec::new();
-    let mut ties = Vec::new();
-    for person in &input.people {
-        match plan_for(&plans, &person.employee_no, person.department.as_deref(), day) {
-            Ok(Some(plan)) if plan.period == period.kind() => chosen.push((&person.employee_no, plan)),
-            Ok(Some(_)) => {}
-            Ok(None) => {}
-            Err(t) => ties.push(t),
-        }
-    }
-    if !ties.is_empty() {
-        let named: Vec<String> = ties
-            .iter()
-            .take(10)
-            .map(|t| format!("{}（{} / {}）", t.employee_no, t.first, t.second))
-            .collect();
-        return Err(AppError::invalid(format!(
-            "{}{}{}",
-            lang.pick(
-                "以下人员同时适用两个同样具体的提成方案，请在方案中用 employees 或更具体的部门区分：",
-                "two commission plans apply equally to these people; tell them apart with employees or a more specific department: "
-            ),
-            named.join(lang.pick("；", "; ")),
-            if ties.len() > 10 {
-                format!(" … ({})", ties.len())
-            } else {
-                String::new()
-            }
-        )));
-    }
-
-    // Who is credited what: each split share of a deal (amount × percentage / 100, half up to the
-    // fen), or its owner the whole amount when it has no splits.
-    let mut splits_of: FxHashMap<&str, Vec<&SplitShare>> = FxHashMap::default();
-    for sp in &input.splits {
-        splits_of.entry(sp.opportunity_id.as_str()).or_default().push(sp);
-    }
-    // The import checks each file; a deal whose stored shares still do not total 100 (imported
-    // before that check, or edited in the database) stops the run rather than over- or under-pay.
-    let mut not_whole: Vec<String> = Vec::new();
-    for (deal, shares) in &splits_of {
-        let total: Decimal = shares
-            .iter()
-            .filter_map(|sp| sp.percentage.parse::<Decimal>().ok())
-            .sum();
-        if total != Decimal::ONE_HUNDRED {
-            not_whole.push(format!("{deal} ({}%)", total.normalize()));
-        }
-    }
-    if !not_whole.is_empty() {
-        not_whole.sort();
-        return Err(AppError::invalid(format!(
-            "{}{}",
-            lang.pick(
-                "以下商机的分成比例合计不是 100%，请重新导入其分成：",
-                "the split shares of these deals do not total 100%; re-import their splits: "
-            ),
-            not_whole.into_iter().take(10).collect::<Vec<_>>().join(", ")
-        )));
-    }
-    let mut credits_of: FxHashMap<&str, Vec<(&WonDealRow, i64)>> = FxHashMap::default();
-    let mut uncredited = 0;
-    for d in &input.deals {
-        match splits_of.get(d.opportunity_id.as_str()) {
-            Some(shares) => {
-                for sp in shares {
-                    let pct: Decimal = sp.percentage.parse().map_err(|_| {
-                        AppError::internal(format!("stored split of {} does not read", sp.opportunity_id))
-                    })?;
-                    let credited = (Decimal::from(d.amount_fen) * pct / Decimal::ONE_HUNDRED)
-                        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-                        .to_i64()
-                        .unwrap_or(0);
-                    match sp.owner_no.as_deref() {
-                        Some(no) => credits_of.entry(no).or_default().push((d, credited)),
-                        None => uncredited += 1,
-                    }
-                }
-            }
-            None => match d.owner_no.as_deref() {
-                Some(no) => credits_of.entry(no).or_default().push((d, d.amount_fen)),
-                None => uncredited += 1,
-            },
-        }
-    }
-    let credited_of = |no: &str| -> i64 { credits_of.get(no).map_or(0, |cs| cs.iter().map(|(_, c)| c).sum()) };
-    // The override base: direct reports' credit, under whatever plan they have or none.
-    let mut reports_credit: FxHashMap<&str, i64> = FxHashMap::default();
-    for person in &input.people {
-        if let Some(m) = person.manager_no.as_deref().filter(|m| !m.is_empty()) {
-            *reports_credit.entry(m).or_default() += credited_of(&person.employee_no);
-        }
-    }
-    let targets: FxHashMap<&str, i64> = input.targets.iter().map(|(no, t)| (no.as_str(), *t)).collect();
-
-    let key = period.to_string();
-    let mut statements = Vec::with_capacity(chosen.len());
-    let mut lines = Vec::new();
-    let mut report = RunReport {
-        period: key.clone(),
-        people: chosen.len(),
-        deals: input.deals.len(),
-        credited_fen: 0,
-        commission_fen: 0,
-        payable_fen: 0,
-        unlinked_deals: uncredited,
-        deals_without_plan: 0,
-    };
-    let covered: rustc_hash::FxHashSet<&str> = chosen.iter().map(|(no, _)| *no).collect();
-    report.deals_without_plan = credits_of
-        .iter()
-        .filter(|(no, _)| !covered.contains(*no))
-        .map(|(_, cs)| cs.len())
-        .sum();
-    for (no, plan) in chosen {
-        // Collected plans are paid on payments (回款), which are not imported yet: no credit lines.
-        let credits = match plan.basis {
-            uplift_commission::Basis::Collected => Vec::new(),
-            uplift_commission::Basis::Signed => credits_of
-                .get(no)
-                .map(|cs| cs.iter().map(|(d, credited)| credit_line(plan, d, *credited)).collect())
-                .unwrap_or_default(),
-        };
-        let person = PersonInput {
-            credits,
-            target_fen: targets.get(no).copied(),
-            reports_credited_fen: reports_credit.get(no).copied().unwrap_or(0),
-        };
-        let s = uplift_commission::compute(plan, &person, LineKind::Deal);
-        for (i, l) in s.lines.iter().enumerate() {
-            lines.push(StatementLineRow {
-                period: key.clone(),
-                employee_no: no.to_string(),
-                seq: i as i64 + 1,
-                kind: l.kind.as_str().to_string(),
-                opportunity_id: l.opportunity_id.clone(),
-                credited_fen: l.credited_fen,
-                rate: l.rate.normalize().to_string(),
-                multiplier: l.multiplier.normalize().to_string(),
-                pay_fen: l.pay_fen,
-                rate_value: l.rate_value.clone(),
-                parts: BandPart::encode(&l.parts),
-            });
-        }
-        report.credited_fen += s.credited_fen;
-        report.commission_fen += s.commission_fen;
-        // Adjustments from locked periods are not carried yet: payable = commission.
-        report.payable_fen += s.commission_fen;
-        statements.push(StatementRow {
-            period: key.clone(),
-            employee_no: no.to_string(),
-            plan_id: plan.id.clone(),
-            plan_effective_from: plan.effective_from.to_string(),
-            credited_fen: s.credited_fen,
-            target_fen: s.target_fen,
-            attainment: s.attainment.map(|a| a.normalize().to_string()),
-            commission_fen: s.commission_fen,
-            adjustments_fen: 0,
-            payable_fen: s.commission_fen,
-        });
-    }
-    Ok(Computed {
-        statements,
-        lines,
-        report,
-    })
-}
-
-fn credit_line(plan: &Plan, d: &WonDealRow, credited_fen: i64) -> CreditLine {
-    let value = match plan.rate_field.as_deref() {
-        Some("Type") => d.opportunity_type.clone(),
-        Some("LeadSource") => d.lead_source.clone(),
-        Some("Name") => d.name.clone(),
-        Some("StageName") => Some(d.stage_name.clone()),
-        _ => None,
-    };
-    CreditLine {
-        opportunity_id: d.opportunity_id.clone(),
-        // Stored as YYYY-MM-DD by the importer; the period bounds were compared on that text.
-        date: d.close_date.parse().unwrap_or_default(),
-        credited_fen,
-        rate_value: value,
-    }
+/// The periods run so far, newest first: their names and states only, no one's pay.
+pub async fn periods(store: &Store) -> Result<Vec<uplift_store::CommissionPeriodRow>, AppError> {
+    Ok(store.commission_periods().await?)
 }
 
 /// A period's statements as the caller may see them: a rep their own, a manager their team, a

@@ -83,6 +83,10 @@ pub struct ImportReport {
     /// Seconds spent committing, and recomputing metrics.
     pub commit_seconds: f64,
     pub recompute_seconds: f64,
+    /// People whose draft commission rose with this import (they were told).
+    pub commission_moved: Vec<crate::commission::Moved>,
+    /// Why the commission drafts could not be updated, when they could not.
+    pub commission_error: Option<String>,
 }
 
 impl ImportReport {
@@ -169,6 +173,8 @@ async fn run_import(
         recomputed_months: Vec::new(),
         commit_seconds: 0.0,
         recompute_seconds: 0.0,
+        commission_moved: Vec::new(),
+        commission_error: None,
     };
     if run.failed || dry_run {
         run.tx.into_inner().await?.rollback().await?;
@@ -427,6 +433,22 @@ async fn commit(
     let t = std::time::Instant::now();
     report.recomputed_months = recompute(store, &run.affected).await?;
     report.recompute_seconds = t.elapsed().as_secs_f64();
+    // Commission drafts move at once with the deals, splits, targets and roster they rest on. The
+    // import is committed already: a draft that cannot be computed (two plans tie) is reported,
+    // not a failed import; the next `uplift commission run` names the problem again.
+    let credit_kinds = [
+        ImportKind::Opportunity,
+        ImportKind::OpportunitySplit,
+        ImportKind::Target,
+        ImportKind::Roster,
+        ImportKind::User,
+    ];
+    if report.files.iter().any(|f| credit_kinds.contains(&f.kind)) {
+        match crate::commission::after_import(store, &report.recomputed_months).await {
+            Ok(moved) => report.commission_moved = moved,
+            Err(e) => report.commission_error = Some(e.to_string()),
+        }
+    }
     Ok(())
 }
 

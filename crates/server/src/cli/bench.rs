@@ -24,6 +24,20 @@ pub enum BenchCommand {
     /// follow-ups (loading and computing apart), the reminders, and the whole job with its
     /// recompute of this month's cadence compliance.
     Cadence,
+    /// Time a commission period on the database (plans imported): the whole draft run, then the
+    /// at-once update of single won deals (only the people each deal credits and their managers
+    /// recomputed and written), p50/p99.
+    Commission {
+        /// The period to run, e.g. 2026-08.
+        #[arg(long)]
+        period: String,
+        /// Whole runs to time.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Single-deal updates to time (deals taken evenly from the period's won deals).
+        #[arg(long, default_value_t = 200)]
+        deals: usize,
+    },
     /// Time lead routing in process on a synthetic team: fitting the model, the optimal
     /// allocation of a batch, and single leads routed online (p50/p99).
     Routing(RoutingArgs),

@@ -207,6 +207,22 @@ fn print_report(r: &ImportReport, lang: Lang) {
             ),
             r.recomputed_months.len()
         );
+        if !r.commission_moved.is_empty() {
+            println!(
+                "{} {}",
+                lang.pick(
+                    "提成草稿已随之更新，业绩增加的人数：",
+                    "Commission drafts updated; people whose credit rose:"
+                ),
+                r.commission_moved.len()
+            );
+        }
+        if let Some(e) = &r.commission_error {
+            eprintln!(
+                "{} {e}",
+                lang.pick("提成草稿未能更新：", "Commission drafts were not updated:")
+            );
+        }
     } else {
         eprintln!("{}", lang.pick("导入未写入任何数据：请修正以上问题后重新导入，或使用 --skip-invalid 只导入有效行。", "Nothing was written: fix the problems above and import again, or use --skip-invalid to import the valid rows."));
     }

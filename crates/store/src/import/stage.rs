@@ -192,7 +192,7 @@ pub(crate) fn secondary_indexes(table: &str) -> &'static [(&'static str, &'stati
         ],
         "opportunities" => &[
             ("opportunities_close", "opportunities(close_month, state)"),
-            ("opportunities_owner", "opportunities(owner_id)"),
+            ("opportunities_owner", "opportunities(owner_id, close_month)"),
         ],
         "activities" => &[
             ("activities_month_owner", "activities(month, is_followup, owner_id)"),

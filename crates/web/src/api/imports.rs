@@ -87,6 +87,10 @@ pub struct ImportResult {
     files: Vec<ImportFileResult>,
     /// Months (`YYYYMM`) whose metrics were recomputed.
     recomputed_months: Vec<i32>,
+    /// Employee numbers whose draft commission rose with this import (each was told).
+    commission_updated: Vec<String>,
+    /// Why the commission drafts could not be updated (the import itself is committed).
+    commission_error: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -123,6 +127,8 @@ fn import_result(r: &ImportReport, dry_run: bool, lang: Lang) -> ImportResult {
             })
             .collect(),
         recomputed_months: r.recomputed_months.clone(),
+        commission_updated: r.commission_moved.iter().map(|m| m.employee_no.clone()).collect(),
+        commission_error: r.commission_error.clone(),
     }
 }
 

@@ -207,8 +207,22 @@ async fn import_commit(State(s): State<AppState>, c: Caller, Form(f): Form<Commi
         .map_err(|f| WebError::new(f, l))?;
     let file = report.files.first();
     let msg = if report.committed {
+        let commission = match (&report.commission_error, report.commission_moved.len()) {
+            (Some(e), _) => format!(
+                "\n{} {e}",
+                l.pick("提成草稿未能更新：", "Commission drafts were not updated:")
+            ),
+            (None, 0) => String::new(),
+            (None, n) => format!(
+                " · {} {n}",
+                l.pick(
+                    "提成草稿已更新（业绩增加人数）",
+                    "commission drafts updated (people whose credit rose)"
+                )
+            ),
+        };
         format!(
-            "{} {}: {} {} · {} {} · {} {}",
+            "{} {}: {} {} · {} {} · {} {}{commission}",
             l.pick("已导入", "Imported"),
             staged.file_name,
             l.pick("新增", "inserted"),

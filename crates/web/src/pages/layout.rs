@@ -71,6 +71,9 @@ pub(super) fn chrome(c: &Caller, active: &str, path_and_query: &str) -> Chrome {
         add("me", "/people/me", "我的", "Me");
     }
     add("leaderboard", "/leaderboard", "排行榜", "Leaderboard");
+    if p.employee_no.is_some() || p.role.leads_or_supports_people() {
+        add("commission", "/commission", "提成", "Commission");
+    }
     if p.role.may_forecast() {
         add("forecast", "/forecast", "预测预警", "Forecast");
     }

@@ -4,6 +4,7 @@
 
 mod api_docs;
 mod audit;
+mod commission;
 mod drivers;
 mod effects;
 mod forecast;
@@ -49,6 +50,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(today::routes())
         .merge(inbox::routes())
         .merge(sla::routes())
+        .merge(commission::routes())
         .merge(routing::routes())
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
 }

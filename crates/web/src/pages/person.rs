@@ -24,6 +24,16 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/people/{employee_no}/why", get(person_why))
 }
 
+/// An open deal, with the estimator's answer: what winning it today would add.
+struct PipelineRow {
+    name: String,
+    stage: String,
+    close_date: String,
+    amount: String,
+    adds: String,
+    adds_text: String,
+}
+
 #[derive(Template)]
 #[template(path = "person.html")]
 struct PersonPage {
@@ -37,7 +47,7 @@ struct PersonPage {
     month_facts: Vec<(&'static str, String)>,
     contribution_chart: String,
     funnel_chart: String,
-    pipeline: Vec<(String, String, String, String)>,
+    pipeline: Vec<PipelineRow>,
     pipeline_count: i64,
     followups: Vec<(String, String, String)>,
     trainings: Vec<(String, String, String, String)>,
@@ -75,16 +85,25 @@ async fn person(
     let month_label_s = month_label(shown_month, l);
     let month_facts = month_facts(last, sym, l);
     let (contribution_chart, funnel_chart) = person_charts(&v.metrics, sym, l);
+    let estimates: std::collections::HashMap<String, uplift_app::commission::DealEstimate> =
+        uplift_app::commission::estimates(&s.store, &c.principal, &employee_no, l)
+            .await?
+            .into_iter()
+            .map(|e| (e.opportunity_id.clone(), e))
+            .collect();
     let pipeline = v
         .pipeline
         .iter()
         .map(|o| {
-            (
-                o.name.clone().unwrap_or_else(|| o.id.clone()),
-                o.stage_name.clone(),
-                o.close_date.clone(),
-                o.amount_fen.map(|a| money_fen(a, sym)).unwrap_or("—".into()),
-            )
+            let est = estimates.get(&o.id);
+            PipelineRow {
+                name: o.name.clone().unwrap_or_else(|| o.id.clone()),
+                stage: o.stage_name.clone(),
+                close_date: o.close_date.clone(),
+                amount: o.amount_fen.map(|a| money_fen(a, sym)).unwrap_or("—".into()),
+                adds: est.map_or("—".into(), |e| format!("+{}", money_fen(e.added_fen, sym))),
+                adds_text: est.map(|e| e.text.clone()).unwrap_or_default(),
+            }
         })
         .collect();
     let followups = v

@@ -77,6 +77,16 @@ struct TodayPage {
     due: Vec<DueRow>,
     sla_hours: f64,
     message: Option<String>,
+    /// The estimator: what each open deal would pay if won now.
+    estimates: Vec<EstimateRow>,
+}
+
+/// One open deal on the estimator.
+struct EstimateRow {
+    deal: String,
+    amount: String,
+    added: String,
+    text: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -89,13 +99,24 @@ async fn today_page(State(s): State<AppState>, c: Caller, Query(q): Query<TodayP
     let now = Utc::now();
     let tz = uplift_app::settings::company_tz(&s.store).await?;
     let rule = uplift_app::sla::rule(&s.store).await?;
-    let (waiting, due) = match c.principal.employee_no.as_deref() {
+    let (waiting, due, estimates) = match c.principal.employee_no.as_deref() {
         Some(me) => {
             let w = waiting_leads(&s.store, &Scope::All, Some(me), now).await?;
             let d = uplift_app::cadence::my_due(&s.store, me, now).await?;
-            (waiting_rows(&w, tz, l), due_rows(&d, now, tz, l))
+            let sym = super::layout::symbol(&s).await?;
+            let e = uplift_app::commission::estimates(&s.store, &c.principal, me, l)
+                .await?
+                .into_iter()
+                .map(|e| EstimateRow {
+                    deal: e.name.unwrap_or_else(|| e.opportunity_id.clone()),
+                    amount: crate::format::money_fen(e.amount_fen, sym),
+                    added: crate::format::money_fen(e.added_fen, sym),
+                    text: e.text,
+                })
+                .collect();
+            (waiting_rows(&w, tz, l), due_rows(&d, now, tz, l), e)
         }
-        None => (Vec::new(), Vec::new()),
+        None => (Vec::new(), Vec::new(), Vec::new()),
     };
     let t = TodayPage {
         c: chrome(&c, "today", "/today"),
@@ -103,6 +124,7 @@ async fn today_page(State(s): State<AppState>, c: Caller, Query(q): Query<TodayP
         waiting,
         due,
         sla_hours: rule.hours,
+        estimates,
         message: q
             .logged
             .map(|id| format!("{} {id}", l.pick("已记录跟进：", "Follow-up logged:"))),

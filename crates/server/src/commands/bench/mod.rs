@@ -3,6 +3,7 @@
 //! One file per sub-command; this one hands each to its file and holds what they share.
 
 mod cadence;
+mod commission;
 mod forecast;
 mod generate;
 mod import;
@@ -33,6 +34,7 @@ pub async fn run(cli: &Cli, what: &BenchCommand, lang: Lang) -> Result<i32> {
         BenchCommand::Metrics { month } => metrics::metrics(cli, month.as_deref()).await,
         BenchCommand::Forecast { months } => forecast::forecast(cli, *months).await,
         BenchCommand::Cadence => cadence::cadence(cli).await,
+        BenchCommand::Commission { period, runs, deals } => commission::commission(cli, period, *runs, *deals).await,
         BenchCommand::Routing(a) => routing::routing(a),
     }
 }

@@ -1,0 +1,292 @@
+//! Commissions at once: an imported won deal moves the open draft and tells the rep; one deal
+//! recomputes only its people, exactly as a whole run would; the statement's next band; the
+//! estimator agrees with what the run then pays.
+// Amounts in fen are written yuan_fen: 10_000_00 is ¥10,000.00.
+#![allow(clippy::inconsistent_digit_grouping)]
+
+use std::path::Path;
+
+use uplift_app::commission;
+use uplift_domain::Lang;
+use uplift_domain::records::ImportKind;
+use uplift_store::Store;
+use uplift_testkit::test_db;
+
+use crate::commission::{PLAN, company, payroll, rep, setup};
+use crate::support::import_one;
+
+fn inbox_titles(rows: &[uplift_store::NotificationRow]) -> Vec<String> {
+    rows.iter()
+        .filter(|n| n.kind == "commission.won")
+        .map(|n| n.title.clone())
+        .collect()
+}
+
+async fn import_deals(store: &Store, dir: &Path, rows: &str) -> uplift_app::import::ImportReport {
+    let path = dir.join("Opportunity-new.csv");
+    std::fs::write(
+        &path,
+        format!("Id,OwnerId,Name,Amount,StageName,IsClosed,IsWon,CloseDate,CreatedDate,Type\n{rows}\n"),
+    )
+    .unwrap();
+    let r = import_one(store, &path, ImportKind::Opportunity, false).await;
+    assert!(r.committed, "{:?}", r.issue_lines(Lang::En));
+    r
+}
+
+#[tokio::test]
+async fn an_imported_won_deal_moves_the_draft_and_tells_the_rep_once() {
+    let db = test_db().await;
+    let store = &db.store;
+    let dir = setup(store).await;
+    commission::run(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+
+    // E1 sits at 240,000 of 200,000 (6,080.00): another 10,000 Renewal pays 10,000 × 3% × 1.4.
+    let r = import_deals(
+        store,
+        dir.path(),
+        "O9,U1,壬,10000,Closed Won,true,true,2026-08-25,2026-07-01T00:00:00Z,Renewal",
+    )
+    .await;
+    assert_eq!(r.commission_error, None);
+    let moved: Vec<(&str, i64, i64, usize, usize)> = r
+        .commission_moved
+        .iter()
+        .map(|m| {
+            (
+                m.employee_no.as_str(),
+                m.credited_added_fen,
+                m.payable_added_fen,
+                m.rank,
+                m.of,
+            )
+        })
+        .collect();
+    // M1's override rises too (+40), but M1 was credited nothing: only E1 hears of it.
+    assert_eq!(moved, [("E1", 10_000_00, 420_00, 1, 3)]);
+    let s = commission::statements(store, &payroll(), "2026-08", None, Lang::En)
+        .await
+        .unwrap();
+    let payable: Vec<(&str, i64)> = s.rows.iter().map(|r| (r.employee_no.as_str(), r.payable_fen)).collect();
+    assert_eq!(payable, [("E1", 6_500_00), ("E2", 1_500_00), ("M1", 1_200_00)]);
+    assert_eq!(s.status.as_deref(), Some("draft"));
+
+    let inbox = store.inbox("E1", 50).await.unwrap();
+    assert_eq!(
+        inbox_titles(&inbox),
+        ["签单 ¥10,000.00，本月提成 +¥420.00，目前第 1 名"]
+    );
+    assert_eq!(inbox[0].link.as_deref(), Some("/commission?period=2026-08"));
+
+    // The update is what a whole run writes.
+    commission::run(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+    let rerun = commission::statements(store, &payroll(), "2026-08", None, Lang::En)
+        .await
+        .unwrap();
+    assert_eq!(rerun.rows, s.rows);
+
+    // The same file again changes nothing and says nothing.
+    let again = import_deals(
+        store,
+        dir.path(),
+        "O9,U1,壬,10000,Closed Won,true,true,2026-08-25,2026-07-01T00:00:00Z,Renewal",
+    )
+    .await;
+    assert!(again.commission_moved.is_empty(), "{:?}", again.commission_moved);
+    assert_eq!(inbox_titles(&store.inbox("E1", 50).await.unwrap()).len(), 1);
+
+    // A locked period is never touched: the deal's later change waits for an adjustment.
+    commission::lock(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+    let after_lock = import_deals(
+        store,
+        dir.path(),
+        "O9,U1,壬,20000,Closed Won,true,true,2026-08-25,2026-07-01T00:00:00Z,Renewal",
+    )
+    .await;
+    assert!(after_lock.commission_moved.is_empty());
+    let locked = commission::statements(store, &payroll(), "2026-08", None, Lang::En)
+        .await
+        .unwrap();
+    assert_eq!(locked.rows, s.rows);
+}
+
+#[tokio::test]
+async fn one_won_deal_recomputes_its_people_exactly_as_a_whole_run() {
+    let db = test_db().await;
+    let store = &db.store;
+    let dir = setup(store).await;
+    // O7 belongs to X1 (outside 销售中心, nobody's report) and is shared half with E1: E1's
+    // update must find it by the split owner, not by the owner.
+    let splits = dir.path().join("OpportunitySplit.csv");
+    std::fs::write(&splits, "商机ID,分成人,分成比例\nO7,U9,50%\nO7,U1,50%\n").unwrap();
+    assert!(
+        import_one(store, &splits, ImportKind::OpportunitySplit, false)
+            .await
+            .committed
+    );
+    commission::run(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+    let whole = commission::statements(store, &payroll(), "2026-08", None, Lang::En)
+        .await
+        .unwrap();
+    let lines = commission::statement_lines(store, &payroll(), "2026-08", None, Lang::En)
+        .await
+        .unwrap();
+
+    // E1's and M1's statements taken out of the draft: only `after_deals` can put them back.
+    store
+        .replace_commission_people("2026-08", &["E1".to_string(), "M1".to_string()], &[], &[])
+        .await
+        .unwrap()
+        .unwrap();
+    let moved = commission::after_deals(store, &["O3".to_string()]).await.unwrap();
+    assert_eq!(moved.iter().map(|m| m.employee_no.as_str()).collect::<Vec<_>>(), ["E1"]);
+    // E1 (the owner) and M1 (the manager, whose override reads E2's deals too) are as a whole
+    // run computes them; E2 was not recomputed and did not change.
+    let repaired = commission::statements(store, &payroll(), "2026-08", None, Lang::En)
+        .await
+        .unwrap();
+    assert_eq!(repaired.rows, whole.rows);
+    let e1 = repaired.rows.iter().find(|r| r.employee_no == "E1").unwrap();
+    assert_eq!(e1.credited_fen, 255_000_00, "240,000 own and half of O7's 30,000");
+    let repaired_lines = commission::statement_lines(store, &payroll(), "2026-08", None, Lang::En)
+        .await
+        .unwrap();
+    assert_eq!(repaired_lines, lines);
+    // A deal nobody is linked to changes nothing.
+    assert!(
+        commission::after_deals(store, &["O8".to_string()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn the_statement_shows_the_next_band_and_the_estimate_is_what_the_run_pays() {
+    let db = test_db().await;
+    let store = &db.store;
+    // The current month in the company's zone (Asia/Shanghai), since the estimator looks at now.
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let month = today.format("%Y-%m").to_string();
+    let first = format!("{month}-01");
+    let dir = tempfile::tempdir().unwrap();
+    let open_o3 = format!("O3,U1,丙,70000,Negotiation,false,false,{today},2026-07-01T00:00:00Z,Renewal");
+    company(dir.path(), &open_o3);
+    // The worked example moved into this month: O1 and O2 won on the 1st, O3 still open.
+    let opps = std::fs::read_to_string(dir.path().join("Opportunity.csv"))
+        .unwrap()
+        .replace("2026-08-03", &first)
+        .replace("2026-08-10", &first);
+    std::fs::write(dir.path().join("Opportunity.csv"), opps).unwrap();
+    std::fs::write(
+        dir.path().join("targets.csv"),
+        format!("工号,月份,目标金额\nE1,{month},200000\n"),
+    )
+    .unwrap();
+    crate::support::import_dir(store, dir.path()).await;
+    // A plan without an end, so the test holds in any year.
+    let plan = PLAN
+        .replace("effective_from = \"2026-01-01\"", "effective_from = \"2020-01-01\"")
+        .replace("effective_to = \"2026-12-31\"\n", "");
+    commission::import_plan(store, &payroll(), "plan.toml", &plan, Lang::Zh)
+        .await
+        .unwrap();
+    commission::run(store, &payroll(), &month, Lang::Zh).await.unwrap();
+
+    let st = commission::person_statement(store, &rep("E1"), &month, "E1", Lang::Zh)
+        .await
+        .unwrap();
+    let row = st.statement.as_ref().unwrap();
+    assert_eq!((row.credited_fen, row.payable_fen), (170_000_00, 3_500_00));
+    assert_eq!(st.standing.as_deref(), Some("达成率 85%，处于 50%–100% 档"));
+    assert_eq!(
+        st.next_tier.as_deref(),
+        Some("再签 ¥30,000.00 进入加速档（≥100%，×1.4）")
+    );
+    assert_eq!(st.year_to_date_fen, 3_500_00);
+    assert_eq!(st.lines.len(), 2);
+    // A rep reads no one else's statement.
+    assert!(matches!(
+        commission::person_statement(store, &rep("E1"), &month, "E2", Lang::Zh).await,
+        Err(uplift_app::AppError::Forbidden)
+    ));
+    let workbook = commission::statement_xlsx(&st, Lang::Zh).unwrap();
+    assert_eq!(&workbook[..2], b"PK");
+
+    // The estimator: O3 as won today pays 30,000 × 3% + 40,000 × 3% × 1.4 = 2,580.
+    let est = commission::estimates(store, &rep("E1"), "E1", Lang::Zh).await.unwrap();
+    assert_eq!(est.len(), 1);
+    assert_eq!((est[0].opportunity_id.as_str(), est[0].added_fen), ("O3", 2_580_00));
+    assert_eq!(
+        est[0].text,
+        "赢下此单：+¥2,580.00，达成率升至 120%，进入加速档（≥100%，×1.4）"
+    );
+    assert!(matches!(
+        commission::estimates(store, &rep("E1"), "E2", Lang::Zh).await,
+        Err(uplift_app::AppError::Forbidden)
+    ));
+
+    // Won today: the draft moves by exactly the estimate.
+    let r = import_deals(
+        store,
+        dir.path(),
+        &format!("O3,U1,丙,70000,Closed Won,true,true,{today},2026-07-01T00:00:00Z,Renewal"),
+    )
+    .await;
+    assert_eq!(r.commission_moved.len(), 1);
+    assert_eq!(r.commission_moved[0].payable_added_fen, 2_580_00);
+    let after = commission::person_statement(store, &rep("E1"), &month, "E1", Lang::Zh)
+        .await
+        .unwrap();
+    assert_eq!(after.statement.unwrap().payable_fen, 6_080_00);
+    assert_eq!(after.next_tier, None);
+    assert!(
+        commission::estimates(store, &rep("E1"), "E1", Lang::Zh)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn an_import_opens_this_months_draft_when_none_exists() {
+    let db = test_db().await;
+    let store = &db.store;
+    let dir = setup(store).await;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let month = today.format("%Y-%m").to_string();
+    let plan = PLAN
+        .replace("id = \"sales-2026\"", "id = \"open-ended\"")
+        .replace("effective_from = \"2026-01-01\"", "effective_from = \"2020-01-01\"")
+        .replace("effective_to = \"2026-12-31\"\n", "")
+        .replace("departments = [\"销售中心\"]", "departments = []\nemployees = [\"E2\"]")
+        .replace("employees = []\n", "");
+    commission::import_plan(store, &payroll(), "plan.toml", &plan, Lang::Zh)
+        .await
+        .unwrap();
+    assert!(store.commission_period(&month).await.unwrap().is_none());
+    let r = import_deals(
+        store,
+        dir.path(),
+        &format!("O10,U2,癸,40000,Closed Won,true,true,{today},2026-07-01T00:00:00Z,Renewal"),
+    )
+    .await;
+    // No target this month: 40,000 × 3%, in a draft the import created.
+    assert_eq!(r.commission_moved.len(), 1, "{:?}", r.commission_moved);
+    assert_eq!(
+        (
+            r.commission_moved[0].employee_no.as_str(),
+            r.commission_moved[0].payable_added_fen
+        ),
+        ("E2", 1_200_00)
+    );
+    let period = store.commission_period(&month).await.unwrap().unwrap();
+    assert_eq!(
+        (period.status.as_str(), period.run_by.as_str()),
+        ("draft", "system:commission")
+    );
+}

@@ -1,0 +1,340 @@
+//! Commission statements: a rep's own (standing in the bands, the next band, year to date, every
+//! line explained, a workbook), the team's for those who lead or pay people.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use uplift_app::commission::{Period, PersonStatement, periods, person_statement, statements};
+use uplift_domain::Lang;
+
+use super::layout::{Chrome, chrome, page, symbol};
+use crate::AppState;
+use crate::auth::{Caller, has_lang_param};
+use crate::error::{Failure, WebError};
+use crate::format::{money_fen, url_encode};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/commission", get(commission_page))
+        .route("/commission/statement.xlsx", get(statement_export))
+        .route("/commission/statements.xlsx", get(team_export))
+}
+
+#[derive(Deserialize, Default)]
+struct CommissionQuery {
+    period: Option<String>,
+    employee: Option<String>,
+}
+
+/// One statement in a list (the team table, the person's history).
+struct StatementLine {
+    employee_no: String,
+    name: String,
+    period: String,
+    plan: String,
+    credited: String,
+    target: String,
+    attainment: String,
+    commission: String,
+    payable: String,
+    href: String,
+}
+
+struct LineRow {
+    kind: &'static str,
+    deal: String,
+    credited: String,
+    pay: String,
+    explanation: String,
+}
+
+/// The person's statement as shown.
+struct Mine {
+    employee_no: String,
+    name: String,
+    plan: String,
+    standing: String,
+    next_tier: Option<String>,
+    credited: String,
+    target: String,
+    commission: String,
+    adjustments: String,
+    payable: String,
+    year_to_date: String,
+    lines: Vec<LineRow>,
+    history: Vec<StatementLine>,
+    export_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "commission.html")]
+struct CommissionPage {
+    c: Chrome,
+    period: String,
+    period_label: String,
+    /// (value, label) of every period run, newest first.
+    periods: Vec<(String, String)>,
+    status: String,
+    locked: bool,
+    mine: Option<Mine>,
+    /// No statement for the person shown: why, in words.
+    none: Option<String>,
+    team: Vec<StatementLine>,
+    show_team: bool,
+    team_export_href: String,
+}
+
+fn period_label(p: &str, l: Lang) -> String {
+    match (Period::parse(p), l) {
+        (Ok(p), Lang::Zh) => p.label_zh(),
+        _ => p.to_string(),
+    }
+}
+
+fn bad_period(p: &str, l: Lang) -> WebError {
+    WebError::new(
+        Failure::bad(
+            format!(
+                "{}: {p}",
+                l.pick(
+                    "期间应为 YYYY-MM（月）或 YYYY-Qn（季度），如 2026-08、2026-Q3",
+                    "a period is YYYY-MM (month) or YYYY-Qn (quarter), e.g. 2026-08, 2026-Q3"
+                )
+            ),
+            "period",
+        ),
+        l,
+    )
+}
+
+/// The period asked for, or the newest one run, or the current month.
+async fn chosen_period(
+    s: &AppState,
+    q: &CommissionQuery,
+    l: Lang,
+) -> Result<(String, Vec<(String, String)>), WebError> {
+    let run = periods(&s.store).await?;
+    let options: Vec<(String, String)> = run
+        .iter()
+        .map(|r| (r.period.clone(), period_label(&r.period, l)))
+        .collect();
+    let period = match q.period.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => Period::parse(p).map_err(|_| bad_period(p, l))?.to_string(),
+        None => match run.first() {
+            Some(r) => r.period.clone(),
+            None => {
+                let tz = uplift_app::settings::company_tz(&s.store).await?;
+                uplift_domain::Month::of(chrono::Utc::now().with_timezone(&tz).date_naive()).to_string()
+            }
+        },
+    };
+    Ok((period, options))
+}
+
+fn statement_line(r: &uplift_app::store::StatementRow, sym: &str, href: String) -> StatementLine {
+    StatementLine {
+        employee_no: r.employee_no.clone(),
+        name: r.name.clone().unwrap_or_default(),
+        period: r.period.clone(),
+        plan: r.plan_id.clone(),
+        credited: money_fen(r.credited_fen, sym),
+        target: r.target_fen.map_or("—".into(), |t| money_fen(t, sym)),
+        attainment: r
+            .attainment
+            .as_deref()
+            .and_then(|a| a.parse::<f64>().ok())
+            .map_or("—".into(), |a| format!("{:.1}%", a * 100.0)),
+        commission: money_fen(r.commission_fen, sym),
+        payable: money_fen(r.payable_fen, sym),
+        href,
+    }
+}
+
+fn kind_label(kind: &str, l: Lang) -> &'static str {
+    match kind {
+        "deal" => l.pick("签单", "Deal"),
+        "payment" => l.pick("回款", "Payment"),
+        "override" => l.pick("管理提成", "Override"),
+        "adjustment" => l.pick("调整", "Adjustment"),
+        _ => "—",
+    }
+}
+
+fn mine(st: PersonStatement, name: String, sym: &str, l: Lang) -> Option<Mine> {
+    let row = st.statement?;
+    let key = st.period.clone();
+    Some(Mine {
+        export_href: format!(
+            "/commission/statement.xlsx?period={}&employee={}",
+            url_encode(&key),
+            url_encode(&st.employee_no)
+        ),
+        plan: st.plan_name.unwrap_or_else(|| row.plan_id.clone()),
+        standing: st.standing.unwrap_or_default(),
+        next_tier: st.next_tier,
+        credited: money_fen(row.credited_fen, sym),
+        target: row.target_fen.map_or("—".into(), |t| money_fen(t, sym)),
+        commission: money_fen(row.commission_fen, sym),
+        adjustments: money_fen(row.adjustments_fen, sym),
+        payable: money_fen(row.payable_fen, sym),
+        year_to_date: money_fen(st.year_to_date_fen, sym),
+        lines: st
+            .lines
+            .into_iter()
+            .map(|v| LineRow {
+                kind: kind_label(&v.row.kind, l),
+                deal: v.row.opportunity_id.clone().unwrap_or_default(),
+                credited: money_fen(v.row.credited_fen, sym),
+                pay: money_fen(v.row.pay_fen, sym),
+                explanation: v.explanation,
+            })
+            .collect(),
+        history: st
+            .history
+            .iter()
+            .map(|h| {
+                let href = format!(
+                    "/commission?period={}&employee={}",
+                    url_encode(&h.period),
+                    url_encode(&h.employee_no)
+                );
+                let mut line = statement_line(h, sym, href);
+                line.period = period_label(&h.period, l);
+                line
+            })
+            .collect(),
+        employee_no: st.employee_no,
+        name,
+    })
+}
+
+async fn commission_page(
+    State(s): State<AppState>,
+    c: Caller,
+    uri: axum::http::Uri,
+    Query(q): Query<CommissionQuery>,
+) -> Result<Response, WebError> {
+    let l = c.lang;
+    let (period, options) = chosen_period(&s, &q, l).await?;
+    let sym = symbol(&s).await?;
+    let show_team = c.principal.role.leads_or_supports_people();
+    let all = statements(&s.store, &c.principal, &period, None, l).await?;
+    let team: Vec<StatementLine> = if show_team {
+        all.rows
+            .iter()
+            .map(|r| {
+                let href = format!(
+                    "/commission?period={}&employee={}",
+                    url_encode(&period),
+                    url_encode(&r.employee_no)
+                );
+                statement_line(r, sym, href)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let who = q
+        .employee
+        .clone()
+        .filter(|e| !e.is_empty())
+        .or_else(|| c.principal.employee_no.clone());
+    let (mine, none) = match who {
+        Some(no) => {
+            let st = person_statement(&s.store, &c.principal, &period, &no, l).await?;
+            let name = all
+                .rows
+                .iter()
+                .find(|r| r.employee_no == no)
+                .and_then(|r| r.name.clone())
+                .unwrap_or_default();
+            let why = if all.status.is_none() {
+                l.pick(
+                    "这个期间还没有计算提成。",
+                    "No commission has been computed for this period yet.",
+                )
+            } else {
+                l.pick(
+                    "这个期间没有适用于该员工的提成方案，因此没有提成单。",
+                    "No commission plan covered this person in this period, so there is no statement.",
+                )
+            };
+            match mine(st, name, sym, l) {
+                Some(m) => (Some(m), None),
+                None => (None, Some(why.to_string())),
+            }
+        }
+        None => (None, None),
+    };
+    let status = match all.status.as_deref() {
+        Some("locked") => l.pick("已锁定", "Locked"),
+        Some(_) => l.pick("草稿（随新签单即时更新）", "Draft (updates as deals are won)"),
+        None => l.pick("未计算", "Not computed"),
+    };
+    let t = CommissionPage {
+        c: chrome(&c, "commission", &uri.to_string()),
+        period_label: period_label(&period, l),
+        team_export_href: format!("/commission/statements.xlsx?period={}", url_encode(&period)),
+        locked: all.status.as_deref() == Some("locked"),
+        status: status.to_string(),
+        period,
+        periods: options,
+        mine,
+        none,
+        team,
+        show_team,
+    };
+    page(t, &c, has_lang_param(&uri))
+}
+
+fn xlsx_response(bytes: Vec<u8>, file: &str) -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// One person's statement as a workbook in the reader's language (lines explained, totals last).
+async fn statement_export(
+    State(s): State<AppState>,
+    c: Caller,
+    Query(q): Query<CommissionQuery>,
+) -> Result<Response, WebError> {
+    let l = c.lang;
+    let (period, _) = chosen_period(&s, &q, l).await?;
+    let Some(no) = q.employee.clone().or_else(|| c.principal.employee_no.clone()) else {
+        return Err(WebError::new(
+            Failure::bad(l.pick("请指定员工工号", "name an employee number"), "employee"),
+            l,
+        ));
+    };
+    let st = person_statement(&s.store, &c.principal, &period, &no, l).await?;
+    let bytes = uplift_app::commission::statement_xlsx(&st, l)?;
+    Ok(xlsx_response(bytes, &format!("commission-{period}-{no}.xlsx")))
+}
+
+/// The period's statements in the caller's scope, the contract's export columns.
+async fn team_export(
+    State(s): State<AppState>,
+    c: Caller,
+    Query(q): Query<CommissionQuery>,
+) -> Result<Response, WebError> {
+    let l = c.lang;
+    let (period, _) = chosen_period(&s, &q, l).await?;
+    let all = statements(&s.store, &c.principal, &period, None, l).await?;
+    let bytes = all.xlsx()?;
+    Ok(xlsx_response(bytes, &format!("commission-{period}.xlsx")))
+}
