@@ -212,3 +212,87 @@ Amount = "金额"
         "the open deal is pipeline at the end of March"
     );
 }
+
+#[tokio::test]
+async fn maven_crm_example_pays_each_agent_a_rate_per_product() {
+    use rust_decimal::prelude::ToPrimitive;
+    use rust_decimal::{Decimal, RoundingStrategy};
+    use uplift_app::access::Principal;
+    use uplift_domain::Lang;
+    use uplift_domain::access::{Role, Scope};
+
+    let db = test_db().await;
+    let store = &db.store;
+    let files = files_in_manifest(&repo_root().join("examples/maven-crm/manifest.toml")).expect("manifest");
+    let r = import_files(store, files, Vec::new(), false, &no_progress)
+        .await
+        .expect("import");
+    assert!(r.committed);
+    let payroll = Principal {
+        actor: "pay".into(),
+        role: Role::Payroll,
+        employee_no: None,
+        scope: Scope::All,
+    };
+    let plan_text = std::fs::read_to_string(repo_root().join("examples/maven-crm/commission-plan.toml")).unwrap();
+    uplift_app::commission::import_plan(store, &payroll, "commission-plan.toml", &plan_text, Lang::En)
+        .await
+        .expect("the example plan imports");
+
+    // Truth straight from the dataset and the plan's rates: Σ per agent of close_value × rate of
+    // the product, each deal rounded half up to the fen, for the deals won in 2017-06.
+    let rates: HashMap<&str, Decimal> = [
+        ("GTK 500", "0.02"),
+        ("GTX Plus Pro", "0.04"),
+        ("GTXPro", "0.04"),
+        ("MG Advanced", "0.05"),
+        ("GTX Plus Basic", "0.06"),
+        ("GTX Basic", "0.07"),
+        ("MG Special", "0.10"),
+    ]
+    .into_iter()
+    .map(|(p, r)| (p, r.parse().unwrap()))
+    .collect();
+    let text = std::fs::read_to_string(repo_root().join("examples/maven-crm/data/sales_pipeline.csv")).unwrap();
+    let (h, rows) = parse_csv(&text);
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let mut truth: HashMap<String, i64> = HashMap::new();
+    for r in &rows {
+        if r[col("deal_stage")] == "Won" && r[col("close_date")].starts_with("2017-06") {
+            let value: Decimal = r[col("close_value")].parse().unwrap();
+            let pay = (value * Decimal::ONE_HUNDRED * rates[r[col("product")].as_str()])
+                .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+                .to_i64()
+                .unwrap();
+            *truth.entry(r[col("sales_agent")].clone()).or_default() += pay;
+        }
+    }
+    assert!(truth.len() > 20, "most agents won deals in 2017-06");
+
+    let run = uplift_app::commission::run(store, &payroll, "2017-06", Lang::En)
+        .await
+        .unwrap();
+    assert_eq!((run.people, run.unlinked_deals, run.deals_without_plan), (35, 0, 0));
+    let s = uplift_app::commission::statements(store, &payroll, "2017-06", None, Lang::En)
+        .await
+        .unwrap();
+    assert_eq!(s.rows.len(), 35);
+    for row in &s.rows {
+        let want = truth.get(&row.employee_no).copied().unwrap_or(0);
+        assert_eq!(row.commission_fen, want, "{}", row.employee_no);
+        // No targets in this dataset: no attainment, nothing in bands.
+        assert_eq!(row.attainment, None);
+    }
+    assert_eq!(run.commission_fen, truth.values().sum::<i64>());
+    // A line names the product its rate came from.
+    let lines = uplift_app::commission::statement_lines(store, &payroll, "2017-06", None, Lang::En)
+        .await
+        .unwrap();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.row.rate_value.as_deref() == Some("MG Special") && l.explanation.contains("10% (MG Special)")),
+        "{:?}",
+        lines.first()
+    );
+}
