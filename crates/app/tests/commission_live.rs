@@ -290,3 +290,101 @@ async fn an_import_opens_this_months_draft_when_none_exists() {
         ("draft", "system:commission")
     );
 }
+
+#[tokio::test]
+async fn payments_pay_collected_plans_by_payment_date_and_share() {
+    let db = test_db().await;
+    let store = &db.store;
+    let dir = setup(store).await;
+    // E2 is paid on payments; E1 stays on the signed plan.
+    let collected = PLAN
+        .replacen("id = \"sales-2026\"", "id = \"collected\"", 1)
+        .replacen("basis = \"signed\"", "basis = \"collected\"", 1)
+        .replacen("employees = []", "employees = [\"E2\"]", 1)
+        .replacen("departments = [\"销售中心\"]", "departments = []", 1);
+    commission::import_plan(store, &payroll(), "c.toml", &collected, Lang::Zh)
+        .await
+        .unwrap();
+    // O4 (E2's 50,000) is shared 60/40 with E1.
+    let splits = dir.path().join("OpportunitySplit.csv");
+    std::fs::write(&splits, "商机ID,分成人,分成比例\nO4,U2,60%\nO4,U1,40%\n").unwrap();
+    assert!(
+        import_one(store, &splits, ImportKind::OpportunitySplit, false)
+            .await
+            .committed
+    );
+
+    // A payment on a deal never imported is refused at its cell, and nothing is written.
+    let payments = dir.path().join("回款记录.csv");
+    std::fs::write(
+        &payments,
+        "回款编号,商机ID,回款日期,回款金额\nP1,O4,2026-08-20,20000\nP9,O404,2026-08-21,1000\n",
+    )
+    .unwrap();
+    let r = import_one(store, &payments, ImportKind::Payment, false).await;
+    assert!(!r.committed);
+    assert_eq!(
+        r.issue_lines(Lang::Zh),
+        ["回款记录.csv:3:2: 商机ID「O404」不是已导入的商机，请先导入 Opportunity"]
+    );
+
+    // Two payments on O4, in August and September; one on E1's O1 (E1's plan is not collected).
+    std::fs::write(
+        &payments,
+        "回款编号,商机ID,回款日期,回款金额\nP1,O4,2026-08-20,20000\nP2,O4,2026-09-05,30000\nP3,O1,2026-08-21,10000\n",
+    )
+    .unwrap();
+    assert!(import_one(store, &payments, ImportKind::Payment, false).await.committed);
+    let r = commission::run(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+    assert_eq!(r.payments, 2);
+    let lines = commission::statement_lines(store, &payroll(), "2026-08", Some("E2"), Lang::Zh)
+        .await
+        .unwrap();
+    // 60% of the August payment, no target: 12,000 × 3% = 360.
+    let got: Vec<(&str, Option<&str>, i64, i64)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l.row.kind.as_str(),
+                l.row.opportunity_id.as_deref(),
+                l.row.credited_fen,
+                l.row.pay_fen,
+            )
+        })
+        .collect();
+    assert_eq!(got, [("payment", Some("O4"), 12_000_00, 360_00)]);
+    let s = commission::statements(store, &payroll(), "2026-08", None, Lang::En)
+        .await
+        .unwrap();
+    // E1 is still paid on signed deals, payments aside: the worked example plus 40% of O4
+    // (20,000 × 3% × 1.4 = 840); M1's signed override is on the reports' signed credit.
+    assert_eq!(
+        s.rows
+            .iter()
+            .map(|r| (r.employee_no.as_str(), r.payable_fen))
+            .collect::<Vec<_>>(),
+        [("E1", 6_920_00), ("E2", 360_00), ("M1", 1_160_00)]
+    );
+
+    // A further August payment moves the open draft at once, and E2 hears of it as a payment.
+    std::fs::write(&payments, "回款编号,商机ID,回款日期,回款金额\nP4,O4,2026-08-25,10000\n").unwrap();
+    let r = import_one(store, &payments, ImportKind::Payment, false).await;
+    assert_eq!(r.commission_error, None);
+    let e2: Vec<_> = r.commission_moved.iter().filter(|m| m.employee_no == "E2").collect();
+    assert_eq!(e2.len(), 1, "{:?}", r.commission_moved);
+    assert_eq!((e2[0].credited_added_fen, e2[0].payable_added_fen), (6_000_00, 180_00));
+    let inbox = store.inbox("E2", 10).await.unwrap();
+    assert!(
+        inbox_titles(&inbox)
+            .iter()
+            .any(|t| t.starts_with("回款 ¥6,000.00，本月提成 +¥180.00")),
+        "{:?}",
+        inbox_titles(&inbox)
+    );
+    // September: 60% of 30,000.
+    commission::run(store, &payroll(), "2026-09", Lang::Zh).await.unwrap();
+    let sep = commission::statements(store, &payroll(), "2026-09", Some("E2"), Lang::En)
+        .await
+        .unwrap();
+    assert_eq!(sep.rows[0].credited_fen, 18_000_00);
+}

@@ -19,6 +19,8 @@ pub enum ImportKind {
     Opportunity,
     /// Salesforce OpportunitySplit: who shares a deal's credit (commissions).
     OpportunitySplit,
+    /// Payments received on deals (回款记录): the credit of collected-basis commission plans.
+    Payment,
     Task,
     Event,
     Target,
@@ -33,13 +35,14 @@ pub enum ImportKind {
 }
 
 impl ImportKind {
-    pub const ALL: [ImportKind; 14] = [
+    pub const ALL: [ImportKind; 15] = [
         ImportKind::Roster,
         ImportKind::User,
         ImportKind::Account,
         ImportKind::Lead,
         ImportKind::Opportunity,
         ImportKind::OpportunitySplit,
+        ImportKind::Payment,
         ImportKind::Task,
         ImportKind::Event,
         ImportKind::Target,
@@ -59,6 +62,7 @@ impl ImportKind {
             ImportKind::Lead => "lead",
             ImportKind::Opportunity => "opportunity",
             ImportKind::OpportunitySplit => "opportunity_split",
+            ImportKind::Payment => "payment",
             ImportKind::Task => "task",
             ImportKind::Event => "event",
             ImportKind::Target => "target",
@@ -90,6 +94,7 @@ impl ImportKind {
         let s = if s.is_empty() { stem.trim().to_lowercase() } else { s };
         let zh: &[(&str, ImportKind)] = &[
             ("商机分成", ImportKind::OpportunitySplit),
+            ("回款", ImportKind::Payment),
             ("花名册", ImportKind::Roster),
             ("员工", ImportKind::Roster),
             ("业绩目标", ImportKind::Target),
@@ -126,6 +131,7 @@ impl ImportKind {
             ImportKind::Lead => "线索",
             ImportKind::Opportunity => "商机",
             ImportKind::OpportunitySplit => "商机分成",
+            ImportKind::Payment => "回款记录",
             ImportKind::Task => "任务",
             ImportKind::Event => "日程",
             ImportKind::Target => "业绩目标",
@@ -149,6 +155,17 @@ pub struct OpportunitySplit {
     pub owner_id: String,
     /// Percent of the deal's amount, 0 < p ≤ 100.
     pub percentage: rust_decimal::Decimal,
+}
+
+/// A payment received on a deal (回款): credits the deal's owner, or its split owners, in the
+/// period of its date on collected-basis plans.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Payment {
+    pub source_id: String,
+    pub opportunity_id: String,
+    pub payment_date: NaiveDate,
+    /// A refund is negative.
+    pub amount: Money,
 }
 
 /// A Salesforce User: someone who owns CRM records.
@@ -416,6 +433,7 @@ pub enum Record {
     Lead(Lead),
     Opportunity(Opportunity),
     OpportunitySplit(OpportunitySplit),
+    Payment(Payment),
     Activity(Activity),
     Employee(Employee),
     Target(Target),
@@ -436,6 +454,7 @@ impl Record {
             Record::Lead(r) => r.source_id.clone(),
             Record::Opportunity(r) => r.source_id.clone(),
             Record::OpportunitySplit(r) => r.source_id.clone(),
+            Record::Payment(r) => r.source_id.clone(),
             Record::Activity(r) => r.source_id.clone(),
             Record::Employee(r) => r.employee_no.clone(),
             Record::Target(r) => format!("{} {}", r.employee_no, r.month),
@@ -464,6 +483,11 @@ mod tests {
         assert_eq!(ImportKind::from_file_stem("expected_metrics"), None);
         assert_eq!(ImportKind::from_file_stem("Task_07"), Some(ImportKind::Task));
         assert_eq!(ImportKind::from_file_stem("Lead 2"), Some(ImportKind::Lead));
+        assert_eq!(ImportKind::from_file_stem("Payment"), Some(ImportKind::Payment));
+        assert_eq!(
+            ImportKind::from_file_stem("2026年8月回款记录"),
+            Some(ImportKind::Payment)
+        );
     }
 
     #[test]

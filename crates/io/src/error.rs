@@ -128,6 +128,11 @@ pub enum Problem {
     UnknownCourse {
         value: String,
     },
+    /// The deal id names no imported opportunity (payments, splits).
+    UnknownDeal {
+        field: String,
+        value: String,
+    },
     /// A deal's split percentages in the file do not add up to 100.
     SplitNotHundred {
         opportunity_id: String,
@@ -164,6 +169,7 @@ impl Problem {
             | IdTooLong { field, .. }
             | UnknownOwner { field, .. }
             | UnknownEmployee { field, .. }
+            | UnknownDeal { field, .. }
                 if field != header =>
             {
                 *field = header.to_string();
@@ -369,6 +375,13 @@ impl Problem {
                     format!("{field}「{value}」不是已导入的 CRM 用户，请先导入 User")
                 } else {
                     format!("{field} \"{value}\" is not an imported CRM user; import User first")
+                }
+            }
+            UnknownDeal { field, value } => {
+                if zh {
+                    format!("{field}「{value}」不是已导入的商机，请先导入 Opportunity")
+                } else {
+                    format!("{field} \"{value}\" is not an imported opportunity; import Opportunity first")
                 }
             }
             UnknownEmployee { field, value } => {

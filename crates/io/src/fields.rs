@@ -91,6 +91,13 @@ const OPPORTUNITY_SPLIT: &[FieldSpec] = &[
     req("SplitPercentage", &["split percentage", "分成比例", "分成比例(%)"]),
 ];
 
+const PAYMENT: &[FieldSpec] = &[
+    req("Id", &["payment id", "回款编号", "回款id", "回款单号"]),
+    req("OpportunityId", &["opportunity id", "商机id", "商机 id", "商机编号"]),
+    req("PaymentDate", &["payment date", "回款日期", "到账日期"]),
+    req("Amount", &["payment amount", "回款金额", "到账金额"]),
+];
+
 const TASK: &[FieldSpec] = &[
     req("Id", &["task id", "任务id"]),
     req("OwnerId", &["owner id", "被分配人id", "所有人id"]),
@@ -195,6 +202,7 @@ pub fn fields(kind: ImportKind) -> &'static [FieldSpec] {
         ImportKind::Lead => LEAD,
         ImportKind::Opportunity => OPPORTUNITY,
         ImportKind::OpportunitySplit => OPPORTUNITY_SPLIT,
+        ImportKind::Payment => PAYMENT,
         ImportKind::Task => TASK,
         ImportKind::Event => EVENT,
         ImportKind::Roster => ROSTER,

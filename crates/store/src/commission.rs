@@ -74,8 +74,27 @@ pub struct CommissionInputs {
     pub deals: Vec<WonDealRow>,
     /// The split shares of those deals.
     pub splits: Vec<SplitShare>,
+    /// The period's payments (when asked for), each as its deal with the payment's date in
+    /// `close_date` and its amount in `amount_fen`.
+    pub payments: Vec<WonDealRow>,
+    /// Every share of the deals paid in the period.
+    pub payment_splits: Vec<SplitShare>,
     /// Σ of the monthly targets over the period, per employee number.
     pub targets: Vec<(String, i64)>,
+}
+
+/// What a period's run reads: its months (keys, `Month::to_key`) and days (`YYYY-MM-DD`), both
+/// inclusive; the opportunity fields plans pick rates by; the people to narrow to; whether
+/// payments are read (a plan with `basis = "collected"` exists).
+#[derive(Debug, Clone, Copy)]
+pub struct CreditQuery<'a> {
+    pub first_month: i64,
+    pub last_month: i64,
+    pub first_day: &'a str,
+    pub last_day: &'a str,
+    pub rate_fields: &'a [&'a str],
+    pub only: Option<&'a [String]>,
+    pub payments: bool,
 }
 
 /// One share of a won deal (Salesforce OpportunitySplit).
@@ -186,15 +205,16 @@ impl Store {
     /// reports (the override base), the deals any of them owns or shares in (with every share of
     /// those deals), and their targets. Owners and split owners outside that set come back as
     /// linked to no one.
-    pub async fn commission_inputs(
-        &self,
-        first_month: i64,
-        last_month: i64,
-        first_day: &str,
-        last_day: &str,
-        rate_fields: &[&str],
-        only: Option<&[String]>,
-    ) -> Result<CommissionInputs, StoreError> {
+    pub async fn commission_inputs(&self, q: &CreditQuery<'_>) -> Result<CommissionInputs, StoreError> {
+        let CreditQuery {
+            first_month,
+            last_month,
+            first_day,
+            last_day,
+            rate_fields,
+            only,
+            payments: with_payments,
+        } = *q;
         // ` AND <column> IN (the people concerned)`, or nothing for everyone.
         let concerned = |q: &mut Sql, column: &str, with_reports: bool| {
             let Some(nos) = only else { return };
@@ -229,23 +249,28 @@ impl Store {
                 format!("{null} AS {column}")
             }
         };
-        // The period's won deals: close_month narrows by index, close_date keeps the exact days.
-        let won = |q: &mut Sql| {
+        // The period's won deals (close_month narrows by index, close_date keeps the exact days),
+        // or its payments (by payment month and date).
+        let in_period = |q: &mut Sql, paid: bool| {
             let a = q.arg(Arg::Int(Some(first_month)));
             let b = q.arg(Arg::Int(Some(last_month)));
             let c = q.arg(Arg::Text(Some(first_day.to_string())));
             let d = q.arg(Arg::Text(Some(last_day.to_string())));
-            q.push(&format!(
-                " WHERE o.state = 'won' AND o.amount_fen IS NOT NULL AND o.close_month BETWEEN {a} AND {b} \
-                 AND o.close_date BETWEEN {c} AND {d}"
-            ));
+            q.push(&if paid {
+                format!(" WHERE p.payment_month BETWEEN {a} AND {b} AND p.payment_date BETWEEN {c} AND {d}")
+            } else {
+                format!(
+                    " WHERE o.state = 'won' AND o.amount_fen IS NOT NULL AND o.close_month BETWEEN {a} AND {b} \
+                     AND o.close_date BETWEEN {c} AND {d}"
+                )
+            });
         };
         // The period's won deals (everyone), or (narrowed) those the people concerned own, then
         // UNION ALL those shared with them that they do not own: two branches rather than an OR,
         // so that each is searched by its own index (owner and month; split owner).
-        let select_won = |q: &mut Sql, head: &str| {
+        let select_won = |q: &mut Sql, head: &str, paid: bool| {
             q.push(head);
-            won(q);
+            in_period(q, paid);
             let Some(_) = only else { return };
             let owners = |q: &mut Sql| {
                 q.push("(SELECT cu.source_id FROM crm_users cu WHERE 1 = 1");
@@ -256,7 +281,7 @@ impl Store {
             owners(q);
             q.push(" UNION ALL ");
             q.push(head);
-            won(q);
+            in_period(q, paid);
             q.push(
                 " AND o.source_id IN (SELECT cs.opportunity_id FROM opportunity_splits cs \
                  JOIN crm_users cu ON cu.source_id = cs.owner_id WHERE 1 = 1",
@@ -268,25 +293,50 @@ impl Store {
         };
         // Deals whose owner is linked to no employee come back with no owner. The owner's employee
         // number is looked up here from the roster, not joined per deal.
+        let fields = format!(
+            "u.employee_id AS owner_id, {}, {}, {}, {}",
+            col("Type", "opportunity_type", "NULL"),
+            col("LeadSource", "lead_source", "NULL"),
+            col("Name", "name", "NULL"),
+            col("StageName", "stage_name", "''"),
+        );
         let mut deals = Sql::new("");
         select_won(
             &mut deals,
             &format!(
-                "SELECT o.source_id AS opportunity_id, o.close_date AS close_date, o.amount_fen AS amount_fen, \
-                   u.employee_id AS owner_id, {}, {}, {}, {} \
-                 FROM opportunities o LEFT JOIN crm_users u ON u.source_id = o.owner_id",
-                col("Type", "opportunity_type", "NULL"),
-                col("LeadSource", "lead_source", "NULL"),
-                col("Name", "name", "NULL"),
-                col("StageName", "stage_name", "''"),
+                "SELECT o.source_id AS opportunity_id, o.close_date AS close_date, o.amount_fen AS amount_fen, {fields} \
+                 FROM opportunities o LEFT JOIN crm_users u ON u.source_id = o.owner_id"
             ),
+            false,
         );
         let mut splits = Sql::new("");
         select_won(
             &mut splits,
             "SELECT s.opportunity_id, u.employee_id, s.percentage FROM opportunity_splits s \
              JOIN opportunities o ON o.source_id = s.opportunity_id LEFT JOIN crm_users u ON u.source_id = s.owner_id",
+            false,
         );
+        // Payments, read only when a plan is paid on them: each as its deal with the payment's
+        // date and amount; and every share of the deals paid in the period (not narrowed).
+        let mut payments = Sql::new("");
+        let mut payment_splits = Sql::new("");
+        if with_payments {
+            select_won(
+                &mut payments,
+                &format!(
+                    "SELECT o.source_id AS opportunity_id, p.payment_date AS close_date, p.amount_fen AS amount_fen, {fields} \
+                     FROM payments p JOIN opportunities o ON o.source_id = p.opportunity_id \
+                     LEFT JOIN crm_users u ON u.source_id = o.owner_id"
+                ),
+                true,
+            );
+            payment_splits.push(
+                "SELECT s.opportunity_id, u.employee_id, s.percentage FROM opportunity_splits s \
+                 LEFT JOIN crm_users u ON u.source_id = s.owner_id WHERE s.opportunity_id IN (SELECT p.opportunity_id FROM payments p",
+            );
+            in_period(&mut payment_splits, true);
+            payment_splits.push(")");
+        }
         let mut targets = Sql::new(
             "SELECT e.employee_no, CAST(SUM(t.amount_fen) AS BIGINT) FROM targets t JOIN employees e ON e.id = t.employee_id \
              WHERE t.month BETWEEN ",
@@ -296,6 +346,24 @@ impl Store {
         targets.push(&format!("{a} AND {b}"));
         concerned(&mut targets, "e.employee_no", false);
         targets.push(" GROUP BY e.employee_no");
+        let (payments, payment_splits) = if with_payments {
+            on_pool!(self, |p| {
+                tokio::try_join!(
+                    bind_args!(
+                        sqlx::query_as::<_, DealRead>(AssertSqlSafe(payments.text.clone())),
+                        &payments.args
+                    )
+                    .fetch_all(p),
+                    bind_args!(
+                        sqlx::query_as::<_, (String, Option<i64>, String)>(AssertSqlSafe(payment_splits.text.clone())),
+                        &payment_splits.args
+                    )
+                    .fetch_all(p),
+                )?
+            })
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let (people, deals, splits, targets) = on_pool!(self, |p| {
             tokio::try_join!(
                 bind_args!(
@@ -323,27 +391,31 @@ impl Store {
         let number_of: std::collections::HashMap<i64, &str> =
             people.iter().map(|p| (p.id, p.employee_no.as_str())).collect();
         let number = |id: Option<i64>| id.and_then(|id| number_of.get(&id)).map(|n| n.to_string());
-        let splits = splits
-            .into_iter()
-            .map(|(opportunity_id, owner, percentage)| SplitShare {
-                opportunity_id,
-                owner_no: number(owner),
-                percentage,
-            })
-            .collect();
-        let deals = deals
-            .into_iter()
-            .map(|d| WonDealRow {
-                owner_no: number(d.owner_id),
-                opportunity_id: d.opportunity_id,
-                close_date: d.close_date,
-                amount_fen: d.amount_fen,
-                opportunity_type: d.opportunity_type,
-                lead_source: d.lead_source,
-                name: d.name,
-                stage_name: d.stage_name,
-            })
-            .collect();
+        let shares = |rows: Vec<(String, Option<i64>, String)>| -> Vec<SplitShare> {
+            rows.into_iter()
+                .map(|(opportunity_id, owner, percentage)| SplitShare {
+                    opportunity_id,
+                    owner_no: number(owner),
+                    percentage,
+                })
+                .collect()
+        };
+        let rows = |rows: Vec<DealRead>| -> Vec<WonDealRow> {
+            rows.into_iter()
+                .map(|d| WonDealRow {
+                    owner_no: number(d.owner_id),
+                    opportunity_id: d.opportunity_id,
+                    close_date: d.close_date,
+                    amount_fen: d.amount_fen,
+                    opportunity_type: d.opportunity_type,
+                    lead_source: d.lead_source,
+                    name: d.name,
+                    stage_name: d.stage_name,
+                })
+                .collect()
+        };
+        let (splits, payment_splits) = (shares(splits), shares(payment_splits));
+        let (deals, payments) = (rows(deals), rows(payments));
         let people = people
             .into_iter()
             .map(|p| CommissionPerson {
@@ -356,6 +428,8 @@ impl Store {
             people,
             deals,
             splits,
+            payments,
+            payment_splits,
             targets,
         })
     }

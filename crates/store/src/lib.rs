@@ -28,7 +28,7 @@ pub use browse::{
 };
 pub use cadence::{CadenceLeadRow, CadenceOpportunityRow, CadenceQuery};
 pub use commission::{
-    CommissionInputs, CommissionPeriodRow, CommissionPerson, CommissionPlanRow, PeriodState, SplitShare,
+    CommissionInputs, CommissionPeriodRow, CommissionPerson, CommissionPlanRow, CreditQuery, PeriodState, SplitShare,
     StatementLineRow, StatementRow, WonDealRow,
 };
 pub use conn::{Dialect, Store};

@@ -84,6 +84,12 @@ impl Store {
         Ok(on_pool!(self, |p| sqlx::query_as(sql).fetch_all(p).await?))
     }
 
+    /// Every opportunity id (payments and splits are checked against them).
+    pub async fn opportunity_ids(&self) -> Result<Vec<String>, StoreError> {
+        let sql = "SELECT source_id FROM opportunities";
+        Ok(on_pool!(self, |p| sqlx::query_scalar(sql).fetch_all(p).await?))
+    }
+
     pub async fn course_ids(&self) -> Result<Vec<String>, StoreError> {
         let sql = "SELECT course_id FROM courses";
         Ok(on_pool!(self, |p| sqlx::query_scalar(sql).fetch_all(p).await?))

@@ -8,7 +8,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use uplift_commission::engine::BandPart;
 use uplift_commission::{Basis, CreditLine, LineKind, Period, PersonInput, Plan, plan_for};
 use uplift_domain::Lang;
-use uplift_store::{CommissionPerson, StatementLineRow, StatementRow, Store, WonDealRow};
+use uplift_store::{CommissionPerson, CreditQuery, SplitShare, StatementLineRow, StatementRow, Store, WonDealRow};
 
 use super::{RunReport, stored_plans};
 use crate::error::AppError;
@@ -25,41 +25,36 @@ pub(super) struct PeriodCredit {
     pub period: Period,
     pub plans: Vec<Plan>,
     pub people: Vec<CommissionPerson>,
-    deals: Vec<WonDealRow>,
-    /// Per employee number: (index into `deals`, credited fen).
-    credits_of: FxHashMap<String, Vec<(usize, i64)>>,
-    reports_credit: FxHashMap<String, i64>,
+    /// Won deals (signed-basis plans) and payments (collected-basis plans), each credited.
+    signed: Credited,
+    collected: Credited,
     targets: FxHashMap<String, i64>,
-    /// Deal shares whose owner is linked to no employee.
+}
+
+/// Deals (or payments) credited per person, and the override base that follows from them.
+#[derive(Default)]
+struct Credited {
+    rows: Vec<WonDealRow>,
+    /// Per employee number: (index into `rows`, credited fen).
+    credits_of: FxHashMap<String, Vec<(usize, i64)>>,
+    /// Per manager: Σ credited of their direct reports.
+    reports_credit: FxHashMap<String, i64>,
+    /// Shares whose owner is linked to no employee.
     uncredited: i64,
 }
 
-impl PeriodCredit {
-    /// Reads a period's inputs (everyone, or `only` what those people's statements need) and
-    /// credits each deal to its owner or split owners. Splits whose shares do not total 100 stop
-    /// it, naming the deals.
-    pub async fn read(store: &Store, period: Period, only: Option<&[String]>, lang: Lang) -> Result<Self, AppError> {
-        let months = period.months();
-        let (first, last) = (months[0], *months.last().expect("a period has months"));
-        let plans: Vec<Plan> = stored_plans(store).await?.into_iter().map(|v| v.plan).collect();
-        let started = std::time::Instant::now();
-        let rate_fields: Vec<&str> = plans.iter().filter_map(|pl| pl.rate_field.as_deref()).collect();
-        let input = store
-            .commission_inputs(
-                i64::from(first.to_key()),
-                i64::from(last.to_key()),
-                &period.first_day().to_string(),
-                &period.last_day().to_string(),
-                &rate_fields,
-                only,
-            )
-            .await?;
-        tracing::debug!(deals = input.deals.len(), elapsed = ?started.elapsed(), "commission inputs read");
-
-        // Who is credited what: each split share of a deal (amount × percentage / 100, half up to
-        // the fen), or its owner the whole amount when it has no splits.
+impl Credited {
+    /// Credits each row to its owner, or to its split owners by their shares (amount ×
+    /// percentage / 100, half up to the fen). Shares that do not total 100 are an error naming
+    /// the deals.
+    fn new(
+        rows: Vec<WonDealRow>,
+        splits: &[SplitShare],
+        people: &[CommissionPerson],
+        lang: Lang,
+    ) -> Result<Credited, AppError> {
         let mut splits_of: FxHashMap<&str, Vec<(Option<&str>, Decimal)>> = FxHashMap::default();
-        for sp in &input.splits {
+        for sp in splits {
             let pct: Decimal = sp
                 .percentage
                 .parse()
@@ -96,7 +91,7 @@ impl PeriodCredit {
             Some(no) => credits_of.entry(no.to_string()).or_default().push((i, fen)),
             None => uncredited += 1,
         };
-        for (i, d) in input.deals.iter().enumerate() {
+        for (i, d) in rows.iter().enumerate() {
             match splits_of.get(d.opportunity_id.as_str()) {
                 Some(shares) => {
                     for (owner, pct) in shares {
@@ -113,20 +108,52 @@ impl PeriodCredit {
         let credited_of = |no: &str| -> i64 { credits_of.get(no).map_or(0, |cs| cs.iter().map(|(_, c)| c).sum()) };
         // The override base: direct reports' credit, under whatever plan they have or none.
         let mut reports_credit: FxHashMap<String, i64> = FxHashMap::default();
-        for person in &input.people {
+        for person in people {
             if let Some(m) = person.manager_no.as_deref().filter(|m| !m.is_empty()) {
                 *reports_credit.entry(m.to_string()).or_default() += credited_of(&person.employee_no);
             }
         }
+        Ok(Credited {
+            rows,
+            credits_of,
+            reports_credit,
+            uncredited,
+        })
+    }
+}
+
+impl PeriodCredit {
+    /// Reads a period's inputs (everyone, or `only` what those people's statements need) and
+    /// credits each deal to its owner or split owners. Splits whose shares do not total 100 stop
+    /// it, naming the deals.
+    pub async fn read(store: &Store, period: Period, only: Option<&[String]>, lang: Lang) -> Result<Self, AppError> {
+        let months = period.months();
+        let (first, last) = (months[0], *months.last().expect("a period has months"));
+        let plans: Vec<Plan> = stored_plans(store).await?.into_iter().map(|v| v.plan).collect();
+        let started = std::time::Instant::now();
+        let rate_fields: Vec<&str> = plans.iter().filter_map(|pl| pl.rate_field.as_deref()).collect();
+        let (first_day, last_day) = (period.first_day().to_string(), period.last_day().to_string());
+        let input = store
+            .commission_inputs(&CreditQuery {
+                first_month: i64::from(first.to_key()),
+                last_month: i64::from(last.to_key()),
+                first_day: &first_day,
+                last_day: &last_day,
+                rate_fields: &rate_fields,
+                only,
+                payments: plans.iter().any(|pl| pl.basis == Basis::Collected),
+            })
+            .await?;
+        tracing::debug!(deals = input.deals.len(), payments = input.payments.len(), elapsed = ?started.elapsed(), "commission inputs read");
+        let signed = Credited::new(input.deals, &input.splits, &input.people, lang)?;
+        let collected = Credited::new(input.payments, &input.payment_splits, &input.people, lang)?;
         Ok(PeriodCredit {
             period,
             plans,
             people: input.people,
-            deals: input.deals,
-            credits_of,
-            reports_credit,
+            signed,
+            collected,
             targets: input.targets.into_iter().collect(),
-            uncredited,
         })
     }
 
@@ -169,25 +196,26 @@ impl PeriodCredit {
         )))
     }
 
-    /// What a person brings to the period under `plan`.
+    /// What a person brings to the period under `plan`: won deals or payments by the plan's
+    /// basis, and the override base of the same basis.
     pub fn person_input(&self, no: &str, plan: &Plan) -> PersonInput {
-        // Collected plans are paid on payments (回款), which are not imported yet: no credit lines.
-        let credits = match plan.basis {
-            Basis::Collected => Vec::new(),
-            Basis::Signed => self
-                .credits_of
-                .get(no)
-                .map(|cs| {
-                    cs.iter()
-                        .map(|(i, credited)| credit_line(plan, &self.deals[*i], *credited))
-                        .collect()
-                })
-                .unwrap_or_default(),
+        let c = match plan.basis {
+            Basis::Signed => &self.signed,
+            Basis::Collected => &self.collected,
         };
+        let credits = c
+            .credits_of
+            .get(no)
+            .map(|cs| {
+                cs.iter()
+                    .map(|(i, credited)| credit_line(plan, &c.rows[*i], *credited))
+                    .collect()
+            })
+            .unwrap_or_default();
         PersonInput {
             credits,
             target_fen: self.targets.get(no).copied(),
-            reports_credited_fen: self.reports_credit.get(no).copied().unwrap_or(0),
+            reports_credited_fen: c.reports_credit.get(no).copied().unwrap_or(0),
         }
     }
 }
@@ -228,12 +256,14 @@ pub(super) async fn compute_period(
     let mut report = RunReport {
         period: key.clone(),
         people: chosen.len(),
-        deals: credit.deals.len(),
+        deals: credit.signed.rows.len(),
+        payments: credit.collected.rows.len(),
         credited_fen: 0,
         commission_fen: 0,
         payable_fen: 0,
-        unlinked_deals: credit.uncredited,
+        unlinked_deals: credit.signed.uncredited + credit.collected.uncredited,
         deals_without_plan: credit
+            .signed
             .credits_of
             .iter()
             .filter(|(no, _)| !covered.contains(no.as_str()))
@@ -241,7 +271,11 @@ pub(super) async fn compute_period(
             .sum(),
     };
     for (no, plan) in chosen {
-        let s = uplift_commission::compute(plan, &credit.person_input(no, plan), LineKind::Deal);
+        let kind = match plan.basis {
+            Basis::Signed => LineKind::Deal,
+            Basis::Collected => LineKind::Payment,
+        };
+        let s = uplift_commission::compute(plan, &credit.person_input(no, plan), kind);
         for (i, l) in s.lines.iter().enumerate() {
             lines.push(StatementLineRow {
                 period: key.clone(),

@@ -27,6 +27,8 @@ pub struct Moved {
     /// 1-based rank by payable among the period's statements, and how many there are.
     pub rank: usize,
     pub of: usize,
+    /// Paid on payments (回款) rather than signed deals.
+    pub collected: bool,
 }
 
 /// After an import committed: every draft period whose months it changed is run again, and the
@@ -162,6 +164,12 @@ async fn refresh(store: &Store, period: Period, only: Option<&[String]>) -> Resu
         None => computed.statements.iter().map(|s| s.payable_fen).collect(),
     };
     payables.sort_unstable_by(|a, b| b.cmp(a));
+    let paid_on_payments: rustc_hash::FxHashSet<&str> = computed
+        .lines
+        .iter()
+        .filter(|l| l.kind == "payment")
+        .map(|l| l.employee_no.as_str())
+        .collect();
     let mut moved = Vec::with_capacity(rose.len());
     for s in rose {
         let (higher, of) = match only {
@@ -182,6 +190,7 @@ async fn refresh(store: &Store, period: Period, only: Option<&[String]>) -> Resu
             payable_added_fen: s.payable_fen - paid,
             rank: higher + 1,
             of,
+            collected: paid_on_payments.contains(s.employee_no.as_str()),
         });
     }
     moved.sort_by(|a, b| a.employee_no.cmp(&b.employee_no));
@@ -202,8 +211,9 @@ async fn tell(store: &Store, moved: &[Moved]) -> Result<(), AppError> {
             _ => "本月提成",
         };
         let sign = if m.payable_added_fen >= 0 { "+" } else { "" };
+        let event = if m.collected { "回款" } else { "签单" };
         let title = format!(
-            "签单 {}，{what} {sign}{}，目前第 {} 名",
+            "{event} {}，{what} {sign}{}，目前第 {} 名",
             Money(m.credited_added_fen).display_cny(),
             Money(m.payable_added_fen).display_cny(),
             m.rank

@@ -110,6 +110,8 @@ pub struct RunReport {
     /// People with a plan for the period (each has a statement, deals or not).
     pub people: usize,
     pub deals: usize,
+    /// Payments of the period (read when a plan is paid on them).
+    pub payments: usize,
     pub credited_fen: i64,
     pub commission_fen: i64,
     pub payable_fen: i64,

@@ -19,6 +19,8 @@ pub(super) struct Known {
     crm_by_name: HashMap<String, Vec<String>>,
     employees: HashSet<String>,
     courses: HashSet<String>,
+    /// Deal ids, read only for runs with payment or split files (a million ids otherwise unused).
+    deals: Option<HashSet<String>>,
 }
 
 impl Known {
@@ -35,6 +37,12 @@ impl Known {
             .collect();
         k.courses = store.course_ids().await?.into_iter().collect();
         Ok(k)
+    }
+
+    /// Reads the deal ids, for a run whose files refer to deals (payments, splits).
+    pub(super) async fn load_deals(&mut self, store: &Store) -> Result<(), AppError> {
+        self.deals = Some(store.opportunity_ids().await?.into_iter().collect());
+        Ok(())
     }
 
     fn add_user(&mut self, id: &str, name: &str, email: Option<&str>) {
@@ -59,6 +67,11 @@ impl Known {
             }
             Record::Course(c) => {
                 self.courses.insert(c.course_id.clone());
+            }
+            Record::Opportunity(o) => {
+                if let Some(deals) = &mut self.deals {
+                    deals.insert(o.source_id.clone());
+                }
             }
             _ => {}
         }
@@ -148,10 +161,24 @@ pub(super) fn check_references(r: &mut Record, known: &Known, how: OwnerMatch) -
             ))
         }
     };
+    let deal = |id: &str| match &known.deals {
+        Some(deals) if !deals.contains(id) => Err((
+            "OpportunityId",
+            Problem::UnknownDeal {
+                field: "OpportunityId".into(),
+                value: id.into(),
+            },
+        )),
+        _ => Ok(()),
+    };
     match r {
         Record::Lead(l) => owner("OwnerId", &mut l.owner_id),
         Record::Opportunity(o) => owner("OwnerId", &mut o.owner_id),
-        Record::OpportunitySplit(sp) => owner("SplitOwnerId", &mut sp.owner_id),
+        Record::OpportunitySplit(sp) => {
+            deal(&sp.opportunity_id)?;
+            owner("SplitOwnerId", &mut sp.owner_id)
+        }
+        Record::Payment(p) => deal(&p.opportunity_id),
         Record::Activity(a) => owner("OwnerId", &mut a.owner_id),
         Record::Account(a) => match &mut a.owner_id {
             Some(o) if known.owner(o, how).is_some() => {

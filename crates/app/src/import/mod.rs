@@ -146,9 +146,16 @@ async fn run_import(
     progress: &(dyn Fn(&str, u64) + Sync),
 ) -> Result<ImportReport, AppError> {
     let tz = company_tz(store).await?;
+    let mut known = Known::load(store).await?;
+    if files
+        .iter()
+        .any(|f| matches!(f.kind, ImportKind::Payment | ImportKind::OpportunitySplit))
+    {
+        known.load_deals(store).await?;
+    }
     let mut run = Run {
         tx: Writer::new(store.begin_import(tz).await?),
-        known: Known::load(store).await?,
+        known,
         ctx: ParseContext { tz },
         limits: crate::settings::read_limits(store).await?,
         skip_invalid,
@@ -439,6 +446,7 @@ async fn commit(
     let credit_kinds = [
         ImportKind::Opportunity,
         ImportKind::OpportunitySplit,
+        ImportKind::Payment,
         ImportKind::Target,
         ImportKind::Roster,
         ImportKind::User,

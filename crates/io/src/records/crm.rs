@@ -84,6 +84,16 @@ pub(super) fn opportunity_split(c: &Cells<'_>) -> Result<Record, Issue> {
     }))
 }
 
+/// A payment on a deal. Whether the deal exists is checked by the import (`app::import`).
+pub(super) fn payment(c: &Cells<'_>) -> Result<Record, Issue> {
+    Ok(Record::Payment(Payment {
+        source_id: c.req("Id")?,
+        opportunity_id: c.req("OpportunityId")?,
+        payment_date: c.required("PaymentDate", c.date("PaymentDate")?)?,
+        amount: c.required("Amount", c.amount("Amount")?)?,
+    }))
+}
+
 pub(super) fn opportunity(c: &Cells<'_>) -> Result<Record, Issue> {
     let record = {
         let stage_name = c.req("StageName")?;

@@ -174,6 +174,7 @@ pub fn parse_record(map: &ColumnMap, row: &RawRow, ctx: ParseContext) -> Result<
         ImportKind::Lead => crm::lead(&c),
         ImportKind::Opportunity => crm::opportunity(&c),
         ImportKind::OpportunitySplit => crm::opportunity_split(&c),
+        ImportKind::Payment => crm::payment(&c),
         ImportKind::Task => crm::task(&c),
         ImportKind::Event => crm::event(&c),
         ImportKind::Roster => hr::roster(&c),

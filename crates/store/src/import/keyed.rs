@@ -69,6 +69,7 @@ impl ImportTx {
             Record::Leave(l) => self.write_leave(l).await,
             Record::Capacity(k) => self.write_capacity(k).await,
             Record::OpportunitySplit(k) => self.write_split(k).await,
+            Record::Payment(k) => self.write_payment(k).await,
             _ => Err(StoreError::Corrupt(format!(
                 "record of the wrong kind for a {} import",
                 self.kind.as_str()
@@ -343,7 +344,7 @@ impl ImportTx {
         let sql = "INSERT INTO opportunity_splits (source_id, opportunity_id, owner_id, percentage) \
             VALUES ($1, $2, $3, $4) ON CONFLICT (source_id) DO UPDATE SET opportunity_id = excluded.opportunity_id, \
             owner_id = excluded.owner_id, percentage = excluded.percentage";
-        on_tx_impl!(&mut self.tx, |c| {
+        let month: Option<i64> = on_tx_impl!(&mut self.tx, |c| {
             sqlx::query(sql)
                 .bind(&k.source_id)
                 .bind(&k.opportunity_id)
@@ -351,8 +352,44 @@ impl ImportTx {
                 .bind(k.percentage.normalize().to_string())
                 .execute(&mut *c)
                 .await?;
+            sqlx::query_scalar("SELECT close_month FROM opportunities WHERE source_id = $1")
+                .bind(&k.opportunity_id)
+                .fetch_optional(&mut *c)
+                .await?
         });
+        // The deal's month: its commission drafts move with the new shares.
+        if let Some(m) = month {
+            self.touch(AffectedMonths::Set([m as i32].into()));
+        }
         self.count(existed);
+        Ok(())
+    }
+
+    /// A payment on a deal (commissions of collected-basis plans). Its month, and the month it
+    /// was in before when its date was corrected, are affected.
+    async fn write_payment(&mut self, k: &Payment) -> Result<(), StoreError> {
+        let month = i64::from(Month::of(k.payment_date).to_key());
+        let sql = "INSERT INTO payments (source_id, opportunity_id, payment_date, payment_month, amount_fen) \
+            VALUES ($1, $2, $3, $4, $5) ON CONFLICT (source_id) DO UPDATE SET opportunity_id = excluded.opportunity_id, \
+            payment_date = excluded.payment_date, payment_month = excluded.payment_month, amount_fen = excluded.amount_fen";
+        let old: Option<i64> = on_tx_impl!(&mut self.tx, |c| {
+            let old: Option<i64> = sqlx::query_scalar("SELECT payment_month FROM payments WHERE source_id = $1")
+                .bind(&k.source_id)
+                .fetch_optional(&mut *c)
+                .await?;
+            sqlx::query(sql)
+                .bind(&k.source_id)
+                .bind(&k.opportunity_id)
+                .bind(k.payment_date.to_string())
+                .bind(month)
+                .bind(k.amount.0)
+                .execute(&mut *c)
+                .await?;
+            old
+        });
+        let months = old.into_iter().chain([month]).map(|m| m as i32).collect();
+        self.touch(AffectedMonths::Set(months));
+        self.count(old.is_some());
         Ok(())
     }
 }
