@@ -388,3 +388,66 @@ async fn payments_pay_collected_plans_by_payment_date_and_share() {
         .unwrap();
     assert_eq!(sep.rows[0].credited_fen, 18_000_00);
 }
+
+#[tokio::test]
+async fn a_locked_period_is_corrected_by_adjustments_inside_the_clawback_window() {
+    let db = test_db().await;
+    let store = &db.store;
+    let dir = setup(store).await;
+    commission::run(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+    commission::lock(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+
+    // O3 (70,000, closed 2026-08-20) is lost after the lock. September's last day is 41 days
+    // later, inside the plan's 90-day window: the deal is clawed back in September.
+    import_deals(
+        store,
+        dir.path(),
+        "O3,U1,丙,70000,Closed Lost,true,false,2026-08-20,2026-07-01T00:00:00Z,Renewal",
+    )
+    .await;
+    let r = commission::run(store, &payroll(), "2026-09", Lang::Zh).await.unwrap();
+    assert_eq!(r.adjusted_people, 2);
+    let sep = commission::statements(store, &payroll(), "2026-09", None, Lang::En)
+        .await
+        .unwrap();
+    let row = |s: &commission::Statements, no: &str| {
+        let r = s.rows.iter().find(|r| r.employee_no == no).unwrap();
+        (r.commission_fen, r.adjustments_fen, r.payable_fen)
+    };
+    // E1: September's O6 (11,111 × 3%, no target) and 3,500 − 6,080 for August.
+    assert_eq!(row(&sep, "E1"), (333_33, -2_580_00, -2_246_67));
+    // M1: the override on 220,000 instead of 290,000 (880 − 1,160), and September's own.
+    assert_eq!(row(&sep, "M1").1, -280_00);
+    let lines = commission::statement_lines(store, &payroll(), "2026-09", Some("E1"), Lang::Zh)
+        .await
+        .unwrap();
+    let adj = lines.iter().find(|l| l.row.kind == "adjustment").unwrap();
+    assert_eq!(adj.row.adjusts_period.as_deref(), Some("2026-08"));
+    assert_eq!(adj.explanation, "2026-08 更正（变动商机：O3）：-¥2,580.00");
+    // The locked period itself is untouched.
+    let aug = commission::statements(store, &payroll(), "2026-08", Some("E1"), Lang::En)
+        .await
+        .unwrap();
+    assert_eq!(aug.rows[0].payable_fen, 6_080_00);
+    // A re-run of the draft carries the same adjustment once, not twice.
+    commission::run(store, &payroll(), "2026-09", Lang::Zh).await.unwrap();
+    let again = commission::statements(store, &payroll(), "2026-09", None, Lang::En)
+        .await
+        .unwrap();
+    assert_eq!(again.rows, sep.rows);
+
+    // Once September is locked, October owes nothing more for August: the correction was carried.
+    commission::lock(store, &payroll(), "2026-09", Lang::Zh).await.unwrap();
+    let r = commission::run(store, &payroll(), "2026-10", Lang::Zh).await.unwrap();
+    assert_eq!(r.adjusted_people, 0);
+
+    // The contract, followed exactly: recomputed from a period whose last day is more than 90 days
+    // after the close, the lost deal "still counts as won" again, which pays the clawback back
+    // (docs/commissions.md flags this).
+    let r = commission::run(store, &payroll(), "2027-01", Lang::Zh).await.unwrap();
+    assert_eq!(r.adjusted_people, 2);
+    let jan = commission::statements(store, &payroll(), "2027-01", Some("E1"), Lang::En)
+        .await
+        .unwrap();
+    assert_eq!(jan.rows[0].adjustments_fen, 2_580_00);
+}

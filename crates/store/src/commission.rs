@@ -151,6 +151,10 @@ pub struct StatementLineRow {
     pub rate_value: Option<String>,
     /// The band parts, as `uplift_commission::BandPart::encode` writes them.
     pub parts: String,
+    /// An adjustment: the locked period it corrects (`2026-08`) …
+    pub adjusts_period: Option<String>,
+    /// … and the deals whose credit changed there (`O3, O9`).
+    pub detail: Option<String>,
 }
 
 /// Why a draft could not be written or a period locked.
@@ -611,7 +615,7 @@ impl Store {
             ("payable_fen", I),
         ];
         bulk_insert(&mut tx, "commission_statements", &cols, values).await?;
-        let mut values = Vec::with_capacity(lines.len() * 11);
+        let mut values = Vec::with_capacity(lines.len() * 13);
         for l in lines {
             values.extend([
                 Value::from(l.period.as_str()),
@@ -625,6 +629,8 @@ impl Store {
                 l.pay_fen.into(),
                 l.rate_value.clone().into(),
                 l.parts.as_str().into(),
+                l.adjusts_period.clone().into(),
+                l.detail.clone().into(),
             ]);
         }
         let cols = [
@@ -639,6 +645,8 @@ impl Store {
             ("pay_fen", I),
             ("rate_value", T),
             ("parts", T),
+            ("adjusts_period", T),
+            ("detail", T),
         ];
         bulk_insert(&mut tx, "commission_lines", &cols, values).await?;
         match tx {
@@ -736,6 +744,39 @@ impl Store {
             .collect())
     }
 
+    /// Σ of the adjustment lines correcting `period` that were carried into locked periods other
+    /// than `except` (the period being run), per employee number.
+    pub async fn commission_carried(&self, period: &str, except: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        let sql = "SELECT l.employee_no, CAST(SUM(l.pay_fen) AS BIGINT) FROM commission_lines l \
+            JOIN commission_periods p ON p.period = l.period AND p.status = 'locked' \
+            WHERE l.kind = 'adjustment' AND l.adjusts_period = $1 AND l.period <> $2 GROUP BY l.employee_no";
+        Ok(on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(period)
+            .bind(except)
+            .fetch_all(p)
+            .await?))
+    }
+
+    /// The state (`won`, `lost`, `open`) and close date of these deals, by id.
+    pub async fn deal_states(&self, opportunity_ids: &[String]) -> Result<Vec<(String, String, String)>, StoreError> {
+        let mut out = Vec::with_capacity(opportunity_ids.len());
+        // Within every dialect's limit of bound values per statement.
+        for chunk in opportunity_ids.chunks(5_000) {
+            let mut q = Sql::new("SELECT source_id, state, close_date FROM opportunities WHERE source_id IN (");
+            let ph: Vec<String> = chunk.iter().map(|id| q.arg(Arg::Text(Some(id.clone())))).collect();
+            q.push(&ph.join(", "));
+            q.push(")");
+            let rows: Vec<(String, String, String)> = on_pool!(self, |p| bind_args!(
+                sqlx::query_as::<_, (String, String, String)>(AssertSqlSafe(q.text.clone())),
+                &q.args
+            )
+            .fetch_all(p)
+            .await?);
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     /// Where a payable stands in a period: (how many statements pay more, how many there are).
     pub async fn commission_standing(&self, period: &str, payable_fen: i64) -> Result<(i64, i64), StoreError> {
         let sql = "SELECT CAST(COALESCE(SUM(CASE WHEN payable_fen > $2 THEN 1 ELSE 0 END), 0) AS BIGINT), COUNT(*) \
@@ -768,7 +809,7 @@ impl Store {
     ) -> Result<Vec<StatementLineRow>, StoreError> {
         let mut q = Sql::new(
             "SELECT l.period, l.employee_no, l.seq, l.kind, l.opportunity_id, l.credited_fen, l.rate, l.multiplier, \
-               l.pay_fen, l.rate_value, l.parts \
+               l.pay_fen, l.rate_value, l.parts, l.adjusts_period, l.detail \
              FROM commission_lines l LEFT JOIN employees e ON e.employee_no = l.employee_no \
              LEFT JOIN departments d ON d.id = e.department_id WHERE l.period = ",
         );

@@ -239,8 +239,8 @@ pub(super) fn credit_line(plan: &Plan, d: &WonDealRow, credited_fen: i64) -> Cre
     }
 }
 
-/// Reads a period's inputs and computes every statement, or (`only`) those people's statements
-/// (nothing written).
+/// Reads a period's inputs and computes every statement, or (`only`) those people's statements,
+/// with the adjustments that correct locked earlier periods (nothing written).
 pub(super) async fn compute_period(
     store: &Store,
     period: Period,
@@ -249,7 +249,22 @@ pub(super) async fn compute_period(
 ) -> Result<Computed, AppError> {
     let credit = PeriodCredit::read(store, period, only, lang).await?;
     let chosen = credit.chosen(only, lang)?;
-    let key = period.to_string();
+    let mut computed = compute_statements(&credit, &chosen, &Protected::default());
+    super::adjust::carry(store, &mut computed, period, only, lang).await?;
+    Ok(computed)
+}
+
+/// Deals a recomputed locked period still counts as won though they are no longer won (outside
+/// the clawback window): credit lines per person, and what they add to each manager's override.
+#[derive(Default)]
+pub(super) struct Protected {
+    pub lines: FxHashMap<String, Vec<CreditLine>>,
+    pub reports_fen: FxHashMap<String, i64>,
+}
+
+/// Every chosen person's statement and lines from the period's credit, with the protected deals.
+pub(super) fn compute_statements(credit: &PeriodCredit, chosen: &[(&str, &Plan)], protected: &Protected) -> Computed {
+    let key = credit.period.to_string();
     let mut statements = Vec::with_capacity(chosen.len());
     let mut lines = Vec::new();
     let covered: FxHashSet<&str> = chosen.iter().map(|(no, _)| *no).collect();
@@ -269,13 +284,19 @@ pub(super) async fn compute_period(
             .filter(|(no, _)| !covered.contains(no.as_str()))
             .map(|(_, cs)| cs.len())
             .sum(),
+        adjusted_people: 0,
     };
-    for (no, plan) in chosen {
+    for &(no, plan) in chosen {
         let kind = match plan.basis {
             Basis::Signed => LineKind::Deal,
             Basis::Collected => LineKind::Payment,
         };
-        let s = uplift_commission::compute(plan, &credit.person_input(no, plan), kind);
+        let mut input = credit.person_input(no, plan);
+        if let Some(more) = protected.lines.get(no) {
+            input.credits.extend(more.iter().cloned());
+        }
+        input.reports_credited_fen += protected.reports_fen.get(no).copied().unwrap_or(0);
+        let s = uplift_commission::compute(plan, &input, kind);
         for (i, l) in s.lines.iter().enumerate() {
             lines.push(StatementLineRow {
                 period: key.clone(),
@@ -289,11 +310,12 @@ pub(super) async fn compute_period(
                 pay_fen: l.pay_fen,
                 rate_value: l.rate_value.clone(),
                 parts: BandPart::encode(&l.parts),
+                adjusts_period: None,
+                detail: None,
             });
         }
         report.credited_fen += s.credited_fen;
         report.commission_fen += s.commission_fen;
-        // Adjustments from locked periods are not carried yet: payable = commission.
         report.payable_fen += s.commission_fen;
         statements.push(StatementRow {
             period: key.clone(),
@@ -309,9 +331,9 @@ pub(super) async fn compute_period(
             name: None,
         });
     }
-    Ok(Computed {
+    Computed {
         statements,
         lines,
         report,
-    })
+    }
 }

@@ -99,6 +99,27 @@ pub async fn after_deals(store: &Store, opportunity_ids: &[String]) -> Result<Ve
     Ok(moved)
 }
 
+/// After a period was locked: every other draft of the same kind is computed again, so that an
+/// adjustment the locked period now carries is not carried twice.
+pub(super) async fn after_lock(store: &Store, locked: &str) -> Result<(), AppError> {
+    let Ok(locked) = Period::parse(locked) else {
+        return Ok(());
+    };
+    let drafts: Vec<Period> = store
+        .commission_periods()
+        .await?
+        .into_iter()
+        .filter(|r| r.status == "draft")
+        .filter_map(|r| Period::parse(&r.period).ok())
+        .filter(|p| p.kind() == locked.kind())
+        .collect();
+    let mut moved = Vec::new();
+    for period in drafts {
+        moved.extend(refresh(store, period, None).await?);
+    }
+    tell(store, &moved).await
+}
+
 async fn current_month(store: &Store) -> Result<Period, AppError> {
     let tz = crate::settings::company_tz(store).await?;
     Ok(Period::Month(Month::of(

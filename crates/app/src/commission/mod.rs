@@ -11,6 +11,7 @@ use uplift_store::{CommissionPlanRow, PeriodState, StatementLineRow, StatementRo
 use crate::access::{Principal, audit_by};
 use crate::error::AppError;
 
+mod adjust;
 mod compute;
 mod export;
 mod live;
@@ -119,6 +120,8 @@ pub struct RunReport {
     pub unlinked_deals: i64,
     /// Won deals of people no plan covers (credited, nothing paid).
     pub deals_without_plan: usize,
+    /// People given an adjustment line correcting a locked earlier period.
+    pub adjusted_people: usize,
 }
 
 /// Computes a period's draft (re-runnable; a locked period is refused). All or nothing: two
@@ -178,7 +181,13 @@ pub async fn lock(store: &Store, p: &Principal, period: &str, lang: Lang) -> Res
             )));
         }
     }
-    audit_by(store, p, "commission.lock", Some(&key), None, None).await
+    audit_by(store, p, "commission.lock", Some(&key), None, None).await?;
+    // The adjustments this period carries are now paid: the other open drafts must not carry them
+    // again, so they are computed anew.
+    if let Err(e) = live::after_lock(store, &key).await {
+        tracing::warn!(period = %key, error = %e, "open commission drafts not recomputed after the lock");
+    }
+    Ok(())
 }
 
 fn parse_period(s: &str, lang: Lang) -> Result<Period, AppError> {
@@ -276,6 +285,17 @@ fn explain(row: &StatementLineRow, lang: Lang) -> Result<String, AppError> {
             row.period, row.employee_no, row.seq
         ))
     };
+    if row.kind == "adjustment" {
+        let period = row.adjusts_period.as_deref().unwrap_or("?");
+        let deals = row.detail.as_deref().filter(|d| !d.is_empty());
+        let pay = Money(row.pay_fen).display_cny();
+        return Ok(match (lang, deals) {
+            (Lang::Zh, Some(d)) => format!("{period} 更正（变动商机：{d}）：{pay}"),
+            (Lang::Zh, None) => format!("{period} 更正：{pay}"),
+            (Lang::En, Some(d)) => format!("correction of {period} (deals changed: {d}): {pay}"),
+            (Lang::En, None) => format!("correction of {period}: {pay}"),
+        });
+    }
     let kind = match row.kind.as_str() {
         "deal" => LineKind::Deal,
         "payment" => LineKind::Payment,

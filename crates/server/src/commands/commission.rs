@@ -120,6 +120,26 @@ pub(crate) async fn commission(store: &uplift_store::Store, what: &CommissionCom
                 ),
             };
             emit(&text)?;
+            if r.payments > 0 {
+                emit(&format!(
+                    "{} {}\n",
+                    r.payments,
+                    lang.pick(
+                        "笔回款计入按回款计提的方案",
+                        "payments credited on collected-basis plans"
+                    )
+                ))?;
+            }
+            if r.adjusted_people > 0 {
+                emit(&format!(
+                    "{} {}\n",
+                    r.adjusted_people,
+                    lang.pick(
+                        "人有更正已锁定期间的调整行（见 export --lines）",
+                        "people have adjustment lines correcting locked periods (see export --lines)"
+                    )
+                ))?;
+            }
             if r.unlinked_deals > 0 {
                 eprintln!(
                     "{} {}",

@@ -1,0 +1,268 @@
+//! Adjustments (the contract's "Locking and adjustments"): when a period Q is computed, every
+//! locked earlier period P of the same kind is computed again with today's data. What P would pay
+//! now, less what was locked for P and what adjustments locked since already carried, becomes one
+//! line "2026-08 更正" in Q, naming the deals whose credit changed. A deal credited in P that is no
+//! longer won still counts as won when it closed more than the plan's `clawback_days` before Q's
+//! last day; inside that window it is clawed back. A locked period itself is never rewritten.
+
+use chrono::NaiveDate;
+use rustc_hash::{FxHashMap, FxHashSet};
+use uplift_commission::{CreditLine, Period, Plan};
+use uplift_domain::Lang;
+use uplift_domain::access::Scope;
+use uplift_store::{StatementLineRow, StatementRow, Store};
+
+use super::compute::{Computed, PeriodCredit, Protected, compute_statements};
+use crate::error::AppError;
+
+/// Adds to `computed` (period Q) the adjustment lines correcting every locked earlier period of
+/// the same kind, for everyone or (`only`) those people.
+pub(super) async fn carry(
+    store: &Store,
+    computed: &mut Computed,
+    q: Period,
+    only: Option<&[String]>,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let mut locked: Vec<Period> = store
+        .commission_periods()
+        .await?
+        .into_iter()
+        .filter(|r| r.status == "locked")
+        .filter_map(|r| Period::parse(&r.period).ok())
+        .filter(|p| p.kind() == q.kind() && *p < q)
+        .collect();
+    if locked.is_empty() {
+        return Ok(());
+    }
+    locked.sort();
+    let mut q_statements = QStatements::new(computed);
+    for p in locked {
+        correct(store, &mut q_statements, p, q, only, lang).await?;
+    }
+    Ok(())
+}
+
+/// Q's statements by person, so that adjustments find (or open) a person's statement at once.
+struct QStatements<'a> {
+    computed: &'a mut Computed,
+    index: FxHashMap<String, usize>,
+    next_seq: FxHashMap<String, i64>,
+    adjusted: FxHashSet<String>,
+}
+
+impl<'a> QStatements<'a> {
+    fn new(computed: &'a mut Computed) -> Self {
+        let index = computed
+            .statements
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.employee_no.clone(), i))
+            .collect();
+        let mut next_seq: FxHashMap<String, i64> = FxHashMap::default();
+        for l in &computed.lines {
+            let n = next_seq.entry(l.employee_no.clone()).or_insert(1);
+            *n = (*n).max(l.seq + 1);
+        }
+        QStatements {
+            computed,
+            index,
+            next_seq,
+            adjusted: FxHashSet::default(),
+        }
+    }
+
+    /// One adjustment line in the person's Q statement (opened, under the plan of the period it
+    /// corrects, when the person has none in Q).
+    fn add(&mut self, no: &str, corrects: &str, plan: (&str, &str), credited_fen: i64, pay_fen: i64, detail: String) {
+        let key = self.computed.report.period.clone();
+        let i = match self.index.get(no) {
+            Some(i) => *i,
+            None => {
+                self.computed.statements.push(StatementRow {
+                    period: key.clone(),
+                    employee_no: no.to_string(),
+                    plan_id: plan.0.to_string(),
+                    plan_effective_from: plan.1.to_string(),
+                    credited_fen: 0,
+                    target_fen: None,
+                    attainment: None,
+                    commission_fen: 0,
+                    adjustments_fen: 0,
+                    payable_fen: 0,
+                    name: None,
+                });
+                let i = self.computed.statements.len() - 1;
+                self.index.insert(no.to_string(), i);
+                i
+            }
+        };
+        let s = &mut self.computed.statements[i];
+        s.adjustments_fen += pay_fen;
+        s.payable_fen += pay_fen;
+        self.computed.report.payable_fen += pay_fen;
+        let seq = self.next_seq.entry(no.to_string()).or_insert(1);
+        self.computed.lines.push(StatementLineRow {
+            period: key,
+            employee_no: no.to_string(),
+            seq: *seq,
+            kind: "adjustment".into(),
+            opportunity_id: None,
+            credited_fen,
+            rate: "0".into(),
+            multiplier: "1".into(),
+            pay_fen,
+            rate_value: None,
+            parts: String::new(),
+            adjusts_period: Some(corrects.to_string()),
+            detail: Some(detail),
+        });
+        *seq += 1;
+        if self.adjusted.insert(no.to_string()) {
+            self.computed.report.adjusted_people += 1;
+        }
+    }
+}
+
+/// Computes locked period `p` again and adds each person's difference to Q.
+async fn correct(
+    store: &Store,
+    q_statements: &mut QStatements<'_>,
+    p: Period,
+    q: Period,
+    only: Option<&[String]>,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let (p_key, q_key) = (p.to_string(), q.to_string());
+    let scope = only.map_or(Scope::All, |nos| Scope::Employees(nos.to_vec()));
+    let was: FxHashMap<String, StatementRow> = store
+        .commission_statements(&p_key, &scope, None)
+        .await?
+        .into_iter()
+        .map(|s| (s.employee_no.clone(), s))
+        .collect();
+    let was_lines = store.commission_lines(&p_key, &scope, None).await?;
+    let carried: FxHashMap<String, i64> = store.commission_carried(&p_key, &q_key).await?.into_iter().collect();
+    let credit = PeriodCredit::read(store, p, only, lang).await?;
+    let chosen = credit.chosen(only, lang)?;
+    let plan_of: FxHashMap<&str, &Plan> = chosen.iter().copied().collect();
+
+    // Deals P credited then that it credits no longer: those that are no longer won and closed
+    // outside the clawback window still count.
+    let mut credited_now: FxHashSet<(&str, String)> = FxHashSet::default();
+    for (no, plan) in &chosen {
+        for c in credit.person_input(no, plan).credits {
+            credited_now.insert((no, c.opportunity_id));
+        }
+    }
+    let gone: Vec<&StatementLineRow> = was_lines
+        .iter()
+        .filter(|l| matches!(l.kind.as_str(), "deal" | "payment"))
+        .filter(|l| {
+            l.opportunity_id
+                .as_ref()
+                .is_some_and(|id| !credited_now.contains(&(l.employee_no.as_str(), id.clone())))
+        })
+        .collect();
+    let mut ids: Vec<String> = gone.iter().filter_map(|l| l.opportunity_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    let states: FxHashMap<String, (String, String)> = store
+        .deal_states(&ids)
+        .await?
+        .into_iter()
+        .map(|(id, state, close)| (id, (state, close)))
+        .collect();
+    let manager_of: FxHashMap<&str, &str> = credit
+        .people
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p.employee_no.as_str(),
+                p.manager_no.as_deref().filter(|m| !m.is_empty())?,
+            ))
+        })
+        .collect();
+    let mut protected = Protected::default();
+    for l in gone {
+        let Some(id) = l.opportunity_id.as_deref() else {
+            continue;
+        };
+        let Some(plan) = plan_of.get(l.employee_no.as_str()) else {
+            continue;
+        };
+        // Still won (its date moved out of P, or its share changed): P's credit follows the data.
+        let Some((_, close)) = states.get(id).filter(|(state, _)| state != "won") else {
+            continue;
+        };
+        let Ok(close) = close.parse::<NaiveDate>() else {
+            continue;
+        };
+        if (q.last_day() - close).num_days() > i64::from(plan.clawback_days) {
+            protected
+                .lines
+                .entry(l.employee_no.clone())
+                .or_default()
+                .push(CreditLine {
+                    opportunity_id: id.to_string(),
+                    date: close,
+                    credited_fen: l.credited_fen,
+                    rate_value: l.rate_value.clone(),
+                });
+            if let Some(m) = manager_of.get(l.employee_no.as_str()) {
+                *protected.reports_fen.entry(m.to_string()).or_default() += l.credited_fen;
+            }
+        }
+    }
+    let now = compute_statements(&credit, &chosen, &protected);
+    let now_rows: FxHashMap<&str, &StatementRow> = now.statements.iter().map(|s| (s.employee_no.as_str(), s)).collect();
+
+    let mut people: Vec<&str> = was.keys().map(String::as_str).chain(now_rows.keys().copied()).collect();
+    people.sort_unstable();
+    people.dedup();
+    for no in people {
+        let before = was.get(no);
+        let after = now_rows.get(no).copied();
+        let paid = before.map_or(0, |s| s.commission_fen) + carried.get(no).copied().unwrap_or(0);
+        let due = after.map_or(0, |s| s.commission_fen);
+        if due == paid {
+            continue;
+        }
+        let plan = match (before, after) {
+            (Some(s), _) | (None, Some(s)) => (s.plan_id.as_str(), s.plan_effective_from.as_str()),
+            (None, None) => continue,
+        };
+        let credited = after.map_or(0, |s| s.credited_fen) - before.map_or(0, |s| s.credited_fen);
+        let detail = changed_deals(&was_lines, &now.lines, no);
+        q_statements.add(no, &p_key, plan, credited, due - paid, detail);
+    }
+    Ok(())
+}
+
+/// The deals whose credit to `no` differs between the locked lines and the recomputed ones, as
+/// "O3, O9" (at most 20 named).
+fn changed_deals(was: &[StatementLineRow], now: &[StatementLineRow], no: &str) -> String {
+    let credit = |lines: &[StatementLineRow]| -> FxHashMap<String, i64> {
+        let mut m: FxHashMap<String, i64> = FxHashMap::default();
+        for l in lines.iter().filter(|l| l.employee_no == no) {
+            if let Some(id) = &l.opportunity_id {
+                *m.entry(id.clone()).or_default() += l.credited_fen;
+            }
+        }
+        m
+    };
+    let (a, b) = (credit(was), credit(now));
+    let mut changed: Vec<&String> = a.keys().chain(b.keys()).filter(|id| a.get(*id) != b.get(*id)).collect();
+    changed.sort();
+    changed.dedup();
+    let mut text = changed
+        .iter()
+        .take(20)
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if changed.len() > 20 {
+        text.push_str(&format!(" … (+{})", changed.len() - 20));
+    }
+    text
+}
