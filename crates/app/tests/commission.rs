@@ -449,3 +449,68 @@ async fn collected_plans_pay_nothing_until_payments_exist_and_each_person_has_on
     // 0.4% × (E1: 240,000 + 11,111 in September; E2: 50,000) = 1,204.44.
     assert_eq!(row(&q, "M1")[2..7], ["quarterly", "0.00", "", "", "1204.44"]);
 }
+
+#[tokio::test]
+async fn a_draft_plan_is_simulated_against_the_plans_in_force_and_nothing_is_saved() {
+    let db = test_db().await;
+    let store = &db.store;
+    let _dir = setup(store).await;
+    commission::run(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+    let before = commission::statements(store, &payroll(), "2026-08", None, Lang::En)
+        .await
+        .unwrap();
+
+    // The same plan with whole tiering: the contract's 12,600.00 instead of 6,080.00 for E1.
+    let whole = PLAN.replacen("tiering = \"marginal\"", "tiering = \"whole\"", 1);
+    let sim = commission::simulate(store, &payroll(), "whole.toml", &whole, "2026-08", "2026-09", Lang::Zh)
+        .await
+        .unwrap();
+    // August: E1 6,080 → 12,600, E2 1,500, M1 1,160; September: O6 (11,111 × 3%) and M1's 0.4%.
+    assert_eq!(
+        sim.periods,
+        [
+            ("2026-08".to_string(), 874_000, 1_526_000),
+            ("2026-09".to_string(), 37_777, 37_777)
+        ]
+    );
+    let e1 = sim.people.iter().find(|p| p.employee_no == "E1").unwrap();
+    assert_eq!(
+        (e1.credited_fen, e1.current_fen, e1.draft_fen),
+        (25_111_100, 641_333, 1_293_333)
+    );
+    let east = sim.teams.iter().find(|t| t.department == "销售中心/华东").unwrap();
+    assert_eq!(
+        (east.credited_fen, east.current_fen, east.draft_fen),
+        (30_111_100, 911_777, 1_563_777)
+    );
+    let (now, then) = east.cost_of_sales();
+    assert!((now.unwrap() - 911_777.0 / 30_111_100.0).abs() < 1e-12);
+    assert!((then.unwrap() - 1_563_777.0 / 30_111_100.0).abs() < 1e-12);
+    // Someone with credit and no plan is in the team's contribution, paid nothing either way.
+    let market = sim.teams.iter().find(|t| t.department == "市场部").unwrap();
+    assert_eq!(
+        (market.credited_fen, market.current_fen, market.draft_fen),
+        (3_000_000, 0, 0)
+    );
+
+    // Nothing saved: the plan list and the statements are as they were.
+    assert_eq!(commission::plans(store, &payroll()).await.unwrap().len(), 1);
+    let after = commission::statements(store, &payroll(), "2026-08", None, Lang::En)
+        .await
+        .unwrap();
+    assert_eq!(after.rows, before.rows);
+    // A rep may not model plans; a bad draft names its file and line.
+    assert!(matches!(
+        commission::simulate(store, &rep("E1"), "whole.toml", &whole, "2026-08", "2026-08", Lang::Zh).await,
+        Err(AppError::Forbidden)
+    ));
+    let bad = whole.replacen("default_rate = 0.03", "default_rate = 3", 1);
+    let e = commission::simulate(store, &payroll(), "bad.toml", &bad, "2026-08", "2026-08", Lang::En)
+        .await
+        .unwrap_err();
+    assert!(
+        e.render(Lang::En).starts_with("bad.toml: line "),
+        "{}",
+        e.render(Lang::En)
+    );
+}

@@ -69,6 +69,40 @@ async fn commission_plan_run_export_and_lock_from_the_command_line() {
         text(&out.stdout)
     );
 
+    // The same plan with whole tiering, simulated over the quarter: a table per period and team,
+    // never more than marginal (whole pays every line at the top band reached).
+    let whole_path = db.dir().join("whole.toml");
+    std::fs::write(
+        &whole_path,
+        plan.replace("tiering = \"marginal\"", "tiering = \"whole\""),
+    )
+    .unwrap();
+    let out = uplift(
+        db.dir(),
+        &db.url,
+        &[
+            "commission",
+            "simulate",
+            "--plan",
+            whole_path.to_str().unwrap(),
+            "--from",
+            "2025-04",
+            "--to",
+            "2025-06",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    let money = |s: &str| -> f64 { s.trim_start_matches('¥').replace(',', "").parse().unwrap() };
+    let months: Vec<Vec<&str>> = table
+        .lines()
+        .filter(|l| l.starts_with("2025-0"))
+        .map(|l| l.split('\t').collect())
+        .collect();
+    assert_eq!(months.len(), 3, "{table}");
+    assert!(months.iter().all(|m| money(m[2]) >= money(m[1])), "{table}");
+    assert!(table.contains("现提成率"), "{table}");
+
     // The export: one row per person of the two sales teams, the contract's columns; the
     // commission of each is what its lines pay (the cap is far above these amounts).
     let out = uplift(db.dir(), &db.url, &["commission", "export", "--period", "2025-06"]);

@@ -196,6 +196,14 @@ impl PeriodCredit {
         )))
     }
 
+    /// A person's credit from won deals in the period (their contribution), with a plan or not.
+    pub fn signed_credit_of(&self, no: &str) -> i64 {
+        self.signed
+            .credits_of
+            .get(no)
+            .map_or(0, |cs| cs.iter().map(|(_, c)| c).sum())
+    }
+
     /// What a person brings to the period under `plan`: won deals or payments by the plan's
     /// basis, and the override base of the same basis.
     pub fn person_input(&self, no: &str, plan: &Plan) -> PersonInput {

@@ -15,10 +15,12 @@ mod adjust;
 mod compute;
 mod export;
 mod live;
+mod simulate;
 mod statement;
 use compute::compute_period;
 pub use export::{LINE_COLUMNS, STATEMENT_COLUMNS, csv, json, line_table, statement_xlsx, text_xlsx};
 pub use live::{Moved, after_deals, after_import};
+pub use simulate::{PersonSimulation, Simulation, TeamSimulation, simulate};
 pub use statement::{DealEstimate, PersonStatement, estimates, person_statement};
 pub use uplift_commission::Period;
 

@@ -21,6 +21,22 @@ pub enum CommissionCommand {
         #[arg(long)]
         period: String,
     },
+    /// What past periods would have paid under a draft plan against the plans in force: per team
+    /// with the cost of sales (commission ÷ contribution), and per person with --people. Nothing
+    /// is saved.
+    Simulate {
+        /// The draft plan file (TOML), checked like an import.
+        #[arg(long)]
+        plan: PathBuf,
+        /// First and last period (months, e.g. 2026-01 and 2026-06; quarters for a quarterly plan).
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        /// Also list every person.
+        #[arg(long)]
+        people: bool,
+    },
     /// One row per person with a plan (or, with --lines, every line).
     Export {
         #[arg(long)]

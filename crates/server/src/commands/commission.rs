@@ -165,6 +165,14 @@ pub(crate) async fn commission(store: &uplift_store::Store, what: &CommissionCom
             c::lock(store, &p, period, lang).await.map_err(fail)?;
             emit(&format!("{period} {}\n", lang.pick("已锁定", "locked")))?;
         }
+        CommissionCommand::Simulate { plan, from, to, people } => {
+            let text = std::fs::read_to_string(plan).with_context(|| format!("{}", plan.display()))?;
+            let name = plan.display().to_string();
+            let sim = c::simulate(store, &p, &name, &text, from, to, lang)
+                .await
+                .map_err(fail)?;
+            emit(&simulation_text(&sim, *people, lang))?;
+        }
         CommissionCommand::Export {
             period,
             format,
@@ -214,4 +222,54 @@ pub(crate) async fn commission(store: &uplift_store::Store, what: &CommissionCom
         }
     }
     Ok(0)
+}
+
+/// The simulation as a terminal table: periods, teams with their cost of sales, people on request.
+fn simulation_text(sim: &c::Simulation, people: bool, lang: Lang) -> String {
+    let money = |fen: i64| Money(fen).display_cny();
+    let pct = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{:.2}%", v * 100.0));
+    let mut out = String::new();
+    out.push_str(&format!("{} {}\n", lang.pick("模拟方案", "Draft plan"), sim.plan_id));
+    out.push_str(lang.pick("期间\t现方案\t新方案\t差额\n", "period\tcurrent\tdraft\tchange\n"));
+    for (period, now, then) in &sim.periods {
+        out.push_str(&format!(
+            "{period}\t{}\t{}\t{}\n",
+            money(*now),
+            money(*then),
+            money(then - now)
+        ));
+    }
+    out.push_str(lang.pick(
+        "\n团队\t业绩\t现方案提成\t新方案提成\t现提成率\t新提成率\n",
+        "\nteam\tcredited\tcurrent\tdraft\tcurrent cost of sales\tdraft cost of sales\n",
+    ));
+    for t in &sim.teams {
+        let (now, then) = t.cost_of_sales();
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\n",
+            if t.department.is_empty() { "—" } else { &t.department },
+            money(t.credited_fen),
+            money(t.current_fen),
+            money(t.draft_fen),
+            pct(now),
+            pct(then)
+        ));
+    }
+    if people {
+        out.push_str(lang.pick(
+            "\n工号\t部门\t业绩\t现方案提成\t新方案提成\n",
+            "\nemployee\tdepartment\tcredited\tcurrent\tdraft\n",
+        ));
+        for p in &sim.people {
+            out.push_str(&format!(
+                "{}\t{}\t{}\t{}\t{}\n",
+                p.employee_no,
+                p.department.as_deref().unwrap_or("—"),
+                money(p.credited_fen),
+                money(p.current_fen),
+                money(p.draft_fen)
+            ));
+        }
+    }
+    out
 }
