@@ -28,8 +28,8 @@ pub use browse::{
 };
 pub use cadence::{CadenceLeadRow, CadenceOpportunityRow, CadenceQuery};
 pub use commission::{
-    CommissionInputs, CommissionPeriodRow, CommissionPerson, CommissionPlanRow, CreditQuery, PeriodState, SplitShare,
-    StatementLineRow, StatementRow, WonDealRow,
+    CommissionInputs, CommissionPeriodRow, CommissionPerson, CommissionPlanRow, CreditQuery, DisputeRow, PeriodState,
+    SplitShare, StatementLineRow, StatementRow, WonDealRow,
 };
 pub use conn::{Dialect, Store};
 pub use error::StoreError;

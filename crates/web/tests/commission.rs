@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::support::{MONTH, api_get, demo, get, signed_in};
+use crate::support::{MONTH, api_get, csrf_of, demo, get, signed_in};
 
 #[tokio::test]
 async fn commission_statements_over_the_api_keep_to_the_callers_scope() {
@@ -114,5 +114,129 @@ async fn the_statement_page_shows_a_rep_their_own_and_a_manager_the_team() {
     assert!(
         body.contains("No commission has been computed for this period yet."),
         "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_rep_disputes_a_line_and_payroll_answers_it() {
+    let d = demo().await;
+    let app = &d.app;
+    let store = &app.db.store;
+    let rep = signed_in(app, "rep").await;
+    let page = app.url(&format!("/commission?period={MONTH}"));
+    let csrf = csrf_of(&rep, &page).await;
+    let (_, body) = get(&rep, &page).await;
+    assert!(
+        body.contains("dispute-form"),
+        "the rep's own lines can be disputed: {body}"
+    );
+    let post = |c: &reqwest::Client, url: &str, form: Vec<(&str, String)>| {
+        let req = c.post(app.url(url)).form(&form);
+        async move { req.send().await.unwrap() }
+    };
+    let form = |no: &str, reason: &str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("period", MONTH.to_string()),
+            ("employee", no.to_string()),
+            ("seq", "1".to_string()),
+            ("reason", reason.to_string()),
+        ]
+    };
+    // No reason, someone else's line, no CSRF token: refused, nothing recorded.
+    assert_eq!(
+        post(&rep, "/commission/dispute", form(&d.rep_no, "  ")).await.status(),
+        400
+    );
+    assert_eq!(
+        post(&rep, "/commission/dispute", form(&d.teammate_no, "不对"))
+            .await
+            .status(),
+        403
+    );
+    let mut no_token = form(&d.rep_no, "不对");
+    no_token.remove(0);
+    assert_eq!(post(&rep, "/commission/dispute", no_token).await.status(), 403);
+    assert!(
+        store
+            .disputes(None, &uplift_domain::access::Scope::All)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let r = post(
+        &rep,
+        "/commission/dispute",
+        form(&d.rep_no, "这单是和同事一起签的，应该分成"),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (_, body) = get(&rep, &app.url(r.headers()["location"].to_str().unwrap())).await;
+    assert!(
+        body.contains("id=\"commission-notice\"") && body.contains("待处理"),
+        "{body}"
+    );
+    let raised = store.disputes(None, &uplift_domain::access::Scope::All).await.unwrap();
+    assert_eq!((raised.len(), raised[0].state.as_str()), (1, "open"));
+    // Payroll hears of it in the inbox.
+    let inbox = store.inbox("user:payroll", 20).await.unwrap();
+    assert!(
+        inbox
+            .iter()
+            .any(|n| n.kind == "commission.dispute" && n.body.contains("应该分成")),
+        "{inbox:?}"
+    );
+
+    // A rep cannot answer; payroll can, once.
+    let answer = |verdict: &str, csrf: &str| {
+        vec![
+            ("_csrf", csrf.to_string()),
+            ("id", raised[0].id.to_string()),
+            ("period", MONTH.to_string()),
+            ("verdict", verdict.to_string()),
+            ("answer", "已按 50% 分成更正，下月调整".to_string()),
+        ]
+    };
+    assert_eq!(
+        post(&rep, "/commission/dispute/answer", answer("resolved", &csrf))
+            .await
+            .status(),
+        403
+    );
+    let payroll = signed_in(app, "payroll").await;
+    let pcsrf = csrf_of(&payroll, &page).await;
+    let (_, body) = get(&payroll, &page).await;
+    assert!(body.contains("/commission/dispute/answer"), "{body}");
+    let r = post(&payroll, "/commission/dispute/answer", answer("resolved", &pcsrf)).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        post(&payroll, "/commission/dispute/answer", answer("rejected", &pcsrf))
+            .await
+            .status(),
+        409
+    );
+    let done = store.disputes(None, &uplift_domain::access::Scope::All).await.unwrap();
+    assert_eq!(done[0].state, "resolved");
+    let rep_inbox = store.inbox(&d.rep_no, 50).await.unwrap();
+    assert!(
+        rep_inbox
+            .iter()
+            .any(|n| n.kind == "commission.dispute.answer" && n.title.contains("已采纳")),
+        "{rep_inbox:?}"
+    );
+    // Both steps are audited.
+    let audited = store
+        .audit(&uplift_store::AuditQuery {
+            action: Some("commission.dispute".into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audited.iter().map(|a| a.action.as_str()).collect();
+    assert!(
+        actions.contains(&"commission.dispute") && actions.contains(&"commission.dispute.answer"),
+        "{actions:?}"
     );
 }

@@ -379,42 +379,43 @@ async fn every_change_is_allowed_or_forbidden_by_role() {
     // the user added, commit an upload that is not there, save the SLA, save the cadence rules,
     // route a lead (API), the lead webhook, mark messages read, message preferences, log a
     // follow-up on a lead that is not there (accounts that are not an employee have no leads),
-    // sign out)
-    let expected: [(&str, [u16; 17]); 6] = [
+    // dispute a commission line of someone outside 销售中心 that does not exist, answer a
+    // dispute that does not exist, sign out)
+    let expected: [(&str, [u16; 19]); 6] = [
         (
             "admin",
             [
-                303, 303, 200, 200, 303, 200, 303, 303, 404, 303, 303, 200, 200, 303, 303, 403, 303,
+                303, 303, 200, 200, 303, 200, 303, 303, 404, 303, 303, 200, 200, 303, 303, 403, 400, 404, 303,
             ],
         ),
         (
             "hr",
             [
-                403, 403, 200, 200, 303, 200, 303, 403, 404, 403, 403, 403, 403, 303, 303, 403, 303,
+                403, 403, 200, 200, 303, 200, 303, 403, 404, 403, 403, 403, 403, 303, 303, 403, 400, 404, 303,
             ],
         ),
         (
             "payroll",
             [
-                403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 303, 303, 403, 303,
+                403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 303, 303, 403, 400, 404, 303,
             ],
         ),
         (
             "director",
             [
-                403, 403, 403, 403, 303, 200, 303, 403, 403, 403, 403, 403, 403, 303, 303, 403, 303,
+                403, 403, 403, 403, 303, 200, 303, 403, 403, 403, 403, 403, 403, 303, 303, 403, 403, 403, 303,
             ],
         ),
         (
             "manager",
             [
-                403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 303, 303, 400, 303,
+                403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 303, 303, 400, 403, 403, 303,
             ],
         ),
         (
             "rep",
             [
-                403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 303, 303, 400, 303,
+                403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 303, 303, 400, 403, 403, 303,
             ],
         ),
     ];
@@ -548,6 +549,30 @@ async fn every_change_is_allowed_or_forbidden_by_role() {
                 .status(),
             http.post(app.url("/today/followup"))
                 .form(&[("_csrf", csrf.as_str()), ("lead_id", "NO-SUCH-LEAD")])
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            http.post(app.url("/commission/dispute"))
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("period", MONTH),
+                    ("employee", d.outsider_no.as_str()),
+                    ("seq", "9999"),
+                    ("reason", "不对"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            http.post(app.url("/commission/dispute/answer"))
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("id", "999999"),
+                    ("period", MONTH),
+                    ("verdict", "rejected"),
+                    ("answer", "no"),
+                ])
                 .send()
                 .await
                 .unwrap()

@@ -13,11 +13,13 @@ use crate::error::AppError;
 
 mod adjust;
 mod compute;
+mod dispute;
 mod export;
 mod live;
 mod simulate;
 mod statement;
 use compute::compute_period;
+pub use dispute::{answer_dispute, disputes, raise_dispute};
 pub use export::{LINE_COLUMNS, STATEMENT_COLUMNS, csv, json, line_table, statement_xlsx, text_xlsx};
 pub use live::{Moved, after_deals, after_import};
 pub use simulate::{PersonSimulation, Simulation, TeamSimulation, simulate};

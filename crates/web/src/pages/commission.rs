@@ -2,10 +2,10 @@
 //! line explained, a workbook), the team's for those who lead or pay people.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
 use serde::Deserialize;
 use uplift_app::commission::{Period, PersonStatement, periods, person_statement, statements};
 use uplift_domain::Lang;
@@ -21,12 +21,27 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/commission", get(commission_page))
         .route("/commission/statement.xlsx", get(statement_export))
         .route("/commission/statements.xlsx", get(team_export))
+        .route("/commission/dispute", post(raise))
+        .route("/commission/dispute/answer", post(answer))
 }
 
 #[derive(Deserialize, Default)]
 struct CommissionQuery {
     period: Option<String>,
     employee: Option<String>,
+    /// A dispute just raised or answered: the notice.
+    done: Option<String>,
+}
+
+/// A dispute as listed.
+struct DisputeLine {
+    id: i64,
+    who: String,
+    line: String,
+    reason: String,
+    state: &'static str,
+    open: bool,
+    answer: String,
 }
 
 /// One statement in a list (the team table, the person's history).
@@ -44,6 +59,7 @@ struct StatementLine {
 }
 
 struct LineRow {
+    seq: i64,
     kind: &'static str,
     deal: String,
     credited: String,
@@ -85,6 +101,12 @@ struct CommissionPage {
     team: Vec<StatementLine>,
     show_team: bool,
     team_export_href: String,
+    /// The statement shown is the caller's own: its lines can be disputed.
+    may_dispute: bool,
+    /// Payroll answers disputes.
+    may_answer: bool,
+    disputes: Vec<DisputeLine>,
+    notice: Option<String>,
 }
 
 fn period_label(p: &str, l: Lang) -> String {
@@ -185,6 +207,7 @@ fn mine(st: PersonStatement, name: String, sym: &str, l: Lang) -> Option<Mine> {
             .lines
             .into_iter()
             .map(|v| LineRow {
+                seq: v.row.seq,
                 kind: kind_label(&v.row.kind, l),
                 deal: v.row.opportunity_id.clone().unwrap_or_default(),
                 credited: money_fen(v.row.credited_fen, sym),
@@ -269,6 +292,38 @@ async fn commission_page(
         }
         None => (None, None),
     };
+    let may_dispute = mine.as_ref().is_some_and(|m| c.principal.is_self(&m.employee_no));
+    let disputes = uplift_app::commission::disputes(&s.store, &c.principal, Some(&period), l)
+        .await?
+        .into_iter()
+        .map(|d| DisputeLine {
+            open: d.state == "open",
+            state: match d.state.as_str() {
+                "open" => l.pick("待处理", "Open"),
+                "resolved" => l.pick("已采纳", "Resolved"),
+                _ => l.pick("未采纳", "Rejected"),
+            },
+            who: d.employee_no,
+            line: format!(
+                "#{}{}",
+                d.seq,
+                d.opportunity_id.map(|o| format!(" {o}")).unwrap_or_default()
+            ),
+            reason: d.reason,
+            answer: d.answer.unwrap_or_default(),
+            id: d.id,
+        })
+        .collect();
+    let notice = q.done.as_deref().map(|d| match d {
+        "raised" => l.pick(
+            "异议已提交，薪酬专员会在消息中收到。",
+            "Dispute raised; payroll has been told.",
+        ),
+        _ => l.pick(
+            "异议已处理，员工会收到答复。",
+            "Dispute answered; the person has been told.",
+        ),
+    });
     let status = match all.status.as_deref() {
         Some("locked") => l.pick("已锁定", "Locked"),
         Some(_) => l.pick("草稿（随新签单即时更新）", "Draft (updates as deals are won)"),
@@ -286,8 +341,52 @@ async fn commission_page(
         none,
         team,
         show_team,
+        may_dispute,
+        may_answer: c.principal.role.may_run_commissions(),
+        disputes,
+        notice: notice.map(str::to_string),
     };
     page(t, &c, has_lang_param(&uri))
+}
+
+#[derive(Deserialize)]
+struct DisputeForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    period: String,
+    employee: String,
+    seq: i64,
+    reason: String,
+}
+
+async fn raise(State(s): State<AppState>, c: Caller, Form(f): Form<DisputeForm>) -> Result<Response, WebError> {
+    c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
+    uplift_app::commission::raise_dispute(&s.store, &c.principal, &f.period, &f.employee, f.seq, &f.reason, c.lang)
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/commission?period={}&employee={}&done=raised",
+        url_encode(&f.period),
+        url_encode(&f.employee)
+    ))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct AnswerForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    id: i64,
+    period: String,
+    /// `resolved` or `rejected`.
+    verdict: String,
+    answer: String,
+}
+
+async fn answer(State(s): State<AppState>, c: Caller, Form(f): Form<AnswerForm>) -> Result<Response, WebError> {
+    c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
+    let resolved = f.verdict == "resolved";
+    uplift_app::commission::answer_dispute(&s.store, &c.principal, f.id, resolved, &f.answer, c.lang).await?;
+    Ok(Redirect::to(&format!("/commission?period={}&done=answered", url_encode(&f.period))).into_response())
 }
 
 fn xlsx_response(bytes: Vec<u8>, file: &str) -> Response {
