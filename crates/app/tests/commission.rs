@@ -39,6 +39,13 @@ pub(crate) fn rep(no: &str) -> Principal {
 /// contract's worked example in 2026-08 (target 200,000; 80,000 Renewal, 90,000 New Customer,
 /// 70,000 Renewal); E2 one 50,000 deal and no target; X1 a deal no plan pays; an owner linked to
 /// no one a deal nobody is credited.
+/// The example plan under another id, naming one person instead of 销售中心.
+pub(crate) fn plan_naming(id: &str, employee_no: &str) -> String {
+    PLAN.replacen("id = \"sales-2026\"", &format!("id = \"{id}\""), 1)
+        .replacen("employees = []", &format!("employees = [\"{employee_no}\"]"), 1)
+        .replacen("departments = [\"销售中心\"]", "departments = []", 1)
+}
+
 pub(crate) fn company(dir: &Path, e1_third_deal: &str) {
     std::fs::write(
         dir.join("roster.csv"),
@@ -412,20 +419,12 @@ async fn collected_plans_pay_nothing_until_payments_exist_and_each_person_has_on
     let store = &db.store;
     let _dir = setup(store).await;
     // E2 named by a collected plan: that plan is E2's only plan, and it credits no won deal.
-    let collected = PLAN
-        .replacen("id = \"sales-2026\"", "id = \"collected\"", 1)
-        .replacen("basis = \"signed\"", "basis = \"collected\"", 1)
-        .replacen("employees = []", "employees = [\"E2\"]", 1)
-        .replacen("departments = [\"销售中心\"]", "departments = []", 1);
+    let collected = plan_naming("collected", "E2").replacen("basis = \"signed\"", "basis = \"collected\"", 1);
     commission::import_plan(store, &payroll(), "c.toml", &collected, Lang::Zh)
         .await
         .unwrap();
     // M1 named by a quarterly plan: no statement in a month run (not paid under the month plan too).
-    let quarterly = PLAN
-        .replacen("id = \"sales-2026\"", "id = \"quarterly\"", 1)
-        .replacen("period = \"month\"", "period = \"quarter\"", 1)
-        .replacen("employees = []", "employees = [\"M1\"]", 1)
-        .replacen("departments = [\"销售中心\"]", "departments = []", 1);
+    let quarterly = plan_naming("quarterly", "M1").replacen("period = \"month\"", "period = \"quarter\"", 1);
     commission::import_plan(store, &payroll(), "q.toml", &quarterly, Lang::Zh)
         .await
         .unwrap();

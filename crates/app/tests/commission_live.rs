@@ -12,7 +12,7 @@ use uplift_domain::records::ImportKind;
 use uplift_store::Store;
 use uplift_testkit::test_db;
 
-use crate::commission::{PLAN, company, payroll, rep, setup};
+use crate::commission::{PLAN, company, payroll, plan_naming, rep, setup};
 use crate::support::import_one;
 
 fn inbox_titles(rows: &[uplift_store::NotificationRow]) -> Vec<String> {
@@ -297,11 +297,7 @@ async fn payments_pay_collected_plans_by_payment_date_and_share() {
     let store = &db.store;
     let dir = setup(store).await;
     // E2 is paid on payments; E1 stays on the signed plan.
-    let collected = PLAN
-        .replacen("id = \"sales-2026\"", "id = \"collected\"", 1)
-        .replacen("basis = \"signed\"", "basis = \"collected\"", 1)
-        .replacen("employees = []", "employees = [\"E2\"]", 1)
-        .replacen("departments = [\"销售中心\"]", "departments = []", 1);
+    let collected = plan_naming("collected", "E2").replacen("basis = \"signed\"", "basis = \"collected\"", 1);
     commission::import_plan(store, &payroll(), "c.toml", &collected, Lang::Zh)
         .await
         .unwrap();

@@ -32,6 +32,14 @@ impl Period {
         Month::parse(t).map(Period::Month).map_err(|_| bad())
     }
 
+    /// The quarter a month falls in.
+    pub fn quarter_of(m: Month) -> Period {
+        Period::Quarter {
+            year: m.year(),
+            quarter: (m.month() - 1) / 3 + 1,
+        }
+    }
+
     pub fn kind(self) -> PeriodKind {
         match self {
             Period::Month(_) => PeriodKind::Month,

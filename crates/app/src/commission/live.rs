@@ -77,10 +77,7 @@ pub async fn after_deals(store: &Store, opportunity_ids: &[String]) -> Result<Ve
             continue;
         };
         let month = Month::of(day);
-        let quarter = Period::Quarter {
-            year: month.year(),
-            quarter: (month.month() - 1) / 3 + 1,
-        };
+        let quarter = Period::quarter_of(month);
         for p in [Period::Month(month), quarter] {
             if !periods.contains(&p) {
                 periods.push(p);

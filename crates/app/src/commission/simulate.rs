@@ -156,10 +156,7 @@ fn periods_between(from: &str, to: &str, kind: PeriodKind, lang: Lang) -> Result
     }
     let of = |m: Month| match kind {
         PeriodKind::Month => Period::Month(m),
-        PeriodKind::Quarter => Period::Quarter {
-            year: m.year(),
-            quarter: (m.month() - 1) / 3 + 1,
-        },
+        PeriodKind::Quarter => Period::quarter_of(m),
     };
     let mut out: Vec<Period> = Vec::new();
     for m in start.through(end) {

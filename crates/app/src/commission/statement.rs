@@ -120,10 +120,7 @@ pub async fn estimates(
     let tz = crate::settings::company_tz(store).await?;
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
     let month = Month::of(today);
-    let quarter = Period::Quarter {
-        year: month.year(),
-        quarter: (month.month() - 1) / 3 + 1,
-    };
+    let quarter = Period::quarter_of(month);
     let only = [employee_no.to_string()];
     for period in [Period::Month(month), quarter] {
         let credit = PeriodCredit::read(store, period, Some(&only), lang).await?;
