@@ -10,7 +10,7 @@ pub mod plan;
 pub mod select;
 
 pub use engine::{BandPart, CreditLine, LineKind, PayLine, PersonInput, Statement, compute, standing};
-pub use outlook::{Estimate, NextTier, estimate, next_tier};
+pub use outlook::{CurvePoint, Estimate, NextTier, curve, estimate, next_tier};
 pub use period::{BadPeriod, Period};
 pub use plan::{Basis, PeriodKind, Plan, PlanError, Tier, Tiering};
 pub use select::{Ambiguous, plan_for};

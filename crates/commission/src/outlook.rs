@@ -8,7 +8,7 @@ use serde::Serialize;
 use uplift_domain::Lang;
 
 use crate::engine::{CreditLine, LineKind, PersonInput, compute};
-use crate::plan::{Plan, Tier};
+use crate::plan::{Plan, Tier, Tiering};
 
 /// The band above the person's attainment and the credit still missing to enter it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -62,6 +62,53 @@ pub fn estimate(plan: &Plan, input: &PersonInput, deal: CreditLine) -> Estimate 
         new_band: if now != was { now } else { None },
         capped: after.uncapped_fen > after.commission_fen,
     }
+}
+
+/// One point of a plan's tier curve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CurvePoint {
+    pub attainment: Decimal,
+    /// The multiplier of the band holding this attainment.
+    pub multiplier: Decimal,
+    /// What the whole credit up to this attainment earns on average: the band's multiplier under
+    /// whole tiering, the credit-weighted mean of the bands passed under marginal tiering.
+    pub average: Decimal,
+}
+
+/// The tier curve from 0 to `until` attainment in steps of `step` (both > 0), for drawing.
+pub fn curve(plan: &Plan, step: Decimal, until: Decimal) -> Vec<CurvePoint> {
+    let mut out = Vec::new();
+    if step <= Decimal::ZERO || plan.tiers.is_empty() {
+        return out;
+    }
+    let last = plan.tiers.len() - 1;
+    let mut a = Decimal::ZERO;
+    while a <= until {
+        let m = plan.tier_of(a).map_or(Decimal::ONE, |t| t.multiplier);
+        let average = match plan.tiering {
+            Tiering::Whole => m,
+            Tiering::Marginal if a.is_zero() => m,
+            Tiering::Marginal => {
+                let earned: Decimal = plan
+                    .tiers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| {
+                        let hi = if i == last { a } else { t.to.map_or(a, |to| to.min(a)) };
+                        (hi - t.from).max(Decimal::ZERO) * t.multiplier
+                    })
+                    .sum();
+                (earned / a).round_dp(4)
+            }
+        };
+        out.push(CurvePoint {
+            attainment: a,
+            multiplier: m,
+            average,
+        });
+        a += step;
+    }
+    out
 }
 
 fn pct(d: Decimal) -> String {
@@ -211,6 +258,33 @@ cap = 50000
         assert_eq!(e.added_fen, 0);
         assert!(e.capped);
         assert!(e.explain(Lang::En).ends_with("(at the cap)"), "{}", e.explain(Lang::En));
+    }
+
+    #[test]
+    fn the_tier_curve_averages_the_bands_passed_under_marginal_tiering() {
+        let plan = Plan::parse(PLAN).unwrap();
+        let pts = curve(&plan, "0.5".parse().unwrap(), "1.5".parse().unwrap());
+        let got: Vec<(String, String, String)> = pts
+            .iter()
+            .map(|p| {
+                (
+                    p.attainment.normalize().to_string(),
+                    p.multiplier.normalize().to_string(),
+                    p.average.normalize().to_string(),
+                )
+            })
+            .collect();
+        // At 150%: 50% at ×0, 50% at ×1, 50% at ×1.4 → 2.4 / 1.5 = 1.6 / … = 0.8.
+        let want = [
+            ("0", "0", "0"),
+            ("0.5", "1", "0"),
+            ("1", "1.4", "0.5"),
+            ("1.5", "1.4", "0.8"),
+        ];
+        assert_eq!(got, want.map(|(a, m, v)| (a.to_string(), m.to_string(), v.to_string())));
+        let whole = Plan::parse(&PLAN.replace("tiering = \"marginal\"", "tiering = \"whole\"")).unwrap();
+        let w = curve(&whole, "0.5".parse().unwrap(), "1.5".parse().unwrap());
+        assert!(w.iter().all(|p| p.average == p.multiplier));
     }
 
     #[test]

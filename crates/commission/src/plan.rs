@@ -427,6 +427,36 @@ impl Plan {
     }
 }
 
+impl PeriodKind {
+    /// 月 / month.
+    pub fn label(self, lang: uplift_domain::Lang) -> &'static str {
+        match self {
+            PeriodKind::Month => lang.pick("月", "month"),
+            PeriodKind::Quarter => lang.pick("季度", "quarter"),
+        }
+    }
+}
+
+impl Basis {
+    /// 签约 / signed.
+    pub fn label(self, lang: uplift_domain::Lang) -> &'static str {
+        match self {
+            Basis::Signed => lang.pick("签约", "signed"),
+            Basis::Collected => lang.pick("回款", "collected"),
+        }
+    }
+}
+
+impl Tiering {
+    /// 超额累进 / marginal.
+    pub fn label(self, lang: uplift_domain::Lang) -> &'static str {
+        match self {
+            Tiering::Marginal => lang.pick("超额累进", "marginal"),
+            Tiering::Whole => lang.pick("全额", "whole"),
+        }
+    }
+}
+
 type ErrFn<'a> = dyn Fn(Range<usize>, &str, String, String) -> PlanError + 'a;
 
 /// Tiers must start at 0, be in order, neither overlap nor leave gaps; only the last may be open.

@@ -1,5 +1,5 @@
 // Draws every [data-chart] element with ECharts from the JSON in its attribute:
-// {"type": "line"|"bar", "labels": [...], "money": "¥", "series": [{"name", "data", "type"?, "axis"?: 0|1, "format"?: "money"|"percent"}]}
+// {"type": "line"|"bar", "labels": [...], "money": "¥", "series": [{"name", "data", "type"?, "axis"?: 0|1, "format"?: "money"|"percent", "step"?: true}]}
 (function () {
   function draw(el) {
     if (!window.echarts || el.dataset.drawn) return;
@@ -37,7 +37,8 @@
         : two ? [{ type: "value", axisLabel: { formatter: compact } }, { type: "value", axisLabel: { formatter: function (v) { return Math.round(v * 100) + "%"; } } }] : { type: "value", axisLabel: { formatter: compact } },
       series: spec.series.map(function (s) {
         return {
-          name: s.name, type: s.type || spec.type || "line", data: s.data, yAxisIndex: s.axis || 0, smooth: true, connectNulls: true,
+          name: s.name, type: s.type || spec.type || "line", data: s.data, yAxisIndex: s.axis || 0,
+          smooth: !s.step, step: s.step ? "end" : false, connectNulls: true,
           tooltip: { valueFormatter: function (v) { return fmt(s.format, v); } }
         };
       })

@@ -468,5 +468,13 @@ async fn a_rep_reads_their_commission_statement_on_a_phone_and_a_manager_the_tea
         .unwrap();
     wait_for(&b, "#my-statement").await;
     assert!(text(&b, "#my-statement h2").await.contains(&d.rep_no));
+    sign_out(&b).await;
+
+    // Payroll opens the plans from the statement page: ECharts draws the tier curve.
+    sign_in(&b, &base, "payroll").await;
+    b.goto(&format!("{base}/commission?period={MONTH}")).await.unwrap();
+    wait_for(&b, "#plans-link").await.click().await.unwrap();
+    wait_for(&b, ".tier-curve svg").await;
+    assert!(text(&b, ".plan-card h2").await.contains("sales-default"));
     b.close().await.unwrap();
 }

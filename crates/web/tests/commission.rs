@@ -240,3 +240,70 @@ async fn a_rep_disputes_a_line_and_payroll_answers_it() {
         "{actions:?}"
     );
 }
+
+#[tokio::test]
+async fn the_plan_page_draws_the_tiers_and_keeps_a_bad_file_with_its_error() {
+    let d = demo().await;
+    let app = &d.app;
+    let payroll = signed_in(app, "payroll").await;
+    let url = app.url("/commission/plans");
+    let (s, body) = get(&payroll, &url).await;
+    assert_eq!(s, 200);
+    // The demo's plan, its bands and a curve to draw; the editor for payroll.
+    assert!(body.contains("sales-default") && body.contains("tier-curve"), "{body}");
+    assert!(body.contains("超额累进") && body.contains("×1.4"), "{body}");
+    assert!(body.contains("id=\"plan-editor\""), "{body}");
+    let csrf = csrf_of(&payroll, &url).await;
+    let source =
+        std::fs::read_to_string(uplift_testkit::repo_root().join("examples/commission/sales-2026.toml")).unwrap();
+    // A rate of 3 instead of 0.03: refused, the file kept in the editor, the line and field named.
+    let bad = source.replacen("default_rate = 0.03", "default_rate = 3", 1);
+    let line = bad.lines().position(|l| l.starts_with("default_rate")).unwrap() + 1;
+    let r = payroll
+        .post(&url)
+        .form(&[("_csrf", csrf.as_str()), ("source", bad.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains(&format!(
+            "plan.toml: 第 {line} 行，default_rate：比例必须在 0 到 1 之间"
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains("aria-invalid=\"true\"") && body.contains("default_rate = 3"),
+        "{body}"
+    );
+    assert!(!body.contains("sales-2026 · "), "nothing was saved: {body}");
+    // The good file is saved and shown.
+    let r = payroll
+        .post(&url)
+        .form(&[("_csrf", csrf.as_str()), ("source", source.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, body) = get(&payroll, &app.url(r.headers()["location"].to_str().unwrap())).await;
+    assert!(
+        body.contains("sales-2026 · 2026-01-01") && body.contains("id=\"plan-notice\""),
+        "{body}"
+    );
+    // A director reads plans but has no editor, and may not save.
+    let director = signed_in(app, "director").await;
+    let (_, body) = get(&director, &url).await;
+    assert!(
+        body.contains("sales-2026") && !body.contains("id=\"plan-editor\""),
+        "{body}"
+    );
+    let dcsrf = csrf_of(&director, &app.url("/leaderboard")).await;
+    let r = director
+        .post(&url)
+        .form(&[("_csrf", dcsrf.as_str()), ("source", source.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}

@@ -89,6 +89,7 @@ async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
         ),
         case("/api/v1/leaderboard", [200; 6], 401),
         case(format!("/commission?period={MONTH}"), [200; 6], 303),
+        case("/commission/plans", [200, 200, 200, 200, 403, 403], 303),
         case(
             format!("/commission?period={MONTH}&employee={mate}"),
             [200, 200, 200, 200, 200, 403],

@@ -32,8 +32,8 @@ pub struct Moved {
 }
 
 /// After an import committed: every draft period whose months it changed is run again, and the
-/// current month's draft is created when a monthly plan exists and the import touched it. Reps
-/// whose credit rose get an inbox message (and robots a line, where configured).
+/// current month's draft is created when a plan exists and the import touched it. Reps whose
+/// credit rose get an inbox message (and an email copy by their preferences).
 pub async fn after_import(store: &Store, months: &[i32]) -> Result<Vec<Moved>, AppError> {
     if months.is_empty() || store.commission_plans().await?.is_empty() {
         return Ok(Vec::new());

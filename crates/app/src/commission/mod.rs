@@ -3,8 +3,8 @@
 //! the caller's rights, writes the statements in one transaction and audits every change.
 
 use serde::Serialize;
+use uplift_commission::LineKind;
 use uplift_commission::engine::BandPart;
-use uplift_commission::{LineKind, Plan};
 use uplift_domain::{Lang, Money};
 use uplift_store::{CommissionPlanRow, PeriodState, StatementLineRow, StatementRow, Store};
 
@@ -24,7 +24,7 @@ pub use export::{LINE_COLUMNS, STATEMENT_COLUMNS, csv, json, line_table, stateme
 pub use live::{Moved, after_deals, after_import};
 pub use simulate::{PersonSimulation, Simulation, TeamSimulation, simulate};
 pub use statement::{DealEstimate, PersonStatement, estimates, person_statement};
-pub use uplift_commission::Period;
+pub use uplift_commission::{CurvePoint, Period, Plan, curve};
 
 /// What importing a plan file did.
 #[derive(Debug, Clone, Serialize)]

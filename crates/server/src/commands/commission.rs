@@ -47,19 +47,7 @@ pub(crate) async fn commission(store: &uplift_store::Store, what: &CommissionCom
             ));
             for v in &plans {
                 let pl = &v.plan;
-                let words = |zh: &'static str, en: &'static str| lang.pick(zh, en);
-                let period = match pl.period {
-                    uplift_commission::PeriodKind::Month => words("月", "month"),
-                    uplift_commission::PeriodKind::Quarter => words("季度", "quarter"),
-                };
-                let basis = match pl.basis {
-                    uplift_commission::Basis::Signed => words("签约", "signed"),
-                    uplift_commission::Basis::Collected => words("回款", "collected"),
-                };
-                let tiering = match pl.tiering {
-                    uplift_commission::Tiering::Marginal => words("超额累进", "marginal"),
-                    uplift_commission::Tiering::Whole => words("全额", "whole"),
-                };
+                let (period, basis, tiering) = (pl.period.label(lang), pl.basis.label(lang), pl.tiering.label(lang));
                 out.push_str(&format!(
                     "{}\t{}\t{}\t{period}\t{basis}\t{tiering}\t{}\n",
                     pl.id,

@@ -105,6 +105,7 @@ struct CommissionPage {
     may_dispute: bool,
     /// Payroll answers disputes.
     may_answer: bool,
+    may_read_plans: bool,
     disputes: Vec<DisputeLine>,
     notice: Option<String>,
 }
@@ -343,6 +344,7 @@ async fn commission_page(
         show_team,
         may_dispute,
         may_answer: c.principal.role.may_run_commissions(),
+        may_read_plans: c.principal.role.may_read_commission_plans(),
         disputes,
         notice: notice.map(str::to_string),
     };

@@ -5,6 +5,7 @@
 mod api_docs;
 mod audit;
 mod commission;
+mod commission_plans;
 mod drivers;
 mod effects;
 mod forecast;
@@ -51,6 +52,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(inbox::routes())
         .merge(sla::routes())
         .merge(commission::routes())
+        .merge(commission_plans::routes())
         .merge(routing::routes())
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
 }

@@ -1,0 +1,189 @@
+//! The commission plan page: every plan version with its rates and its tiers drawn as a curve;
+//! those who edit plans (payroll, HR, admins) import a plan's TOML here, and a bad file is shown
+//! again with its error (file, line, field) beside the editor. Directors read.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::json;
+use uplift_app::AppError;
+use uplift_app::commission::{PlanVersion, curve, import_plan, plans};
+use uplift_domain::Lang;
+
+use super::layout::{Chrome, chrome, page};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::WebError;
+use crate::format::url_encode;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/commission/plans", get(plans_page).post(save_plan))
+}
+
+/// A plan version as shown.
+struct PlanCard {
+    id: String,
+    name: String,
+    facts: Vec<(&'static str, String)>,
+    rates: Vec<(String, String)>,
+    tiers: Vec<(String, String)>,
+    chart: Option<String>,
+    source: String,
+}
+
+#[derive(Template)]
+#[template(path = "commission_plans.html")]
+struct PlansPage {
+    c: Chrome,
+    cards: Vec<PlanCard>,
+    may_edit: bool,
+    /// The editor's text: the submitted file after an error, else the newest plan (or nothing).
+    draft: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+fn pct(d: Decimal) -> String {
+    format!("{}%", (d * Decimal::ONE_HUNDRED).round_dp(2).normalize())
+}
+
+fn card(v: &PlanVersion, l: Lang) -> PlanCard {
+    let pl = &v.plan;
+    let scope = pl
+        .departments
+        .iter()
+        .cloned()
+        .chain(pl.employees.iter().cloned())
+        .collect::<Vec<_>>()
+        .join("、");
+    let mut facts = vec![
+        (
+            l.pick("生效", "In effect"),
+            format!(
+                "{} – {}",
+                pl.effective_from,
+                pl.effective_to
+                    .map_or_else(|| l.pick("长期", "open-ended").to_string(), |d| d.to_string())
+            ),
+        ),
+        (l.pick("适用", "Applies to"), scope),
+        (
+            l.pick("期间 · 口径 · 分档", "Period · basis · tiering"),
+            format!(
+                "{} · {} · {}",
+                pl.period.label(l),
+                pl.basis.label(l),
+                pl.tiering.label(l)
+            ),
+        ),
+        (l.pick("默认比例", "Default rate"), pct(pl.default_rate)),
+    ];
+    if let Some(cap) = pl.cap_fen {
+        facts.push((l.pick("封顶", "Cap"), uplift_domain::Money(cap).display_cny()));
+    }
+    if let Some(o) = pl.override_rate {
+        facts.push((l.pick("管理提成", "Override"), pct(o)));
+    }
+    facts.push((l.pick("追回期（天）", "Clawback days"), pl.clawback_days.to_string()));
+    let rates = pl
+        .rates
+        .iter()
+        .map(|(k, r)| (format!("{}={k}", pl.rate_field.as_deref().unwrap_or("")), pct(*r)))
+        .collect();
+    let tiers = pl
+        .tiers
+        .iter()
+        .map(|t| {
+            let band = match t.to {
+                Some(to) => format!("{}–{}", pct(t.from), pct(to)),
+                None => format!("≥{}", pct(t.from)),
+            };
+            (band, format!("×{}", t.multiplier.normalize()))
+        })
+        .collect();
+    // The curve to half again past the last band's start.
+    let until = pl.tiers.last().map_or(Decimal::ONE, |t| t.from + Decimal::new(5, 1));
+    // Every 10 % of attainment.
+    let points = curve(pl, Decimal::new(1, 1), until);
+    let chart = (!points.is_empty()).then(|| {
+        json!({
+            "type": "line",
+            "labels": points.iter().map(|p| pct(p.attainment)).collect::<Vec<_>>(),
+            "series": [
+                {"name": l.pick("所在档系数", "Band multiplier"), "step": true,
+                 "data": points.iter().map(|p| p.multiplier.normalize().to_string()).collect::<Vec<_>>()},
+                {"name": l.pick("全部业绩平均系数", "Average over all credit"),
+                 "data": points.iter().map(|p| p.average.normalize().to_string()).collect::<Vec<_>>()}
+            ]
+        })
+        .to_string()
+    });
+    PlanCard {
+        id: format!("{} · {}", pl.id, pl.effective_from),
+        name: pl.name.clone(),
+        facts,
+        rates,
+        tiers,
+        chart,
+        source: v.source.clone(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct PlansQuery {
+    saved: Option<String>,
+}
+
+async fn render(
+    s: &AppState,
+    c: &Caller,
+    draft: Option<String>,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, WebError> {
+    let l = c.lang;
+    let list = plans(&s.store, &c.principal).await?;
+    let may_edit = c.principal.role.may_edit_commission_plans();
+    let draft = draft.unwrap_or_else(|| list.last().map(|v| v.source.clone()).unwrap_or_default());
+    let t = PlansPage {
+        c: chrome(c, "commission", "/commission/plans"),
+        cards: list.iter().rev().map(|v| card(v, l)).collect(),
+        may_edit,
+        draft,
+        error,
+        notice,
+    };
+    page(t, c, false)
+}
+
+async fn plans_page(State(s): State<AppState>, c: Caller, Query(q): Query<PlansQuery>) -> Result<Response, WebError> {
+    let notice = q
+        .saved
+        .map(|id| format!("{} {id}", c.lang.pick("已保存方案", "Plan saved:")));
+    render(&s, &c, None, None, notice).await
+}
+
+#[derive(Deserialize)]
+struct PlanForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    source: String,
+}
+
+/// Saves the editor's plan; a bad file comes back in the editor with its error beside it.
+async fn save_plan(State(s): State<AppState>, c: Caller, Form(f): Form<PlanForm>) -> Result<Response, WebError> {
+    c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
+    match import_plan(&s.store, &c.principal, "plan.toml", &f.source, c.lang).await {
+        Ok(done) => Ok(Redirect::to(&format!("/commission/plans?saved={}", url_encode(&done.plan_id))).into_response()),
+        Err(AppError::Invalid(e)) => {
+            let mut r = render(&s, &c, Some(f.source), Some(e.message), None).await?;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
