@@ -513,3 +513,64 @@ async fn a_draft_plan_is_simulated_against_the_plans_in_force_and_nothing_is_sav
         e.render(Lang::En)
     );
 }
+
+#[tokio::test]
+async fn payroll_takes_locked_payable_in_the_pay_month_the_setting_names() {
+    let db = test_db().await;
+    let store = &db.store;
+    let _dir = setup(store).await;
+    commission::run(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+    // A draft is never paid.
+    assert!(
+        commission::payable_for_pay_month(store, &payroll(), "2026-09", Lang::Zh)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    commission::lock(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+    // Default: the month after.
+    assert_eq!(
+        commission::pay_month_rule(store).await.unwrap(),
+        commission::PayMonth::Next
+    );
+    let paid = |rows: Vec<commission::PayrollCommission>| -> Vec<(String, i64)> {
+        rows.into_iter().map(|r| (r.employee_no, r.payable_fen)).collect()
+    };
+    let sep = commission::payable_for_pay_month(store, &payroll(), "2026-09", Lang::Zh)
+        .await
+        .unwrap();
+    assert_eq!(
+        paid(sep),
+        [("E1".into(), 608_000), ("E2".into(), 150_000), ("M1".into(), 116_000)]
+    );
+    assert!(
+        commission::payable_for_pay_month(store, &payroll(), "2026-08", Lang::Zh)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Same month: August's salary carries August's commission.
+    commission::set_pay_month_rule(store, &payroll(), "same", Lang::Zh)
+        .await
+        .unwrap();
+    assert_eq!(
+        commission::payable_for_pay_month(store, &payroll(), "2026-08", Lang::Zh)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    // A rep may neither read payroll's list nor change the rule; a bad rule is named.
+    assert!(matches!(
+        commission::payable_for_pay_month(store, &rep("E1"), "2026-08", Lang::Zh).await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(matches!(
+        commission::set_pay_month_rule(store, &rep("E1"), "next", Lang::Zh).await,
+        Err(AppError::Forbidden)
+    ));
+    let e = commission::set_pay_month_rule(store, &payroll(), "later", Lang::En)
+        .await
+        .unwrap_err();
+    assert!(e.render(Lang::En).contains("expected same"), "{}", e.render(Lang::En));
+}

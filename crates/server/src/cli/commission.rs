@@ -37,6 +37,15 @@ pub enum CommissionCommand {
         #[arg(long)]
         people: bool,
     },
+    /// Show or set when locked commission is paid: same (with the period's month's salary) or
+    /// next (the month after; the default).
+    PayMonth { rule: Option<String> },
+    /// What payroll takes as 提成 in a pay month: the payable of the locked periods paid then.
+    Payable {
+        /// The pay month, e.g. 2026-09.
+        #[arg(long)]
+        pay_month: String,
+    },
     /// One row per person with a plan (or, with --lines, every line).
     Export {
         #[arg(long)]

@@ -153,6 +153,33 @@ pub(crate) async fn commission(store: &uplift_store::Store, what: &CommissionCom
             c::lock(store, &p, period, lang).await.map_err(fail)?;
             emit(&format!("{period} {}\n", lang.pick("已锁定", "locked")))?;
         }
+        CommissionCommand::PayMonth { rule } => {
+            let rule = match rule {
+                Some(r) => c::set_pay_month_rule(store, &p, r, lang).await.map_err(fail)?,
+                None => c::pay_month_rule(store).await.map_err(fail)?,
+            };
+            let words = match rule {
+                c::PayMonth::Same => lang.pick("same：与所属期间同月发放", "same: paid with the period's month"),
+                c::PayMonth::Next => lang.pick("next：次月发放", "next: paid the month after"),
+            };
+            emit(&format!("{words}\n"))?;
+        }
+        CommissionCommand::Payable { pay_month } => {
+            let rows = c::payable_for_pay_month(store, &p, pay_month, lang)
+                .await
+                .map_err(fail)?;
+            let table: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.employee_no.clone(),
+                        r.period.clone(),
+                        uplift_domain::Money(r.payable_fen).to_decimal().to_string(),
+                    ]
+                })
+                .collect();
+            emit(&c::csv(&["employee_no", "period", "payable"], &table).map_err(fail)?)?;
+        }
         CommissionCommand::Simulate { plan, from, to, people } => {
             let text = std::fs::read_to_string(plan).with_context(|| format!("{}", plan.display()))?;
             let name = plan.display().to_string();

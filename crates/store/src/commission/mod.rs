@@ -364,6 +364,21 @@ impl Store {
             .await?))
     }
 
+    /// The payable of every statement of these periods that are locked, by period and person.
+    pub async fn locked_payables(&self, periods: &[String]) -> Result<Vec<(String, String, i64)>, StoreError> {
+        if periods.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = Sql::new(
+            "SELECT s.employee_no, s.period, s.payable_fen FROM commission_statements s \
+             JOIN commission_periods p ON p.period = s.period AND p.status = 'locked' WHERE s.period IN (",
+        );
+        let ph: Vec<String> = periods.iter().map(|p| q.arg(Arg::Text(Some(p.clone())))).collect();
+        q.push(&ph.join(", "));
+        q.push(") ORDER BY s.employee_no, s.period");
+        self.fetch_all_as(&q).await
+    }
+
     /// Where a payable stands in a period: (how many statements pay more, how many there are).
     pub async fn commission_standing(&self, period: &str, payable_fen: i64) -> Result<(i64, i64), StoreError> {
         let sql = "SELECT CAST(COALESCE(SUM(CASE WHEN payable_fen > $2 THEN 1 ELSE 0 END), 0) AS BIGINT), COUNT(*) \
