@@ -252,7 +252,7 @@ async fn the_plan_page_draws_the_tiers_and_keeps_a_bad_file_with_its_error() {
     // The demo's plan, its bands and a curve to draw; the editor for payroll.
     assert!(body.contains("sales-default") && body.contains("tier-curve"), "{body}");
     assert!(body.contains("超额累进") && body.contains("×1.4"), "{body}");
-    assert!(body.contains("id=\"plan-editor\""), "{body}");
+    assert!(body.contains("id=\"plan-save\""), "{body}");
     let csrf = csrf_of(&payroll, &url).await;
     let source =
         std::fs::read_to_string(uplift_testkit::repo_root().join("examples/commission/sales-2026.toml")).unwrap();
@@ -278,6 +278,67 @@ async fn the_plan_page_draws_the_tiers_and_keeps_a_bad_file_with_its_error() {
         "{body}"
     );
     assert!(!body.contains("sales-2026 · "), "nothing was saved: {body}");
+    // Modelling the whole-tiering variant over the demo's last month: tables, nothing saved.
+    let demo_plan = std::fs::read_to_string(app.db.dir().join("demo-source/commission-plan.toml")).unwrap();
+    let whole = demo_plan.replacen("tiering = \"marginal\"", "tiering = \"whole\"", 1);
+    assert_ne!(whole, demo_plan);
+    let r = payroll
+        .post(app.url("/commission/plans/simulate"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("source", whole.as_str()),
+            ("from", MONTH),
+            ("to", MONTH),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    assert_eq!(
+        status,
+        200,
+        "{}",
+        body.split("id=\"plan-error\">")
+            .nth(1)
+            .and_then(|t| t.split("</p>").next())
+            .unwrap_or("")
+    );
+    assert!(
+        body.contains("id=\"simulation-teams\"") && body.contains(&format!("<td>{MONTH}</td>")),
+        "{body}"
+    );
+    let stored = uplift_app::commission::plans(
+        &app.db.store,
+        &uplift_app::access::Principal {
+            actor: "t".into(),
+            role: uplift_domain::access::Role::Payroll,
+            employee_no: None,
+            scope: uplift_domain::access::Scope::All,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|v| v.plan.tiering.label(uplift_domain::Lang::En) == "marginal")
+    );
+    // A rep may not model plans.
+    let rep = signed_in(app, "rep").await;
+    let rcsrf = csrf_of(&rep, &app.url("/leaderboard")).await;
+    let r = rep
+        .post(app.url("/commission/plans/simulate"))
+        .form(&[
+            ("_csrf", rcsrf.as_str()),
+            ("source", whole.as_str()),
+            ("from", MONTH),
+            ("to", MONTH),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
     // The good file is saved and shown.
     let r = payroll
         .post(&url)
@@ -291,11 +352,11 @@ async fn the_plan_page_draws_the_tiers_and_keeps_a_bad_file_with_its_error() {
         body.contains("sales-2026 · 2026-01-01") && body.contains("id=\"plan-notice\""),
         "{body}"
     );
-    // A director reads plans but has no editor, and may not save.
+    // A director reads plans and may model one, but has no save button and may not save.
     let director = signed_in(app, "director").await;
     let (_, body) = get(&director, &url).await;
     assert!(
-        body.contains("sales-2026") && !body.contains("id=\"plan-editor\""),
+        body.contains("sales-2026") && body.contains("id=\"plan-simulate\"") && !body.contains("id=\"plan-save\""),
         "{body}"
     );
     let dcsrf = csrf_of(&director, &app.url("/leaderboard")).await;

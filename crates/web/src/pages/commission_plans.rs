@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Form, Router};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -21,7 +21,26 @@ use crate::error::WebError;
 use crate::format::url_encode;
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/commission/plans", get(plans_page).post(save_plan))
+    Router::new()
+        .route("/commission/plans", get(plans_page).post(save_plan))
+        .route("/commission/plans/simulate", post(simulate_plan))
+}
+
+/// A simulation's tables as shown.
+struct SimulationView {
+    plan_id: String,
+    periods: Vec<(String, String, String, String)>,
+    teams: Vec<TeamRow>,
+}
+
+struct TeamRow {
+    team: String,
+    credited: String,
+    current: String,
+    draft: String,
+    current_cost: String,
+    draft_cost: String,
+    dearer: bool,
 }
 
 /// A plan version as shown.
@@ -45,6 +64,10 @@ struct PlansPage {
     draft: String,
     error: Option<String>,
     notice: Option<String>,
+    /// Those who may read plans may model one.
+    from: String,
+    to: String,
+    simulation: Option<SimulationView>,
 }
 
 fn pct(d: Decimal) -> String {
@@ -138,18 +161,42 @@ struct PlansQuery {
     saved: Option<String>,
 }
 
-async fn render(
-    s: &AppState,
-    c: &Caller,
+/// What the page shows besides the plans: the editor's text, an error, a notice, a simulation.
+#[derive(Default)]
+struct Extras {
     draft: Option<String>,
     error: Option<String>,
     notice: Option<String>,
-) -> Result<Response, WebError> {
+    range: Option<(String, String)>,
+    simulation: Option<SimulationView>,
+}
+
+async fn render(s: &AppState, c: &Caller, x: Extras) -> Result<Response, WebError> {
+    let Extras {
+        draft,
+        error,
+        notice,
+        range,
+        simulation,
+    } = x;
     let l = c.lang;
     let list = plans(&s.store, &c.principal).await?;
     let may_edit = c.principal.role.may_edit_commission_plans();
     let draft = draft.unwrap_or_else(|| list.last().map(|v| v.source.clone()).unwrap_or_default());
+    // Default range: the last six months before this one.
+    let (from, to) = match range {
+        Some(r) => r,
+        None => {
+            let tz = uplift_app::settings::company_tz(&s.store).await?;
+            let this = uplift_domain::Month::of(chrono::Utc::now().with_timezone(&tz).date_naive());
+            let to = this.prev();
+            (to.span_start(6).to_string(), to.to_string())
+        }
+    };
     let t = PlansPage {
+        from,
+        to,
+        simulation,
         c: chrome(c, "commission", "/commission/plans"),
         cards: list.iter().rev().map(|v| card(v, l)).collect(),
         may_edit,
@@ -164,7 +211,15 @@ async fn plans_page(State(s): State<AppState>, c: Caller, Query(q): Query<PlansQ
     let notice = q
         .saved
         .map(|id| format!("{} {id}", c.lang.pick("已保存方案", "Plan saved:")));
-    render(&s, &c, None, None, notice).await
+    render(
+        &s,
+        &c,
+        Extras {
+            notice,
+            ..Extras::default()
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -180,7 +235,98 @@ async fn save_plan(State(s): State<AppState>, c: Caller, Form(f): Form<PlanForm>
     match import_plan(&s.store, &c.principal, "plan.toml", &f.source, c.lang).await {
         Ok(done) => Ok(Redirect::to(&format!("/commission/plans?saved={}", url_encode(&done.plan_id))).into_response()),
         Err(AppError::Invalid(e)) => {
-            let mut r = render(&s, &c, Some(f.source), Some(e.message), None).await?;
+            let mut r = render(
+                &s,
+                &c,
+                Extras {
+                    draft: Some(f.source),
+                    error: Some(e.message),
+                    ..Extras::default()
+                },
+            )
+            .await?;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct SimulateForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    source: String,
+    from: String,
+    to: String,
+}
+
+/// Models the editor's plan over past periods against the plans in force; nothing is saved.
+async fn simulate_plan(
+    State(s): State<AppState>,
+    c: Caller,
+    Form(f): Form<SimulateForm>,
+) -> Result<Response, WebError> {
+    c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
+    let l = c.lang;
+    let sym = super::layout::symbol(&s).await?;
+    let money = |fen: i64| crate::format::money_fen(fen, sym);
+    let pct = |v: Option<f64>| crate::format::percent(v);
+    let range = Some((f.from.clone(), f.to.clone()));
+    match uplift_app::commission::simulate(&s.store, &c.principal, "plan.toml", &f.source, &f.from, &f.to, l).await {
+        Ok(sim) => {
+            let view = SimulationView {
+                plan_id: sim.plan_id.clone(),
+                periods: sim
+                    .periods
+                    .iter()
+                    .map(|(p, now, then)| (p.clone(), money(*now), money(*then), money(then - now)))
+                    .collect(),
+                teams: sim
+                    .teams
+                    .iter()
+                    .map(|t| {
+                        let (now, then) = t.cost_of_sales();
+                        TeamRow {
+                            team: if t.department.is_empty() {
+                                "—".into()
+                            } else {
+                                t.department.clone()
+                            },
+                            credited: money(t.credited_fen),
+                            current: money(t.current_fen),
+                            draft: money(t.draft_fen),
+                            current_cost: pct(now),
+                            draft_cost: pct(then),
+                            dearer: t.draft_fen > t.current_fen,
+                        }
+                    })
+                    .collect(),
+            };
+            render(
+                &s,
+                &c,
+                Extras {
+                    draft: Some(f.source),
+                    range,
+                    simulation: Some(view),
+                    ..Extras::default()
+                },
+            )
+            .await
+        }
+        Err(AppError::Invalid(e)) => {
+            let mut r = render(
+                &s,
+                &c,
+                Extras {
+                    draft: Some(f.source),
+                    error: Some(e.message),
+                    range,
+                    ..Extras::default()
+                },
+            )
+            .await?;
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
