@@ -377,6 +377,14 @@ async fn payments_pay_collected_plans_by_payment_date_and_share() {
         "{:?}",
         inbox_titles(&inbox)
     );
+    // The same payment again: updated in place (its stored month read back), nothing moves.
+    let again = import_one(store, &payments, ImportKind::Payment, false).await;
+    assert!(
+        again.committed && again.files[0].updated == 1,
+        "{:?}",
+        again.issue_lines(Lang::En)
+    );
+    assert!(again.commission_moved.is_empty());
     // September: 60% of 30,000.
     commission::run(store, &payroll(), "2026-09", Lang::Zh).await.unwrap();
     let sep = commission::statements(store, &payroll(), "2026-09", Some("E2"), Lang::En)
@@ -446,4 +454,32 @@ async fn a_locked_period_is_corrected_by_adjustments_inside_the_clawback_window(
         .await
         .unwrap();
     assert_eq!(jan.rows[0].adjustments_fen, 2_580_00);
+}
+
+#[tokio::test]
+async fn a_transfer_after_the_lock_does_not_reprice_the_locked_period() {
+    let db = test_db().await;
+    let store = &db.store;
+    let dir = setup(store).await;
+    commission::run(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+    commission::lock(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+    // E2 moves to 市场部, which no plan covers: August stays priced under the plan it was locked
+    // with (no clawback of E2's 1,500), and September pays E2 nothing new.
+    let roster = dir.path().join("roster-moved.csv");
+    std::fs::write(
+        &roster,
+        "工号,姓名,部门,岗位,入职日期,直属上级工号\nE2,张二,市场部,市场专员,2022-01-01,M1\n",
+    )
+    .unwrap();
+    assert!(import_one(store, &roster, ImportKind::Roster, false).await.committed);
+    let r = commission::run(store, &payroll(), "2026-09", Lang::Zh).await.unwrap();
+    assert_eq!(r.adjusted_people, 0);
+    let sep = commission::statements(store, &payroll(), "2026-09", None, Lang::En)
+        .await
+        .unwrap();
+    assert!(
+        sep.rows.iter().all(|s| s.employee_no != "E2" && s.adjustments_fen == 0),
+        "{:?}",
+        sep.rows
+    );
 }

@@ -144,7 +144,19 @@ async fn correct(
     let was_lines = store.commission_lines(&p_key, &scope, None).await?;
     let carried: FxHashMap<String, i64> = store.commission_carried(&p_key, &q_key).await?.into_iter().collect();
     let credit = PeriodCredit::read(store, p, only, lang).await?;
-    let chosen = credit.chosen(only, lang)?;
+    // The lock froze the plan version each person was paid under (the contract): P is recomputed
+    // with today's data under those versions, so a transfer or a new plan never re-prices a locked
+    // period. People with no locked statement had no plan then and have none now.
+    let chosen: Vec<(&str, &Plan)> = was
+        .values()
+        .filter_map(|s| {
+            credit
+                .plans
+                .iter()
+                .find(|pl| pl.id == s.plan_id && pl.effective_from.to_string() == s.plan_effective_from)
+                .map(|pl| (s.employee_no.as_str(), pl))
+        })
+        .collect();
     let plan_of: FxHashMap<&str, &Plan> = chosen.iter().copied().collect();
 
     // Deals P credited then that it credits no longer: those that are no longer won and closed
@@ -220,6 +232,8 @@ async fn correct(
     let mut people: Vec<&str> = was.keys().map(String::as_str).chain(now_rows.keys().copied()).collect();
     people.sort_unstable();
     people.dedup();
+    let (credit_was, credit_now) = (credit_by_person(&was_lines), credit_by_person(&now.lines));
+    let empty = FxHashMap::default();
     for no in people {
         let before = was.get(no);
         let after = now_rows.get(no).copied();
@@ -233,34 +247,41 @@ async fn correct(
             (None, None) => continue,
         };
         let credited = after.map_or(0, |s| s.credited_fen) - before.map_or(0, |s| s.credited_fen);
-        let detail = changed_deals(&was_lines, &now.lines, no);
+        let detail = changed_deals(
+            credit_was.get(no).unwrap_or(&empty),
+            credit_now.get(no).unwrap_or(&empty),
+        );
         q_statements.add(no, &p_key, plan, credited, due - paid, detail);
     }
     Ok(())
 }
 
-/// The deals whose credit to `no` differs between the locked lines and the recomputed ones, as
-/// "O3, O9" (at most 20 named).
-fn changed_deals(was: &[StatementLineRow], now: &[StatementLineRow], no: &str) -> String {
-    let credit = |lines: &[StatementLineRow]| -> FxHashMap<String, i64> {
-        let mut m: FxHashMap<String, i64> = FxHashMap::default();
-        for l in lines.iter().filter(|l| l.employee_no == no) {
-            if let Some(id) = &l.opportunity_id {
-                *m.entry(id.clone()).or_default() += l.credited_fen;
-            }
+/// Each person's credit per deal in these lines.
+fn credit_by_person(lines: &[StatementLineRow]) -> FxHashMap<&str, FxHashMap<&str, i64>> {
+    let mut m: FxHashMap<&str, FxHashMap<&str, i64>> = FxHashMap::default();
+    for l in lines {
+        if let Some(id) = &l.opportunity_id {
+            *m.entry(l.employee_no.as_str())
+                .or_default()
+                .entry(id.as_str())
+                .or_default() += l.credited_fen;
         }
-        m
-    };
-    let (a, b) = (credit(was), credit(now));
-    let mut changed: Vec<&String> = a.keys().chain(b.keys()).filter(|id| a.get(*id) != b.get(*id)).collect();
-    changed.sort();
+    }
+    m
+}
+
+/// The deals whose credit differs between the locked lines and the recomputed ones, as "O3, O9"
+/// (at most 20 named).
+fn changed_deals(a: &FxHashMap<&str, i64>, b: &FxHashMap<&str, i64>) -> String {
+    let mut changed: Vec<&str> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|id| a.get(*id) != b.get(*id))
+        .copied()
+        .collect();
+    changed.sort_unstable();
     changed.dedup();
-    let mut text = changed
-        .iter()
-        .take(20)
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let mut text = changed.iter().take(20).copied().collect::<Vec<_>>().join(", ");
     if changed.len() > 20 {
         text.push_str(&format!(" … (+{})", changed.len() - 20));
     }

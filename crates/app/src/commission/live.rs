@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 use uplift_commission::Period;
 use uplift_domain::access::Scope;
 use uplift_domain::{Lang, Money, Month};
-use uplift_store::{NewNotification, PeriodState, StatementRow, Store};
+use uplift_store::{AffectedMonths, NewNotification, PeriodState, StatementRow, Store};
 
 use super::compute_period;
 use crate::error::AppError;
@@ -34,11 +34,16 @@ pub struct Moved {
 /// After an import committed: every draft period whose months it changed is run again, and the
 /// current month's draft is created when a plan exists and the import touched it. Reps whose
 /// credit rose get an inbox message (and an email copy by their preferences).
-pub async fn after_import(store: &Store, months: &[i32]) -> Result<Vec<Moved>, AppError> {
-    if months.is_empty() || store.commission_plans().await?.is_empty() {
+pub async fn after_import(store: &Store, changed: &AffectedMonths) -> Result<Vec<Moved>, AppError> {
+    if *changed == AffectedMonths::None || store.commission_plans().await?.is_empty() {
         return Ok(Vec::new());
     }
-    let touched = |p: &Period| p.months().iter().any(|m| months.contains(&m.to_key()));
+    let touched = |p: &Period| match changed {
+        AffectedMonths::None => false,
+        AffectedMonths::All => true,
+        AffectedMonths::Set(s) => p.months().iter().any(|m| s.contains(&m.to_key())),
+        AffectedMonths::From(first) => p.months().last().is_some_and(|m| m.to_key() >= *first),
+    };
     let mut periods: Vec<Period> = store
         .commission_periods()
         .await?

@@ -190,10 +190,20 @@ pub async fn lock(store: &Store, p: &Principal, period: &str, lang: Lang) -> Res
     audit_by(store, p, "commission.lock", Some(&key), None, None).await?;
     // The adjustments this period carries are now paid: the other open drafts must not carry them
     // again, so they are computed anew.
-    if let Err(e) = live::after_lock(store, &key).await {
-        tracing::warn!(period = %key, error = %e, "open commission drafts not recomputed after the lock");
-    }
-    Ok(())
+    // A failure is said (the lock stays): a draft left as it was could carry a correction twice.
+    live::after_lock(store, &key).await.map_err(|e| {
+        AppError::conflict(
+            Some("period"),
+            format!(
+                "{key}: {}{}",
+                lang.pick(
+                    "已锁定，但其他草稿期间未能重算，请修正后重新运行它们：",
+                    "locked, but the other draft periods could not be recomputed; fix this and run them again: "
+                ),
+                e.render(lang)
+            ),
+        )
+    })
 }
 
 fn parse_period(s: &str, lang: Lang) -> Result<Period, AppError> {

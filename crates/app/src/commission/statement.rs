@@ -127,6 +127,10 @@ pub async fn estimates(
         let Some((_, plan)) = credit.chosen(Some(&only), lang)?.into_iter().next() else {
             continue;
         };
+        // A collected plan pays on payments, not on winning: no deal estimate would be honest.
+        if plan.basis == uplift_commission::Basis::Collected {
+            return Ok(Vec::new());
+        }
         let input = credit.person_input(employee_no, plan);
         let open = store.open_deals_of(employee_no, ESTIMATED_DEALS).await?;
         return Ok(open

@@ -452,7 +452,9 @@ async fn commit(
         ImportKind::User,
     ];
     if report.files.iter().any(|f| credit_kinds.contains(&f.kind)) {
-        match crate::commission::after_import(store, &report.recomputed_months).await {
+        // The import's own months, not the metric recompute's (clipped to months with CRM data): a
+        // month's payments or targets alone must move its draft too.
+        match crate::commission::after_import(store, &run.affected).await {
             Ok(moved) => report.commission_moved = moved,
             Err(e) => report.commission_error = Some(e.to_string()),
         }

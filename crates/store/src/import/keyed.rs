@@ -372,8 +372,9 @@ impl ImportTx {
         let sql = "INSERT INTO payments (source_id, opportunity_id, payment_date, payment_month, amount_fen) \
             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (source_id) DO UPDATE SET opportunity_id = excluded.opportunity_id, \
             payment_date = excluded.payment_date, payment_month = excluded.payment_month, amount_fen = excluded.amount_fen";
-        let old: Option<i64> = on_tx_impl!(&mut self.tx, |c| {
-            let old: Option<i64> = sqlx::query_scalar("SELECT payment_month FROM payments WHERE source_id = $1")
+        let old: Option<i32> = on_tx_impl!(&mut self.tx, |c| {
+            // payment_month is INTEGER: 4 bytes in PostgreSQL.
+            let old: Option<i32> = sqlx::query_scalar("SELECT payment_month FROM payments WHERE source_id = $1")
                 .bind(&k.source_id)
                 .fetch_optional(&mut *c)
                 .await?;
@@ -387,7 +388,7 @@ impl ImportTx {
                 .await?;
             old
         });
-        let months = old.into_iter().chain([month]).map(|m| m as i32).collect();
+        let months = old.into_iter().chain([month as i32]).collect();
         self.touch(AffectedMonths::Set(months));
         self.count(old.is_some());
         Ok(())
