@@ -401,12 +401,13 @@ async fn a_locked_period_is_corrected_by_adjustments_inside_the_clawback_window(
     commission::run(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
     commission::lock(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
 
-    // O3 (70,000, closed 2026-08-20) is lost after the lock. September's last day is 41 days
-    // later, inside the plan's 90-day window: the deal is clawed back in September.
+    // O3 (70,000, credited as closed 2026-08-20) is lost after the lock; the CRM moves its close
+    // date to the day of the loss. The window is judged from the credited date: September's last
+    // day is 41 days later, inside the plan's 90 days, so the deal is clawed back in September.
     import_deals(
         store,
         dir.path(),
-        "O3,U1,丙,70000,Closed Lost,true,false,2026-08-20,2026-07-01T00:00:00Z,Renewal",
+        "O3,U1,丙,70000,Closed Lost,true,false,2026-12-01,2026-07-01T00:00:00Z,Renewal",
     )
     .await;
     let r = commission::run(store, &payroll(), "2026-09", Lang::Zh).await.unwrap();
@@ -439,6 +440,12 @@ async fn a_locked_period_is_corrected_by_adjustments_inside_the_clawback_window(
         .await
         .unwrap();
     assert_eq!(again.rows, sep.rows);
+    // The one-deal update of E1's September deal (E1 and M1 recomputed) carries the same.
+    commission::after_deals(store, &["O6".to_string()]).await.unwrap();
+    let narrowed = commission::statements(store, &payroll(), "2026-09", None, Lang::En)
+        .await
+        .unwrap();
+    assert_eq!(narrowed.rows, sep.rows);
 
     // Once September is locked, October owes nothing more for August: the correction was carried.
     commission::lock(store, &payroll(), "2026-09", Lang::Zh).await.unwrap();
@@ -446,8 +453,8 @@ async fn a_locked_period_is_corrected_by_adjustments_inside_the_clawback_window(
     assert_eq!(r.adjusted_people, 0);
 
     // The contract, followed exactly: recomputed from a period whose last day is more than 90 days
-    // after the close, the lost deal "still counts as won" again, which pays the clawback back
-    // (docs/commissions.md flags this).
+    // after the credited close (2026-08-20; the CRM's 2026-12-01 would be inside), the lost deal
+    // "still counts as won" again, which pays the clawback back (docs/commissions.md flags this).
     let r = commission::run(store, &payroll(), "2027-01", Lang::Zh).await.unwrap();
     assert_eq!(r.adjusted_people, 2);
     let jan = commission::statements(store, &payroll(), "2027-01", Some("E1"), Lang::En)

@@ -116,6 +116,7 @@ impl<'a> QStatements<'a> {
             parts: String::new(),
             adjusts_period: Some(corrects.to_string()),
             detail: Some(detail),
+            close_date: None,
         });
         *seq += 1;
         if self.adjusted.insert(no.to_string()) {
@@ -134,35 +135,49 @@ async fn correct(
     lang: Lang,
 ) -> Result<(), AppError> {
     let (p_key, q_key) = (p.to_string(), q.to_string());
-    let scope = only.map_or(Scope::All, |nos| Scope::Employees(nos.to_vec()));
-    let was: FxHashMap<String, StatementRow> = store
-        .commission_statements(&p_key, &scope, None)
+    let credit = PeriodCredit::read(store, p, only, lang).await?;
+    // Locked statements and lines of the people recomputed and (narrowed) of their direct reports
+    // too: a report's lost deal outside the window still counts in the manager's override.
+    let wide = match only {
+        None => Scope::All,
+        Some(_) => Scope::Employees(credit.people.iter().map(|p| p.employee_no.clone()).collect()),
+    };
+    let was_wide: FxHashMap<String, StatementRow> = store
+        .commission_statements(&p_key, &wide, None)
         .await?
         .into_iter()
         .map(|s| (s.employee_no.clone(), s))
         .collect();
-    let was_lines = store.commission_lines(&p_key, &scope, None).await?;
+    let was: FxHashMap<&str, &StatementRow> = was_wide
+        .iter()
+        .filter(|(no, _)| only.is_none_or(|nos| nos.iter().any(|n| n == *no)))
+        .map(|(no, s)| (no.as_str(), s))
+        .collect();
+    let was_lines = store.commission_lines(&p_key, &wide, None).await?;
     let carried: FxHashMap<String, i64> = store.commission_carried(&p_key, &q_key).await?.into_iter().collect();
-    let credit = PeriodCredit::read(store, p, only, lang).await?;
+    let plan_in = |s: &StatementRow| {
+        credit
+            .plans
+            .iter()
+            .find(|pl| pl.id == s.plan_id && pl.effective_from.to_string() == s.plan_effective_from)
+    };
     // The lock froze the plan version each person was paid under (the contract): P is recomputed
     // with today's data under those versions, so a transfer or a new plan never re-prices a locked
     // period. People with no locked statement had no plan then and have none now.
     let chosen: Vec<(&str, &Plan)> = was
         .values()
-        .filter_map(|s| {
-            credit
-                .plans
-                .iter()
-                .find(|pl| pl.id == s.plan_id && pl.effective_from.to_string() == s.plan_effective_from)
-                .map(|pl| (s.employee_no.as_str(), pl))
-        })
+        .filter_map(|s| plan_in(s).map(|pl| (s.employee_no.as_str(), pl)))
         .collect();
-    let plan_of: FxHashMap<&str, &Plan> = chosen.iter().copied().collect();
+    // Everyone whose locked lines are read, with the plan version they were locked under.
+    let plan_of: FxHashMap<&str, &Plan> = was_wide
+        .values()
+        .filter_map(|s| plan_in(s).map(|pl| (s.employee_no.as_str(), pl)))
+        .collect();
 
     // Deals P credited then that it credits no longer: those that are no longer won and closed
     // outside the clawback window still count.
     let mut credited_now: FxHashSet<(&str, String)> = FxHashSet::default();
-    for (no, plan) in &chosen {
+    for (no, plan) in &plan_of {
         for c in credit.person_input(no, plan).credits {
             credited_now.insert((no, c.opportunity_id));
         }
@@ -204,10 +219,11 @@ async fn correct(
             continue;
         };
         // Still won (its date moved out of P, or its share changed): P's credit follows the data.
-        let Some((_, close)) = states.get(id).filter(|(state, _)| state != "won") else {
+        let Some((_, now_close)) = states.get(id).filter(|(state, _)| state != "won") else {
             continue;
         };
-        let Ok(close) = close.parse::<NaiveDate>() else {
+        // The date the line was credited with (lines locked before it was kept: the deal's now).
+        let Ok(close) = l.close_date.as_deref().unwrap_or(now_close).parse::<NaiveDate>() else {
             continue;
         };
         if (q.last_day() - close).num_days() > i64::from(plan.clawback_days) {
@@ -229,13 +245,13 @@ async fn correct(
     let now = compute_statements(&credit, &chosen, &protected);
     let now_rows: FxHashMap<&str, &StatementRow> = now.statements.iter().map(|s| (s.employee_no.as_str(), s)).collect();
 
-    let mut people: Vec<&str> = was.keys().map(String::as_str).chain(now_rows.keys().copied()).collect();
+    let mut people: Vec<&str> = was.keys().copied().chain(now_rows.keys().copied()).collect();
     people.sort_unstable();
     people.dedup();
     let (credit_was, credit_now) = (credit_by_person(&was_lines), credit_by_person(&now.lines));
     let empty = FxHashMap::default();
     for no in people {
-        let before = was.get(no);
+        let before = was.get(no).copied();
         let after = now_rows.get(no).copied();
         let paid = before.map_or(0, |s| s.commission_fen) + carried.get(no).copied().unwrap_or(0);
         let due = after.map_or(0, |s| s.commission_fen);

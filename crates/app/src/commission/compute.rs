@@ -320,6 +320,7 @@ pub(super) fn compute_statements(credit: &PeriodCredit, chosen: &[(&str, &Plan)]
                 parts: BandPart::encode(&l.parts),
                 adjusts_period: None,
                 detail: None,
+                close_date: l.date.map(|d| d.to_string()),
             });
         }
         report.credited_fen += s.credited_fen;

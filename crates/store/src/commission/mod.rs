@@ -76,6 +76,8 @@ pub struct StatementLineRow {
     pub adjusts_period: Option<String>,
     /// … and the deals whose credit changed there (`O3, O9`).
     pub detail: Option<String>,
+    /// The close (payment) date the line was credited with, `YYYY-MM-DD`.
+    pub close_date: Option<String>,
 }
 
 /// Why a draft could not be written or a period locked.
@@ -251,7 +253,7 @@ impl Store {
             ("payable_fen", I),
         ];
         bulk_insert(&mut tx, "commission_statements", &cols, values).await?;
-        let mut values = Vec::with_capacity(lines.len() * 13);
+        let mut values = Vec::with_capacity(lines.len() * 14);
         for l in lines {
             values.extend([
                 Value::from(l.period.as_str()),
@@ -267,6 +269,7 @@ impl Store {
                 l.parts.as_str().into(),
                 l.adjusts_period.clone().into(),
                 l.detail.clone().into(),
+                l.close_date.clone().into(),
             ]);
         }
         let cols = [
@@ -283,6 +286,7 @@ impl Store {
             ("parts", T),
             ("adjusts_period", T),
             ("detail", T),
+            ("close_date", T),
         ];
         bulk_insert(&mut tx, "commission_lines", &cols, values).await?;
         match tx {
@@ -411,7 +415,7 @@ impl Store {
     ) -> Result<Vec<StatementLineRow>, StoreError> {
         let mut q = Sql::new(
             "SELECT l.period, l.employee_no, l.seq, l.kind, l.opportunity_id, l.credited_fen, l.rate, l.multiplier, \
-               l.pay_fen, l.rate_value, l.parts, l.adjusts_period, l.detail \
+               l.pay_fen, l.rate_value, l.parts, l.adjusts_period, l.detail, l.close_date \
              FROM commission_lines l LEFT JOIN employees e ON e.employee_no = l.employee_no \
              LEFT JOIN departments d ON d.id = e.department_id WHERE l.period = ",
         );
