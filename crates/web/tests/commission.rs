@@ -368,3 +368,44 @@ async fn the_plan_page_draws_the_tiers_and_keeps_a_bad_file_with_its_error() {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test]
+async fn payroll_sets_the_pay_month_on_the_plan_page() {
+    let d = demo().await;
+    let app = &d.app;
+    let store = &app.db.store;
+    let payroll = signed_in(app, "payroll").await;
+    let url = app.url("/commission/plans");
+    let (_, body) = get(&payroll, &url).await;
+    assert!(
+        body.contains("id=\"pay-month-select\"") && body.contains("value=\"next\" selected"),
+        "{body}"
+    );
+    let csrf = csrf_of(&payroll, &url).await;
+    let post = |c: &reqwest::Client, csrf: &str, v: &str| {
+        let req = c
+            .post(app.url("/commission/pay-month"))
+            .form(&[("_csrf", csrf.to_string()), ("pay_month", v.to_string())]);
+        async move { req.send().await.unwrap().status() }
+    };
+    assert_eq!(post(&payroll, &csrf, "later").await, 400);
+    assert_eq!(post(&payroll, &csrf, "same").await, 303);
+    let (_, body) = get(&payroll, &app.url("/commission/plans?saved=pay-month-same")).await;
+    assert!(
+        body.contains("已保存提成发放月份") && body.contains("value=\"same\" selected"),
+        "{body}"
+    );
+    assert_eq!(
+        uplift_app::commission::pay_month_rule(store).await.unwrap(),
+        uplift_app::commission::PayMonth::Same
+    );
+    // A director reads the rule but may not change it.
+    let director = signed_in(app, "director").await;
+    let (_, body) = get(&director, &url).await;
+    assert!(
+        body.contains("id=\"pay-month-rule\"") && body.contains("当月发放"),
+        "{body}"
+    );
+    let dcsrf = csrf_of(&director, &app.url("/leaderboard")).await;
+    assert_eq!(post(&director, &dcsrf, "next").await, 403);
+}

@@ -24,6 +24,7 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/commission/plans", get(plans_page).post(save_plan))
         .route("/commission/plans/simulate", post(simulate_plan))
+        .route("/commission/pay-month", post(save_pay_month))
 }
 
 /// A simulation's tables as shown.
@@ -64,6 +65,9 @@ struct PlansPage {
     draft: String,
     error: Option<String>,
     notice: Option<String>,
+    /// When locked commission is paid (`same` | `next`), and whether the caller may change it.
+    pay_month: &'static str,
+    may_set_pay_month: bool,
     /// Those who may read plans may model one.
     from: String,
     to: String,
@@ -194,6 +198,8 @@ async fn render(s: &AppState, c: &Caller, x: Extras) -> Result<Response, WebErro
         }
     };
     let t = PlansPage {
+        pay_month: uplift_app::commission::pay_month_rule(&s.store).await?.as_str(),
+        may_set_pay_month: c.principal.role.may_lock_commissions(),
         from,
         to,
         simulation,
@@ -208,9 +214,13 @@ async fn render(s: &AppState, c: &Caller, x: Extras) -> Result<Response, WebErro
 }
 
 async fn plans_page(State(s): State<AppState>, c: Caller, Query(q): Query<PlansQuery>) -> Result<Response, WebError> {
-    let notice = q
-        .saved
-        .map(|id| format!("{} {id}", c.lang.pick("已保存方案", "Plan saved:")));
+    let notice = q.saved.map(|id| match id.strip_prefix("pay-month-") {
+        Some(_) => c
+            .lang
+            .pick("已保存提成发放月份。", "When commission is paid: saved.")
+            .to_string(),
+        None => format!("{} {id}", c.lang.pick("已保存方案", "Plan saved:")),
+    });
     render(
         &s,
         &c,
@@ -332,4 +342,23 @@ async fn simulate_plan(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize)]
+struct PayMonthForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    /// `same` or `next`.
+    pay_month: String,
+}
+
+/// Sets when locked commission is paid (payroll and admins), audited.
+async fn save_pay_month(
+    State(s): State<AppState>,
+    c: Caller,
+    Form(f): Form<PayMonthForm>,
+) -> Result<Response, WebError> {
+    c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
+    let rule = uplift_app::commission::set_pay_month_rule(&s.store, &c.principal, &f.pay_month, c.lang).await?;
+    Ok(Redirect::to(&format!("/commission/plans?saved=pay-month-{}", rule.as_str())).into_response())
 }
