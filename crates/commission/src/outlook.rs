@@ -181,31 +181,8 @@ mod tests {
     use super::*;
     use chrono::NaiveDate;
 
-    const PLAN: &str = r#"
-id = "t"
-name = "t"
-period = "month"
-basis = "signed"
-effective_from = "2026-01-01"
-departments = ["销售"]
-default_rate = 0.03
-rate_field = "Type"
-[rates]
-"New Customer" = 0.05
-tiering = "marginal"
-[[tiers]]
-from = 0.0
-to = 0.5
-multiplier = 0.0
-[[tiers]]
-from = 0.5
-to = 1.0
-multiplier = 1.0
-[[tiers]]
-from = 1.0
-multiplier = 1.4
-cap = 50000
-"#;
+    // The contract's plan (its worked example's bands, rates and cap).
+    use crate::plan::tests::CONTRACT_PLAN as PLAN;
 
     fn line(id: &str, day: u32, yuan: i64, ty: &str) -> CreditLine {
         CreditLine {

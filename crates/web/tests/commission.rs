@@ -282,17 +282,16 @@ async fn the_plan_page_draws_the_tiers_and_keeps_a_bad_file_with_its_error() {
     let demo_plan = std::fs::read_to_string(app.db.dir().join("demo-source/commission-plan.toml")).unwrap();
     let whole = demo_plan.replacen("tiering = \"marginal\"", "tiering = \"whole\"", 1);
     assert_ne!(whole, demo_plan);
-    let r = payroll
-        .post(app.url("/commission/plans/simulate"))
-        .form(&[
-            ("_csrf", csrf.as_str()),
+    let simulate = |c: &reqwest::Client, csrf: &str| {
+        let req = c.post(app.url("/commission/plans/simulate")).form(&[
+            ("_csrf", csrf),
             ("source", whole.as_str()),
             ("from", MONTH),
             ("to", MONTH),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ]);
+        async move { req.send().await.unwrap() }
+    };
+    let r = simulate(&payroll, &csrf).await;
     let status = r.status();
     let body = r.text().await.unwrap();
     assert_eq!(
@@ -327,18 +326,7 @@ async fn the_plan_page_draws_the_tiers_and_keeps_a_bad_file_with_its_error() {
     // A rep may not model plans.
     let rep = signed_in(app, "rep").await;
     let rcsrf = csrf_of(&rep, &app.url("/leaderboard")).await;
-    let r = rep
-        .post(app.url("/commission/plans/simulate"))
-        .form(&[
-            ("_csrf", rcsrf.as_str()),
-            ("source", whole.as_str()),
-            ("from", MONTH),
-            ("to", MONTH),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    assert_eq!(simulate(&rep, &rcsrf).await.status(), 403);
     // The good file is saved and shown.
     let r = payroll
         .post(&url)

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use uplift_app::commission::{Period, PersonStatement, periods, person_statement, statements};
 use uplift_domain::Lang;
 
-use super::layout::{Chrome, chrome, page, symbol};
+use super::layout::{Chrome, chrome, page, symbol, xlsx_download};
 use crate::AppState;
 use crate::auth::{Caller, has_lang_param};
 use crate::error::{Failure, WebError};
@@ -391,23 +391,6 @@ async fn answer(State(s): State<AppState>, c: Caller, Form(f): Form<AnswerForm>)
     Ok(Redirect::to(&format!("/commission?period={}&done=answered", url_encode(&f.period))).into_response())
 }
 
-fn xlsx_response(bytes: Vec<u8>, file: &str) -> Response {
-    (
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 /// One person's statement as a workbook in the reader's language (lines explained, totals last).
 async fn statement_export(
     State(s): State<AppState>,
@@ -424,7 +407,7 @@ async fn statement_export(
     };
     let st = person_statement(&s.store, &c.principal, &period, &no, l).await?;
     let bytes = uplift_app::commission::statement_xlsx(&st, l)?;
-    Ok(xlsx_response(bytes, &format!("commission-{period}-{no}.xlsx")))
+    Ok(xlsx_download(bytes, &format!("commission-{period}-{no}.xlsx")))
 }
 
 /// The period's statements in the caller's scope, the contract's export columns.
@@ -437,5 +420,5 @@ async fn team_export(
     let (period, _) = chosen_period(&s, &q, l).await?;
     let all = statements(&s.store, &c.principal, &period, None, l).await?;
     let bytes = all.xlsx()?;
-    Ok(xlsx_response(bytes, &format!("commission-{period}.xlsx")))
+    Ok(xlsx_download(bytes, &format!("commission-{period}.xlsx")))
 }

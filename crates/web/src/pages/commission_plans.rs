@@ -244,22 +244,32 @@ async fn save_plan(State(s): State<AppState>, c: Caller, Form(f): Form<PlanForm>
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
     match import_plan(&s.store, &c.principal, "plan.toml", &f.source, c.lang).await {
         Ok(done) => Ok(Redirect::to(&format!("/commission/plans?saved={}", url_encode(&done.plan_id))).into_response()),
-        Err(AppError::Invalid(e)) => {
-            let mut r = render(
-                &s,
-                &c,
-                Extras {
-                    draft: Some(f.source),
-                    error: Some(e.message),
-                    ..Extras::default()
-                },
-            )
-            .await?;
-            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
-        }
+        Err(AppError::Invalid(e)) => editor_error(&s, &c, f.source, e.message, None).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// The page again with the editor's text and its error beside it (422): nothing was saved.
+async fn editor_error(
+    s: &AppState,
+    c: &Caller,
+    source: String,
+    message: String,
+    range: Option<(String, String)>,
+) -> Result<Response, WebError> {
+    let mut r = render(
+        s,
+        c,
+        Extras {
+            draft: Some(source),
+            error: Some(message),
+            range,
+            ..Extras::default()
+        },
+    )
+    .await?;
+    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(r)
 }
 
 #[derive(Deserialize)]
@@ -325,21 +335,7 @@ async fn simulate_plan(
             )
             .await
         }
-        Err(AppError::Invalid(e)) => {
-            let mut r = render(
-                &s,
-                &c,
-                Extras {
-                    draft: Some(f.source),
-                    error: Some(e.message),
-                    range,
-                    ..Extras::default()
-                },
-            )
-            .await?;
-            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
-        }
+        Err(AppError::Invalid(e)) => editor_error(&s, &c, f.source, e.message, range).await,
         Err(e) => Err(e.into()),
     }
 }

@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -410,16 +409,8 @@ async fn forecast_export(
         c.ip(),
     )
     .await?;
-    let name = format!("forecast-{}.xlsx", r.month);
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
+    Ok(super::layout::xlsx_download(
         bytes,
-    )
-        .into_response())
+        &format!("forecast-{}.xlsx", r.month),
+    ))
 }

@@ -141,6 +141,21 @@ pub(super) fn page(t: impl Template, c: &Caller, remember_lang: bool) -> Result<
     Ok(r)
 }
 
+/// A workbook as a download named `file` (ASCII).
+pub(super) fn xlsx_download(bytes: Vec<u8>, file: &str) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 pub(super) fn set_lang_cookie(r: &mut Response, l: Lang) {
     let v = format!(
         "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use chrono::Utc;
 use uplift_app::sla::{SlaState, WaitingLead, waiting_leads};
@@ -107,20 +107,7 @@ async fn cadence_export(State(s): State<AppState>, c: Caller) -> Result<Response
         c.ip(),
     )
     .await?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"cadence.xlsx\"".to_string(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::layout::xlsx_download(bytes, "cadence.xlsx"))
 }
 
 async fn sla_board(State(s): State<AppState>, c: Caller) -> Result<Response, WebError> {
