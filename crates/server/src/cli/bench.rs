@@ -38,6 +38,17 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         deals: usize,
     },
+    /// Time the payroll engine in process: a synthetic company (Shanghai and Beijing, bases from
+    /// 3,000 to 80,000, commission, special additional deductions) paid for twelve months.
+    Payroll {
+        #[arg(long, default_value_t = 100_000)]
+        employees: usize,
+        /// Timed repetitions of the whole year (the best and the median are printed).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Time lead routing in process on a synthetic team: fitting the model, the optimal
     /// allocation of a batch, and single leads routed online (p50/p99).
     Routing(RoutingArgs),

@@ -8,6 +8,7 @@ mod forecast;
 mod generate;
 mod import;
 mod metrics;
+mod payroll;
 mod routing;
 
 use anyhow::Result;
@@ -35,6 +36,7 @@ pub async fn run(cli: &Cli, what: &BenchCommand, lang: Lang) -> Result<i32> {
         BenchCommand::Forecast { months } => forecast::forecast(cli, *months).await,
         BenchCommand::Cadence => cadence::cadence(cli).await,
         BenchCommand::Commission { period, runs, deals } => commission::commission(cli, period, *runs, *deals).await,
+        BenchCommand::Payroll { employees, runs, seed } => payroll::engine(*employees, *runs, *seed),
         BenchCommand::Routing(a) => routing::routing(a),
     }
 }
