@@ -134,6 +134,7 @@ mod tests {
             name: name.into(),
             email: email.map(Into::into),
             crm_user_id: crm.map(Into::into),
+            hire_date: "2020-01-01".into(),
         }
     }
 

@@ -23,6 +23,7 @@ pub mod insights;
 pub mod jobs;
 pub mod metrics;
 pub mod notify;
+pub mod payroll;
 pub mod records;
 pub mod routing;
 pub mod settings;

@@ -106,6 +106,39 @@ async fn demo_imports_and_has_the_patterns_it_promises() {
             .sum();
         assert_eq!(r.commission_fen, paid.min(5_000_000), "{}", r.employee_no);
     }
+    // The year's payroll: January to May locked, June open; June's 提成 is May's locked payable.
+    let runs = uplift_app::payroll::runs(&db.store, &payroll).await.unwrap();
+    let states: Vec<(i32, &str)> = runs.iter().map(|r| (r.month, r.status.as_str())).collect();
+    assert_eq!(
+        states,
+        [
+            (202606, "open"),
+            (202605, "locked"),
+            (202604, "locked"),
+            (202603, "locked"),
+            (202602, "locked"),
+            (202601, "locked")
+        ]
+    );
+    // 30 staff, a few joining and leaving.
+    assert!(runs.iter().all(|r| r.people >= 20 && r.net_fen > 0), "{runs:?}");
+    let payable =
+        uplift_app::commission::payable_for_pay_month(&db.store, &payroll, "2026-06", uplift_domain::Lang::Zh)
+            .await
+            .unwrap();
+    assert!(payable.iter().filter(|c| c.payable_fen > 0).count() >= 3);
+    for c in &payable {
+        let slip =
+            uplift_app::payroll::payslip(&db.store, &payroll, &c.employee_no, "2026-06", uplift_domain::Lang::Zh)
+                .await
+                .unwrap();
+        let line = slip
+            .lines
+            .iter()
+            .find(|l| l.key == "commission")
+            .map_or(0, |l| l.amount);
+        assert_eq!(line, c.payable_fen, "{}", c.employee_no);
+    }
     let rows = db.store.employee_metrics(&MetricFilter::default()).await.unwrap();
     assert!(rows.iter().any(|r| r.metrics.quota_attainment.is_some()));
     assert!(rows.iter().any(|r| r.metrics.training_completion_rate.is_some()));

@@ -9,6 +9,7 @@ mod demo;
 mod golden;
 mod mapping;
 mod notify;
+mod payroll;
 mod repair;
 mod routing;
 mod scoped_reads;

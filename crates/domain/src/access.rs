@@ -162,6 +162,17 @@ impl Role {
     pub fn may_lock_commissions(self) -> bool {
         matches!(self, Role::Admin | Role::Payroll)
     }
+
+    /// Whether the role runs payroll and reads everyone's pay: payroll, HR, and admins (the
+    /// operator at the terminal). Managers and directors never see individual pay.
+    pub fn may_run_payroll(self) -> bool {
+        matches!(self, Role::Admin | Role::Hr | Role::Payroll)
+    }
+
+    /// Whether the role may lock a payroll month (what is paid is then final): payroll and admins.
+    pub fn may_lock_payroll(self) -> bool {
+        matches!(self, Role::Admin | Role::Payroll)
+    }
 }
 
 /// The people a caller's reads are limited to.

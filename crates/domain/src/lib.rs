@@ -8,6 +8,7 @@ pub mod metric;
 pub mod metric_data;
 pub mod money;
 pub mod month;
+pub mod payroll_records;
 pub mod people;
 pub mod records;
 pub mod time;

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub use crate::payroll_records::*;
 use crate::{Money, Month};
 
 /// What kind of data a file holds. The order of [`ImportKind::ALL`] is the order `import dir` loads
@@ -30,12 +31,20 @@ pub enum ImportKind {
     Capacity,
     /// Leave periods (请假记录): who is away when, so routing skips them.
     Leave,
+    /// 薪资档案: base pay, allowance, social-insurance city and bases, tax status, bank.
+    Salary,
+    /// 专项附加扣除 declarations.
+    IitDeduction,
+    /// 月度变动: overtime, bonuses, unpaid leave, deductions of one month.
+    PayInput,
+    /// 年初累计: cumulative tax figures from a previous system.
+    IitOpening,
     /// New leads to route (`uplift leads assign --input`); read for routing, never imported.
     NewLead,
 }
 
 impl ImportKind {
-    pub const ALL: [ImportKind; 15] = [
+    pub const ALL: [ImportKind; 19] = [
         ImportKind::Roster,
         ImportKind::User,
         ImportKind::Account,
@@ -51,6 +60,10 @@ impl ImportKind {
         ImportKind::Appraisal,
         ImportKind::Capacity,
         ImportKind::Leave,
+        ImportKind::Salary,
+        ImportKind::IitDeduction,
+        ImportKind::PayInput,
+        ImportKind::IitOpening,
     ];
 
     /// The identifier used on the command line (`uplift import lead …`).
@@ -71,6 +84,10 @@ impl ImportKind {
             ImportKind::Appraisal => "appraisal",
             ImportKind::Capacity => "capacity",
             ImportKind::Leave => "leave",
+            ImportKind::Salary => "salary",
+            ImportKind::IitDeduction => "iit_deduction",
+            ImportKind::PayInput => "pay_input",
+            ImportKind::IitOpening => "iit_opening",
             ImportKind::NewLead => "new_lead",
         }
     }
@@ -94,6 +111,10 @@ impl ImportKind {
         let s = if s.is_empty() { stem.trim().to_lowercase() } else { s };
         let zh: &[(&str, ImportKind)] = &[
             ("商机分成", ImportKind::OpportunitySplit),
+            ("薪资档案", ImportKind::Salary),
+            ("专项附加扣除", ImportKind::IitDeduction),
+            ("月度变动", ImportKind::PayInput),
+            ("年初累计", ImportKind::IitOpening),
             ("回款", ImportKind::Payment),
             ("花名册", ImportKind::Roster),
             ("员工", ImportKind::Roster),
@@ -116,6 +137,7 @@ impl ImportKind {
             "opportunities" => Some(ImportKind::Opportunity),
             "opportunitysplit" | "opportunitysplits" => Some(ImportKind::OpportunitySplit),
             "leaves" | "absences" => Some(ImportKind::Leave),
+            "salaries" => Some(ImportKind::Salary),
             "activities" => None,
             _ => None,
         };
@@ -140,6 +162,10 @@ impl ImportKind {
             ImportKind::Appraisal => "绩效",
             ImportKind::Capacity => "线索上限",
             ImportKind::Leave => "请假记录",
+            ImportKind::Salary => "薪资档案",
+            ImportKind::IitDeduction => "专项附加扣除",
+            ImportKind::PayInput => "月度变动",
+            ImportKind::IitOpening => "年初累计",
             ImportKind::NewLead => "待分配线索",
         }
     }
@@ -442,6 +468,10 @@ pub enum Record {
     Appraisal(Appraisal),
     Capacity(Capacity),
     Leave(Leave),
+    Salary(SalaryRecord),
+    IitDeduction(IitDeclaration),
+    PayInput(PayInputRecord),
+    IitOpening(IitOpening),
     NewLead(NewLead),
 }
 
@@ -465,6 +495,10 @@ impl Record {
             Record::Appraisal(r) => format!("{} {}", r.employee_no, r.period),
             Record::Capacity(r) => r.employee_no.clone(),
             Record::Leave(r) => format!("{} {}", r.employee_no, r.start_date),
+            Record::Salary(r) => format!("{} {}", r.employee_no, r.effective_from),
+            Record::IitDeduction(r) => format!("{} {}", r.employee_no, r.from_month),
+            Record::PayInput(r) => format!("{} {}", r.employee_no, r.month),
+            Record::IitOpening(r) => format!("{} {}", r.employee_no, r.as_of_month),
             Record::NewLead(r) => r.source_id.clone(),
         }
     }

@@ -184,6 +184,60 @@ const LEAVE: &[FieldSpec] = &[
     opt("leave_type", &["类型", "假期类型", "请假类型", "type"]),
 ];
 
+// Payroll kinds (docs/spec/payroll.md): Chinese or English headers.
+const SALARY: &[FieldSpec] = &[
+    req("employee_no", EMPLOYEE_NO),
+    req("effective_from", &["生效日期"]),
+    req("base_pay", &["基本工资"]),
+    opt("allowance", &["岗位津贴", "津贴"]),
+    opt("performance_base", &["绩效工资基数"]),
+    opt("si_city", &["社保城市", "参保城市"]),
+    opt("si_base", &["社保基数", "社保缴费基数"]),
+    opt("hf_base", &["公积金基数", "公积金缴费基数"]),
+    opt("hf_rate", &["公积金比例", "公积金缴存比例"]),
+    opt("tax_status", &["计税身份"]),
+    opt("first_job_this_year", &["本年首次就业"]),
+    opt("sixty_thousand", &["适用6万减除", "适用6万元减除"]),
+    opt("bank_account", &["银行账号", "银行卡号"]),
+    opt("bank_name", &["开户行", "开户银行"]),
+];
+
+const IIT_DEDUCTION: &[FieldSpec] = &[
+    req("employee_no", EMPLOYEE_NO),
+    req("from_month", &["起始月份"]),
+    req("child_education", &["子女教育"]),
+    req("continuing_education", &["继续教育"]),
+    req("mortgage_interest", &["住房贷款利息"]),
+    req("rent", &["住房租金"]),
+    req("elderly_support", &["赡养老人"]),
+    req("infant_care", &["婴幼儿照护", "3岁以下婴幼儿照护"]),
+    opt("to_month", &["截止月份"]),
+];
+
+const PAY_INPUT: &[FieldSpec] = &[
+    req("employee_no", EMPLOYEE_NO),
+    req("month", &["月份"]),
+    opt("overtime_pay", &["加班费"]),
+    opt("performance_bonus", &["绩效奖金"]),
+    opt("other_pay", &["其他应发"]),
+    opt("unpaid_leave_days", &["事假天数"]),
+    opt("other_pretax_deduction", &["其他税前扣除"]),
+    opt("post_tax_deduction", &["税后扣款"]),
+    opt("annual_bonus", &["全年一次性奖金", "年终奖"]),
+    opt("bonus_method", &["年终奖计税方式"]),
+];
+
+const IIT_OPENING: &[FieldSpec] = &[
+    req("employee_no", EMPLOYEE_NO),
+    req("as_of_month", &["截至月份"]),
+    req("cum_income", &["累计收入"]),
+    req("cum_basic", &["累计减除费用"]),
+    req("cum_special", &["累计专项扣除"]),
+    req("cum_special_additional", &["累计专项附加扣除"]),
+    req("cum_withheld", &["累计已预缴税额"]),
+    opt("cum_other", &["累计其他扣除"]),
+];
+
 const NEW_LEAD: &[FieldSpec] = &[
     req("Id", &["lead id", "lead_id", "线索id", "线索 id", "线索编号"]),
     opt("LeadSource", &["lead source", "source", "线索来源", "来源"]),
@@ -212,6 +266,10 @@ pub fn fields(kind: ImportKind) -> &'static [FieldSpec] {
         ImportKind::Appraisal => APPRAISAL,
         ImportKind::Capacity => CAPACITY,
         ImportKind::Leave => LEAVE,
+        ImportKind::Salary => SALARY,
+        ImportKind::IitDeduction => IIT_DEDUCTION,
+        ImportKind::PayInput => PAY_INPUT,
+        ImportKind::IitOpening => IIT_OPENING,
         ImportKind::NewLead => NEW_LEAD,
     }
 }

@@ -2,6 +2,7 @@
 
 mod commission;
 mod crash;
+mod payroll;
 mod repository;
 
 use std::path::Path;

@@ -16,6 +16,7 @@ mod forecast;
 mod import;
 mod jobs;
 mod metrics;
+mod payroll;
 mod people;
 mod routing;
 mod value;
@@ -38,5 +39,9 @@ pub use forecast::{ForecastDeal, ForecastPerson, InterventionRow};
 pub use import::{AffectedMonths, ImportCounts, ImportTx};
 pub use jobs::{ChannelRow, JobRow, NewNotification, NotificationRow};
 pub use metrics::{EmployeeMetricRow, MetricFilter, UnitMetricRow};
+pub use payroll::{
+    DeclarationRow, OpeningRow, PAYSLIP_NUMBERS, PayInputRow, PayrollInputs, PayrollPerson, PayrollRunRow, PayslipRow,
+    PolicyRow, PriorRow, RunRefused, SalaryRow,
+};
 pub use people::{CrmUserKey, EmployeeKey, ImportHistory, LinkCandidate, NewImportRecord};
 pub use routing::{AssignmentRow, AwaitingContact, NewLeadRow, PendingLead, RoutingLead, RoutingRep};

@@ -22,6 +22,8 @@ pub struct EmployeeKey {
     pub name: String,
     pub email: Option<String>,
     pub crm_user_id: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub hire_date: String,
 }
 
 /// A CRM user with its current link.
@@ -80,7 +82,7 @@ impl Store {
     }
 
     pub async fn employee_keys(&self) -> Result<Vec<EmployeeKey>, StoreError> {
-        let sql = "SELECT id, employee_no, name, email, crm_user_id FROM employees ORDER BY employee_no";
+        let sql = "SELECT id, employee_no, name, email, crm_user_id, hire_date FROM employees ORDER BY employee_no";
         Ok(on_pool!(self, |p| sqlx::query_as(sql).fetch_all(p).await?))
     }
 

@@ -61,6 +61,129 @@ pub(super) fn write_hr_files(
         &dir.join("appraisals.csv"),
         &["工号", "期间", "绩效得分", "等级"],
         appraisals(people, &crm.month_won, start, end, rng).into_iter(),
+    )?;
+    write_payroll_files(dir, people, end, rng)
+}
+
+/// Payroll inputs: salary records (Shanghai, and Beijing for the Beijing team; a raise at the
+/// start of the year for some), special additional deduction declarations, and the year's
+/// February pay inputs (annual bonuses; a few days of unpaid leave).
+fn write_payroll_files(dir: &Path, people: &[Person], end: Month, rng: &mut SmallRng) -> Result<(), AppError> {
+    use rand::Rng;
+    let january = Month::new(end.year(), 1).unwrap_or(end);
+    let mut salaries = Vec::new();
+    let mut declarations = Vec::new();
+    let mut inputs = Vec::new();
+    for p in people {
+        let manager = p.manager_no.is_none();
+        let beijing = TEAMS[p.team].city == "北京";
+        // Whole hundreds of yuan, as salaries are set.
+        let base: i64 = if manager {
+            rng.random_range(250..=350) * 100
+        } else {
+            rng.random_range(80..=150) * 100
+        };
+        let allowance: i64 = if manager { 2000 } else { 500 };
+        let (city, hf_rate) = if beijing { ("北京", "12%") } else { ("上海", "7%") };
+        let account = format!("6222{:012}", rng.random_range(0..1_000_000_000_000u64));
+        let bank = if rng.random_bool(0.5) {
+            "招商银行"
+        } else {
+            "中国工商银行"
+        };
+        salaries.push(vec![
+            p.no.clone(),
+            p.hire.to_string(),
+            base.to_string(),
+            allowance.to_string(),
+            city.into(),
+            hf_rate.into(),
+            account.clone(),
+            bank.into(),
+        ]);
+        if p.hire < january.first_day() && rng.random_bool(0.4) {
+            let raised = (base * rng.random_range(105..=110) / 100 / 100) * 100;
+            salaries.push(vec![
+                p.no.clone(),
+                january.first_day().to_string(),
+                raised.to_string(),
+                allowance.to_string(),
+                city.into(),
+                hf_rate.into(),
+                account,
+                bank.into(),
+            ]);
+        }
+        if rng.random_bool(0.45) {
+            let from = Month::of(p.hire).max(january);
+            let child = [0, 1000, 2000, 4000][rng.random_range(0..4)];
+            let elderly = [0, 1500, 3000][rng.random_range(0..3)];
+            let (mortgage, rent) = match rng.random_range(0..3) {
+                0 => (1000, 0),
+                1 => (0, 1500),
+                _ => (0, 0),
+            };
+            declarations.push(vec![
+                p.no.clone(),
+                from.to_string(),
+                child.to_string(),
+                "0".into(),
+                mortgage.to_string(),
+                rent.to_string(),
+                elderly.to_string(),
+                "0".into(),
+            ]);
+        }
+        let february = Month::new(end.year(), 2).unwrap_or(end);
+        let employed_in_february =
+            p.hire <= february.last_day() && p.leave.is_none_or(|l| l >= february.first_day()) && february <= end;
+        if employed_in_february && (rng.random_bool(0.6) || rng.random_bool(0.05)) {
+            let bonus = if rng.random_bool(0.6) {
+                base * rng.random_range(1..=3)
+            } else {
+                0
+            };
+            let leave_days = if rng.random_bool(0.1) { "1.5" } else { "0" };
+            inputs.push(vec![
+                p.no.clone(),
+                february.to_string(),
+                bonus.to_string(),
+                leave_days.into(),
+            ]);
+        }
+    }
+    write_simple(
+        &dir.join("薪资档案.csv"),
+        &[
+            "工号",
+            "生效日期",
+            "基本工资",
+            "岗位津贴",
+            "社保城市",
+            "公积金比例",
+            "银行账号",
+            "开户行",
+        ],
+        salaries.into_iter(),
+    )?;
+    write_simple(
+        &dir.join("专项附加扣除.csv"),
+        &[
+            "工号",
+            "起始月份",
+            "子女教育",
+            "继续教育",
+            "住房贷款利息",
+            "住房租金",
+            "赡养老人",
+            "婴幼儿照护",
+        ],
+        declarations.into_iter(),
+    )?;
+    write_simple(
+        &dir.join("月度变动.csv"),
+        &["工号", "月份", "全年一次性奖金", "事假天数"],
+        inputs.into_iter(),
     )
 }
 

@@ -130,6 +130,20 @@ async fn default_commission_plan(store: &Store, source_dir: &Path, from: Month, 
         scope: uplift_domain::access::Scope::All,
     };
     crate::commission::import_plan(store, &demo, "commission-plan.toml", &text, Lang::Zh).await?;
+    // The year so far is paid: each month's payroll takes last month's locked commission. The
+    // last month stays open (a draft commission, an open payroll) for people to look at.
+    let january = Month::new(end.year(), 1).unwrap_or(end);
+    for month in january.through(end) {
+        let earned = month.prev();
+        if earned >= from {
+            crate::commission::run(store, &demo, &earned.to_string(), Lang::Zh).await?;
+            crate::commission::lock(store, &demo, &earned.to_string(), Lang::Zh).await?;
+        }
+        crate::payroll::run(store, &demo, &month.to_string(), Lang::Zh).await?;
+        if month < end {
+            crate::payroll::lock(store, &demo, &month.to_string(), Lang::Zh).await?;
+        }
+    }
     crate::commission::run(store, &demo, &end.to_string(), Lang::Zh).await?;
     Ok(())
 }

@@ -17,10 +17,13 @@ pub(super) struct Known {
     crm_ids: HashSet<String>,
     crm_by_email: HashMap<String, Vec<String>>,
     crm_by_name: HashMap<String, Vec<String>>,
-    employees: HashSet<String>,
+    /// Employee numbers and their hire dates.
+    employees: HashMap<String, Option<chrono::NaiveDate>>,
     courses: HashSet<String>,
     /// Deal ids, read only for runs with payment or split files (a million ids otherwise unused).
     deals: Option<HashSet<String>>,
+    /// Payroll policies, read only for runs with declarations (their ceilings are policy data).
+    pub(super) payroll_policies: Option<uplift_payroll::PolicySet>,
 }
 
 impl Known {
@@ -33,7 +36,10 @@ impl Known {
             .employee_keys()
             .await?
             .into_iter()
-            .map(|e| e.employee_no)
+            .map(|e| {
+                let hired = chrono::NaiveDate::parse_from_str(&e.hire_date, "%Y-%m-%d").ok();
+                (e.employee_no, hired)
+            })
             .collect();
         k.courses = store.course_ids().await?.into_iter().collect();
         Ok(k)
@@ -63,7 +69,7 @@ impl Known {
         match r {
             Record::User(u) => self.add_user(&u.source_id, &u.name, u.email.as_deref()),
             Record::Employee(e) => {
-                self.employees.insert(e.employee_no.clone());
+                self.employees.insert(e.employee_no.clone(), Some(e.hire_date));
             }
             Record::Course(c) => {
                 self.courses.insert(c.course_id.clone());
@@ -149,7 +155,7 @@ pub(super) fn check_references(r: &mut Record, known: &Known, how: OwnerMatch) -
         },
     };
     let employee = |no: &str| {
-        if known.employees.contains(no) {
+        if known.employees.contains_key(no) {
             Ok(())
         } else {
             Err((
@@ -193,6 +199,29 @@ pub(super) fn check_references(r: &mut Record, known: &Known, how: OwnerMatch) -
         Record::Capacity(c) => employee(&c.employee_no),
         Record::Leave(l) => employee(&l.employee_no),
         Record::NewLead(_) => Ok(()),
+        Record::Salary(s) => {
+            employee(&s.employee_no)?;
+            match known.employees.get(&s.employee_no).copied().flatten() {
+                Some(hired) if s.effective_from < hired => Err((
+                    "effective_from",
+                    Problem::BadValue {
+                        field: "effective_from".into(),
+                        value: s.effective_from.to_string(),
+                        expected: format!("≥ {hired} (入职日期 / hire date)"),
+                    },
+                )),
+                _ => Ok(()),
+            }
+        }
+        Record::IitDeduction(d) => {
+            employee(&d.employee_no)?;
+            match &known.payroll_policies {
+                Some(set) => super::payroll_checks::declaration(d, set),
+                None => Ok(()),
+            }
+        }
+        Record::PayInput(x) => employee(&x.employee_no),
+        Record::IitOpening(o) => employee(&o.employee_no),
         Record::Enrollment(e) => {
             employee(&e.employee_no)?;
             if known.courses.contains(&e.course_id) {

@@ -5,6 +5,7 @@
 
 mod checks;
 mod files;
+mod payroll_checks;
 mod writer;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -152,6 +153,9 @@ async fn run_import(
         .any(|f| matches!(f.kind, ImportKind::Payment | ImportKind::OpportunitySplit))
     {
         known.load_deals(store).await?;
+    }
+    if files.iter().any(|f| f.kind == ImportKind::IitDeduction) {
+        known.payroll_policies = Some(crate::payroll::policy_set(store).await?);
     }
     let mut run = Run {
         tx: Writer::new(store.begin_import(tz).await?),

@@ -12,6 +12,7 @@ use uplift_domain::records::*;
 
 mod crm;
 mod hr;
+mod payroll;
 
 pub use hr::parse_role_family;
 
@@ -184,6 +185,10 @@ pub fn parse_record(map: &ColumnMap, row: &RawRow, ctx: ParseContext) -> Result<
         ImportKind::Appraisal => hr::appraisal(&c),
         ImportKind::Capacity => hr::capacity(&c),
         ImportKind::Leave => hr::leave(&c),
+        ImportKind::Salary => payroll::salary(&c),
+        ImportKind::IitDeduction => payroll::iit_deduction(&c),
+        ImportKind::PayInput => payroll::pay_input(&c),
+        ImportKind::IitOpening => payroll::iit_opening(&c),
         ImportKind::NewLead => crm::new_lead(&c),
     }
 }

@@ -95,6 +95,11 @@ pub enum Command {
         #[command(subcommand)]
         what: super::commission::CommissionCommand,
     },
+    /// China payroll: policies, a month's run, the lock, payslips, the export.
+    Payroll {
+        #[command(subcommand)]
+        what: super::payroll::PayrollCommand,
+    },
     /// Benchmarks: generate data, time imports and metric runs.
     Bench {
         #[command(subcommand)]

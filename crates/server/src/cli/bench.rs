@@ -39,7 +39,10 @@ pub enum BenchCommand {
         deals: usize,
     },
     /// Time the payroll engine in process: a synthetic company (Shanghai and Beijing, bases from
-    /// 3,000 to 80,000, commission, special additional deductions) paid for twelve months.
+    /// 3,000 to 80,000, commission, special additional deductions) paid for twelve months. With
+    /// --year, time instead the runs on the database: everyone on its roster gets a salary record
+    /// and some a declaration (imported), then each month of the year is run, locked and
+    /// exported; also one person's year recomputed.
     Payroll {
         #[arg(long, default_value_t = 100_000)]
         employees: usize,
@@ -48,6 +51,9 @@ pub enum BenchCommand {
         runs: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Run the database benchmark for this year (e.g. 2026).
+        #[arg(long)]
+        year: Option<i32>,
     },
     /// Time lead routing in process on a synthetic team: fitting the model, the optimal
     /// allocation of a batch, and single leads routed online (p50/p99).

@@ -4,6 +4,7 @@
 mod args;
 mod bench;
 mod commission;
+mod payroll;
 mod term;
 
 use anyhow::Result;
@@ -16,6 +17,7 @@ pub(crate) use args::{
 };
 pub(crate) use bench::{BenchCommand, GenerateArgs, RoutingArgs};
 pub(crate) use commission::{CommissionCommand, ExportFormat, PlanCommand};
+pub(crate) use payroll::{PayrollCommand, PolicyCommand};
 pub(crate) use term::{emit, open, open_with_metrics, spinner};
 
 /// The user's language from --lang, UPLIFT_LANG or LANG (Chinese unless English is asked for).

@@ -12,6 +12,7 @@ mod leads;
 mod metrics;
 mod migrate;
 mod notify;
+mod payroll;
 mod serve;
 mod users;
 
@@ -70,6 +71,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Commission { what } => {
             let store = open(&cli, "uplift.db").await?;
             let code = commission::commission(&store, what, lang).await;
+            store.close().await;
+            code
+        }
+        Command::Payroll { what } => {
+            let store = open(&cli, "uplift.db").await?;
+            let code = payroll::payroll(&store, what, lang).await;
             store.close().await;
             code
         }

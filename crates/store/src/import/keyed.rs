@@ -70,6 +70,10 @@ impl ImportTx {
             Record::Capacity(k) => self.write_capacity(k).await,
             Record::OpportunitySplit(k) => self.write_split(k).await,
             Record::Payment(k) => self.write_payment(k).await,
+            Record::Salary(k) => self.write_salary(k).await,
+            Record::IitDeduction(k) => self.write_declaration(k).await,
+            Record::PayInput(k) => self.write_pay_input(k).await,
+            Record::IitOpening(k) => self.write_opening(k).await,
             _ => Err(StoreError::Corrupt(format!(
                 "record of the wrong kind for a {} import",
                 self.kind.as_str()
@@ -294,6 +298,147 @@ impl ImportTx {
         });
         self.count(n > 0);
         Ok(())
+    }
+
+    /// Upserts a payroll row: `exists` counts the key's rows (to tell inserts from updates),
+    /// `upsert` writes it with the employee id as `$1` and `binds` after it.
+    async fn write_payroll_row(
+        &mut self,
+        employee_no: &str,
+        exists: &'static str,
+        key: i64,
+        upsert: &'static str,
+        binds: Vec<crate::value::Value>,
+    ) -> Result<(), StoreError> {
+        let Some(emp) = self.employee_id(employee_no).await? else {
+            return Ok(());
+        };
+        let n: i64 = on_tx_impl!(&mut self.tx, |c| {
+            let n: i64 = sqlx::query_scalar(exists)
+                .bind(emp)
+                .bind(key)
+                .fetch_one(&mut *c)
+                .await?;
+            let mut q = sqlx::query(upsert).bind(emp);
+            for v in &binds {
+                q = match v {
+                    crate::value::Value::Int(i) => q.bind(*i),
+                    crate::value::Value::Text(t) => q.bind(t.clone()),
+                    crate::value::Value::Bool(b) => q.bind(*b),
+                    crate::value::Value::Real(r) => q.bind(*r),
+                    // The only nullable values these rows bind are months (to_month): an integer
+                    // NULL, as PostgreSQL will not assign a text NULL to an integer column.
+                    crate::value::Value::Null => q.bind(None::<i64>),
+                };
+            }
+            q.execute(&mut *c).await?;
+            n
+        });
+        self.count(n > 0);
+        Ok(())
+    }
+
+    async fn write_salary(&mut self, r: &SalaryRecord) -> Result<(), StoreError> {
+        let n_sql = "SELECT COUNT(*) FROM salary_records WHERE employee_id = $1 AND effective_from = $2";
+        let Some(emp) = self.employee_id(&r.employee_no).await? else {
+            return Ok(());
+        };
+        let upsert = "INSERT INTO salary_records (employee_id, effective_from, base_pay_fen, allowance_fen, performance_base_fen,             si_city, si_base_fen, hf_base_fen, hf_rate, non_resident, first_job_this_year, sixty_thousand, bank_account, bank_name)             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (employee_id, effective_from) DO UPDATE SET             base_pay_fen = excluded.base_pay_fen, allowance_fen = excluded.allowance_fen, performance_base_fen = excluded.performance_base_fen,             si_city = excluded.si_city, si_base_fen = excluded.si_base_fen, hf_base_fen = excluded.hf_base_fen, hf_rate = excluded.hf_rate,             non_resident = excluded.non_resident, first_job_this_year = excluded.first_job_this_year,             sixty_thousand = excluded.sixty_thousand, bank_account = excluded.bank_account, bank_name = excluded.bank_name";
+        let date = r.effective_from.to_string();
+        let n: i64 = on_tx_impl!(&mut self.tx, |c| {
+            let n: i64 = sqlx::query_scalar(n_sql)
+                .bind(emp)
+                .bind(&date)
+                .fetch_one(&mut *c)
+                .await?;
+            sqlx::query(upsert)
+                .bind(emp)
+                .bind(&date)
+                .bind(r.base_pay.0)
+                .bind(r.allowance.0)
+                .bind(r.performance_base.map(|m| m.0))
+                .bind(&r.si_city)
+                .bind(r.si_base.map(|m| m.0))
+                .bind(r.hf_base.map(|m| m.0))
+                .bind(r.hf_rate.map(|d| d.normalize().to_string()))
+                .bind(r.non_resident)
+                .bind(r.first_job_this_year)
+                .bind(r.sixty_thousand)
+                .bind(&r.bank_account)
+                .bind(&r.bank_name)
+                .execute(&mut *c)
+                .await?;
+            n
+        });
+        self.count(n > 0);
+        Ok(())
+    }
+
+    async fn write_declaration(&mut self, r: &IitDeclaration) -> Result<(), StoreError> {
+        use crate::value::Value;
+        let month = i64::from(r.from_month.to_key());
+        self.write_payroll_row(
+            &r.employee_no,
+            "SELECT COUNT(*) FROM iit_declarations WHERE employee_id = $1 AND from_month = $2",
+            month,
+            "INSERT INTO iit_declarations (employee_id, from_month, to_month, child_education_fen, continuing_education_fen,              mortgage_interest_fen, rent_fen, elderly_support_fen, infant_care_fen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)              ON CONFLICT (employee_id, from_month) DO UPDATE SET to_month = excluded.to_month,              child_education_fen = excluded.child_education_fen, continuing_education_fen = excluded.continuing_education_fen,              mortgage_interest_fen = excluded.mortgage_interest_fen, rent_fen = excluded.rent_fen,              elderly_support_fen = excluded.elderly_support_fen, infant_care_fen = excluded.infant_care_fen",
+            vec![
+                Value::Int(month),
+                r.to_month.map(|m| i64::from(m.to_key())).into(),
+                Value::Int(r.child_education.0),
+                Value::Int(r.continuing_education.0),
+                Value::Int(r.mortgage_interest.0),
+                Value::Int(r.rent.0),
+                Value::Int(r.elderly_support.0),
+                Value::Int(r.infant_care.0),
+            ],
+        )
+        .await
+    }
+
+    async fn write_pay_input(&mut self, r: &PayInputRecord) -> Result<(), StoreError> {
+        use crate::value::Value;
+        let month = i64::from(r.month.to_key());
+        let days_h = r.unpaid_leave_days_h();
+        self.write_payroll_row(
+            &r.employee_no,
+            "SELECT COUNT(*) FROM pay_inputs WHERE employee_id = $1 AND month = $2",
+            month,
+            "INSERT INTO pay_inputs (employee_id, month, overtime_pay_fen, performance_bonus_fen, other_pay_fen, unpaid_leave_days_h,              other_pretax_deduction_fen, post_tax_deduction_fen, annual_bonus_fen, bonus_merged)              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (employee_id, month) DO UPDATE SET              overtime_pay_fen = excluded.overtime_pay_fen, performance_bonus_fen = excluded.performance_bonus_fen,              other_pay_fen = excluded.other_pay_fen, unpaid_leave_days_h = excluded.unpaid_leave_days_h,              other_pretax_deduction_fen = excluded.other_pretax_deduction_fen,              post_tax_deduction_fen = excluded.post_tax_deduction_fen, annual_bonus_fen = excluded.annual_bonus_fen,              bonus_merged = excluded.bonus_merged",
+            vec![
+                Value::Int(month),
+                Value::Int(r.overtime_pay.0),
+                Value::Int(r.performance_bonus.0),
+                Value::Int(r.other_pay.0),
+                Value::Int(days_h),
+                Value::Int(r.other_pretax_deduction.0),
+                Value::Int(r.post_tax_deduction.0),
+                Value::Int(r.annual_bonus.0),
+                Value::Bool(r.bonus_merged),
+            ],
+        )
+        .await
+    }
+
+    async fn write_opening(&mut self, r: &IitOpening) -> Result<(), StoreError> {
+        use crate::value::Value;
+        let month = i64::from(r.as_of_month.to_key());
+        self.write_payroll_row(
+            &r.employee_no,
+            "SELECT COUNT(*) FROM iit_openings WHERE employee_id = $1 AND as_of_month = $2",
+            month,
+            "INSERT INTO iit_openings (employee_id, as_of_month, cum_income_fen, cum_basic_fen, cum_special_fen,              cum_special_additional_fen, cum_withheld_fen, cum_other_fen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)              ON CONFLICT (employee_id, as_of_month) DO UPDATE SET cum_income_fen = excluded.cum_income_fen,              cum_basic_fen = excluded.cum_basic_fen, cum_special_fen = excluded.cum_special_fen,              cum_special_additional_fen = excluded.cum_special_additional_fen,              cum_withheld_fen = excluded.cum_withheld_fen, cum_other_fen = excluded.cum_other_fen",
+            vec![
+                Value::Int(month),
+                Value::Int(r.cum_income.0),
+                Value::Int(r.cum_basic.0),
+                Value::Int(r.cum_special.0),
+                Value::Int(r.cum_special_additional.0),
+                Value::Int(r.cum_withheld.0),
+                Value::Int(r.cum_other.0),
+            ],
+        )
+        .await
     }
 
     async fn write_capacity(&mut self, k: &Capacity) -> Result<(), StoreError> {

@@ -36,7 +36,12 @@ pub async fn run(cli: &Cli, what: &BenchCommand, lang: Lang) -> Result<i32> {
         BenchCommand::Forecast { months } => forecast::forecast(cli, *months).await,
         BenchCommand::Cadence => cadence::cadence(cli).await,
         BenchCommand::Commission { period, runs, deals } => commission::commission(cli, period, *runs, *deals).await,
-        BenchCommand::Payroll { employees, runs, seed } => payroll::engine(*employees, *runs, *seed),
+        BenchCommand::Payroll {
+            year: Some(year), seed, ..
+        } => payroll::database(cli, *year, *seed).await,
+        BenchCommand::Payroll {
+            employees, runs, seed, ..
+        } => payroll::engine(*employees, *runs, *seed),
         BenchCommand::Routing(a) => routing::routing(a),
     }
 }

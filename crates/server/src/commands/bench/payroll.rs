@@ -12,6 +12,10 @@ use std::time::Instant;
 use uplift_payroll::{BonusMethod, Cumulative, Job, PayInput, Payslip, pay, pay_all, shipped};
 
 use super::machine;
+use crate::cli::Cli;
+use uplift_app::access::Principal;
+use uplift_domain::Lang;
+use uplift_domain::access::{Role, Scope};
 
 pub(super) fn engine(employees: usize, runs: usize, seed: u64) -> anyhow::Result<i32> {
     println!("machine: {}", machine());
@@ -121,4 +125,106 @@ fn input_of(base: &PayInput, month: u32) -> PayInput {
         bonus_method: BonusMethod::Separate,
         ..*base
     }
+}
+
+/// The database benchmark: salary records and declarations for the whole roster (imported), then
+/// every month of `year` run, locked and exported; the runs' times are what the target is about.
+pub(super) async fn database(cli: &Cli, year: i32, seed: u64) -> anyhow::Result<i32> {
+    let store = crate::cli::open(cli, "uplift.db").await?;
+    println!("machine: {}", machine());
+    println!("database: {:?}", store.dialect());
+    let bench = Principal {
+        actor: "bench".into(),
+        role: Role::Admin,
+        employee_no: None,
+        scope: Scope::All,
+    };
+    let people = store.employee_keys().await?;
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let dir = cli.data_dir.join("bench-payroll");
+    std::fs::create_dir_all(&dir)?;
+    let mut salary = String::from("工号,生效日期,基本工资,岗位津贴,社保城市,公积金比例\n");
+    let mut declarations = String::from("工号,起始月份,子女教育,继续教育,住房贷款利息,住房租金,赡养老人,婴幼儿照护\n");
+    for p in &people {
+        let beijing = rng.random_bool(0.3);
+        salary.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            p.employee_no,
+            p.hire_date,
+            rng.random_range(60..=400) * 100,
+            500,
+            if beijing { "北京" } else { "上海" },
+            if beijing { "12%" } else { "7%" }
+        ));
+        if rng.random_bool(0.4) {
+            declarations.push_str(&format!("{},{year}-01,2000,0,0,1500,3000,0\n", p.employee_no));
+        }
+    }
+    std::fs::write(dir.join("薪资档案.csv"), salary)?;
+    std::fs::write(dir.join("专项附加扣除.csv"), declarations)?;
+    let started = Instant::now();
+    let (files, skipped) = uplift_app::import::files_in_dir(&dir)?;
+    let report = uplift_app::import::import_files(&store, files, skipped, false, &|_, _| {}).await?;
+    anyhow::ensure!(
+        report.committed,
+        "the payroll files did not import: {:?}",
+        report.issue_lines(Lang::En)
+    );
+    println!(
+        "imported salary records and declarations of {} people in {:.1} s",
+        people.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for m in 1..=12u32 {
+        let month = format!("{year}-{m:02}");
+        let started = Instant::now();
+        let r = uplift_app::payroll::run(&store, &bench, &month, Lang::En).await?;
+        let run = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let rows = uplift_app::payroll::export_rows(&store, &bench, &month, Lang::En).await?;
+        let csv = uplift_app::commission::csv(&uplift_app::payroll::EXPORT_COLUMNS, &rows)?;
+        let export = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        uplift_app::payroll::lock(&store, &bench, &month, Lang::En).await?;
+        println!(
+            "{month}: {} people paid in {run:.2} s; export {:.1} MB in {export:.2} s; lock {:.3} s",
+            r.people,
+            csv.len() as f64 / 1e6,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    // One person's year recomputed from the stored inputs (read included), checked against the run.
+    let no = &people[people.len() / 2].employee_no;
+    let set = uplift_payroll::shipped();
+    let started = Instant::now();
+    let slips = store.payslips_of(no).await?;
+    let mut prior = Cumulative::default();
+    for row in slips.iter().rev() {
+        let day = NaiveDate::from_ymd_opt(row.month / 100, (row.month % 100) as u32, 1).expect("valid month");
+        let city = set.city(&row.si_city, day).expect("shipped city");
+        let tax = set.tax(day).expect("shipped tax");
+        let input = PayInput {
+            month: (row.month % 100) as u32,
+            base_pay: row.get("base_pay"),
+            allowance: row.get("allowance"),
+            commission: row.get("commission"),
+            si_base: row.get("si_base"),
+            hf_base: row.get("hf_base"),
+            contributes: row.contributes,
+            bonus_separate_allowed: row.bonus_separate_allowed,
+            special_additional_cum: row.get("special_additional_cum"),
+            absence_days_h: row.get("absence_days_h"),
+            ..PayInput::default()
+        };
+        let slip = pay(city, tax, &input, &prior)?;
+        anyhow::ensure!(slip.net == row.get("net"), "{no} {}: recomputed net differs", row.month);
+        prior = slip.cum;
+    }
+    println!(
+        "one person's year ({no}, {} months) read, recomputed and checked in {:.3} ms",
+        slips.len(),
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    store.close().await;
+    Ok(0)
 }

@@ -1,0 +1,86 @@
+//! The contract export (`uplift payroll export`): one row per person paid, amounts in yuan.
+
+use uplift_domain::{Lang, Money};
+use uplift_store::Store;
+
+use super::parse_month;
+use crate::access::{Principal, audit_by};
+use crate::error::AppError;
+
+/// The export's columns, as the contract names them.
+pub const EXPORT_COLUMNS: [&str; 16] = [
+    "employee_no",
+    "month",
+    "gross",
+    "si_employee",
+    "hf_employee",
+    "si_employer",
+    "hf_employer",
+    "special_additional",
+    "cum_income",
+    "cum_taxable",
+    "cum_tax",
+    "iit_withheld",
+    "annual_bonus",
+    "bonus_iit",
+    "net",
+    "status",
+];
+
+/// A month's payslips as the contract's rows (payroll, HR, admins; audited).
+pub async fn export_rows(store: &Store, p: &Principal, month: &str, lang: Lang) -> Result<Vec<Vec<String>>, AppError> {
+    p.require(p.role.may_run_payroll())?;
+    let month = parse_month(month, lang)?;
+    let Some(run) = store.payroll_run(month.to_key()).await? else {
+        return Err(AppError::invalid(match lang {
+            Lang::Zh => format!("{month}：还没有计算过工资"),
+            Lang::En => format!("{month}: no payroll has been run"),
+        }));
+    };
+    let slips = store.payslips(month.to_key(), &p.scope).await?;
+    audit_by(store, p, "read.payroll.export", Some(&month.to_string()), None, None).await?;
+    let yuan = |fen: i64| Money(fen).to_decimal().to_string();
+    let sum = |s: &uplift_store::PayslipRow, names: &[&str]| names.iter().map(|n| s.get(n)).sum::<i64>();
+    const SI_EMPLOYEE: [&str; 5] = [
+        "si_employee_pension",
+        "si_employee_medical",
+        "si_employee_unemployment",
+        "si_employee_injury",
+        "si_employee_maternity",
+    ];
+    const SI_EMPLOYER: [&str; 5] = [
+        "si_employer_pension",
+        "si_employer_medical",
+        "si_employer_unemployment",
+        "si_employer_injury",
+        "si_employer_maternity",
+    ];
+    Ok(slips
+        .iter()
+        .map(|s| {
+            let cum_taxable = s.get("cum_income")
+                - s.get("cum_basic")
+                - s.get("cum_special")
+                - s.get("cum_special_additional")
+                - s.get("cum_other");
+            vec![
+                s.employee_no.clone(),
+                month.to_string(),
+                yuan(s.get("gross")),
+                yuan(sum(s, &SI_EMPLOYEE)),
+                yuan(s.get("hf_employee")),
+                yuan(sum(s, &SI_EMPLOYER)),
+                yuan(s.get("hf_employer")),
+                yuan(s.get("cum_special_additional") - s.get("prior_special_additional")),
+                yuan(s.get("cum_income")),
+                yuan(cum_taxable),
+                yuan(s.get("cum_tax")),
+                yuan(s.get("iit_withheld")),
+                yuan(s.get("annual_bonus")),
+                yuan(s.get("bonus_iit")),
+                yuan(s.get("net")),
+                run.status.clone(),
+            ]
+        })
+        .collect())
+}

@@ -1,0 +1,242 @@
+//! Payroll against a real database: the commission test company paid for September 2026 from
+//! opening balances as of August (Uplift started mid-year), with the locked August commission
+//! as 提成; bad payroll files refused at their cell; refusals that name people; rights; re-runs
+//! byte-identical; a locked month never rewritten.
+// Amounts in fen are written yuan_fen: 20_000_00 is ¥20,000.00.
+#![allow(clippy::inconsistent_digit_grouping)]
+
+use std::path::Path;
+
+use uplift_app::access::Principal;
+use uplift_app::error::AppError;
+use uplift_app::{commission, payroll as pr};
+use uplift_domain::Lang;
+use uplift_domain::access::{Role, Scope};
+use uplift_domain::records::ImportKind;
+use uplift_store::{AuditQuery, Store};
+use uplift_testkit::test_db;
+
+use crate::commission::{payroll, rep, setup};
+use crate::support::import_one;
+
+const SALARY: &str = "工号,生效日期,基本工资,社保城市,公积金比例\n\
+    M1,2020-01-01,30000,上海,7%\n\
+    E1,2021-01-01,20000,Shanghai,0.07\n\
+    E2,2022-01-01,12000,北京,12%\n\
+    X1,2022-01-01,9000,,\n";
+
+/// Eight months at this employer before Uplift: E1 earned 20,000 a month, paid 3,500 of 五险一金
+/// and had 6,680 withheld (92,000 × 10% − 2,520).
+const OPENING: &str = "工号,截至月份,累计收入,累计减除费用,累计专项扣除,累计专项附加扣除,累计已预缴税额\n\
+    M1,2026-08,240000,40000,40000,0,0\n\
+    E1,2026-08,160000,40000,28000,0,6680\n\
+    E2,2026-08,96000,40000,16000,0,0\n\
+    X1,2026-08,72000,40000,12000,0,0\n";
+
+async fn import_text(
+    store: &Store,
+    dir: &Path,
+    name: &str,
+    kind: ImportKind,
+    text: &str,
+) -> uplift_app::import::ImportReport {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    import_one(store, &path, kind, false).await
+}
+
+fn manager() -> Principal {
+    Principal {
+        actor: "m1".into(),
+        role: Role::Manager,
+        employee_no: Some("M1".into()),
+        scope: Scope::Employees(vec!["M1".into(), "E1".into(), "E2".into()]),
+    }
+}
+
+#[tokio::test]
+async fn september_from_openings_with_the_locked_commission() {
+    let db = test_db().await;
+    let store = &db.store;
+    let dir = setup(store).await;
+    commission::run(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+    commission::lock(store, &payroll(), "2026-08", Lang::Zh).await.unwrap();
+
+    // Nobody has a salary record yet: the run names them all and writes nothing.
+    let e = pr::run(store, &payroll(), "2026-09", Lang::Zh)
+        .await
+        .unwrap_err()
+        .render(Lang::Zh);
+    assert!(
+        e.contains("没有薪资档案") && e.contains("李一（E1）") && e.contains("赵五（X1）"),
+        "{e}"
+    );
+    assert!(store.payroll_runs().await.unwrap().is_empty());
+
+    let r = import_text(store, dir.path(), "salary.csv", ImportKind::Salary, SALARY).await;
+    assert!(r.committed, "{:?}", r.issue_lines(Lang::En));
+    // September is not January and August was not run here: openings as of August are needed.
+    let e = pr::run(store, &payroll(), "2026-09", Lang::Zh)
+        .await
+        .unwrap_err()
+        .render(Lang::Zh);
+    assert!(e.contains("iit_opening") && e.contains("李一（E1）"), "{e}");
+
+    let r = import_text(store, dir.path(), "opening.csv", ImportKind::IitOpening, OPENING).await;
+    assert!(r.committed, "{:?}", r.issue_lines(Lang::En));
+    let report = pr::run(store, &payroll(), "2026-09", Lang::Zh).await.unwrap();
+    assert_eq!(report.people, 4);
+    assert_eq!(report.commission_fen, 6_080_00 + 1_500_00 + 1_160_00);
+
+    // E1: 20,000 + the locked 6,080 of August; Shanghai's 2026-07 table (20,000 lies inside it):
+    // 1,600 + 400 + 100 + 1,400 = 3,500. Cumulative 186,080 − 45,000 − 31,500 = 109,580
+    // × 10% − 2,520 = 8,438, less the 6,680 withheld = 1,758. Net 26,080 − 3,500 − 1,758.
+    let slip = pr::payslip(store, &rep("E1"), "E1", "2026-09", Lang::Zh).await.unwrap();
+    let line = |key: &str| {
+        slip.lines
+            .iter()
+            .find(|l| l.key == key)
+            .unwrap_or_else(|| panic!("{key}"))
+    };
+    assert_eq!(line("commission").amount, 6_080_00);
+    assert_eq!(line("gross").amount, 26_080_00);
+    assert_eq!(line("iit").amount, 1_758_00);
+    assert_eq!(
+        line("iit").formula,
+        "累计应纳税所得额 109,580 × 10% − 2,520 − 已预缴 6,680 = 1,758"
+    );
+    assert_eq!(line("hf_employee").formula, "20,000 × 7%（四舍五入到元）");
+    assert_eq!(slip.net_fen, 26_080_00 - 3_500_00 - 1_758_00);
+    assert_eq!(slip.status, "open");
+    // Beijing: 12% each side and the 3 yuan on medical (12,000 × 2% + 3).
+    let e2 = pr::payslip(store, &payroll(), "E2", "2026-09", Lang::En).await.unwrap();
+    let e2_line = |key: &str| e2.lines.iter().find(|l| l.key == key).unwrap().amount;
+    assert_eq!(
+        (e2_line("hf_employee"), e2_line("si_employee_medical")),
+        (1_440_00, 243_00)
+    );
+    // X1 names no city: the company's default, Shanghai (9,000 × 8% pension).
+    let x1 = pr::payslip(store, &payroll(), "X1", "2026-09", Lang::Zh).await.unwrap();
+    assert_eq!(x1.city, "上海");
+    assert_eq!(
+        x1.lines.iter().find(|l| l.key == "si_employee_pension").unwrap().amount,
+        720_00
+    );
+
+    // Rights: a rep reads only their own; a manager never reads individual pay.
+    for (who, whose) in [(rep("E2"), "E1"), (manager(), "E1"), (manager(), "E2")] {
+        assert!(matches!(
+            pr::payslip(store, &who, whose, "2026-09", Lang::Zh).await,
+            Err(AppError::Forbidden)
+        ));
+    }
+    assert!(matches!(
+        pr::run(store, &manager(), "2026-09", Lang::Zh).await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(matches!(
+        pr::export_rows(store, &rep("E1"), "2026-09", Lang::Zh).await,
+        Err(AppError::Forbidden)
+    ));
+    let audited = store
+        .audit(&AuditQuery {
+            action: Some("read.payslip".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        audited.iter().any(|a| a.target.as_deref() == Some("E1 2026-09")),
+        "{audited:?}"
+    );
+
+    // A re-run with the same inputs writes the same month, byte for byte.
+    let export = || async { pr::export_rows(store, &payroll(), "2026-09", Lang::Zh).await.unwrap() };
+    let first = export().await;
+    assert_eq!(first.len(), 4);
+    let e1_row = first.iter().find(|r| r[0] == "E1").unwrap();
+    assert_eq!(e1_row[2..4], ["26080.00".to_string(), "2100.00".to_string()]);
+    assert_eq!(e1_row[11], "1758.00");
+    pr::run(store, &payroll(), "2026-09", Lang::Zh).await.unwrap();
+    assert_eq!(export().await, first);
+
+    // October continues from September only once September is locked; then September is final.
+    let e = pr::run(store, &payroll(), "2026-10", Lang::Zh)
+        .await
+        .unwrap_err()
+        .render(Lang::Zh);
+    assert!(e.contains("请先锁定 2026-09"), "{e}");
+    assert!(matches!(
+        pr::lock(store, &rep("E1"), "2026-09", Lang::Zh).await,
+        Err(AppError::Forbidden)
+    ));
+    pr::lock(store, &payroll(), "2026-09", Lang::Zh).await.unwrap();
+    assert!(matches!(
+        pr::run(store, &payroll(), "2026-09", Lang::Zh).await,
+        Err(AppError::Conflict(_))
+    ));
+    pr::run(store, &payroll(), "2026-10", Lang::Zh).await.unwrap();
+    let oct = pr::payslip(store, &payroll(), "E1", "2026-10", Lang::Zh).await.unwrap();
+    // 206,080 − 50,000 − 35,000 = 121,080 × 10% − 2,520 = 9,588 − 8,438 withheld = 1,150.
+    assert_eq!(oct.lines.iter().find(|l| l.key == "iit").unwrap().amount, 1_150_00);
+    let locked = export().await;
+    assert!(locked.iter().all(|r| r[15] == "locked"));
+    let figures = |rows: &[Vec<String>]| rows.iter().map(|r| r[..15].to_vec()).collect::<Vec<_>>();
+    assert_eq!(
+        figures(&locked),
+        figures(&first),
+        "October's run leaves September as it was"
+    );
+}
+
+#[tokio::test]
+async fn bad_payroll_files_are_refused_at_their_cell_and_write_nothing() {
+    let db = test_db().await;
+    let store = &db.store;
+    let dir = setup(store).await;
+    let cases: [(&str, ImportKind, &str, &str); 5] = [
+        (
+            "salary-before-hire.csv",
+            ImportKind::Salary,
+            "工号,生效日期,基本工资\nE1,2026-01-01,20000\nE2,2021-06-01,12000\n",
+            "salary-before-hire.csv:3:2",
+        ),
+        (
+            "negative-base.csv",
+            ImportKind::Salary,
+            "工号,生效日期,基本工资\nE1,2026-01-01,-1\n",
+            "negative-base.csv:2:3",
+        ),
+        (
+            "rent-and-mortgage.csv",
+            ImportKind::IitDeduction,
+            "工号,起始月份,子女教育,继续教育,住房贷款利息,住房租金,赡养老人,婴幼儿照护\nE1,2026-01,2000,0,1000,1500,0,0\n",
+            "rent-and-mortgage.csv:2:6",
+        ),
+        (
+            "elderly-over-cap.csv",
+            ImportKind::IitDeduction,
+            "工号,起始月份,子女教育,继续教育,住房贷款利息,住房租金,赡养老人,婴幼儿照护\nE1,2026-01,0,0,0,0,3500,0\n",
+            "elderly-over-cap.csv:2:7",
+        ),
+        (
+            "bad-month.csv",
+            ImportKind::PayInput,
+            "工号,月份,加班费\nE1,2026-13,100\n",
+            "bad-month.csv:2:2",
+        ),
+    ];
+    for (name, kind, text, at) in cases {
+        let r = import_text(store, dir.path(), name, kind, text).await;
+        assert!(!r.committed, "{name}");
+        let lines = r.issue_lines(Lang::Zh);
+        assert!(lines.iter().any(|l| l.starts_with(at)), "{name}: {lines:?}");
+    }
+    // Nothing was written: the run still finds no salary at all.
+    let e = pr::run(store, &payroll(), "2026-09", Lang::En)
+        .await
+        .unwrap_err()
+        .render(Lang::En);
+    assert!(e.contains("no salary record"), "{e}");
+}

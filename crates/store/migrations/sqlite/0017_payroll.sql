@@ -1,0 +1,141 @@
+-- Payroll (docs/spec/payroll.md). Inputs by import kind, keyed by employee and date or month;
+-- policies imported by users (the shipped ones live in the binary); runs and payslips.
+CREATE TABLE salary_records (
+    employee_id BIGINT NOT NULL REFERENCES employees(id),
+    effective_from TEXT NOT NULL,
+    base_pay_fen BIGINT NOT NULL,
+    allowance_fen BIGINT NOT NULL,
+    performance_base_fen BIGINT,
+    si_city TEXT,
+    si_base_fen BIGINT,
+    hf_base_fen BIGINT,
+    hf_rate TEXT,
+    non_resident BOOLEAN NOT NULL,
+    first_job_this_year BOOLEAN NOT NULL,
+    sixty_thousand BOOLEAN NOT NULL,
+    bank_account TEXT,
+    bank_name TEXT,
+    PRIMARY KEY (employee_id, effective_from)
+);
+CREATE TABLE iit_declarations (
+    employee_id BIGINT NOT NULL REFERENCES employees(id),
+    from_month INTEGER NOT NULL,
+    to_month INTEGER,
+    child_education_fen BIGINT NOT NULL,
+    continuing_education_fen BIGINT NOT NULL,
+    mortgage_interest_fen BIGINT NOT NULL,
+    rent_fen BIGINT NOT NULL,
+    elderly_support_fen BIGINT NOT NULL,
+    infant_care_fen BIGINT NOT NULL,
+    PRIMARY KEY (employee_id, from_month)
+);
+CREATE TABLE pay_inputs (
+    employee_id BIGINT NOT NULL REFERENCES employees(id),
+    month INTEGER NOT NULL,
+    overtime_pay_fen BIGINT NOT NULL,
+    performance_bonus_fen BIGINT NOT NULL,
+    other_pay_fen BIGINT NOT NULL,
+    unpaid_leave_days_h BIGINT NOT NULL,
+    other_pretax_deduction_fen BIGINT NOT NULL,
+    post_tax_deduction_fen BIGINT NOT NULL,
+    annual_bonus_fen BIGINT NOT NULL,
+    bonus_merged BOOLEAN NOT NULL,
+    PRIMARY KEY (employee_id, month)
+);
+CREATE TABLE iit_openings (
+    employee_id BIGINT NOT NULL REFERENCES employees(id),
+    as_of_month INTEGER NOT NULL,
+    cum_income_fen BIGINT NOT NULL,
+    cum_basic_fen BIGINT NOT NULL,
+    cum_special_fen BIGINT NOT NULL,
+    cum_special_additional_fen BIGINT NOT NULL,
+    cum_withheld_fen BIGINT NOT NULL,
+    cum_other_fen BIGINT NOT NULL,
+    PRIMARY KEY (employee_id, as_of_month)
+);
+-- A policy file as imported (its text is the record; the shipped files are not stored).
+CREATE TABLE payroll_policies (
+    kind TEXT NOT NULL,
+    policy_key TEXT NOT NULL,
+    effective_from TEXT NOT NULL,
+    body TEXT NOT NULL,
+    imported_by TEXT NOT NULL,
+    imported_ts BIGINT NOT NULL,
+    PRIMARY KEY (kind, policy_key, effective_from)
+);
+CREATE TABLE payroll_runs (
+    month INTEGER PRIMARY KEY,
+    status TEXT NOT NULL CHECK (status IN ('open', 'locked')),
+    people BIGINT NOT NULL,
+    gross_fen BIGINT NOT NULL,
+    net_fen BIGINT NOT NULL,
+    iit_fen BIGINT NOT NULL,
+    employer_cost_fen BIGINT NOT NULL,
+    run_by TEXT NOT NULL,
+    run_ts BIGINT NOT NULL,
+    locked_by TEXT,
+    locked_ts BIGINT
+);
+-- One person's month: the inputs and the prior cumulative position it was computed from, and
+-- every figure, so a payslip explains itself and a locked month never changes.
+CREATE TABLE payslips (
+    month INTEGER NOT NULL,
+    employee_id BIGINT NOT NULL REFERENCES employees(id),
+    department TEXT,
+    si_city TEXT NOT NULL,
+    bank_account TEXT,
+    bank_name TEXT,
+    basic_rule TEXT NOT NULL,
+    bonus_method TEXT NOT NULL,
+    bonus_separate_allowed BOOLEAN NOT NULL,
+    contributes BOOLEAN NOT NULL,
+    non_resident BOOLEAN NOT NULL,
+    base_pay BIGINT NOT NULL,
+    allowance BIGINT NOT NULL,
+    overtime_pay BIGINT NOT NULL,
+    performance_bonus BIGINT NOT NULL,
+    commission BIGINT NOT NULL,
+    other_pay BIGINT NOT NULL,
+    absence_days_h BIGINT NOT NULL,
+    other_pretax_deduction BIGINT NOT NULL,
+    post_tax_deduction BIGINT NOT NULL,
+    annual_bonus BIGINT NOT NULL,
+    si_base BIGINT NOT NULL,
+    hf_base BIGINT NOT NULL,
+    hf_rate_ppm BIGINT NOT NULL,
+    special_additional_cum BIGINT NOT NULL,
+    prior_income BIGINT NOT NULL,
+    prior_basic BIGINT NOT NULL,
+    prior_special BIGINT NOT NULL,
+    prior_special_additional BIGINT NOT NULL,
+    prior_other BIGINT NOT NULL,
+    prior_tax BIGINT NOT NULL,
+    prior_withheld BIGINT NOT NULL,
+    absence_deduction BIGINT NOT NULL,
+    gross BIGINT NOT NULL,
+    si_employee_pension BIGINT NOT NULL,
+    si_employee_medical BIGINT NOT NULL,
+    si_employee_unemployment BIGINT NOT NULL,
+    si_employee_injury BIGINT NOT NULL,
+    si_employee_maternity BIGINT NOT NULL,
+    si_employer_pension BIGINT NOT NULL,
+    si_employer_medical BIGINT NOT NULL,
+    si_employer_unemployment BIGINT NOT NULL,
+    si_employer_injury BIGINT NOT NULL,
+    si_employer_maternity BIGINT NOT NULL,
+    hf_employee BIGINT NOT NULL,
+    hf_employer BIGINT NOT NULL,
+    cum_income BIGINT NOT NULL,
+    cum_basic BIGINT NOT NULL,
+    cum_special BIGINT NOT NULL,
+    cum_special_additional BIGINT NOT NULL,
+    cum_other BIGINT NOT NULL,
+    cum_tax BIGINT NOT NULL,
+    cum_withheld BIGINT NOT NULL,
+    iit_withheld BIGINT NOT NULL,
+    bonus_iit BIGINT NOT NULL,
+    bonus_iit_other BIGINT NOT NULL,
+    net BIGINT NOT NULL,
+    PRIMARY KEY (month, employee_id)
+);
+CREATE INDEX payslips_employee ON payslips(employee_id, month);
