@@ -161,6 +161,21 @@ async fn september_from_openings_with_the_locked_commission() {
     pr::run(store, &payroll(), "2026-09", Lang::Zh).await.unwrap();
     assert_eq!(export().await, first);
 
+    // The bank file needs everyone's account; the declaration lists the month's figures.
+    let e = pr::bank_csv(store, &payroll(), "2026-09", Lang::Zh)
+        .await
+        .unwrap_err()
+        .render(Lang::Zh);
+    assert!(e.contains("没有银行账号") && e.contains("李一（E1）"), "{e}");
+    let declaration = pr::declaration_csv(store, &payroll(), "2026-09", Lang::Zh)
+        .await
+        .unwrap();
+    let e1 = declaration.lines().find(|l| l.starts_with("E1,")).unwrap();
+    assert!(
+        e1.starts_with("E1,李一,居民身份证,,26080.00,0.00,1600.00,400.00,100.00,1400.00,0.00,"),
+        "{e1}"
+    );
+
     // October continues from September only once September is locked; then September is final.
     let e = pr::run(store, &payroll(), "2026-10", Lang::Zh)
         .await
@@ -178,6 +193,14 @@ async fn september_from_openings_with_the_locked_commission() {
     ));
     pr::run(store, &payroll(), "2026-10", Lang::Zh).await.unwrap();
     let oct = pr::payslip(store, &payroll(), "E1", "2026-10", Lang::Zh).await.unwrap();
+    // What changed: August's commission was paid in September; nothing is locked for October.
+    let view = pr::month_view(store, &payroll(), "2026-10", Lang::Zh).await.unwrap();
+    let e1_change = view.changes.iter().find(|c| c.employee_no == "E1").unwrap();
+    assert_eq!(e1_change.reasons[0], "提成 -¥6,080.00", "{e1_change:?}");
+    assert!(
+        e1_change.reasons.iter().any(|r| r.starts_with("个税 ")),
+        "{e1_change:?}"
+    );
     // 206,080 − 50,000 − 35,000 = 121,080 × 10% − 2,520 = 9,588 − 8,438 withheld = 1,150.
     assert_eq!(oct.lines.iter().find(|l| l.key == "iit").unwrap().amount, 1_150_00);
     let locked = export().await;

@@ -67,6 +67,28 @@ async fn payroll_policy_run_payslip_export_and_lock_from_the_command_line() {
         "{list}"
     );
 
+    // The company's city and its bank's columns are settings, checked.
+    let out = uplift(dir, &db.url, &["payroll", "default-city"]);
+    assert_eq!(text(&out.stdout), "shanghai\n");
+    let out = uplift(dir, &db.url, &["payroll", "default-city", "拉萨"]);
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("没有这个城市"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = uplift(dir, &db.url, &["payroll", "bank-columns", "account,amount,iban"]);
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("account, name, amount"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = uplift(
+        dir,
+        &db.url,
+        &["payroll", "bank-columns", "employee_no, account, amount"],
+    );
+    assert_eq!(text(&out.stdout), "employee_no,account,amount\n");
+
     let out = uplift(dir, &db.url, &["payroll", "run", "--month", "2026-01"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).starts_with("2026-01：2 人"), "{}", text(&out.stdout));

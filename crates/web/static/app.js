@@ -67,6 +67,16 @@
     document.querySelectorAll("[data-autosubmit]").forEach(function (s) {
       s.addEventListener("change", function () { s.form.submit(); });
     });
+    // Long work (a payroll run) says it is running and cannot be sent twice.
+    document.querySelectorAll("button[data-busy]").forEach(function (b) {
+      b.form.addEventListener("submit", function () {
+        b.disabled = true;
+        b.textContent = b.getAttribute("data-busy");
+      });
+    });
+    document.querySelectorAll("[data-print]").forEach(function (b) {
+      b.addEventListener("click", function () { window.print(); });
+    });
   });
   document.addEventListener("htmx:afterSwap", function (e) { all(e.target); });
 })();

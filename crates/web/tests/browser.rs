@@ -477,3 +477,59 @@ async fn a_rep_reads_their_commission_statement_on_a_phone_and_a_manager_the_tea
     assert!(text(&b, ".plan-card h2").await.contains("sales-default"));
     b.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_rep_reads_their_payslip_on_a_phone_and_payroll_runs_the_month() {
+    let Some(driver) = start_driver() else { return };
+    let d = demo().await;
+    let base = d.app.url("");
+    let b = browser(&driver).await;
+    b.set_window_size(390, 844).await.unwrap();
+    sign_in(&b, &base, "rep").await;
+    b.goto(&format!("{base}/today")).await.unwrap();
+    wait_for(&b, "label.menu-button").await.click().await.unwrap();
+    wait_for(&b, "#nav-payslip").await.click().await.unwrap();
+    wait_for(&b, "#payslip").await;
+    assert!(text(&b, "#payslip-who").await.contains(&d.rep_no));
+    assert!(text(&b, "#payslip-net").await.starts_with('¥'));
+    // Every line explains itself; the tax line shows the cumulative arithmetic.
+    let deductions = text(&b, "#lines-deduction").await;
+    assert!(deductions.contains("累计应纳税所得额"), "{deductions}");
+    assert!(b.find(Locator::Css("#print-payslip")).await.is_ok());
+    let overflow = b
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap_or(0) <= 0,
+        "the payslip is wider than the phone: {overflow}"
+    );
+    // The rep's first month from the picker (it submits on change).
+    let first = b
+        .execute(
+            "var s = document.getElementById('month-select'); var o = s.options[s.options.length - 1]; \
+             s.value = o.value; s.dispatchEvent(new Event('change')); return o.text;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let first = first.as_str().unwrap_or_default().to_string();
+    assert!(first.starts_with("2026年") && !first.ends_with("10月"), "{first}");
+    wait_for(&b, "#payslip").await;
+    let h1 = text(&b, "h1").await;
+    assert!(h1.ends_with(&first), "{h1} / {first}");
+    b.set_window_size(1280, 900).await.unwrap();
+    sign_out(&b).await;
+
+    // Payroll re-runs the open month from its page and sees the notice and the changes.
+    sign_in(&b, &base, "payroll").await;
+    b.goto(&format!("{base}/payroll?month={MONTH}")).await.unwrap();
+    wait_for(&b, "#run-form button").await.click().await.unwrap();
+    wait_for(&b, "#payroll-notice").await;
+    assert!(text(&b, "#payroll-status").await.contains("未锁定"));
+    assert!(text(&b, "#slips-table").await.contains(&d.rep_no));
+    b.close().await.unwrap();
+}

@@ -5,6 +5,7 @@ mod api;
 mod browser;
 mod commission;
 mod import;
+mod payroll;
 mod roles;
 mod security;
 mod support;

@@ -112,6 +112,38 @@ async fn every_handler_allows_forbids_and_requires_sign_in_by_role() {
             303,
         ),
         case(format!("/commission/statements.xlsx?period={MONTH}"), [200; 6], 303),
+        // Individual pay: the person themselves, payroll, HR and admins; never managers or directors.
+        case(
+            format!("/payslip?employee={rep}&month={MONTH}"),
+            [200, 200, 200, 403, 403, 200],
+            303,
+        ),
+        case(
+            format!("/payslip?employee={mate}&month={MONTH}"),
+            [200, 200, 200, 403, 403, 403],
+            303,
+        ),
+        case(format!("/payroll?month={MONTH}"), [200, 200, 200, 403, 403, 403], 303),
+        case(
+            format!("/payroll/sheet.xlsx?month={MONTH}"),
+            [200, 200, 200, 403, 403, 403],
+            303,
+        ),
+        case(
+            format!("/payroll/bank.csv?month={MONTH}"),
+            [200, 200, 200, 403, 403, 403],
+            303,
+        ),
+        case(
+            format!("/payroll/declaration.csv?month={MONTH}"),
+            [200, 200, 200, 403, 403, 403],
+            303,
+        ),
+        case(
+            format!("/payroll/export.xlsx?month={MONTH}"),
+            [200, 200, 200, 403, 403, 403],
+            303,
+        ),
         case(format!("/api/v1/commission/statements?period={MONTH}"), [200; 6], 401),
         case(
             format!("/api/v1/commission/statements?period={MONTH}&employee_no={mate}"),

@@ -6,12 +6,20 @@ mod export;
 mod policies;
 mod rows;
 mod run;
+mod settings;
+mod sheets;
 mod slip;
 
 pub use export::{EXPORT_COLUMNS, export_rows};
 pub use policies::{PolicyEntry, PolicyImported, import_policy, policies, policy_set};
 pub use run::{RunReport, lock, run};
+pub use settings::{bank_columns, default_city, set_bank_columns, set_default_city};
+pub use sheets::{
+    BANK_COLUMNS_SETTING, Change, DECLARATION_COLUMNS, MonthView, bank_csv, declaration_csv, month_view,
+    salary_sheet_xlsx,
+};
 pub use slip::{PayslipView, payslip, payslips_of};
+pub use uplift_payroll::{Group, Line};
 
 use uplift_domain::{Lang, Month};
 use uplift_store::{PayrollRunRow, Store};

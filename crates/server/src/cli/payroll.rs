@@ -35,6 +35,12 @@ pub enum PayrollCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Show or set the company's contribution city (for salary records that name none; default
+    /// Shanghai).
+    DefaultCity { city: Option<String> },
+    /// Show or set the bank file's columns, comma-separated from account, name, amount, bank,
+    /// employee_no, remark (default account,name,amount,bank,remark).
+    BankColumns { columns: Option<String> },
     /// One person's payslip with every line's formula.
     Payslip {
         /// The employee number.

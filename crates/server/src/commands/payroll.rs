@@ -155,6 +155,20 @@ pub(crate) async fn payroll(store: &uplift_store::Store, what: &PayrollCommand, 
                 None => emit(&String::from_utf8_lossy(&bytes))?,
             }
         }
+        PayrollCommand::DefaultCity { city } => {
+            let key = match city {
+                Some(c) => pr::set_default_city(store, &p, c, lang).await.map_err(fail)?,
+                None => pr::default_city(store).await.map_err(fail)?,
+            };
+            emit(&format!("{key}\n"))?;
+        }
+        PayrollCommand::BankColumns { columns } => {
+            let value = match columns {
+                Some(c) => pr::set_bank_columns(store, &p, c, lang).await.map_err(fail)?,
+                None => pr::bank_columns(store).await.map_err(fail)?,
+            };
+            emit(&format!("{value}\n"))?;
+        }
         PayrollCommand::Payslip { employee, month } => {
             let v = pr::payslip(store, &p, employee, month, lang).await.map_err(fail)?;
             let mut out = format!(

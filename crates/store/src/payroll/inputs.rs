@@ -131,3 +131,49 @@ impl Store {
         }))
     }
 }
+
+/// A declaration with its items (子女教育, 继续教育, 住房贷款利息, 住房租金, 赡养老人, 婴幼儿照护) and
+/// the month key of the person's hire, for the withholding declaration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclarationItems {
+    pub employee_id: i64,
+    pub from_month: i32,
+    pub to_month: Option<i32>,
+    pub items: [i64; 6],
+    pub first_paid: i32,
+}
+
+type ItemRow = (i64, i32, Option<i32>, i64, i64, i64, i64, i64, i64, String);
+
+impl Store {
+    /// Every declaration starting on or before `through` (a month key), ordered by employee and
+    /// start; `from` is the first month of interest (declarations ending before it are skipped).
+    pub async fn declaration_items(&self, from: i32, through: i32) -> Result<Vec<DeclarationItems>, StoreError> {
+        let sql = "SELECT d.employee_id, d.from_month, d.to_month, d.child_education_fen, d.continuing_education_fen, \
+            d.mortgage_interest_fen, d.rent_fen, d.elderly_support_fen, d.infant_care_fen, e.hire_date \
+            FROM iit_declarations d JOIN employees e ON e.id = d.employee_id \
+            WHERE d.from_month <= $1 AND (d.to_month IS NULL OR d.to_month >= $2) ORDER BY d.employee_id, d.from_month";
+        let rows: Vec<ItemRow> = on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(through)
+            .bind(from)
+            .fetch_all(p)
+            .await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let hired: i32 =
+                    r.9.get(..7)
+                        .map(|ym| ym.replace('-', ""))
+                        .and_then(|k| k.parse().ok())
+                        .unwrap_or(0);
+                DeclarationItems {
+                    employee_id: r.0,
+                    from_month: r.1,
+                    to_month: r.2,
+                    items: [r.3, r.4, r.5, r.6, r.7, r.8],
+                    first_paid: hired,
+                }
+            })
+            .collect())
+    }
+}

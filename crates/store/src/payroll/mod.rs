@@ -2,7 +2,9 @@
 
 mod inputs;
 
-pub use inputs::{DeclarationRow, OpeningRow, PayInputRow, PayrollInputs, PayrollPerson, PriorRow, SalaryRow};
+pub use inputs::{
+    DeclarationItems, DeclarationRow, OpeningRow, PayInputRow, PayrollInputs, PayrollPerson, PriorRow, SalaryRow,
+};
 
 use sqlx::{AssertSqlSafe, FromRow, Row};
 use uplift_domain::access::Scope;

@@ -74,6 +74,12 @@ pub(super) fn chrome(c: &Caller, active: &str, path_and_query: &str) -> Chrome {
     if p.employee_no.is_some() || p.role.leads_or_supports_people() {
         add("commission", "/commission", "提成", "Commission");
     }
+    if p.employee_no.is_some() {
+        add("payslip", "/payslip", "工资条", "Payslip");
+    }
+    if p.role.may_run_payroll() {
+        add("payroll", "/payroll", "工资", "Payroll");
+    }
     if p.role.may_forecast() {
         add("forecast", "/forecast", "预测预警", "Forecast");
     }

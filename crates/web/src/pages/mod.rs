@@ -14,6 +14,7 @@ mod inbox;
 mod layout;
 mod leaderboard;
 mod overview;
+mod payroll;
 mod person;
 mod routing;
 mod session;
@@ -53,6 +54,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(sla::routes())
         .merge(commission::routes())
         .merge(commission_plans::routes())
+        .merge(payroll::routes())
         .merge(routing::routes())
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
 }
