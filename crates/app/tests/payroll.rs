@@ -30,7 +30,7 @@ const SALARY: &str = "工号,生效日期,基本工资,社保城市,公积金比
 const OPENING: &str = "工号,截至月份,累计收入,累计减除费用,累计专项扣除,累计专项附加扣除,累计已预缴税额\n\
     M1,2026-08,240000,40000,40000,0,0\n\
     E1,2026-08,160000,40000,28000,0,6680\n\
-    E2,2026-08,96000,40000,16000,0,0\n\
+    E2,2026-08,96000,40000,16000,8000,0\n\
     X1,2026-08,72000,40000,12000,0,0\n";
 
 async fn import_text(
@@ -83,6 +83,26 @@ async fn september_from_openings_with_the_locked_commission() {
     assert!(e.contains("iit_opening") && e.contains("李一（E1）"), "{e}");
 
     let r = import_text(store, dir.path(), "opening.csv", ImportKind::IitOpening, OPENING).await;
+    assert!(r.committed, "{:?}", r.issue_lines(Lang::En));
+    // E2 declared 1,000 a month (8,000 to August in the opening) and a new declaration from
+    // September; X1 gets a separately taxed bonus in September.
+    let r = import_text(
+        store,
+        dir.path(),
+        "decl.csv",
+        ImportKind::IitDeduction,
+        "工号,起始月份,子女教育,继续教育,住房贷款利息,住房租金,赡养老人,婴幼儿照护\nE2,2026-09,0,0,0,0,1000,0\n",
+    )
+    .await;
+    assert!(r.committed, "{:?}", r.issue_lines(Lang::En));
+    let r = import_text(
+        store,
+        dir.path(),
+        "bonus.csv",
+        ImportKind::PayInput,
+        "工号,月份,全年一次性奖金\nX1,2026-09,12000\n",
+    )
+    .await;
     assert!(r.committed, "{:?}", r.issue_lines(Lang::En));
     let report = pr::run(store, &payroll(), "2026-09", Lang::Zh).await.unwrap();
     assert_eq!(report.people, 4);
@@ -191,7 +211,79 @@ async fn september_from_openings_with_the_locked_commission() {
         pr::run(store, &payroll(), "2026-09", Lang::Zh).await,
         Err(AppError::Conflict(_))
     ));
+    // October: someone hired in 2024 but new to the roster needs an opening (their tax year must
+    // not restart), and X1's second separate bonus of the year is refused; both named at once.
+    let r = import_text(
+        store,
+        dir.path(),
+        "roster-n1.csv",
+        ImportKind::Roster,
+        "工号,姓名,部门,入职日期\nN1,孙新,市场部,2024-01-01\n",
+    )
+    .await;
+    assert!(r.committed, "{:?}", r.issue_lines(Lang::En));
+    let r = import_text(
+        store,
+        dir.path(),
+        "salary-n1.csv",
+        ImportKind::Salary,
+        "工号,生效日期,基本工资\nN1,2024-01-01,10000\n",
+    )
+    .await;
+    assert!(r.committed, "{:?}", r.issue_lines(Lang::En));
+    let bonus = |method: &str| format!("工号,月份,全年一次性奖金,年终奖计税方式\nX1,2026-10,1000,{method}\n");
+    let r = import_text(
+        store,
+        dir.path(),
+        "bonus-oct.csv",
+        ImportKind::PayInput,
+        &bonus("单独计税"),
+    )
+    .await;
+    assert!(r.committed, "{:?}", r.issue_lines(Lang::En));
+    let e = pr::run(store, &payroll(), "2026-10", Lang::Zh)
+        .await
+        .unwrap_err()
+        .render(Lang::Zh);
+    assert!(e.contains("孙新（N1）") && e.contains("iit_opening"), "{e}");
+    assert!(
+        e.contains("本年已有一次单独计税的年终奖") && e.contains("赵五（X1）"),
+        "{e}"
+    );
+    let r = import_text(
+        store,
+        dir.path(),
+        "opening-n1.csv",
+        ImportKind::IitOpening,
+        "工号,截至月份,累计收入,累计减除费用,累计专项扣除,累计专项附加扣除,累计已预缴税额\nN1,2026-09,90000,45000,0,0,1200\n",
+    )
+    .await;
+    assert!(r.committed, "{:?}", r.issue_lines(Lang::En));
+    let r = import_text(
+        store,
+        dir.path(),
+        "bonus-oct.csv",
+        ImportKind::PayInput,
+        &bonus("merged"),
+    )
+    .await;
+    assert!(r.committed, "{:?}", r.issue_lines(Lang::En));
     pr::run(store, &payroll(), "2026-10", Lang::Zh).await.unwrap();
+    // E2's deduction carries the opening's 8,000 on: 8,000 + September + October.
+    let e2_oct = store.payslips_of("E2").await.unwrap();
+    assert_eq!(e2_oct[0].get("cum_special_additional"), 10_000_00);
+    // The merged bonus is wage income in the declaration file.
+    let declaration = pr::declaration_csv(store, &payroll(), "2026-10", Lang::Zh)
+        .await
+        .unwrap();
+    let x1 = declaration.lines().find(|l| l.starts_with("X1,")).unwrap();
+    assert!(x1.starts_with("X1,赵五,居民身份证,,10000.00,"), "{x1}");
+    // A month before one already run is never run again.
+    let e = pr::run(store, &payroll(), "2026-08", Lang::Zh)
+        .await
+        .unwrap_err()
+        .render(Lang::Zh);
+    assert!(e.contains("须按顺序计算"), "{e}");
     let oct = pr::payslip(store, &payroll(), "E1", "2026-10", Lang::Zh).await.unwrap();
     // What changed: August's commission was paid in September; nothing is locked for October.
     let view = pr::month_view(store, &payroll(), "2026-10", Lang::Zh).await.unwrap();

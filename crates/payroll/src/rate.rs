@@ -6,8 +6,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::str::FromStr;
 
-/// The largest amount the engine takes: 10 billion yuan. `MAX_FEN × 1,000,000` fits an `i64`.
-pub const MAX_FEN: i64 = 1_000_000_000_000;
+/// The largest amount the engine takes in one item: 1 billion yuan. A year's cumulative figures
+/// stay below 20 × `MAX_FEN`, and that × 1,000,000 (a rate in ppm) still fits an `i64`.
+pub const MAX_FEN: i64 = 100_000_000_000;
 
 /// A rate in parts per million: 8% is `Rate(80_000)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]

@@ -89,7 +89,7 @@ impl Payslip {
 pub enum PayError {
     #[error(transparent)]
     HousingFundRate(#[from] RateOutOfRange),
-    #[error("an amount is negative or beyond 10 billion yuan")]
+    #[error("an amount is negative or beyond 1 billion yuan (a cumulative one beyond 12 billion)")]
     AmountOutOfRange,
     #[error("net pay would be negative ({net} fen)")]
     NegativeNet { net: i64 },
@@ -119,7 +119,19 @@ pub fn pay(city: &CityPolicy, tax: &TaxPolicy, input: &PayInput, prior: &Cumulat
         input.hf_base,
         input.special_additional_cum,
     ];
-    if amounts.iter().any(|a| !(0..=MAX_FEN).contains(a)) || !(0..=3100).contains(&input.absence_days_h) {
+    let cumulative = [
+        prior.income,
+        prior.basic,
+        prior.special,
+        prior.special_additional,
+        prior.other,
+        prior.tax,
+        prior.withheld,
+    ];
+    if amounts.iter().any(|a| !(0..=MAX_FEN).contains(a))
+        || cumulative.iter().any(|a| !(0..=12 * MAX_FEN).contains(a))
+        || !(0..=3100).contains(&input.absence_days_h)
+    {
         return Err(PayError::AmountOutOfRange);
     }
     let absence_deduction = absence_deduction(tax, input.base_pay + input.allowance, input.absence_days_h);

@@ -43,6 +43,25 @@ pub async fn run(store: &Store, p: &Principal, month: &str, lang: Lang) -> Resul
     if store.payroll_run(key).await?.is_some_and(|r| r.status == "locked") {
         return Err(locked(month, lang));
     }
+    // The months of a year run in order: a month before one already run would restart the
+    // cumulative position the later months were computed from.
+    let runs = store.payroll_runs().await?;
+    if let Some(later) = runs
+        .iter()
+        .filter(|r| r.month > key && r.month / 100 == month.year())
+        .filter_map(|r| Month::from_key(r.month))
+        .max()
+    {
+        return Err(AppError::conflict(
+            Some("month"),
+            match lang {
+                Lang::Zh => format!("{month}：{later} 已经计算过，同一年的月份须按顺序计算，不能回头重算"),
+                Lang::En => {
+                    format!("{month}: {later} has been run; the months of a year run in order, never backwards")
+                }
+            },
+        ));
+    }
     let previous = (month.month() > 1).then(|| month.prev());
     let previous_run = match previous {
         Some(prev) => store.payroll_run(prev.to_key()).await?,
@@ -75,16 +94,40 @@ pub async fn run(store: &Store, p: &Principal, month: &str, lang: Lang) -> Resul
         .payroll_inputs(key, &first.to_string(), &month.last_day().to_string())
         .await?;
     let commission = commission_by_person(store, p, month, lang).await?;
+    let separate_bonus_paid: rustc_hash::FxHashSet<i64> = store
+        .separate_bonus_paid(month.year() * 100 + 1, key)
+        .await?
+        .into_iter()
+        .collect();
     let plan = Plan {
         month,
         policies: &policies,
         tax,
         calendar: policies.calendar(month.year()),
         default_city: &default_city,
-        previous_run: previous_run.is_some(),
+        separate_bonus_paid: &separate_bonus_paid,
         commission: &commission,
     };
-    let built = plan.build(&inputs, lang)?;
+    let mut built = plan.build(&inputs, lang)?;
+    // Locked commission nobody on this month's payroll receives (a leaver's last month, say):
+    // said, so that it is paid by hand rather than lost.
+    let paid: rustc_hash::FxHashSet<&str> = built.people.iter().map(|b| b.person.employee_no.as_str()).collect();
+    let mut unpaid: Vec<String> = commission
+        .iter()
+        .filter(|(no, fen)| **fen != 0 && !paid.contains(no.as_str()))
+        .map(|(no, fen)| format!("{no} {}", Money(*fen).display_cny()))
+        .collect();
+    unpaid.sort();
+    if !unpaid.is_empty() {
+        built.warnings.push(format!(
+            "{}{}",
+            lang.pick(
+                "以下已锁定的提成本月无人发放（不在本月工资名单中），请另行处理：",
+                "locked commission nobody on this month's payroll receives; pay it by hand: "
+            ),
+            list(&unpaid, lang)
+        ));
+    }
 
     let jobs: Vec<Job> = built
         .people
@@ -222,7 +265,7 @@ fn pay_error(e: &PayError, lang: Lang) -> String {
             r.max.percent()
         ),
         (PayError::NonResidentBonus, Lang::Zh) => "非居民个人的一次性奖金请作为其他应发导入".into(),
-        (PayError::AmountOutOfRange, Lang::Zh) => "金额为负或超过一百亿元".into(),
+        (PayError::AmountOutOfRange, Lang::Zh) => "金额为负或超过十亿元（累计额超过一百二十亿元）".into(),
         (PayError::BadMonth(_), Lang::Zh) => "月份无效".into(),
         (e, Lang::En) => e.to_string(),
     }
@@ -282,8 +325,8 @@ struct Plan<'a> {
     tax: &'a TaxPolicy,
     calendar: Option<&'a Calendar>,
     default_city: &'a str,
-    /// Last month (same year) was run and locked: its payslips are the prior position.
-    previous_run: bool,
+    /// People who had an annual bonus taxed separately earlier this year (once a year only).
+    separate_bonus_paid: &'a rustc_hash::FxHashSet<i64>,
     commission: &'a HashMap<String, i64>,
 }
 
@@ -316,6 +359,7 @@ impl<'a> Plan<'a> {
         let mut no_city: Vec<String> = Vec::new();
         let mut no_opening = Vec::new();
         let mut bad_rate = Vec::new();
+        let mut bonus_twice = Vec::new();
         let mut unverified: Vec<&str> = Vec::new();
         let mut people = Vec::with_capacity(inputs.people.len());
         if self.calendar.is_none() {
@@ -362,59 +406,66 @@ impl<'a> Plan<'a> {
                 .as_deref()
                 .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
             // Prior cumulative position: last month's payslip, else an opening as of last month,
-            // else zero — allowed in January, after a locked run (a joiner), or for someone
-            // hired this month.
+            // else zero — only in January or for someone hired this month (anyone else missing
+            // from last month would silently restart their tax year).
             let opening = openings.get(&person.id).and_then(|o| o.last());
             let hired_this_month = hire.is_some_and(|h| h >= first);
             let prior_row = prior.get(&person.id).and_then(|r| r.first());
-            let (prior_cum, sad_from, sad_base) = match (prior_row, opening) {
-                (Some(r), _) => (
-                    Cumulative {
-                        income: r.cum_income,
-                        basic: r.cum_basic,
-                        special: r.cum_special,
-                        special_additional: r.cum_special_additional,
-                        other: r.cum_other,
-                        tax: r.cum_tax,
-                        withheld: r.cum_withheld,
-                    },
-                    None,
-                    0,
-                ),
-                (None, Some(o)) if o.as_of_month == previous_key => (
-                    Cumulative {
-                        income: o.cum_income_fen,
-                        basic: o.cum_basic_fen,
-                        special: o.cum_special_fen,
-                        special_additional: o.cum_special_additional_fen,
-                        other: o.cum_other_fen,
-                        tax: o.cum_withheld_fen,
-                        withheld: o.cum_withheld_fen,
-                    },
-                    Some(month),
-                    o.cum_special_additional_fen,
-                ),
-                _ if month.month() == 1 || self.previous_run || hired_this_month => (Cumulative::default(), None, 0),
+            let prior_cum = match (prior_row, opening) {
+                (Some(r), _) => Cumulative {
+                    income: r.cum_income,
+                    basic: r.cum_basic,
+                    special: r.cum_special,
+                    special_additional: r.cum_special_additional,
+                    other: r.cum_other,
+                    tax: r.cum_tax,
+                    withheld: r.cum_withheld,
+                },
+                (None, Some(o)) if o.as_of_month == previous_key => Cumulative {
+                    income: o.cum_income_fen,
+                    basic: o.cum_basic_fen,
+                    special: o.cum_special_fen,
+                    special_additional: o.cum_special_additional_fen,
+                    other: o.cum_other_fen,
+                    tax: o.cum_withheld_fen,
+                    withheld: o.cum_withheld_fen,
+                },
+                _ if month.month() == 1 || hired_this_month => Cumulative::default(),
                 _ => {
                     no_opening.push(format!("{}（{}）", person.name, person.employee_no));
                     continue;
                 }
             };
             // The special additional deduction accumulates over the months employed here this
-            // year (from the opening's month on, when there is one), each month's entitlement
-            // the declaration in force then: a late declaration catches up.
-            let start = sad_from.unwrap_or_else(|| {
-                let january = Month::new(month.year(), 1).expect("valid month");
-                hire.map(Month::of).filter(|h| *h > january).unwrap_or(january)
-            });
+            // year, each month's entitlement the declaration in force then (a late declaration
+            // catches up); with an opening this year, from the opening's total on.
+            let (start, sad_base) = match opening {
+                Some(o) => (
+                    Month::from_key(o.as_of_month).map_or(month, Month::next),
+                    o.cum_special_additional_fen,
+                ),
+                None => {
+                    let january = Month::new(month.year(), 1).expect("valid month");
+                    (hire.map(Month::of).filter(|h| *h > january).unwrap_or(january), 0)
+                }
+            };
             let entitlement = sad_base
                 + start
                     .through(month)
                     .iter()
                     .map(|m| entitlement(declarations.get(&person.id).copied().unwrap_or(&[]), *m))
                     .sum::<i64>();
+            if bonus_again(
+                pay_inputs.get(&person.id).and_then(|r| r.first()),
+                person.id,
+                self.separate_bonus_paid,
+            ) {
+                bonus_twice.push(format!("{}（{}）", person.name, person.employee_no));
+                continue;
+            }
 
             let input_row = pay_inputs.get(&person.id).and_then(|r| r.first());
+            let same_year = salary.effective_from.get(..4) == Some(month.year().to_string().as_str());
             let missed = missed_working_days(self.calendar, first, last, hire, leave);
             let earliest = history.first().expect("grouped rows are non-empty");
             let si_base = salary.si_base_fen.unwrap_or(earliest.base_pay_fen);
@@ -445,9 +496,11 @@ impl<'a> Plan<'a> {
                 } else {
                     TaxStatus::Resident
                 },
-                basic_rule: if salary.sixty_thousand {
+                // Both are a year's qualifications: a record dated in another year does not carry
+                // them (a new record each January renews them).
+                basic_rule: if salary.sixty_thousand && same_year {
                     BasicRule::SixtyThousand
-                } else if salary.first_job_this_year {
+                } else if salary.first_job_this_year && same_year {
                     BasicRule::FirstJobThisYear
                 } else {
                     BasicRule::Monthly
@@ -483,6 +536,16 @@ impl<'a> Plan<'a> {
                 "{}{}",
                 lang.pick("公积金比例无法读取：", "unreadable housing fund rate: "),
                 list(&bad_rate, lang)
+            ));
+        }
+        if !bonus_twice.is_empty() {
+            problems.push(format!(
+                "{}{}",
+                lang.pick(
+                    "本年已有一次单独计税的年终奖，这次请用并入综合所得（年终奖计税方式 merged）：",
+                    "a bonus was already taxed separately this year; tax this one merged (bonus_method merged): "
+                ),
+                list(&bonus_twice, lang)
             ));
         }
         if !no_opening.is_empty() {
@@ -523,6 +586,11 @@ impl<'a> Plan<'a> {
 fn contributes(first: NaiveDate, hire: Option<NaiveDate>, leave: Option<NaiveDate>) -> bool {
     let cutoff = first.with_day(15).unwrap_or(first);
     hire.is_none_or(|h| h <= cutoff) && leave.is_none_or(|l| l >= cutoff)
+}
+
+/// A second annual bonus taxed separately in one tax year (allowed once a year).
+fn bonus_again(input: Option<&PayInputRow>, id: i64, paid: &rustc_hash::FxHashSet<i64>) -> bool {
+    input.is_some_and(|r| r.annual_bonus_fen > 0 && !r.bonus_merged) && paid.contains(&id)
 }
 
 fn date(s: &str) -> Option<NaiveDate> {

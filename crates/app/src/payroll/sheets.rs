@@ -417,12 +417,13 @@ pub const DECLARATION_COLUMNS: [&str; 24] = [
     "备注",
 ];
 
-/// The monthly withholding declaration of wages (扣缴申报), one row per resident paid. Uplift
+/// The monthly withholding declaration of wages (扣缴申报), one row per resident paid (a separately
+/// taxed annual bonus belongs to its own declaration and is not in this file). Uplift
 /// keeps no identity numbers: 证件类型 is 居民身份证 and 证件号码 is left for the client to match
 /// by name. The special additional deductions are the cumulative amounts the run used, by item.
 pub async fn declaration_csv(store: &Store, p: &Principal, month: &str, lang: Lang) -> Result<String, AppError> {
     let (month, slips) = month_slips(store, p, month, "read.payroll.declaration", lang).await?;
-    let items = store.declaration_items(month.year() * 100 + 1, month.to_key()).await?;
+    let items = store.declaration_items(month.to_key()).await?;
     let by_person: HashMap<i64, Vec<&uplift_store::DeclarationItems>> =
         items.iter().fold(HashMap::default(), |mut m, d| {
             m.entry(d.employee_id).or_default().push(d);
@@ -456,7 +457,16 @@ pub async fn declaration_csv(store: &Store, p: &Principal, month: &str, lang: La
                 s.name.clone(),
                 "居民身份证".into(),
                 String::new(),
-                yuan(s.get("gross")),
+                // A merged bonus is wage income of the month; a separate one is declared apart
+                // (全年一次性奖金收入), not here.
+                yuan(
+                    s.get("gross")
+                        + if s.bonus_method == "merged" {
+                            s.get("annual_bonus")
+                        } else {
+                            0
+                        },
+                ),
                 "0.00".into(),
                 yuan(s.get("si_employee_pension")),
                 yuan(s.get("si_employee_medical") + s.get("si_employee_maternity")),

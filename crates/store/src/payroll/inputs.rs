@@ -147,17 +147,13 @@ type ItemRow = (i64, i32, Option<i32>, i64, i64, i64, i64, i64, i64, String);
 
 impl Store {
     /// Every declaration starting on or before `through` (a month key), ordered by employee and
-    /// start; `from` is the first month of interest (declarations ending before it are skipped).
-    pub async fn declaration_items(&self, from: i32, through: i32) -> Result<Vec<DeclarationItems>, StoreError> {
+    /// start: ended ones too, since the latest start decides a month, as in the run.
+    pub async fn declaration_items(&self, through: i32) -> Result<Vec<DeclarationItems>, StoreError> {
         let sql = "SELECT d.employee_id, d.from_month, d.to_month, d.child_education_fen, d.continuing_education_fen, \
             d.mortgage_interest_fen, d.rent_fen, d.elderly_support_fen, d.infant_care_fen, e.hire_date \
             FROM iit_declarations d JOIN employees e ON e.id = d.employee_id \
-            WHERE d.from_month <= $1 AND (d.to_month IS NULL OR d.to_month >= $2) ORDER BY d.employee_id, d.from_month";
-        let rows: Vec<ItemRow> = on_pool!(self, |p| sqlx::query_as(sql)
-            .bind(through)
-            .bind(from)
-            .fetch_all(p)
-            .await?);
+            WHERE d.from_month <= $1 ORDER BY d.employee_id, d.from_month";
+        let rows: Vec<ItemRow> = on_pool!(self, |p| sqlx::query_as(sql).bind(through).fetch_all(p).await?);
         Ok(rows
             .into_iter()
             .map(|r| {

@@ -316,6 +316,18 @@ impl Store {
         }))
     }
 
+    /// People whose payslips between `from` (inclusive) and `before` carry an annual bonus taxed
+    /// separately.
+    pub async fn separate_bonus_paid(&self, from: i32, before: i32) -> Result<Vec<i64>, StoreError> {
+        let sql = "SELECT DISTINCT employee_id FROM payslips WHERE month >= $1 AND month < $2 \
+            AND annual_bonus > 0 AND bonus_method = 'separate'";
+        Ok(on_pool!(self, |p| sqlx::query_scalar(sql)
+            .bind(from)
+            .bind(before)
+            .fetch_all(p)
+            .await?))
+    }
+
     pub async fn payroll_policies(&self) -> Result<Vec<PolicyRow>, StoreError> {
         let sql = "SELECT kind, policy_key, effective_from, body, imported_by, imported_ts FROM payroll_policies \
             ORDER BY imported_ts, kind, policy_key, effective_from";

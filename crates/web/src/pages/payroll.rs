@@ -34,6 +34,7 @@ struct MonthQuery {
     month: Option<String>,
     employee: Option<String>,
     done: Option<String>,
+    warn: Option<String>,
 }
 
 fn month_label(m: &str, l: Lang) -> String {
@@ -319,7 +320,11 @@ async fn payroll_page(
             }
             .to_string()
         }),
-        warnings: Vec::new(),
+        warnings: q
+            .warn
+            .as_deref()
+            .map(|w| w.lines().filter(|x| !x.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default(),
         totals,
         month,
     };
@@ -335,8 +340,16 @@ struct MonthForm {
 
 async fn run(State(s): State<AppState>, c: Caller, Form(f): Form<MonthForm>) -> Result<Response, WebError> {
     c.check_csrf(f.csrf.as_deref()).map_err(|x| WebError::new(x, c.lang))?;
-    pr::run(&s.store, &c.principal, &f.month, c.lang).await?;
-    Ok(Redirect::to(&format!("/payroll?month={}&done=run", url_encode(&f.month))).into_response())
+    let report = pr::run(&s.store, &c.principal, &f.month, c.lang).await?;
+    // The run's warnings (an unverified city table, commission nobody receives) travel with the
+    // redirect so the page says them once.
+    let warn = report.warnings.join("\n");
+    Ok(Redirect::to(&format!(
+        "/payroll?month={}&done=run&warn={}",
+        url_encode(&f.month),
+        url_encode(&warn)
+    ))
+    .into_response())
 }
 
 async fn lock(State(s): State<AppState>, c: Caller, Form(f): Form<MonthForm>) -> Result<Response, WebError> {
