@@ -128,9 +128,11 @@ pub fn pay(city: &CityPolicy, tax: &TaxPolicy, input: &PayInput, prior: &Cumulat
         prior.tax,
         prior.withheld,
     ];
-    if amounts.iter().any(|a| !(0..=MAX_FEN).contains(a))
-        || cumulative.iter().any(|a| !(0..=12 * MAX_FEN).contains(a))
-        || !(0..=3100).contains(&input.absence_days_h)
+    // As unsigned, a negative amount is huge: one comparison per value, no branches to vectorise.
+    let largest = |v: &[i64]| v.iter().map(|a| *a as u64).max().unwrap_or(0);
+    if largest(&amounts) > MAX_FEN as u64
+        || largest(&cumulative) > 12 * MAX_FEN as u64
+        || input.absence_days_h as u64 > 3100
     {
         return Err(PayError::AmountOutOfRange);
     }
