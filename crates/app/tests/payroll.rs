@@ -355,3 +355,88 @@ async fn bad_payroll_files_are_refused_at_their_cell_and_write_nothing() {
         .render(Lang::En);
     assert!(e.contains("no salary record"), "{e}");
 }
+
+/// Shanghai publishes higher 2026 floors after July–September were locked: the months are
+/// recomputed, not rewritten, and X1 (below the floor) pays the difference in October.
+#[tokio::test]
+async fn a_late_city_table_is_paid_as_back_pay_in_the_open_month() {
+    let db = test_db().await;
+    let store = &db.store;
+    let dir = setup(store).await;
+    let salary = SALARY.replace("X1,2022-01-01,9000,,", "X1,2022-01-01,7000,,");
+    let r = import_text(store, dir.path(), "salary.csv", ImportKind::Salary, &salary).await;
+    assert!(r.committed, "{:?}", r.issue_lines(Lang::En));
+    let opening = OPENING.replace("2026-08", "2026-06");
+    let r = import_text(store, dir.path(), "opening.csv", ImportKind::IitOpening, &opening).await;
+    assert!(r.committed, "{:?}", r.issue_lines(Lang::En));
+    for m in ["2026-07", "2026-08", "2026-09"] {
+        pr::run(store, &payroll(), m, Lang::Zh).await.unwrap();
+        pr::lock(store, &payroll(), m, Lang::Zh).await.unwrap();
+    }
+    pr::run(store, &payroll(), "2026-10", Lang::Zh).await.unwrap();
+    let september = pr::export_rows(store, &payroll(), "2026-09", Lang::Zh).await.unwrap();
+    let x1_pension = |slip: &pr::PayslipView| {
+        slip.lines
+            .iter()
+            .find(|l| l.key == "si_employee_pension")
+            .unwrap()
+            .amount
+    };
+    let before = pr::payslip(store, &payroll(), "X1", "2026-09", Lang::Zh).await.unwrap();
+    assert_eq!(x1_pension(&before), 603_68, "7,546 × 8%");
+
+    // Nothing to redo before the correction arrives... and then the corrected table.
+    let shanghai = include_str!("../../payroll/policies/shanghai-2026-07.toml").replace("floor = 7546", "floor = 8000");
+    let imported = pr::import_policy(store, &payroll(), "shanghai-2026-07.toml", &shanghai, Lang::Zh)
+        .await
+        .unwrap();
+    assert!(imported.replaced);
+    assert!(matches!(
+        pr::rerun_from(store, &rep("X1"), "2026-07", Lang::Zh).await,
+        Err(AppError::Forbidden)
+    ));
+    let e = pr::rerun_from(store, &payroll(), "2026-11", Lang::Zh)
+        .await
+        .unwrap_err()
+        .render(Lang::Zh);
+    assert!(e.contains("没有已锁定的月份"), "{e}");
+    let r = pr::rerun_from(store, &payroll(), "2026-07", Lang::Zh).await.unwrap();
+    // Per month 454 × (8% + 2% + 0.5%) = 47.67 from X1, and 72.64 + 40.86 + 2.27 + 0.91 = 116.68
+    // from the employer, three months each; nobody else is below 8,000.
+    assert_eq!(
+        (
+            r.target.as_str(),
+            r.through.as_str(),
+            r.people,
+            r.employee_fen,
+            r.employer_fen
+        ),
+        ("2026-10", "2026-09", 1, 143_01, 350_04)
+    );
+    // October run again: the back-pay line, the new floor, and the tax position corrected.
+    pr::run(store, &payroll(), "2026-10", Lang::Zh).await.unwrap();
+    let oct = pr::payslip(store, &payroll(), "X1", "2026-10", Lang::Zh).await.unwrap();
+    let line = |key: &str| {
+        oct.lines
+            .iter()
+            .find(|l| l.key == key)
+            .map(|l| (l.amount, l.formula.clone()))
+    };
+    let (backpay, why) = line("si_backpay").unwrap();
+    assert_eq!(backpay, 143_01);
+    assert!(why.contains("rerun-from"), "{why}");
+    assert_eq!(line("si_backpay_employer").unwrap().0, 350_04);
+    assert_eq!(x1_pension(&oct), 640_00, "8,000 × 8%");
+    let rows = store.payslips_of("X1").await.unwrap();
+    let (oct_row, sep_row) = (&rows[0], &rows[1]);
+    assert_eq!(oct_row.get("prior_special"), sep_row.get("cum_special") + 143_01);
+    // September stays as it was paid.
+    assert_eq!(
+        pr::export_rows(store, &payroll(), "2026-09", Lang::Zh).await.unwrap(),
+        september
+    );
+    assert_eq!(
+        x1_pension(&pr::payslip(store, &payroll(), "X1", "2026-09", Lang::Zh).await.unwrap()),
+        603_68
+    );
+}

@@ -370,6 +370,24 @@ pub fn lines(
             formula,
         );
     }
+    if input.si_backpay != 0 {
+        push(
+            "si_backpay",
+            t(lang, "五险一金补差（个人）", "contribution back-pay (employee)"),
+            Group::Deduction,
+            input.si_backpay,
+            source("si_backpay"),
+        );
+    }
+    if input.si_backpay_employer != 0 {
+        push(
+            "si_backpay_employer",
+            t(lang, "五险一金补差（单位）", "contribution back-pay (employer)"),
+            Group::Employer,
+            input.si_backpay_employer,
+            source("si_backpay"),
+        );
+    }
     if input.post_tax_deduction != 0 {
         push(
             "post_tax_deduction",
@@ -388,6 +406,7 @@ pub fn lines(
         slip.iit_withheld,
         slip.bonus_iit,
         input.post_tax_deduction,
+        input.si_backpay,
     ] {
         if d != 0 {
             parts.push(format!("− {}", yuan(d)));

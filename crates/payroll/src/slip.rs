@@ -55,6 +55,11 @@ pub struct PayInput {
     pub basic_rule: BasicRule,
     /// Cumulative special additional entitlement through this month.
     pub special_additional_cum: i64,
+    /// 五险一金补差 of earlier months the employee pays now (negative: refunded). Its tax effect is
+    /// already in the prior position's 专项扣除, so here it only moves the net.
+    pub si_backpay: i64,
+    /// The employer's side of the same 补差 (cost only).
+    pub si_backpay_employer: i64,
 }
 
 /// The month's pay, every figure in fen.
@@ -133,6 +138,8 @@ pub fn pay(city: &CityPolicy, tax: &TaxPolicy, input: &PayInput, prior: &Cumulat
     if largest(&amounts) > MAX_FEN as u64
         || largest(&cumulative) > 12 * MAX_FEN as u64
         || input.absence_days_h as u64 > 3100
+        || input.si_backpay.unsigned_abs() > MAX_FEN as u64
+        || input.si_backpay_employer.unsigned_abs() > MAX_FEN as u64
     {
         return Err(PayError::AmountOutOfRange);
     }

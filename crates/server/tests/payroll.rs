@@ -151,6 +151,14 @@ async fn payroll_policy_run_payslip_export_and_lock_from_the_command_line() {
     let out = uplift(dir, &db.url, &["payroll", "run", "--month", "2026-01"]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("该月工资已锁定"), "{}", text(&out.stderr));
+    // The table in force was already used: a rerun finds no difference to pay in February.
+    let out = uplift(dir, &db.url, &["payroll", "rerun-from", "2026-01"]);
+    assert!(
+        text(&out.stdout).starts_with("已按现行标准重算 2026-01–2026-01：0 人有补差"),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     let out = uplift(dir, &db.url, &["payroll", "run", "--month", "2026-1x"]);
     assert!(text(&out.stderr).contains("月份应为 YYYY-MM"), "{}", text(&out.stderr));
 }

@@ -40,8 +40,8 @@ pub use import::{AffectedMonths, ImportCounts, ImportTx};
 pub use jobs::{ChannelRow, JobRow, NewNotification, NotificationRow};
 pub use metrics::{EmployeeMetricRow, MetricFilter, UnitMetricRow};
 pub use payroll::{
-    DeclarationItems, DeclarationRow, OpeningRow, PAYSLIP_NUMBERS, PayInputRow, PayrollInputs, PayrollPerson,
-    PayrollRunRow, PayslipRow, PolicyRow, PriorRow, RunRefused, SalaryRow,
+    CorrectionRow, DeclarationItems, DeclarationRow, OpeningRow, PAYSLIP_NUMBERS, PayInputRow, PayrollInputs,
+    PayrollPerson, PayrollRunRow, PayslipRow, PolicyRow, PriorRow, RunRefused, SalaryRow,
 };
 pub use people::{CrmUserKey, EmployeeKey, ImportHistory, LinkCandidate, NewImportRecord};
 pub use routing::{AssignmentRow, AwaitingContact, NewLeadRow, PendingLead, RoutingLead, RoutingRep};

@@ -4,6 +4,7 @@
 
 mod export;
 mod policies;
+mod rerun;
 mod rows;
 mod run;
 mod settings;
@@ -12,6 +13,7 @@ mod slip;
 
 pub use export::{EXPORT_COLUMNS, export_rows};
 pub use policies::{PolicyEntry, PolicyImported, import_policy, policies, policy_set};
+pub use rerun::{RerunReport, rerun_from};
 pub use run::{RunReport, lock, run};
 pub use settings::{bank_columns, default_city, set_bank_columns, set_default_city};
 pub use sheets::{

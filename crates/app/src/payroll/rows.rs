@@ -30,6 +30,7 @@ pub(super) fn numbers(i: &PayInput, prior: &Cumulative, s: &Payslip) -> Vec<i64>
     v.extend([c.hf_employee, c.hf_employer]);
     v.extend(cum(&s.cum));
     v.extend([s.iit_withheld, s.bonus_iit, s.bonus_iit_other, s.net]);
+    v.extend([i.si_backpay, i.si_backpay_employer]);
     v
 }
 
@@ -108,6 +109,8 @@ pub(super) fn from_row(r: &PayslipRow, month: u32) -> (PayInput, Cumulative, Pay
             _ => BasicRule::Monthly,
         },
         special_additional_cum: n[13],
+        si_backpay: n[46],
+        si_backpay_employer: n[47],
     };
     let prior = cum_of(&n[14..21]);
     let mut employee = [0; 5];
@@ -165,6 +168,8 @@ mod tests {
             tax_status: TaxStatus::NonResident,
             basic_rule: BasicRule::SixtyThousand,
             special_additional_cum: 13,
+            si_backpay: 14,
+            si_backpay_employer: 15,
         };
         let c = |k: i64| Cumulative {
             income: k,

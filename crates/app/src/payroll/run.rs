@@ -10,8 +10,8 @@ use uplift_payroll::{
     TaxPolicy, TaxStatus, pay_all,
 };
 use uplift_store::{
-    DeclarationRow, OpeningRow, PayInputRow, PayrollInputs, PayrollPerson, PayrollRunRow, PayslipRow, PriorRow,
-    RunRefused, SalaryRow, Store,
+    CorrectionRow, DeclarationRow, OpeningRow, PayInputRow, PayrollInputs, PayrollPerson, PayrollRunRow, PayslipRow,
+    PriorRow, RunRefused, SalaryRow, Store,
 };
 
 use super::rows::{basic_rule_key, bonus_method_key, numbers};
@@ -94,6 +94,12 @@ pub async fn run(store: &Store, p: &Principal, month: &str, lang: Lang) -> Resul
         .payroll_inputs(key, &first.to_string(), &month.last_day().to_string())
         .await?;
     let commission = commission_by_person(store, p, month, lang).await?;
+    let corrections: HashMap<i64, CorrectionRow> = store
+        .payroll_corrections(key)
+        .await?
+        .into_iter()
+        .map(|c| (c.employee_id, c))
+        .collect();
     let separate_bonus_paid: rustc_hash::FxHashSet<i64> = store
         .separate_bonus_paid(month.year() * 100 + 1, key)
         .await?
@@ -106,6 +112,7 @@ pub async fn run(store: &Store, p: &Principal, month: &str, lang: Lang) -> Resul
         calendar: policies.calendar(month.year()),
         default_city: &default_city,
         separate_bonus_paid: &separate_bonus_paid,
+        corrections: &corrections,
         commission: &commission,
     };
     let mut built = plan.build(&inputs, lang)?;
@@ -172,7 +179,8 @@ pub async fn run(store: &Store, p: &Principal, month: &str, lang: Lang) -> Resul
             report.gross_fen += s.gross + b.input.annual_bonus;
             report.net_fen += s.net;
             report.iit_fen += s.iit_total();
-            report.employer_cost_fen += s.gross + b.input.annual_bonus + s.contributions.employer_total();
+            report.employer_cost_fen +=
+                s.gross + b.input.annual_bonus + s.contributions.employer_total() + b.input.si_backpay_employer;
             report.commission_fen += b.input.commission;
             PayslipRow {
                 month: key,
@@ -328,6 +336,7 @@ struct Plan<'a> {
     /// People who had an annual bonus taxed separately earlier this year (once a year only).
     separate_bonus_paid: &'a rustc_hash::FxHashSet<i64>,
     commission: &'a HashMap<String, i64>,
+    corrections: &'a HashMap<i64, CorrectionRow>,
 }
 
 /// The rows of `rows` per employee id (each list is ordered by employee id).
@@ -411,7 +420,7 @@ impl<'a> Plan<'a> {
             let opening = openings.get(&person.id).and_then(|o| o.last());
             let hired_this_month = hire.is_some_and(|h| h >= first);
             let prior_row = prior.get(&person.id).and_then(|r| r.first());
-            let prior_cum = match (prior_row, opening) {
+            let mut prior_cum = match (prior_row, opening) {
                 (Some(r), _) => Cumulative {
                     income: r.cum_income,
                     basic: r.cum_basic,
@@ -436,6 +445,11 @@ impl<'a> Plan<'a> {
                     continue;
                 }
             };
+            // A 补差 (`rerun-from`): the corrected 专项扣除 through last month, and the cash now.
+            let correction = self.corrections.get(&person.id);
+            if let Some(c) = correction.filter(|c| c.cum_special_fen >= 0) {
+                prior_cum.special = c.cum_special_fen;
+            }
             // The special additional deduction accumulates over the months employed here this
             // year, each month's entitlement the declaration in force then (a late declaration
             // catches up); with an opening this year, from the opening's total on.
@@ -506,6 +520,8 @@ impl<'a> Plan<'a> {
                     BasicRule::Monthly
                 },
                 special_additional_cum: entitlement,
+                si_backpay: correction.map_or(0, |c| c.si_employee_fen),
+                si_backpay_employer: correction.map_or(0, |c| c.si_employer_fen),
             };
             people.push(Built {
                 person,

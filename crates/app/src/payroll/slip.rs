@@ -67,11 +67,21 @@ pub async fn payslip(
     if slip.bonus_method == uplift_payroll::BonusMethod::Separate && input.annual_bonus > 0 {
         slip.bonus_zone = uplift_payroll::iit::bonus_zone(&tax, input.annual_bonus);
     }
-    let sources = [(
-        "commission",
-        lang.pick("已锁定的提成结算", "locked commission statements")
+    let sources = [
+        (
+            "commission",
+            lang.pick("已锁定的提成结算", "locked commission statements")
+                .to_string(),
+        ),
+        (
+            "si_backpay",
+            lang.pick(
+                "以前月份按更正后的社保公积金标准补差（uplift payroll rerun-from）",
+                "earlier months under the corrected contribution table (uplift payroll rerun-from)",
+            )
             .to_string(),
-    )];
+        ),
+    ];
     let lines = lines(&city, &tax, &input, &prior, &slip, &sources, lang);
     audit_by(
         store,

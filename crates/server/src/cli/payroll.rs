@@ -23,6 +23,12 @@ pub enum PayrollCommand {
         #[arg(long)]
         month: String,
     },
+    /// After a policy correction for locked months (a city's late bounds): recompute the locked
+    /// months from this one and put each person's 补差 into the first open month.
+    RerunFrom {
+        /// The first month the correction applies to, e.g. 2026-07.
+        month: String,
+    },
     /// The months run so far with their totals.
     Runs,
     /// One row per person paid (the contract's columns).

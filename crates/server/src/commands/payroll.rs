@@ -110,6 +110,31 @@ pub(crate) async fn payroll(store: &uplift_store::Store, what: &PayrollCommand, 
             }
             emit(&out)?;
         }
+        PayrollCommand::RerunFrom { month } => {
+            let r = pr::rerun_from(store, &p, month, lang).await.map_err(fail)?;
+            emit(&match lang {
+                Lang::Zh => format!(
+                    "已按现行标准重算 {}–{}：{} 人有补差，个人 {}，单位 {}，计入 {}；请运行 uplift payroll run --month {}\n",
+                    r.from,
+                    r.through,
+                    r.people,
+                    Money(r.employee_fen).display_cny(),
+                    Money(r.employer_fen).display_cny(),
+                    r.target,
+                    r.target
+                ),
+                Lang::En => format!(
+                    "recomputed {}–{} under the tables in force: {} people with back-pay, employee {}, employer {}, paid in {}; now run uplift payroll run --month {}\n",
+                    r.from,
+                    r.through,
+                    r.people,
+                    Money(r.employee_fen).display_cny(),
+                    Money(r.employer_fen).display_cny(),
+                    r.target,
+                    r.target
+                ),
+            })?;
+        }
         PayrollCommand::Lock { month } => {
             pr::lock(store, &p, month, lang).await.map_err(fail)?;
             emit(&format!("{month} {}\n", lang.pick("已锁定", "locked")))?;

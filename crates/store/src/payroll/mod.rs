@@ -17,7 +17,7 @@ use crate::value::{ColType, Value};
 
 /// The numeric columns of `payslips`, in the order of [`PayslipRow::numbers`]: the inputs, the
 /// prior cumulative position, every figure (fen; days in hundredths; the rate in ppm).
-pub const PAYSLIP_NUMBERS: [&str; 46] = [
+pub const PAYSLIP_NUMBERS: [&str; 48] = [
     "base_pay",
     "allowance",
     "overtime_pay",
@@ -64,6 +64,8 @@ pub const PAYSLIP_NUMBERS: [&str; 46] = [
     "bonus_iit",
     "bonus_iit_other",
     "net",
+    "si_backpay",
+    "si_backpay_employer",
 ];
 
 const PAYSLIP_TEXTS: [&str; 6] = [
@@ -124,6 +126,18 @@ pub struct PayrollRunRow {
     pub run_ts: i64,
     pub locked_by: Option<String>,
     pub locked_ts: Option<i64>,
+}
+
+/// One person's 补差 for a month: the difference of their 五险一金 since `from_month` under the
+/// corrected policies, and the cumulative 专项扣除 through the last locked month it implies.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, serde::Serialize)]
+pub struct CorrectionRow {
+    pub month: i32,
+    pub employee_id: i64,
+    pub from_month: i32,
+    pub si_employee_fen: i64,
+    pub si_employer_fen: i64,
+    pub cum_special_fen: i64,
 }
 
 /// A policy file a user imported.
@@ -326,6 +340,71 @@ impl Store {
             .bind(before)
             .fetch_all(p)
             .await?))
+    }
+
+    /// The 补差 to apply in `month`, by employee id.
+    pub async fn payroll_corrections(&self, month: i32) -> Result<Vec<CorrectionRow>, StoreError> {
+        let sql = "SELECT month, employee_id, from_month, si_employee_fen, si_employer_fen, cum_special_fen \
+            FROM payroll_corrections WHERE month = $1 ORDER BY employee_id";
+        Ok(on_pool!(self, |p| sqlx::query_as(sql).bind(month).fetch_all(p).await?))
+    }
+
+    /// Replaces the 补差 of `month` with `rows` (one transaction); refused when the month is locked.
+    pub async fn replace_payroll_corrections(
+        &self,
+        month: i32,
+        rows: &[CorrectionRow],
+        by: &str,
+        now: i64,
+    ) -> Result<Result<(), RunRefused>, StoreError> {
+        let mut tx = match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_write().await?),
+            Pool::Pg(p) => Tx::Pg(p.begin_write().await?),
+        };
+        let status: Option<String> = on_tx_impl!(&mut tx, |c| {
+            sqlx::query_scalar("SELECT status FROM payroll_runs WHERE month = $1")
+                .bind(month)
+                .fetch_optional(&mut *c)
+                .await?
+        });
+        if status.as_deref() == Some("locked") {
+            return Ok(Err(RunRefused::Locked));
+        }
+        on_tx_impl!(&mut tx, |c| {
+            sqlx::query("DELETE FROM payroll_corrections WHERE month = $1")
+                .bind(month)
+                .execute(&mut *c)
+                .await?;
+        });
+        let cols = [
+            ("month", ColType::Int),
+            ("employee_id", ColType::Int),
+            ("from_month", ColType::Int),
+            ("si_employee_fen", ColType::Int),
+            ("si_employer_fen", ColType::Int),
+            ("cum_special_fen", ColType::Int),
+            ("created_by", ColType::Text),
+            ("created_ts", ColType::Int),
+        ];
+        let mut values = Vec::with_capacity(rows.len() * cols.len());
+        for r in rows {
+            values.extend([
+                Value::Int(i64::from(month)),
+                Value::Int(r.employee_id),
+                Value::Int(i64::from(r.from_month)),
+                Value::Int(r.si_employee_fen),
+                Value::Int(r.si_employer_fen),
+                Value::Int(r.cum_special_fen),
+                Value::from(by),
+                Value::Int(now),
+            ]);
+        }
+        bulk_insert(&mut tx, "payroll_corrections", &cols, values).await?;
+        match tx {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Pg(t) => t.commit().await?,
+        }
+        Ok(Ok(()))
     }
 
     pub async fn payroll_policies(&self) -> Result<Vec<PolicyRow>, StoreError> {
