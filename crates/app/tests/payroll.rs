@@ -181,6 +181,39 @@ async fn september_from_openings_with_the_locked_commission() {
     pr::run(store, &payroll(), "2026-09", Lang::Zh).await.unwrap();
     assert_eq!(export().await, first);
 
+    // Employer cost against contribution per department: 销售中心/华东 won O6 (11,111) in September.
+    let view = pr::month_view(store, &payroll(), "2026-09", Lang::Zh).await.unwrap();
+    let east = view
+        .departments
+        .iter()
+        .find(|d| d.department.as_deref() == Some("销售中心/华东"))
+        .unwrap();
+    assert_eq!((east.people, east.contribution_fen), (3, 11_111_00));
+    assert_eq!(east.commission_fen, 6_080_00 + 1_500_00 + 1_160_00);
+    let expected_cost: i64 = view
+        .slips
+        .iter()
+        .filter(|s| s.department.as_deref() == Some("销售中心/华东"))
+        .map(|s| {
+            s.get("gross")
+                + s.get("annual_bonus")
+                + s.get("hf_employer")
+                + s.get("si_employer_pension")
+                + s.get("si_employer_medical")
+                + s.get("si_employer_unemployment")
+                + s.get("si_employer_injury")
+                + s.get("si_employer_maternity")
+        })
+        .sum();
+    assert_eq!(east.employer_cost_fen, expected_cost);
+    assert!((east.cost_ratio.unwrap() - expected_cost as f64 / 11_111_00.0).abs() < 1e-12);
+    let market = view
+        .departments
+        .iter()
+        .find(|d| d.department.as_deref() == Some("市场部"))
+        .unwrap();
+    assert_eq!((market.contribution_fen, market.cost_ratio), (0, None));
+
     // The bank file needs everyone's account; the declaration lists the month's figures.
     let e = pr::bank_csv(store, &payroll(), "2026-09", Lang::Zh)
         .await

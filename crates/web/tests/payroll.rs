@@ -89,6 +89,10 @@ async fn a_rep_reads_their_payslip_and_payroll_runs_the_month() {
         html.contains("id=\"changes-table\""),
         "October differs from September: {html}"
     );
+    assert!(
+        html.contains("id=\"departments-table\"") && html.contains("人工成本占比"),
+        "{html}"
+    );
     assert!(html.contains(&d.rep_no));
     for (href, starts) in [
         ("/payroll/sheet.xlsx", &b"PK"[..]),

@@ -17,8 +17,8 @@ pub use rerun::{RerunReport, rerun_from};
 pub use run::{RunReport, lock, run};
 pub use settings::{bank_columns, default_city, set_bank_columns, set_default_city};
 pub use sheets::{
-    BANK_COLUMNS_SETTING, Change, DECLARATION_COLUMNS, MonthView, bank_csv, declaration_csv, month_view,
-    salary_sheet_xlsx,
+    BANK_COLUMNS_SETTING, Change, DECLARATION_COLUMNS, DepartmentCost, MonthView, bank_csv, declaration_csv,
+    month_view, salary_sheet_xlsx,
 };
 pub use slip::{PayslipView, payslip, payslips_of};
 pub use uplift_payroll::{Group, Line};

@@ -38,6 +38,49 @@ pub struct MonthView {
     pub previous: Option<PayrollRunRow>,
     pub slips: Vec<PayslipRow>,
     pub changes: Vec<Change>,
+    /// Employer cost per department against its contribution (人工成本占比).
+    pub departments: Vec<DepartmentCost>,
+}
+
+/// A department's month: what its people cost the employer (pay, bonus, the employer's 五险一金,
+/// commission included) against the contribution they brought (`docs/metrics.md`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DepartmentCost {
+    pub department: Option<String>,
+    pub people: usize,
+    pub employer_cost_fen: i64,
+    pub commission_fen: i64,
+    pub contribution_fen: i64,
+    /// Employer cost ÷ contribution; `None` without contribution.
+    pub cost_ratio: Option<f64>,
+}
+
+fn employer_cost(r: &PayslipRow) -> i64 {
+    r.get("gross") + r.get("annual_bonus") + sum(r, &SI_EMPLOYER) + r.get("hf_employer") + r.get("si_backpay_employer")
+}
+
+/// Per department (each person's own department), the month's employer cost and contribution.
+fn department_costs(slips: &[PayslipRow], contribution: &HashMap<Option<String>, i64>) -> Vec<DepartmentCost> {
+    let mut by: std::collections::BTreeMap<Option<String>, DepartmentCost> = Default::default();
+    for r in slips {
+        let d = by.entry(r.department.clone()).or_insert_with(|| DepartmentCost {
+            department: r.department.clone(),
+            people: 0,
+            employer_cost_fen: 0,
+            commission_fen: 0,
+            contribution_fen: contribution.get(&r.department).copied().unwrap_or(0),
+            cost_ratio: None,
+        });
+        d.people += 1;
+        d.employer_cost_fen += employer_cost(r);
+        d.commission_fen += r.get("commission");
+    }
+    by.into_values()
+        .map(|mut d| {
+            d.cost_ratio = (d.contribution_fen > 0).then(|| d.employer_cost_fen as f64 / d.contribution_fen as f64);
+            d
+        })
+        .collect()
 }
 
 /// One person whose net pay moved, joined or left, with the reasons.
@@ -65,12 +108,27 @@ pub async fn month_view(store: &Store, p: &Principal, month: &str, lang: Lang) -
     };
     audit_by(store, p, "read.payroll", Some(&month.to_string()), None, None).await?;
     let changes = changes(&before, &slips, lang);
+    let units = store
+        .unit_metrics(&uplift_store::MetricFilter {
+            from: Some(month),
+            to: Some(month),
+            scope: p.scope.clone(),
+            ..Default::default()
+        })
+        .await?;
+    let contribution: HashMap<Option<String>, i64> = units
+        .into_iter()
+        .filter(|u| u.department.is_some())
+        .map(|u| (u.department, u.metrics.contribution_fen))
+        .collect();
+    let departments = department_costs(&slips, &contribution);
     Ok(MonthView {
         month: month.to_string(),
         run,
         previous,
         slips,
         changes,
+        departments,
     })
 }
 

@@ -199,6 +199,15 @@ struct ChangeView {
     reasons: String,
 }
 
+struct DepartmentView {
+    name: String,
+    people: usize,
+    cost: String,
+    commission: String,
+    contribution: String,
+    ratio: String,
+}
+
 struct SlipRow {
     who: String,
     href: String,
@@ -220,6 +229,7 @@ struct PayrollPage {
     may_lock: bool,
     totals: Option<Totals>,
     changes: Vec<ChangeView>,
+    departments: Vec<DepartmentView>,
     slips: Vec<SlipRow>,
     notice: Option<String>,
     warnings: Vec<String>,
@@ -282,6 +292,18 @@ async fn payroll_page(
                 before: ch.net_before_fen.map_or("—".into(), |v| money_fen(v, sym)),
                 now: ch.net_now_fen.map_or("—".into(), |v| money_fen(v, sym)),
                 reasons: ch.reasons.join(l.pick("；", "; ")),
+            })
+            .collect(),
+        departments: view
+            .departments
+            .iter()
+            .map(|d| DepartmentView {
+                name: d.department.clone().unwrap_or_else(|| "—".into()),
+                people: d.people,
+                cost: money_fen(d.employer_cost_fen, sym),
+                commission: money_fen(d.commission_fen, sym),
+                contribution: money_fen(d.contribution_fen, sym),
+                ratio: d.cost_ratio.map_or("—".into(), |r| format!("{:.1}%", r * 100.0)),
             })
             .collect(),
         slips: view
