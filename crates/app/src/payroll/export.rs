@@ -4,6 +4,7 @@ use uplift_domain::{Lang, Money};
 use uplift_store::Store;
 
 use super::parse_month;
+use super::rows::{si_employee, si_employer};
 use crate::access::{Principal, audit_by};
 use crate::error::AppError;
 
@@ -40,21 +41,6 @@ pub async fn export_rows(store: &Store, p: &Principal, month: &str, lang: Lang) 
     let slips = store.payslips(month.to_key(), &p.scope).await?;
     audit_by(store, p, "read.payroll.export", Some(&month.to_string()), None, None).await?;
     let yuan = |fen: i64| Money(fen).to_decimal().to_string();
-    let sum = |s: &uplift_store::PayslipRow, names: &[&str]| names.iter().map(|n| s.get(n)).sum::<i64>();
-    const SI_EMPLOYEE: [&str; 5] = [
-        "si_employee_pension",
-        "si_employee_medical",
-        "si_employee_unemployment",
-        "si_employee_injury",
-        "si_employee_maternity",
-    ];
-    const SI_EMPLOYER: [&str; 5] = [
-        "si_employer_pension",
-        "si_employer_medical",
-        "si_employer_unemployment",
-        "si_employer_injury",
-        "si_employer_maternity",
-    ];
     Ok(slips
         .iter()
         .map(|s| {
@@ -67,9 +53,9 @@ pub async fn export_rows(store: &Store, p: &Principal, month: &str, lang: Lang) 
                 s.employee_no.clone(),
                 month.to_string(),
                 yuan(s.get("gross")),
-                yuan(sum(s, &SI_EMPLOYEE)),
+                yuan(si_employee(s)),
                 yuan(s.get("hf_employee")),
-                yuan(sum(s, &SI_EMPLOYER)),
+                yuan(si_employer(s)),
                 yuan(s.get("hf_employer")),
                 yuan(s.get("cum_special_additional") - s.get("prior_special_additional")),
                 yuan(s.get("cum_income")),

@@ -14,6 +14,7 @@ mod slip;
 pub use export::{EXPORT_COLUMNS, export_rows};
 pub use policies::{PolicyEntry, PolicyImported, import_policy, policies, policy_set};
 pub use rerun::{RerunReport, rerun_from};
+pub use rows::{si_employee, si_employer};
 pub use run::{RunReport, lock, run};
 pub use settings::{bank_columns, default_city, set_bank_columns, set_default_city};
 pub use sheets::{

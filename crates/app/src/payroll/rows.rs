@@ -4,6 +4,31 @@
 use uplift_payroll::{BasicRule, BonusMethod, Contributions, Cumulative, PayInput, Payslip, Rate, TaxStatus};
 use uplift_store::PayslipRow;
 
+const SI_EMPLOYEE: [&str; 5] = [
+    "si_employee_pension",
+    "si_employee_medical",
+    "si_employee_unemployment",
+    "si_employee_injury",
+    "si_employee_maternity",
+];
+const SI_EMPLOYER: [&str; 5] = [
+    "si_employer_pension",
+    "si_employer_medical",
+    "si_employer_unemployment",
+    "si_employer_injury",
+    "si_employer_maternity",
+];
+
+/// The employee's 五险 of a stored payslip (the housing fund apart).
+pub fn si_employee(r: &PayslipRow) -> i64 {
+    SI_EMPLOYEE.iter().map(|n| r.get(n)).sum()
+}
+
+/// The employer's 五险 of a stored payslip (the housing fund apart).
+pub fn si_employer(r: &PayslipRow) -> i64 {
+    SI_EMPLOYER.iter().map(|n| r.get(n)).sum()
+}
+
 /// The row's numbers in `PAYSLIP_NUMBERS` order.
 pub(super) fn numbers(i: &PayInput, prior: &Cumulative, s: &Payslip) -> Vec<i64> {
     let c = &s.contributions;

@@ -8,27 +8,9 @@ use uplift_domain::{Lang, Money, Month};
 use uplift_store::{PayrollRunRow, PayslipRow, Store};
 
 use super::parse_month;
+use super::rows::{si_employee, si_employer};
 use crate::access::{Principal, audit_by};
 use crate::error::AppError;
-
-const SI_EMPLOYEE: [&str; 5] = [
-    "si_employee_pension",
-    "si_employee_medical",
-    "si_employee_unemployment",
-    "si_employee_injury",
-    "si_employee_maternity",
-];
-const SI_EMPLOYER: [&str; 5] = [
-    "si_employer_pension",
-    "si_employer_medical",
-    "si_employer_unemployment",
-    "si_employer_injury",
-    "si_employer_maternity",
-];
-
-fn sum(r: &PayslipRow, names: &[&str]) -> i64 {
-    names.iter().map(|n| r.get(n)).sum()
-}
 
 /// A month as payroll sees it: the run, everyone's payslip, and what changed since last month.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -56,7 +38,7 @@ pub struct DepartmentCost {
 }
 
 fn employer_cost(r: &PayslipRow) -> i64 {
-    r.get("gross") + r.get("annual_bonus") + sum(r, &SI_EMPLOYER) + r.get("hf_employer") + r.get("si_backpay_employer")
+    r.get("gross") + r.get("annual_bonus") + si_employer(r) + r.get("hf_employer") + r.get("si_backpay_employer")
 }
 
 /// Per department (each person's own department), the month's employer cost and contribution.
@@ -172,7 +154,7 @@ fn changes(before: &[PayslipRow], now: &[PayslipRow], lang: Lang) -> Vec<Change>
                         )
                     })
                     .collect();
-                let si = |x: &PayslipRow| sum(x, &SI_EMPLOYEE) + x.get("hf_employee");
+                let si = |x: &PayslipRow| si_employee(x) + x.get("hf_employee");
                 if si(b) != si(r) {
                     let d = si(r) - si(b);
                     reasons.push(format!(
@@ -251,14 +233,14 @@ fn sheet_columns() -> Vec<Column> {
         (2, "年终奖个税", "Bonus tax", |r| r.get("bonus_iit")),
         (2, "税后扣款", "Post-tax", |r| r.get("post_tax_deduction")),
         (2, "扣款合计", "Deductions", |r| {
-            sum(r, &SI_EMPLOYEE)
+            si_employee(r)
                 + r.get("hf_employee")
                 + r.get("iit_withheld")
                 + r.get("bonus_iit")
                 + r.get("post_tax_deduction")
         }),
         (3, "实发工资", "Net pay", |r| r.get("net")),
-        (4, "单位社保", "Employer SI", |r| sum(r, &SI_EMPLOYER)),
+        (4, "单位社保", "Employer SI", |r| si_employer(r)),
         (4, "单位公积金", "Employer fund", |r| r.get("hf_employer")),
     ]
 }

@@ -1,25 +1,13 @@
 //! `uplift commission`: plans, a period's run, the lock, the export.
 
 use anyhow::{Context, Result, anyhow};
-use uplift_app::access::Principal;
 use uplift_app::commission as c;
-use uplift_domain::access::{Role, Scope};
 use uplift_domain::{Lang, Money};
 
 use crate::cli::{CommissionCommand, ExportFormat, PlanCommand, emit, spinner};
 
-/// The terminal acts as the operator who holds the database: every right, everyone in scope.
-fn operator() -> Principal {
-    Principal {
-        actor: "cli".into(),
-        role: Role::Admin,
-        employee_no: None,
-        scope: Scope::All,
-    }
-}
-
 pub(crate) async fn commission(store: &uplift_store::Store, what: &CommissionCommand, lang: Lang) -> Result<i32> {
-    let p = operator();
+    let p = super::operator("cli");
     let fail = |e: uplift_app::error::AppError| anyhow!(e.render(lang));
     match what {
         CommissionCommand::Plan {

@@ -86,3 +86,14 @@ pub async fn run(cli: Cli) -> Result<i32> {
         }
     }
 }
+
+/// The terminal acts as the operator who holds the database: every right, everyone in scope.
+/// `actor` names the command family in the audit log (`cli`, `bench`).
+pub(crate) fn operator(actor: &str) -> uplift_app::access::Principal {
+    uplift_app::access::Principal {
+        actor: actor.into(),
+        role: uplift_domain::access::Role::Admin,
+        employee_no: None,
+        scope: uplift_domain::access::Scope::All,
+    }
+}

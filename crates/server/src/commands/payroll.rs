@@ -1,25 +1,13 @@
 //! `uplift payroll`: policies, a month's run and lock, payslips, the export.
 
 use anyhow::{Context, Result, anyhow};
-use uplift_app::access::Principal;
 use uplift_app::payroll as pr;
-use uplift_domain::access::{Role, Scope};
 use uplift_domain::{Lang, Money, Month};
 
 use crate::cli::{ExportFormat, PayrollCommand, PolicyCommand, emit, spinner};
 
-/// The terminal acts as the operator who holds the database: every right, everyone in scope.
-fn operator() -> Principal {
-    Principal {
-        actor: "cli".into(),
-        role: Role::Admin,
-        employee_no: None,
-        scope: Scope::All,
-    }
-}
-
 pub(crate) async fn payroll(store: &uplift_store::Store, what: &PayrollCommand, lang: Lang) -> Result<i32> {
-    let p = operator();
+    let p = super::operator("cli");
     let fail = |e: uplift_app::error::AppError| anyhow!(e.render(lang));
     match what {
         PayrollCommand::Policy {

@@ -314,20 +314,7 @@ async fn payroll_page(
                 href: payslip_href(&r.employee_no),
                 department: r.department.clone().unwrap_or_default(),
                 gross: money_fen(r.get("gross"), sym),
-                si: money_fen(
-                    [
-                        "si_employee_pension",
-                        "si_employee_medical",
-                        "si_employee_unemployment",
-                        "si_employee_injury",
-                        "si_employee_maternity",
-                        "hf_employee",
-                    ]
-                    .iter()
-                    .map(|k| r.get(k))
-                    .sum(),
-                    sym,
-                ),
+                si: money_fen(pr::si_employee(r) + r.get("hf_employee"), sym),
                 iit: money_fen(r.get("iit_withheld") + r.get("bonus_iit"), sym),
                 net: money_fen(r.get("net"), sym),
             })

@@ -5,20 +5,13 @@ use std::time::Instant;
 
 use super::machine;
 use crate::cli::Cli;
-use uplift_app::access::Principal;
 use uplift_domain::Lang;
-use uplift_domain::access::{Role, Scope};
 
 pub(super) async fn commission(cli: &Cli, period: &str, runs: usize, deals: usize) -> Result<i32> {
     let store = crate::cli::open(cli, "uplift.db").await?;
     println!("machine: {}", machine());
     println!("database: {:?}", store.dialect());
-    let bench = Principal {
-        actor: "bench".into(),
-        role: Role::Admin,
-        employee_no: None,
-        scope: Scope::All,
-    };
+    let bench = crate::commands::operator("bench");
     let mut whole = Vec::new();
     let mut report = None;
     for _ in 0..runs.max(1) {

@@ -13,9 +13,7 @@ use uplift_payroll::{BonusMethod, Cumulative, Job, PayInput, Payslip, pay, pay_a
 
 use super::machine;
 use crate::cli::Cli;
-use uplift_app::access::Principal;
 use uplift_domain::Lang;
-use uplift_domain::access::{Role, Scope};
 
 pub(super) fn engine(employees: usize, runs: usize, seed: u64) -> anyhow::Result<i32> {
     println!("machine: {}", machine());
@@ -133,12 +131,7 @@ pub(super) async fn database(cli: &Cli, year: i32, seed: u64) -> anyhow::Result<
     let store = crate::cli::open(cli, "uplift.db").await?;
     println!("machine: {}", machine());
     println!("database: {:?}", store.dialect());
-    let bench = Principal {
-        actor: "bench".into(),
-        role: Role::Admin,
-        employee_no: None,
-        scope: Scope::All,
-    };
+    let bench = crate::commands::operator("bench");
     let people = store.employee_keys().await?;
     let mut rng = SmallRng::seed_from_u64(seed);
     let dir = cli.data_dir.join("bench-payroll");
