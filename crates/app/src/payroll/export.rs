@@ -3,9 +3,9 @@
 use uplift_domain::{Lang, Money};
 use uplift_store::Store;
 
-use super::parse_month;
 use super::rows::{si_employee, si_employer};
-use crate::access::{Principal, audit_by};
+use super::sheets::month_slips;
+use crate::access::Principal;
 use crate::error::AppError;
 
 /// The export's columns, as the contract names them.
@@ -30,16 +30,7 @@ pub const EXPORT_COLUMNS: [&str; 16] = [
 
 /// A month's payslips as the contract's rows (payroll, HR, admins; audited).
 pub async fn export_rows(store: &Store, p: &Principal, month: &str, lang: Lang) -> Result<Vec<Vec<String>>, AppError> {
-    p.require(p.role.may_run_payroll())?;
-    let month = parse_month(month, lang)?;
-    let Some(run) = store.payroll_run(month.to_key()).await? else {
-        return Err(AppError::invalid(match lang {
-            Lang::Zh => format!("{month}：还没有计算过工资"),
-            Lang::En => format!("{month}: no payroll has been run"),
-        }));
-    };
-    let slips = store.payslips(month.to_key(), &p.scope).await?;
-    audit_by(store, p, "read.payroll.export", Some(&month.to_string()), None, None).await?;
+    let (month, run, slips) = month_slips(store, p, month, "read.payroll.export", lang).await?;
     let yuan = |fen: i64| Money(fen).to_decimal().to_string();
     Ok(slips
         .iter()

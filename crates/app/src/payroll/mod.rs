@@ -3,6 +3,7 @@
 //! their own payslips; managers and directors never see individual pay. Every read is audited.
 
 mod export;
+mod plan;
 mod policies;
 mod rerun;
 mod rows;

@@ -191,24 +191,26 @@ fn changes(before: &[PayslipRow], now: &[PayslipRow], lang: Lang) -> Vec<Change>
     out
 }
 
-async fn month_slips(
+/// A run month's payslips in the caller's scope, for a file handed on (payroll, HR, admins;
+/// the read audited under `action`).
+pub(super) async fn month_slips(
     store: &Store,
     p: &Principal,
     month: &str,
     action: &str,
     lang: Lang,
-) -> Result<(Month, Vec<PayslipRow>), AppError> {
+) -> Result<(Month, PayrollRunRow, Vec<PayslipRow>), AppError> {
     p.require(p.role.may_run_payroll())?;
     let month = parse_month(month, lang)?;
-    if store.payroll_run(month.to_key()).await?.is_none() {
+    let Some(run) = store.payroll_run(month.to_key()).await? else {
         return Err(AppError::invalid(match lang {
             Lang::Zh => format!("{month}：还没有计算过工资"),
             Lang::En => format!("{month}: no payroll has been run"),
         }));
-    }
+    };
     let slips = store.payslips(month.to_key(), &p.scope).await?;
     audit_by(store, p, action, Some(&month.to_string()), None, None).await?;
-    Ok((month, slips))
+    Ok((month, run, slips))
 }
 
 /// The columns of the 工资表: (group, zh, en, how to read the figure).
@@ -248,7 +250,7 @@ fn sheet_columns() -> Vec<Column> {
 /// The 工资表: two header rows (基本信息 / 应发 / 扣款 / 实发 / 单位承担 over the columns), one row
 /// per person grouped by department with a 小计 after each, and the 合计.
 pub async fn salary_sheet_xlsx(store: &Store, p: &Principal, month: &str, lang: Lang) -> Result<Vec<u8>, AppError> {
-    let (month, mut slips) = month_slips(store, p, month, "read.payroll.sheet", lang).await?;
+    let (month, _, mut slips) = month_slips(store, p, month, "read.payroll.sheet", lang).await?;
     slips.sort_by(|a, b| (&a.department, &a.employee_no).cmp(&(&b.department, &b.employee_no)));
     let cols = sheet_columns();
     let x = |e: rust_xlsxwriter::XlsxError| AppError::internal(e.to_string());
@@ -372,7 +374,7 @@ pub(super) const BANK_COLUMNS: [(&str, &str); 6] = [
 /// The bank transfer file: one line per person with a net above zero, in the columns the company's
 /// bank asks for (setting `payroll.bank_columns`); people without an account are refused by name.
 pub async fn bank_csv(store: &Store, p: &Principal, month: &str, lang: Lang) -> Result<String, AppError> {
-    let (month, slips) = month_slips(store, p, month, "read.payroll.bank", lang).await?;
+    let (month, _, slips) = month_slips(store, p, month, "read.payroll.bank", lang).await?;
     let spec = store
         .setting(BANK_COLUMNS_SETTING)
         .await?
@@ -462,7 +464,7 @@ pub const DECLARATION_COLUMNS: [&str; 24] = [
 /// keeps no identity numbers: 证件类型 is 居民身份证 and 证件号码 is left for the client to match
 /// by name. The special additional deductions are the cumulative amounts the run used, by item.
 pub async fn declaration_csv(store: &Store, p: &Principal, month: &str, lang: Lang) -> Result<String, AppError> {
-    let (month, slips) = month_slips(store, p, month, "read.payroll.declaration", lang).await?;
+    let (month, _, slips) = month_slips(store, p, month, "read.payroll.declaration", lang).await?;
     let items = store.declaration_items(month.to_key()).await?;
     let by_person: HashMap<i64, Vec<&uplift_store::DeclarationItems>> =
         items.iter().fold(HashMap::default(), |mut m, d| {
